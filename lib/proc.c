@@ -1,0 +1,142 @@
+/* proc: a pid-reuse-safe process handle. See numamig/proc.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PIDFD_H
+#include <sys/pidfd.h>
+#endif
+
+#include "numamig/proc.h"
+
+static int sys_pidfd_open(pid_t pid)
+{
+#if defined(HAVE_SYS_PIDFD_H) && defined(HAVE_PIDFD_OPEN)
+	return pidfd_open(pid, 0);
+#else
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+}
+
+int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
+{
+	struct nm_proc *p;
+	char path[32];
+
+	if (pid <= 0)
+		return -ESRCH;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->pid = pid;
+	p->pidfd = -1;
+	/* pidfd first: if the process is still alive after /proc/PID is
+	 * opened, the directory must be its own (a pid is only reused after
+	 * its previous owner is reaped). */
+	if (nm_root_is_live(root)) {
+		p->pidfd = sys_pidfd_open(pid);
+		if (p->pidfd < 0) {
+			int err = errno == EINVAL ? -ESRCH : -errno;
+			free(p);
+			return err;
+		}
+	}
+	snprintf(path, sizeof(path), "proc/%d", (int)pid);
+	p->dirfd = openat(nm_root_fd(root), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0 || !nm_proc_alive(p)) {
+		int err = p->dirfd < 0 && errno != ENOENT ? -errno : -ESRCH;
+		nm_proc_close(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+void nm_proc_close(struct nm_proc *p)
+{
+	if (!p)
+		return;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->dirfd >= 0)
+		close(p->dirfd);
+	free(p);
+}
+
+bool nm_proc_alive(const struct nm_proc *p)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	if (p->pidfd < 0) /* fixture: the directory is all there is */
+		return faccessat(p->dirfd, "stat", F_OK, 0) == 0;
+	/* A pidfd polls readable once the process has exited. */
+	return poll(&pfd, 1, 0) == 0;
+}
+
+int nm_proc_read(const struct nm_proc *p, const char *relpath, size_t max,
+		 char **buf, size_t *len)
+{
+	int r = nm_read_file_at(p->dirfd, relpath, max, buf, len);
+
+	if (!nm_proc_alive(p)) {
+		if (r == 0)
+			free(*buf);
+		return -ESRCH;
+	}
+	return r;
+}
+
+int nm_proc_openat(const struct nm_proc *p, const char *relpath)
+{
+	int fd = openat(p->dirfd, relpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
+int nm_proc_tids(const struct nm_proc *p, pid_t **tids)
+{
+	int fd = openat(p->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n = 0, cap = 16;
+	pid_t *v = NULL;
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	v = malloc(cap * sizeof(*v));
+	while (v && (de = readdir(dir))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end || tid <= 0)
+			continue; /* "." and ".." */
+		if (n == cap) {
+			pid_t *w = realloc(v, (cap *= 2) * sizeof(*v));
+			if (!w) {
+				free(v);
+				v = NULL;
+				break;
+			}
+			v = w;
+		}
+		v[n++] = (pid_t)tid;
+	}
+	closedir(dir);
+	if (!v)
+		return -ENOMEM;
+	*tids = v;
+	return (int)n;
+}

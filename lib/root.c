@@ -1,0 +1,128 @@
+/* root: the seam between libnumamig and /proc and /sys. See numamig/root.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "numamig/root.h"
+
+struct nm_root {
+	int fd;
+	bool live;
+	char *path;
+};
+
+int nm_root_open(const char *path, struct nm_root **out)
+{
+	struct nm_root *root;
+	struct stat st, slash;
+
+	root = calloc(1, sizeof(*root));
+	if (!root)
+		return -ENOMEM;
+	root->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root->fd < 0) {
+		int err = -errno;
+		free(root);
+		return err;
+	}
+	root->path = strdup(path);
+	if (!root->path) {
+		nm_root_free(root);
+		return -ENOMEM;
+	}
+	/* Compare inodes rather than strings: "/", "//" and "/." are all live. */
+	root->live = fstat(root->fd, &st) == 0 && stat("/", &slash) == 0 &&
+		     st.st_dev == slash.st_dev && st.st_ino == slash.st_ino;
+	*out = root;
+	return 0;
+}
+
+void nm_root_free(struct nm_root *root)
+{
+	if (!root)
+		return;
+	if (root->fd >= 0)
+		close(root->fd);
+	free(root->path);
+	free(root);
+}
+
+int nm_root_fd(const struct nm_root *root)
+{
+	return root->fd;
+}
+
+bool nm_root_is_live(const struct nm_root *root)
+{
+	return root->live;
+}
+
+const char *nm_root_path(const struct nm_root *root)
+{
+	return root->path;
+}
+
+/* Read FD to EOF into a growing buffer of at most MAX bytes. */
+static int read_all(int fd, size_t max, char **buf, size_t *len)
+{
+	size_t cap = max < 4096 ? max : 4096, n = 0;
+	char *p = malloc(cap + 1);
+
+	if (!p)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *q;
+
+			if (cap >= max) {
+				free(p);
+				return -EFBIG;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			q = realloc(p, cap + 1);
+			if (!q) {
+				free(p);
+				return -ENOMEM;
+			}
+			p = q;
+		}
+		r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			free(p);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	p[n] = '\0';
+	*buf = p;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd, r;
+
+	/* Under a root, a leading '/' would escape it: paths are relative. */
+	while (dirfd != AT_FDCWD && *path == '/')
+		path++;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	r = read_all(fd, max, buf, len);
+	close(fd);
+	return r;
+}
