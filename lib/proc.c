@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef HAVE_SYS_PIDFD_H
@@ -41,7 +42,7 @@ int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
 	 * its previous owner is reaped). */
 	if (nm_root_is_live(root)) {
 		p->pidfd = sys_pidfd_open(pid);
-		if (p->pidfd < 0) {
+		if (p->pidfd < 0 && errno != ENOSYS) {
 			int err = errno == EINVAL ? -ESRCH : -errno;
 			free(p);
 			return err;
@@ -69,12 +70,30 @@ void nm_proc_close(struct nm_proc *p)
 	free(p);
 }
 
+/* Without a pidfd (a fixture root, or no pidfd_open: kernels before 5.3,
+ * valgrind before 3.20) the /proc/PID dirfd still names this one process:
+ * once it is reaped, lookups under it fail. A zombie keeps its stat, so
+ * its state must also be neither Z nor X. */
+static bool dir_alive(int dirfd)
+{
+	char *text, *close;
+	bool alive = false;
+
+	if (nm_read_file_at(dirfd, "stat", 4096, &text, NULL) < 0)
+		return false;
+	close = strrchr(text, ')');
+	if (close && close[1] == ' ' && close[2])
+		alive = close[2] != 'Z' && close[2] != 'X';
+	free(text);
+	return alive;
+}
+
 bool nm_proc_alive(const struct nm_proc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 
-	if (p->pidfd < 0) /* fixture: the directory is all there is */
-		return faccessat(p->dirfd, "stat", F_OK, 0) == 0;
+	if (p->pidfd < 0)
+		return dir_alive(p->dirfd);
 	/* A pidfd polls readable once the process has exited. */
 	return poll(&pfd, 1, 0) == 0;
 }

@@ -10,8 +10,9 @@
  * is dropped rather than reported. Callers re-check with nm_proc_alive()
  * right before and after each syscall that takes the pid.
  *
- * On a fixture root there are no processes to pidfd_open; the handle then
- * works on the /proc/PID directory alone.
+ * On a fixture root there are no processes to pidfd_open, and kernels
+ * before 5.3 have no pidfd_open; the handle then works on the /proc/PID
+ * directory alone (pidfd is -1), which still cannot reach a newcomer.
  */
 #ifndef NUMAMIG_PROC_H
 #define NUMAMIG_PROC_H
