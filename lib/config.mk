@@ -1,0 +1,1 @@
+# lib/config.mk: automake fragment for the config module, included from Makefile.am.

@@ -1,0 +1,76 @@
+/* policy: what the operator asked for, as plain data.
+ *
+ * The config loader (config.h) turns YAML into these structs; the planner
+ * and the migrator read them. Keeping them free of parsing state lets the
+ * planner be tested on synthetic policies, and lets a reload swap a whole
+ * struct nm_config atomically.
+ */
+#ifndef NUMAMIG_POLICY_H
+#define NUMAMIG_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <numa.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nm_mode {
+	NM_MODE_OFF,      /* track nothing */
+	NM_MODE_ADVISE,   /* plan and report, never move */
+	NM_MODE_LAZY,     /* move_pages in rate-limited batches */
+	NM_MODE_DIRECT,   /* migrate_pages(old, new) at once */
+};
+
+enum nm_policy_kind {
+	NM_POLICY_RESIDENCY, /* home = dominant node over time, with hysteresis */
+	NM_POLICY_GREEDY,    /* home = where the task ran last tick (baseline) */
+};
+
+enum nm_knb {
+	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
+	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
+};
+
+struct nm_policy {
+	char *name;
+	char *match_cgroup;        /* fnmatch(3) glob over the cgroup v2 path */
+	char **match_comm;         /* exact comm names; NULL/0 = any */
+	size_t n_match_comm;
+	enum nm_mode mode;
+	enum nm_policy_kind policy;
+	uint64_t dwell_ms;         /* on a new node this long before memory follows */
+	uint64_t hysteresis_ms;    /* cooldown after a migration */
+	uint64_t max_dwell_ms;     /* cap of the instability backoff of dwell */
+	unsigned dominance_pct;    /* share of CPU time on one node to call it home */
+	unsigned min_gain_pct;     /* smallest locality gain worth migrating */
+	uint64_t min_rss_bytes;
+	unsigned max_mapcount;     /* pages mapped more often stay put */
+	bool file_backed;          /* also move page cache of private file maps */
+	char **exclude_files;      /* fnmatch(3) globs over mapped file paths */
+	size_t n_exclude_files;
+	struct bitmask *nodes;     /* allowed targets; NULL = all */
+	uint64_t rate_limit_bps;   /* bytes per second; 0 = unlimited */
+	unsigned batch_min;        /* pages per move_pages call */
+	unsigned batch_max;
+	uint64_t batch_latency_us; /* a call should stay under this */
+	char *file;                /* where it was defined, for explain */
+	int line;
+};
+
+struct nm_config {
+	uint64_t interval_ms;               /* sampling tick */
+	enum nm_knb kernel_numa_balancing;
+	char *control_socket;
+	char *metrics_file;                 /* "" = off */
+	uint64_t scan_budget_bytes;         /* numa_maps bytes read per tick */
+	struct nm_policy *policies;         /* first match wins, in file order */
+	size_t n_policies;
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

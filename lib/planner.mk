@@ -1,0 +1,1 @@
+# lib/planner.mk: automake fragment for the planner module, included from Makefile.am.
