@@ -3,7 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,4 +232,21 @@ void nm_cgroup_path_clear(struct nm_cgroup_path *cg)
 	free(cg->cpuset);
 	free(cg->memory);
 	cg->unified = cg->cpuset = cg->memory = NULL;
+}
+
+int nm_maps_line_parse(const char *line, struct nm_maps_line *m)
+{
+	int path_at = -1;
+
+	memset(m, 0, sizeof(*m));
+	/* %n after the inode tells where the padding before the path starts. */
+	if (sscanf(line, "%lx-%lx %4s %llx %x:%x %llu%n", &m->start, &m->end, m->perms,
+		   &m->offset, &m->dev_major, &m->dev_minor, &m->inode, &path_at) != 7 ||
+	    path_at < 0 || m->end <= m->start || strlen(m->perms) != 4)
+		return -EINVAL;
+	line += path_at;
+	if (*line && *line != ' ')
+		return -EINVAL;
+	m->path = line + strspn(line, " ");
+	return 0;
 }

@@ -72,6 +72,21 @@ struct nm_cgroup_path {
 int nm_cgroup_path_parse(const char *buf, size_t len, struct nm_cgroup_path *out);
 void nm_cgroup_path_clear(struct nm_cgroup_path *cg);
 
+/* One line of /proc/PID/maps: "start-end perms offset major:minor inode
+ * path". The path (or "[heap]", "[stack]", ...) is everything after the
+ * inode's padding; the kernel escapes only '\n' in it (as "\012"). */
+struct nm_maps_line {
+	unsigned long start, end;
+	char perms[5];
+	unsigned long long offset;
+	unsigned int dev_major, dev_minor;
+	unsigned long long inode;
+	const char *path;        /* points into the parsed buffer; "" if none */
+};
+
+/* Parse LINE (without '\n'; NUL-terminated). Returns 0 or -EINVAL. */
+int nm_maps_line_parse(const char *line, struct nm_maps_line *out);
+
 #ifdef __cplusplus
 }
 #endif

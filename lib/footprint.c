@@ -1,0 +1,184 @@
+/* footprint: the "map" stage. See numamig/footprint.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numamig/footprint.h"
+#include "numamig/procparse.h"
+
+/* /proc/PID/maps of a process with 64k VMAs (the default vm.max_map_count)
+ * is about 6 MiB. */
+#define MAPS_MAX (16u << 20)
+
+static const char *const verdict_names[NM_FP_NR_VERDICTS] = {
+	[NM_FP_ELIGIBLE] = "eligible",
+	[NM_FP_POLICY] = "mempolicy",
+	[NM_FP_FILE] = "file_backed",
+	[NM_FP_EXCLUDED] = "excluded_file",
+	[NM_FP_SHARED] = "shared",
+	[NM_FP_HUGETLB] = "hugetlb",
+};
+
+const char *nm_fp_verdict_name(enum nm_fp_verdict v)
+{
+	return v < NM_FP_NR_VERDICTS ? verdict_names[v] : "unknown";
+}
+
+static bool excluded(const struct nm_fp_rules *r, const char *file)
+{
+	for (size_t i = 0; i < r->n_exclude_files; i++)
+		if (fnmatch(r->exclude_files[i], file, 0) == 0)
+			return true;
+	return false;
+}
+
+enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_vma *v)
+{
+	/* Seed 000: only VMAs under the default policy are ours to move. */
+	if (v->mode != NM_MPOL_DEFAULT)
+		return NM_FP_POLICY;
+	if (v->huge)
+		return NM_FP_HUGETLB;
+	/* Exclusion first, so a library shows as excluded even when file
+	 * mappings are off altogether. */
+	if (v->kind == NM_VMA_FILE && excluded(r, v->file))
+		return NM_FP_EXCLUDED;
+	if (v->kind == NM_VMA_FILE && !r->file_backed)
+		return NM_FP_FILE;
+	/* With max_mapcount 1 the pagemap exclusive bit filters page by page;
+	 * above 1 there is no per-page mapcount without CAP_SYS_ADMIN, so
+	 * the VMA's maximum decides for all of its pages. */
+	if (r->max_mapcount > 1 && v->mapmax > r->max_mapcount)
+		return NM_FP_SHARED;
+	return NM_FP_ELIGIBLE;
+}
+
+struct scan_ctx {
+	const struct nm_fp_rules *rules;
+	struct nm_footprint *fp;
+	int err;
+};
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	void *p;
+	size_t n = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+static int add_vma(struct nm_footprint *fp, const struct nm_vma *v)
+{
+	struct nm_fp_vma *d;
+
+	if (grow((void **)&fp->vmas, &fp->cap_vmas, fp->n_vmas + 1, sizeof(*fp->vmas)) ||
+	    grow((void **)&fp->nodes, &fp->cap_nodes, fp->n_nodes + (size_t)v->nr_nodes,
+		 sizeof(*fp->nodes)))
+		return -ENOMEM;
+	d = &fp->vmas[fp->n_vmas++];
+	*d = (struct nm_fp_vma){ .start = v->start, .page_kb = v->kernelpagesize_kb,
+				 .pages = v->pages, .mapmax = v->mapmax,
+				 .first_node = fp->n_nodes, .nr_nodes = (size_t)v->nr_nodes };
+	memcpy(fp->nodes + fp->n_nodes, v->nodes, sizeof(*v->nodes) * (size_t)v->nr_nodes);
+	fp->n_nodes += (size_t)v->nr_nodes;
+	return nm_maps_totals_add(&fp->eligible, v);
+}
+
+static int on_vma(const struct nm_vma *v, void *arg)
+{
+	struct scan_ctx *c = arg;
+	enum nm_fp_verdict verdict;
+
+	if (v->pages == 0)
+		return 0;
+	verdict = nm_fp_classify(c->rules, v);
+	if (verdict != NM_FP_ELIGIBLE) {
+		c->fp->skipped_kb[verdict] += (unsigned long long)v->pages * v->kernelpagesize_kb;
+		return 0;
+	}
+	c->err = add_vma(c->fp, v);
+	return c->err != 0;
+}
+
+/* Fill in each eligible VMA's end from /proc/PID/maps. Both lists are in
+ * address order, so one merge pass suffices. A VMA that vanished between
+ * the two reads is dropped from the list (its counts stay in the totals
+ * until the next scan; the migrator re-verifies placement anyway). */
+static int fill_ends(const struct nm_proc *p, struct nm_footprint *fp)
+{
+	char *text, *line, *save = NULL;
+	size_t i = 0, kept = 0;
+	int r = nm_proc_read(p, "maps", MAPS_MAX, &text, NULL);
+
+	if (r < 0)
+		return r;
+	for (line = strtok_r(text, "\n", &save); line && i < fp->n_vmas;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct nm_maps_line m;
+
+		if (nm_maps_line_parse(line, &m) < 0)
+			continue;
+		while (i < fp->n_vmas && fp->vmas[i].start < m.start)
+			i++; /* gone from maps */
+		if (i < fp->n_vmas && fp->vmas[i].start == m.start) {
+			fp->vmas[i].end = m.end;
+			fp->vmas[kept++] = fp->vmas[i++];
+		}
+	}
+	fp->n_vmas = kept;
+	free(text);
+	return 0;
+}
+
+int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
+	       const struct nm_maps_budget *budget, struct nm_footprint *fp)
+{
+	struct scan_ctx c = { .rules = rules, .fp = fp };
+	int r;
+
+	nm_fp_clear(fp);
+	r = nm_maps_read(p, budget, on_vma, &c, &fp->scan);
+	if (r == 0 && c.err)
+		r = c.err;
+	if (r == 0)
+		r = fill_ends(p, fp);
+	return r;
+}
+
+unsigned long nm_fp_vma_pages_on(const struct nm_footprint *fp, const struct nm_fp_vma *vma,
+				 int node)
+{
+	for (size_t i = 0; i < vma->nr_nodes; i++)
+		if (fp->nodes[vma->first_node + i].node == node)
+			return fp->nodes[vma->first_node + i].pages;
+	return 0;
+}
+
+void nm_fp_clear(struct nm_footprint *fp)
+{
+	fp->n_vmas = 0;
+	fp->n_nodes = 0;
+	nm_maps_totals_clear(&fp->eligible);
+	memset(fp->skipped_kb, 0, sizeof(fp->skipped_kb));
+	memset(&fp->scan, 0, sizeof(fp->scan));
+}
+
+void nm_fp_free(struct nm_footprint *fp)
+{
+	nm_fp_clear(fp);
+	free(fp->vmas);
+	free(fp->nodes);
+	memset(fp, 0, sizeof(*fp));
+}

@@ -1,0 +1,86 @@
+/* footprint: the "map" stage. Which of a process's resident pages numamigd
+ * may move, and on which nodes they sit now.
+ *
+ * One numa_maps pass (budgeted, see numamaps.h) plus one read of
+ * /proc/PID/maps for the VMA ends. Each VMA gets a verdict: eligible, or
+ * skipped with a reason the status and explain commands show (an explicit
+ * mempolicy: the application chose its placement; a file mapping when
+ * file_backed is off; an excluded file such as a shared library; pages
+ * shared by more processes than max_mapcount; hugetlb). The planner sees
+ * only the per-node totals of eligible pages; the migrator walks the
+ * eligible VMAs, most misplaced first.
+ */
+#ifndef NUMAMIG_FOOTPRINT_H
+#define NUMAMIG_FOOTPRINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "numamig/numamaps.h"
+#include "numamig/proc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nm_fp_verdict {
+	NM_FP_ELIGIBLE,
+	NM_FP_POLICY,     /* a non-default mempolicy: the application decided */
+	NM_FP_FILE,       /* file-backed and file_backed is off */
+	NM_FP_EXCLUDED,   /* file matches exclude_files */
+	NM_FP_SHARED,     /* mapmax above max_mapcount (max_mapcount > 1) */
+	NM_FP_HUGETLB,    /* hugetlb pages are left to the application */
+	NM_FP_NR_VERDICTS
+};
+
+const char *nm_fp_verdict_name(enum nm_fp_verdict v);
+
+struct nm_fp_rules {
+	unsigned max_mapcount;            /* 1: only exclusively mapped pages */
+	bool file_backed;
+	char *const *exclude_files;       /* fnmatch(3) globs */
+	size_t n_exclude_files;
+};
+
+/* Classify one VMA (pure). */
+enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
+
+/* An eligible VMA with resident pages. With max_mapcount 1 the VMA may still
+ * hold shared pages (mapmax > 1); the migrator then checks each page's
+ * "exclusively mapped" bit in /proc/PID/pagemap before requesting it. */
+struct nm_fp_vma {
+	unsigned long start, end;
+	unsigned long page_kb;
+	unsigned long pages;              /* resident, all nodes */
+	unsigned long mapmax;
+	size_t first_node, nr_nodes;      /* slice of nm_footprint.nodes */
+};
+
+struct nm_footprint {
+	struct nm_fp_vma *vmas;
+	size_t n_vmas, cap_vmas;
+	struct nm_node_pages *nodes;      /* per-VMA node counts, pooled */
+	size_t n_nodes, cap_nodes;
+	struct nm_maps_totals eligible;   /* KiB per node, eligible VMAs */
+	unsigned long long skipped_kb[NM_FP_NR_VERDICTS]; /* by verdict */
+	struct nm_maps_result scan;       /* how complete the numa_maps read was */
+};
+
+/* Rebuild FP for process P. Returns 0 (see fp->scan.status for whether
+ * the map is whole) or -errno (-ESRCH: the process is gone). */
+int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
+	       const struct nm_maps_budget *budget, struct nm_footprint *fp);
+
+/* Pages of VMA on NODE. */
+unsigned long nm_fp_vma_pages_on(const struct nm_footprint *fp, const struct nm_fp_vma *vma,
+				 int node);
+
+/* Forget the contents but keep the arrays for the next scan. */
+void nm_fp_clear(struct nm_footprint *fp);
+/* Release everything. */
+void nm_fp_free(struct nm_footprint *fp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,141 @@
+/* Tests of lib/footprint.c (the map stage) and the maps line parser, on the
+ * numa_maps and maps captured from a real 2-node guest. Expected sums were
+ * taken independently with awk over the same files. */
+#include "config.h"
+
+#include <check.h>
+
+#include "fixture.h"
+#include "numamig/footprint.h"
+#include "numamig/procparse.h"
+
+static char *default_excludes[] = { "/usr/lib/*", "/lib/*" };
+
+static void scan_2n(const struct nm_fp_rules *rules, struct nm_footprint *fp)
+{
+	struct nm_root *root = fixture_root("2n");
+	struct nm_proc *p;
+
+	ck_assert_int_eq(nm_proc_open(root, 108, &p), 0);
+	ck_assert_int_eq(nm_fp_scan(p, rules, NULL, fp), 0);
+	ck_assert_int_eq(fp->scan.status, NM_MAPS_WHOLE);
+	nm_proc_close(p);
+	nm_root_free(root);
+}
+
+START_TEST(test_defaults_2n)
+{
+	struct nm_fp_rules rules = { .max_mapcount = 1, .exclude_files = default_excludes,
+				     .n_exclude_files = 2 };
+	struct nm_footprint fp = { 0 };
+	const struct nm_fp_vma *heap = NULL;
+
+	scan_2n(&rules, &fp);
+	ck_assert_uint_eq(fp.n_vmas, 13);
+	ck_assert_uint_eq(fp.eligible.kb[0], 332);
+	ck_assert_uint_eq(fp.eligible.kb[1], 4688);
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_POLICY], 1536);
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_HUGETLB], 4096);
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_EXCLUDED], 1348); /* libc, libnuma */
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 552);      /* incl. /lib64/ld-linux */
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_SHARED], 0);
+	for (size_t i = 0; i < fp.n_vmas; i++) {
+		ck_assert_uint_gt(fp.vmas[i].end, fp.vmas[i].start);
+		if (fp.vmas[i].start == 0x5556b2af8000UL)
+			heap = &fp.vmas[i];
+	}
+	ck_assert_ptr_nonnull(heap);
+	ck_assert_uint_eq(heap->end, 0x5556b2b19000UL);
+	ck_assert_uint_eq(heap->pages, 21);
+	ck_assert_uint_eq(heap->mapmax, 2);
+	ck_assert_uint_eq(nm_fp_vma_pages_on(&fp, heap, 1), 21);
+	ck_assert_uint_eq(nm_fp_vma_pages_on(&fp, heap, 0), 0);
+	nm_fp_free(&fp);
+}
+END_TEST
+
+START_TEST(test_file_backed_2n)
+{
+	struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = true,
+				     .exclude_files = default_excludes, .n_exclude_files = 2 };
+	struct nm_footprint fp = { 0 };
+
+	scan_2n(&rules, &fp);
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 0);
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_EXCLUDED], 1348);
+	ck_assert_uint_eq(fp.eligible.total_kb, 332 + 4688 + 552);
+	/* Rescanning into the same footprint starts afresh. */
+	scan_2n(&rules, &fp);
+	ck_assert_uint_eq(fp.eligible.total_kb, 332 + 4688 + 552);
+	nm_fp_free(&fp);
+}
+END_TEST
+
+START_TEST(test_classify)
+{
+	char *ex[] = { "/usr/lib/*", "*.so.*" };
+	struct nm_fp_rules r = { .max_mapcount = 2, .file_backed = true, .exclude_files = ex,
+				 .n_exclude_files = 2 };
+	struct nm_vma v = { .mode = NM_MPOL_DEFAULT, .kind = NM_VMA_ANON, .mapmax = 2 };
+
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	v.mapmax = 3;
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_SHARED);
+	r.max_mapcount = 1; /* per-page exclusive check instead */
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	v.mode = NM_MPOL_BIND;
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_POLICY);
+	v.mode = NM_MPOL_DEFAULT;
+	v.kind = NM_VMA_FILE;
+	v.file = "/opt/app/libx.so.1";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_EXCLUDED);
+	v.file = "/data/db file";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	r.file_backed = false;
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	v.huge = true;
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_HUGETLB);
+	ck_assert_str_eq(nm_fp_verdict_name(NM_FP_EXCLUDED), "excluded_file");
+	ck_assert_str_eq(nm_fp_verdict_name(NM_FP_NR_VERDICTS), "unknown");
+}
+END_TEST
+
+START_TEST(test_maps_line)
+{
+	struct nm_maps_line m;
+
+	ck_assert_int_eq(nm_maps_line_parse("5556b2af8000-5556b2b19000 rw-p 00000000 00:00 0"
+					    "                          [heap]", &m), 0);
+	ck_assert_uint_eq(m.start, 0x5556b2af8000UL);
+	ck_assert_uint_eq(m.end, 0x5556b2b19000UL);
+	ck_assert_str_eq(m.perms, "rw-p");
+	ck_assert_str_eq(m.path, "[heap]");
+	ck_assert_int_eq(nm_maps_line_parse("7f0000-7f1000 r--s 00002000 fd:01 1234567 "
+					    "/tmp/a b (deleted)", &m), 0);
+	ck_assert_uint_eq(m.offset, 0x2000);
+	ck_assert_uint_eq(m.dev_major, 0xfd);
+	ck_assert_uint_eq(m.dev_minor, 1);
+	ck_assert_uint_eq(m.inode, 1234567);
+	ck_assert_str_eq(m.path, "/tmp/a b (deleted)");
+	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 00000000 00:00 0", &m), 0);
+	ck_assert_str_eq(m.path, "");
+	ck_assert_int_eq(nm_maps_line_parse("2000-1000 rw-p 00000000 00:00 0", &m), -EINVAL);
+	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 0 00:00", &m), -EINVAL);
+	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 00000000 00:00 0x", &m), -EINVAL);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("footprint");
+	TCase *tc = tcase_create("footprint");
+
+	tcase_add_test(tc, test_defaults_2n);
+	tcase_add_test(tc, test_file_backed_2n);
+	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_maps_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check-main.h"
