@@ -1,0 +1,114 @@
+/* migrator: the "act" stage. Moves a process's misplaced pages to a
+ * target node and reports, page by page, what happened.
+ *
+ * lazy (seeds 000, 002): walk the footprint's eligible VMAs, most misplaced
+ * first; read /proc/PID/pagemap to skip absent pages and, with
+ * max_mapcount 1, pages not exclusively mapped; ask the kernel where the
+ * rest are (move_pages with nodes NULL); move the misplaced ones in batches
+ * sized by the tuner and paid for from the token bucket; then ask again,
+ * because a return of 0 does not mean a page moved (shared pages are
+ * skipped silently, a THP moves with its first subpage).
+ * direct (seed 000): migrate_pages(pid, old nodes, new node) at once.
+ *
+ * The process is checked through its pidfd before and after every call,
+ * so a pid that died or was reused mid-run stops the run and nothing
+ * further is done to it. Call-level errors (ENODEV, ESRCH, EPERM, EINVAL,
+ * EFAULT, ENOMEM) abort with that errno (seed 004); per-page failures are
+ * counted by errno and the run goes on, except that a burst of ENOMEM
+ * (the target is full) stops it.
+ *
+ * Syscalls go through struct nm_mig_sys so unit tests can script the
+ * kernel's answers; the VM tests use the real one.
+ */
+#ifndef NUMAMIG_MIGRATOR_H
+#define NUMAMIG_MIGRATOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <numa.h>
+
+#include "numamig/footprint.h"
+#include "numamig/pace.h"
+#include "numamig/proc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nm_mig_sys {
+	long (*move_pages)(void *ctx, pid_t pid, unsigned long count, void **pages,
+			   const int *nodes, int *status, int flags);
+	long (*migrate_pages)(void *ctx, pid_t pid, unsigned long maxnode,
+			      const unsigned long *old_nodes, const unsigned long *new_nodes);
+	/* Fill N pagemap entries starting at virtual address START. */
+	int (*pagemap)(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
+		       uint64_t *entries);
+	bool (*alive)(void *ctx, const struct nm_proc *p);
+	uint64_t (*now_ns)(void *ctx);
+	void *ctx;
+};
+
+/* The kernel, through libnuma's move_pages()/migrate_pages(). */
+extern const struct nm_mig_sys nm_mig_kernel;
+
+/* What became of each page requested. */
+enum nm_mig_outcome {
+	NM_MIG_MOVED,    /* verified on the target afterwards */
+	NM_MIG_ENOENT,   /* not present any more */
+	NM_MIG_EFAULT,   /* zero page or bad address */
+	NM_MIG_EACCES,   /* shared: needs MPOL_MF_MOVE_ALL */
+	NM_MIG_EBUSY,    /* pinned or busy (long-term GUP pins never move) */
+	NM_MIG_ENOMEM,   /* target full */
+	NM_MIG_EOTHER,   /* any other status, or not on the target afterwards */
+	NM_MIG_NR_OUTCOMES
+};
+const char *nm_mig_outcome_name(enum nm_mig_outcome o);
+
+enum nm_mig_stop {
+	NM_MIG_DONE,     /* every misplaced page was requested */
+	NM_MIG_BUDGET,   /* the byte cap or the rate limit ran out; resume later */
+	NM_MIG_FULL,     /* a burst of ENOMEM: the target node is full */
+	NM_MIG_GONE,     /* the process exited (or its pid was reused) */
+	NM_MIG_ABORTED,  /* a call-level error; see abort_errno */
+};
+const char *nm_mig_stop_name(enum nm_mig_stop s);
+
+struct nm_mig_request {
+	const struct nm_proc *proc;
+	const struct nm_footprint *fp;
+	int target;
+	const struct bitmask *sources;  /* move only from these; NULL = any */
+	unsigned max_mapcount;          /* 1: exclusively mapped pages only */
+	uint64_t max_bytes;             /* cap for this run (headroom); 0 = none */
+	struct nm_tuner *tuner;         /* batch size, kept across runs */
+	struct nm_bucket *bucket;       /* rate limit, kept across runs */
+};
+
+struct nm_mig_result {
+	enum nm_mig_stop stop;
+	int abort_errno;                /* for NM_MIG_ABORTED */
+	unsigned long long misplaced;   /* pages found off target */
+	unsigned long long requested;   /* pages passed to move_pages */
+	unsigned long long outcomes[NM_MIG_NR_OUTCOMES];
+	unsigned long long bytes_moved;
+	unsigned long long moved_from[NM_MAPS_MAX_NODES]; /* pages moved, by source node */
+	unsigned calls;                 /* move_pages calls that moved pages */
+	uint64_t busy_ns;               /* time inside those calls */
+};
+
+/* Lazy mode. Returns 0 with RES filled (stop says why it ended), or
+ * -ENOMEM when buffers cannot be allocated. */
+int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
+		struct nm_mig_result *res);
+
+/* Direct mode: migrate_pages(pid, FROM, TO). RES->requested is unknown
+ * (the kernel does not say); RES->outcomes[NM_MIG_EOTHER] gets the pages
+ * it reports as not moved. Returns 0 or -ENOMEM. */
+int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
+		  const struct bitmask *from, const struct bitmask *to,
+		  struct nm_mig_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

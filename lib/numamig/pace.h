@@ -1,0 +1,50 @@
+/* pace: how fast the migrator may go. Two small pure mechanisms:
+ *
+ *  - a batch tuner (seed 002): pages per move_pages() call, between a
+ *    minimum and a maximum, adjusted after every call so that one call
+ *    stays under a latency budget. A call holds the target's mmap_lock and
+ *    stalls its page faults, so the budget bounds the pause an application
+ *    can see. Additive increase, multiplicative decrease, as TCP does:
+ *    probe upwards slowly, back off fast when a call overruns.
+ *  - a token bucket for the policy's rate_limit (bytes per second), with a
+ *    burst of one second's worth so a tick can spend what it accrued.
+ *
+ * Time is an input: no clock is read here, so tests drive it.
+ */
+#ifndef NUMAMIG_PACE_H
+#define NUMAMIG_PACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nm_tuner {
+	unsigned min, max;     /* pages per call */
+	unsigned cur;
+	uint64_t latency_ns;   /* budget per call */
+};
+
+void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t latency_ns);
+/* Feed back one call that moved PAGES in ELAPSED_NS. */
+void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns);
+
+struct nm_bucket {
+	uint64_t rate_bps;     /* 0: unlimited */
+	uint64_t burst;        /* bytes the bucket can hold */
+	uint64_t tokens;
+	uint64_t last_ns;
+};
+
+void nm_bucket_init(struct nm_bucket *b, uint64_t rate_bps, uint64_t now_ns);
+/* Bytes available at NOW_NS (refilled first); UINT64_MAX when unlimited. */
+uint64_t nm_bucket_available(struct nm_bucket *b, uint64_t now_ns);
+/* Spend BYTES (at most what is available). */
+void nm_bucket_take(struct nm_bucket *b, uint64_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
