@@ -1,9 +1,8 @@
 /* numamigd: command line entry point of the NUMA balancing daemon.
  *
- * Wiring only: argument parsing and the calls into libnumamig. The
- * balancing loop (sample -> map -> plan -> act -> account) lands here as it
- * is built; until then the binary answers --help, --version and
- * --print-topology, and refuses to pretend to balance anything.
+ * Wiring only: parse the command line, then either answer a one-shot
+ * question (--check-config, --print-config, --print-topology) or hand over
+ * to the manager's event loop.
  */
 #include "config.h"
 
@@ -13,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "manager.h"
 #include "numamig/set.h"
 #include "numamig/topology.h"
 
@@ -24,13 +25,19 @@ static void usage(FILE *out)
 		"Usage: numamigd [OPTION]...\n"
 		"Userspace NUMA balancing daemon: moves a task's memory to the node it runs on.\n"
 		"\n"
-		"  -T, --print-topology  print the NUMA topology as numamigd sees it and exit\n"
-		"      --root=DIR        read /proc and /sys under DIR instead of / (for\n"
-		"                        inspecting a captured tree)\n"
-		"  -h, --help            show this help and exit\n"
-		"  -V, --version         show the version and exit\n"
-		"\n"
-		"This build has no balancing loop yet: without -T it exits with status 2.\n");
+		"  -c, --config=FILE      main configuration file (default " NM_CONFIG_MAIN_FILE ")\n"
+		"  -p, --policy-dir=DIR   read policies from DIR instead of " NM_CONFIG_POLICY_DIR "\n"
+		"                         and " NM_CONFIG_VENDOR_POLICY_DIR " (repeatable, highest\n"
+		"                         priority first)\n"
+		"  -t, --check-config     check the configuration, print every problem, and exit\n"
+		"  -P, --print-config     print the effective configuration as YAML and exit\n"
+		"  -T, --print-topology   print the NUMA topology as numamigd sees it and exit\n"
+		"      --sampler=SOURCE   residency source: auto (default), perf or proc\n"
+		"      --root=DIR         read /proc and /sys under DIR instead of / (for\n"
+		"                         inspecting a captured tree)\n"
+		"  -d, --debug            log debug messages\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n");
 }
 
 static void print_node(const struct nm_topology *t, int node)
@@ -77,22 +84,68 @@ static int print_topology(const char *rootdir)
 	return EXIT_SUCCESS;
 }
 
-int main(int argc, char **argv)
+struct args {
+	struct manager_opts opts;
+	int policy_dirs;
+	bool check, print, topology, debug;
+};
+
+static int parse_sampler(const char *v, enum nm_sampler_source *out)
+{
+	if (strcmp(v, "auto") == 0)
+		*out = NM_SAMPLER_AUTO;
+	else if (strcmp(v, "perf") == 0)
+		*out = NM_SAMPLER_PERF;
+	else if (strcmp(v, "proc") == 0)
+		*out = NM_SAMPLER_PROC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "policy-dir", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "print-config", no_argument, NULL, 'P' },
 		{ "print-topology", no_argument, NULL, 'T' },
+		{ "sampler", required_argument, NULL, 'S' },
 		{ "root", required_argument, NULL, 'R' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	const char *root = "/";
-	int c, topology = 0;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "ThV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:tPTdhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'T': topology = 1; break;
-		case 'R': root = optarg; break;
+		case 'c':
+			a->opts.paths.main_file = optarg;
+			a->opts.paths.main_required = true;
+			break;
+		case 'p':
+			if (a->policy_dirs == NM_CONFIG_MAX_DIRS) {
+				fprintf(stderr, "numamigd: at most %d --policy-dir\n", NM_CONFIG_MAX_DIRS);
+				return EXIT_USAGE;
+			}
+			a->opts.paths.policy_dirs[a->policy_dirs++] = optarg;
+			a->opts.paths.policy_dirs[a->policy_dirs] = NULL;
+			break;
+		case 't': a->check = true; break;
+		case 'P': a->print = true; break;
+		case 'T': a->topology = true; break;
+		case 'S':
+			if (parse_sampler(optarg, &a->opts.source) < 0) {
+				fprintf(stderr, "numamigd: --sampler: '%s' is not auto, perf or proc\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R': a->opts.root = optarg; break;
+		case 'd': a->debug = true; break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'V': printf("numamigd %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
 		default: usage(stderr); return EXIT_USAGE;
@@ -102,8 +155,45 @@ int main(int argc, char **argv)
 		fprintf(stderr, "numamigd: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (topology)
-		return print_topology(root);
-	fprintf(stderr, "numamigd: this build has no balancing loop yet (try --print-topology)\n");
-	return EXIT_USAGE;
+	return -1;
+}
+
+static int check_or_print(const struct args *a)
+{
+	struct nm_config *config = manager_load_config(&a->opts.paths);
+
+	if (!config)
+		return EXIT_FAILURE;
+	if (a->print)
+		nm_config_print(config, stdout);
+	else
+		printf("configuration OK: %zu policies\n", config->n_policies);
+	nm_config_free(config);
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .opts = { .root = "/", .source = NM_SAMPLER_AUTO } };
+	struct manager *m;
+	int r;
+
+	nm_config_paths_init(&a.opts.paths);
+	r = parse_args(argc, argv, &a);
+	if (r >= 0)
+		return r;
+	log_init(a.debug);
+	if (a.topology)
+		return print_topology(a.opts.root);
+	if (a.check || a.print)
+		return check_or_print(&a);
+	r = manager_new(&a.opts, &m);
+	if (r < 0) {
+		if (r != -EINVAL) /* config errors were printed already */
+			log_err("cannot start: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	r = manager_run(m);
+	manager_free(m);
+	return r;
 }

@@ -1,1 +1,30 @@
 # lib/config.mk: automake fragment for the config module, included from Makefile.am.
+# The config module: YAML (libyaml) -> struct nm_config, see lib/numamig/config.h.
+lib_libnumamig_la_SOURCES += \
+	lib/config.c \
+	lib/config-diag.c \
+	lib/config-keys.c \
+	lib/config-policy.c \
+	lib/config-print.c \
+	lib/config-schema.c \
+	lib/config-value.c \
+	lib/config-internal.h
+lib_libnumamig_la_CFLAGS += $(YAML_CFLAGS)
+lib_libnumamig_la_LIBADD += $(YAML_LIBS)
+numamiginclude_HEADERS += lib/numamig/config.h
+
+UNIT_TESTS += tests/test-config tests/test-config-files
+config_test_sources = tests/config-fixture.h tests/check-main.h tests/fixture.h
+tests_test_config_SOURCES = tests/test-config.c $(config_test_sources)
+tests_test_config_CFLAGS = $(tests_cflags) $(YAML_CFLAGS)
+tests_test_config_LDADD = $(tests_ldadd) $(YAML_LIBS)
+tests_test_config_files_SOURCES = tests/test-config-files.c $(config_test_sources)
+tests_test_config_files_CFLAGS = $(tests_cflags) $(YAML_CFLAGS)
+tests_test_config_files_LDADD = $(tests_ldadd) $(YAML_LIBS)
+
+# Shipped examples: the main file with every key and its default, and a
+# policy that manages nothing until renamed to *.yaml.
+numamigconfdir = $(sysconfdir)/numamigd
+dist_numamigconf_DATA = conf/numamigd.yaml
+numamigpolicydir = $(sysconfdir)/numamigd/policy.d
+dist_numamigpolicy_DATA = conf/policy.d/50-example.yaml.example

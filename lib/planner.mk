@@ -1,1 +1,12 @@
 # lib/planner.mk: automake fragment for the planner module, included from Makefile.am.
+lib_libnumamig_la_SOURCES += \
+	lib/planner.c \
+	lib/plan-gates.c \
+	lib/plan-budget.c \
+	lib/plan-internal.h
+numamiginclude_HEADERS += lib/numamig/planner.h
+
+UNIT_TESTS += tests/test-planner
+tests_test_planner_SOURCES = tests/test-planner.c tests/check-main.h
+tests_test_planner_CFLAGS = $(tests_cflags)
+tests_test_planner_LDADD = $(tests_ldadd)

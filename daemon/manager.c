@@ -1,0 +1,271 @@
+/* manager: the daemon's event loop. See manager.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager.h"
+#include "numamig/engine.h"
+#include "numamig/knb.h"
+
+struct manager {
+	struct manager_opts opts;
+	sd_event *event;
+	sd_event_source *tick, *reap;
+	struct nm_root *root;
+	struct nm_engine *engine;
+	struct nm_config *config;
+	int knb_saved;                 /* value to restore on exit; -1: untouched */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct nm_config *manager_load_config(const struct nm_config_paths *paths)
+{
+	struct nm_config_diags diags;
+	struct nm_config *config = NULL;
+	char line[1024];
+
+	nm_config_diags_init(&diags);
+	nm_config_load(paths, &config, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		const struct nm_config_diag *d = &diags.v[i];
+
+		nm_config_diag_format(d, line, sizeof(line));
+		if (d->severity == NM_CONFIG_ERROR)
+			log_err("%s", line);
+		else if (d->severity == NM_CONFIG_WARNING)
+			log_warn("%s", line);
+		else
+			log_notice("%s", line);
+	}
+	if (!config)
+		log_err("configuration rejected: %zu error(s)", diags.errors);
+	nm_config_diags_clear(&diags);
+	return config;
+}
+
+/* Apply kernel_numa_balancing: disable saves and zeroes it, keep restores
+ * whatever we changed (a reload may switch between the two). */
+static void apply_knb(struct manager *m)
+{
+	int v, r;
+
+	if (m->config->kernel_numa_balancing == NM_KNB_DISABLE && m->knb_saved < 0) {
+		r = nm_knb_read(m->root, &v);
+		if (r == 0 && v != 0)
+			r = nm_knb_write(m->root, 0);
+		if (r < 0) {
+			log_warn("cannot disable kernel.numa_balancing: %s", strerror(-r));
+			return;
+		}
+		m->knb_saved = v;
+		log_notice("kernel.numa_balancing: %d -> 0 while numamigd runs", v);
+	} else if (m->config->kernel_numa_balancing == NM_KNB_KEEP && m->knb_saved >= 0) {
+		r = nm_knb_write(m->root, m->knb_saved);
+		if (r < 0)
+			log_warn("cannot restore kernel.numa_balancing=%d: %s", m->knb_saved, strerror(-r));
+		else
+			log_notice("kernel.numa_balancing restored to %d", m->knb_saved);
+		m->knb_saved = -1;
+	}
+}
+
+static void notify_status(struct manager *m)
+{
+	const struct nm_counters *c = nm_engine_counters(m->engine);
+	uint64_t moved = 0;
+
+	for (int i = 0; i < c->nr_nodes * c->nr_nodes; i++)
+		moved += c->moved[i];
+	sd_notifyf(0, "STATUS=%s%zu processes tracked, %" PRIu64 " pages migrated, sampler %s",
+		   nm_engine_paused(m->engine) ? "paused; " : "", nm_engine_tracker(m->engine)->n,
+		   moved, nm_sampler_source_name(nm_engine_sampler(m->engine)));
+}
+
+/* Decisions to move memory are worth a line each; the rest only in debug. */
+static void log_decisions(struct manager *m)
+{
+	const struct nm_tracker *t = nm_engine_tracker(m->engine);
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct nm_task *k = t->v[i];
+		const struct nm_plan_decision *d = &k->last;
+
+		if (d->action != NM_PLAN_NONE)
+			log_info("pid %d (%s): %s (%s) to node %d: %" PRIu64 " of %" PRIu64
+				 " pages misplaced", (int)k->pid, k->comm, nm_plan_action_name(d->action),
+				 nm_plan_reason_name(d->reason), d->target, d->pages, d->misplaced_pages);
+		else
+			log_debug("pid %d (%s): %s, home %d, %s", (int)k->pid, k->comm,
+				  nm_plan_reason_name(d->reason), d->home,
+				  nm_plan_state_name(k->plan.phase));
+	}
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	int r = nm_engine_tick(m->engine, now_ms());
+
+	if (r < 0)
+		log_warn("tick failed: %s", strerror(-r));
+	log_decisions(m);
+	notify_status(m);
+	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int on_reap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	nm_engine_reap(m->engine, now_ms());
+	return 0;
+}
+
+/* SIGHUP: load the files again; a config with errors keeps the old one. */
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct manager *m = userdata;
+	struct nm_config *next;
+
+	(void)s;
+	(void)si;
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_ms() * 1000);
+	next = manager_load_config(&m->opts.paths);
+	if (!next || nm_engine_set_config(m->engine, next, now_ms()) < 0) {
+		nm_config_free(next);
+		log_err("reload failed: keeping the running configuration");
+		sd_notify(0, "READY=1\nSTATUS=reload failed: keeping the running configuration");
+		return 0;
+	}
+	nm_config_free(m->config);
+	m->config = next;
+	apply_knb(m);
+	log_notice("configuration reloaded: %zu policies, hash %016" PRIx64,
+		   next->n_policies, nm_config_hash(next));
+	sd_notify(0, "READY=1");
+	notify_status(m);
+	return 0;
+}
+
+static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)userdata;
+	log_info("signal %u: stopping", si->ssi_signo);
+	sd_notify(0, "STOPPING=1");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/* sd-event takes signals through a signalfd, which only works if no
+ * thread lets them through: block them before the migrator's worker
+ * thread starts, since threads inherit the mask. */
+static int block_signals(void)
+{
+	sigset_t ss;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	return pthread_sigmask(SIG_BLOCK, &ss, NULL) == 0 ? 0 : -EINVAL;
+}
+
+static int setup_loop(struct manager *m)
+{
+	int r = sd_event_default(&m->event);
+
+	if (r >= 0)
+		r = sd_event_add_signal(m->event, NULL, SIGTERM, on_term, m);
+	if (r >= 0)
+		r = sd_event_add_signal(m->event, NULL, SIGINT, on_term, m);
+	if (r >= 0)
+		r = sd_event_add_signal(m->event, NULL, SIGHUP, on_hup, m);
+	if (r >= 0)
+		r = sd_event_add_time_relative(m->event, &m->tick, CLOCK_MONOTONIC, 0, 0, on_tick, m);
+	if (r >= 0)
+		r = sd_event_add_io(m->event, &m->reap, nm_engine_fd(m->engine), EPOLLIN, on_reap, m);
+	/* Pings WATCHDOG=1 at half of WatchdogSec when systemd asks for it. */
+	if (r >= 0)
+		r = sd_event_set_watchdog(m->event, true);
+	return r < 0 ? r : 0;
+}
+
+int manager_new(const struct manager_opts *opts, struct manager **out)
+{
+	struct manager *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->opts = *opts;
+	m->knb_saved = -1;
+	m->config = manager_load_config(&opts->paths);
+	r = m->config ? block_signals() : -EINVAL;
+	if (r == 0)
+		r = nm_root_open(opts->root, &m->root);
+	if (r == 0)
+		r = nm_engine_new(m->root, opts->source, &m->engine);
+	if (r == 0)
+		r = nm_engine_set_config(m->engine, m->config, now_ms());
+	if (r == 0)
+		r = setup_loop(m);
+	if (r < 0) {
+		manager_free(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+int manager_run(struct manager *m)
+{
+	char sampler[256];
+	int r;
+
+	apply_knb(m);
+	nm_sampler_describe(nm_engine_sampler(m->engine), sampler, sizeof(sampler));
+	/* The description names the fallback's reason, if any. */
+	log_info("numamigd %s started: %zu policies, sampler %s", PACKAGE_VERSION,
+		 m->config->n_policies, sampler);
+	sd_notify(0, "READY=1");
+	notify_status(m);
+	r = sd_event_loop(m->event);
+	if (m->knb_saved >= 0) {
+		m->config->kernel_numa_balancing = NM_KNB_KEEP;
+		apply_knb(m);
+	}
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+void manager_free(struct manager *m)
+{
+	if (!m)
+		return;
+	sd_event_source_unref(m->tick);
+	sd_event_source_unref(m->reap);
+	nm_engine_free(m->engine);
+	sd_event_unref(m->event);
+	nm_root_free(m->root);
+	nm_config_free(m->config);
+	free(m);
+}

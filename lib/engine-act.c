@@ -1,0 +1,127 @@
+/* engine-act: the "act" and "account" stages of the engine: hand a
+ * decision to the migrator's worker, and count what came back. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-internal.h"
+#include "numamig/set.h"
+
+/* A job as the engine sees it: the worker's part first, so the pointer the
+ * worker hands back is also this. */
+struct job {
+	struct nm_mig_job base;
+	struct nm_bucket bucket;        /* unlimited: the planner's budget rules */
+	struct bitmask *sources;
+	const struct nm_config *config; /* the config the budget belongs to */
+	struct nm_plan_budget *budget;
+	uint64_t reserved;              /* bytes the planner debited */
+};
+
+static void job_free(struct job *j)
+{
+	if (j->sources)
+		numa_bitmask_free(j->sources);
+	if (j->base.from)
+		numa_bitmask_free(j->base.from);
+	if (j->base.to)
+		numa_bitmask_free(j->base.to);
+	free(j);
+}
+
+/* The decision's source nodes: wherever eligible pages sit off target. */
+static struct bitmask *sources_of(struct nm_engine *e, const struct nm_task *t, int target)
+{
+	struct bitmask *m = numa_bitmask_alloc((unsigned)e->nr_nodes);
+
+	if (!m)
+		return NULL;
+	for (int n = 0; n < t->fp.eligible.nr_nodes && n < e->nr_nodes; n++)
+		if (n != target && t->fp.eligible.kb[n])
+			numa_bitmask_setbit(m, (unsigned)n);
+	return m;
+}
+
+static int fill_direct(struct nm_engine *e, struct job *j, int target)
+{
+	j->base.direct = true;
+	j->base.from = numa_bitmask_alloc((unsigned)e->nr_nodes);
+	j->base.to = numa_bitmask_alloc((unsigned)e->nr_nodes);
+	if (!j->base.from || !j->base.to)
+		return -ENOMEM;
+	for (int n = nm_set_next(j->sources, 0); n >= 0; n = nm_set_next(j->sources, n + 1))
+		numa_bitmask_setbit(j->base.from, (unsigned)n);
+	numa_bitmask_setbit(j->base.to, (unsigned)target);
+	return 0;
+}
+
+void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget *budget)
+{
+	const struct nm_plan_decision *d = &t->last;
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j)
+		j->sources = sources_of(e, t, d->target);
+	if (!j || !j->sources || (d->direct && fill_direct(e, j, d->target) < 0)) {
+		if (j)
+			job_free(j);
+		nm_plan_budget_refund(budget, d->bytes);
+		return;
+	}
+	nm_bucket_init(&j->bucket, 0, 0);
+	j->base.req = (struct nm_mig_request){
+		.proc = t->proc, .fp = &t->fp, .target = d->target, .sources = j->sources,
+		.max_mapcount = t->policy->max_mapcount, .max_bytes = d->bytes,
+		.tuner = &t->tuner, .bucket = &j->bucket,
+	};
+	j->base.owner = t;
+	j->config = e->config;
+	j->budget = budget;
+	j->reserved = d->bytes;
+	t->busy = true;
+	nm_migq_submit(e->migq, &j->base);
+}
+
+static void account(struct nm_engine *e, const struct nm_mig_job *job)
+{
+	const struct nm_mig_result *res = &job->res;
+	struct nm_counters *c = &e->counters;
+	int dst = job->req.target;
+
+	c->migrations++;
+	c->mig_ns += res->busy_ns;
+	c->stops[res->stop]++;
+	if (res->stop == NM_MIG_ABORTED && res->abort_errno > 0 && res->abort_errno <= NM_ERRNO_MAX)
+		c->aborts[res->abort_errno]++;
+	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
+		c->outcomes[i] += res->outcomes[i];
+	for (int src = 0; src < e->nr_nodes && dst >= 0 && dst < e->nr_nodes; src++)
+		c->moved[src * e->nr_nodes + dst] += res->moved_from[src];
+}
+
+void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
+{
+	struct nm_mig_job *list = nm_migq_done(e->migq);
+
+	(void)now_ms;
+	while (list) {
+		struct job *j = (struct job *)list;
+		struct nm_task *t = j->base.owner;
+
+		list = list->next;
+		account(e, &j->base);
+		/* Give back what the planner reserved but the worker did not move
+		 * (direct mode cannot tell, and keeps its debit). */
+		if (!j->base.direct && j->config == e->config && j->reserved > j->base.res.bytes_moved)
+			nm_plan_budget_refund(j->budget, j->reserved - j->base.res.bytes_moved);
+		t->busy = false;
+		t->pages_moved += j->base.res.outcomes[NM_MIG_MOVED];
+		t->fp_due_ms = 0; /* re-read placement next tick */
+		if (j->base.res.stop == NM_MIG_GONE || j->base.err == -ECANCELED)
+			t->doomed = true;
+		job_free(j);
+	}
+	nm_track_sweep(&e->tracker);
+}

@@ -1,0 +1,276 @@
+/* engine: one tick of the pipeline. See numamig/engine.h. The "act" and
+ * "account" half (submitting and reaping migrations) is in engine-act.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine-internal.h"
+
+/* A footprint rescan costs its process a page-table walk under mmap_lock
+ * and costs us CPU; spacing rescans 100x their own duration keeps both
+ * near 1 %, so a big process is re-read less often. A migration forces
+ * the next tick's rescan (placement is re-read after every migration). */
+#define RESCAN_FACTOR 100
+#define RESCAN_MAX_MS (300u * 1000)
+
+static int engine_alloc_scratch(struct nm_engine *e);
+
+int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
+		  struct nm_engine **out)
+{
+	struct nm_engine *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->root = root;
+	r = nm_topo_load(root, &e->topo);
+	if (r == 0)
+		r = nm_cgfs_open(root, &e->cg);
+	if (r == 0)
+		r = nm_sampler_open(root, e->topo, source, 0, &e->sampler);
+	if (r == 0)
+		r = nm_migq_start(&nm_mig_kernel, &e->migq);
+	if (r == 0)
+		r = engine_alloc_scratch(e);
+	if (r < 0) {
+		nm_engine_free(e);
+		return r;
+	}
+	*out = e;
+	return 0;
+}
+
+static int engine_alloc_scratch(struct nm_engine *e)
+{
+	int n = e->topo->max_node + 1;
+
+	e->nr_nodes = n;
+	e->pages = calloc((size_t)n, sizeof(*e->pages));
+	e->headroom = calloc((size_t)n, sizeof(*e->headroom));
+	e->allowed = numa_bitmask_alloc((unsigned)n);
+	e->counters.nr_nodes = n;
+	e->counters.moved = calloc((size_t)n * (size_t)n, sizeof(*e->counters.moved));
+	return e->pages && e->headroom && e->allowed && e->counters.moved ? 0 : -ENOMEM;
+}
+
+void nm_engine_free(struct nm_engine *e)
+{
+	if (!e)
+		return;
+	if (e->migq) {
+		nm_migq_stop(e->migq);
+		nm_engine_reap(e, 0);
+		nm_migq_free(e->migq);
+	}
+	nm_track_free(&e->tracker);
+	nm_sampler_close(e->sampler);
+	nm_cgfs_free(e->cg);
+	nm_topo_free(e->topo);
+	free(e->budgets);
+	free(e->pages);
+	free(e->headroom);
+	if (e->allowed)
+		numa_bitmask_free(e->allowed);
+	free(e->counters.moved);
+	free(e);
+}
+
+int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, uint64_t now_ms)
+{
+	struct nm_plan_budget *b = calloc(config->n_policies ? config->n_policies : 1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < config->n_policies; i++)
+		nm_plan_budget_init(&b[i], config->policies[i].rate_limit_bps, 0, now_ms);
+	free(e->budgets);
+	e->budgets = b;
+	e->config = config;
+	/* Nothing may point into the old config after this returns. */
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		struct nm_task *t = e->tracker.v[i];
+
+		t->policy = nm_config_match(config, t->cgroup, t->comm);
+		if (!t->policy || t->policy->mode == NM_MODE_OFF) {
+			t->policy = NULL;
+			t->doomed = true;
+			continue;
+		}
+		nm_tuner_init(&t->tuner, t->policy->batch_min, t->policy->batch_max,
+			      t->policy->batch_latency_us * 1000);
+	}
+	nm_track_sweep(&e->tracker);
+	return 0;
+}
+
+/* Re-read the footprint when it is due and the tick's scan budget allows. */
+static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	const struct nm_policy *pol = t->policy;
+	struct nm_fp_rules rules = { .max_mapcount = pol->max_mapcount,
+				     .file_backed = pol->file_backed,
+				     .exclude_files = pol->exclude_files,
+				     .n_exclude_files = pol->n_exclude_files };
+	uint64_t ms, gap;
+	int r;
+
+	if (t->fp_seq && now_ms < t->fp_due_ms)
+		return 0;
+	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
+		return 0; /* over budget this tick: plan on the last map */
+	r = nm_fp_scan(t->proc, &rules, NULL, &t->fp);
+	if (r < 0)
+		return r;
+	e->counters.scans++;
+	e->counters.scan_bytes += t->fp.scan.bytes;
+	e->counters.scan_ns += t->fp.scan.elapsed_ns;
+	e->scan_spent += t->fp.scan.bytes;
+	t->fp_seq++;
+	ms = t->fp.scan.elapsed_ns / 1000000;
+	gap = ms * RESCAN_FACTOR;
+	if (gap < e->config->interval_ms)
+		gap = e->config->interval_ms;
+	t->fp_due_ms = now_ms + (gap > RESCAN_MAX_MS ? RESCAN_MAX_MS : gap);
+	return 0;
+}
+
+/* policy nodes ∩ the task's cpuset mems ∩ nodes with memory. */
+static void fill_allowed(struct nm_engine *e, const struct nm_task *t)
+{
+	numa_bitmask_clearall(e->allowed);
+	for (int n = 0; n < e->nr_nodes; n++) {
+		if (!numa_bitmask_isbitset(e->topo->has_memory, (unsigned)n))
+			continue;
+		if (t->policy->nodes && (n >= (int)t->policy->nodes->size ||
+					 !numa_bitmask_isbitset(t->policy->nodes, (unsigned)n)))
+			continue;
+		if (t->mems_allowed && (n >= (int)t->mems_allowed->size ||
+					!numa_bitmask_isbitset(t->mems_allowed, (unsigned)n)))
+			continue;
+		numa_bitmask_setbit(e->allowed, (unsigned)n);
+	}
+}
+
+static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
+		       struct nm_plan_input *in)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (int n = 0; n < e->nr_nodes; n++) {
+		const struct nm_node_mem *m = &e->topo->mem[n];
+
+		e->pages[n] = n < t->fp.eligible.nr_nodes ? t->fp.eligible.kb[n] * 1024 / page : 0;
+		e->headroom[n] = ((int64_t)m->free_kb - (int64_t)m->wmark_high_kb) * 1024;
+	}
+	fill_allowed(e, t);
+	*in = (struct nm_plan_input){
+		.now_ms = now_ms,
+		.nr_nodes = e->nr_nodes,
+		.cpu_ns = t->res.node_ns,
+		.last_node = t->res.last_node,
+		.pages = e->pages,
+		.page_size = page,
+		.placement_seq = t->fp_seq,
+		.allowed = e->allowed,
+		.cpu_nodes = e->topo->has_cpu,
+		.headroom = e->headroom,
+		.triggered = t->triggered,
+	};
+}
+
+static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_plan_budget *budget = &e->budgets[t->policy - e->config->policies];
+	struct nm_plan_input in;
+	int r = nm_sampler_residency(e->sampler, t->proc, &t->res);
+
+	if (r == 0)
+		r = rescan(e, t, now_ms);
+	if (r < 0) {
+		t->doomed = true; /* -ESRCH: gone; anything else: cannot be read */
+		return;
+	}
+	if (e->paused || t->res.nr_nodes != e->nr_nodes)
+		return;
+	fill_input(e, t, now_ms, &in);
+	t->last.src = NULL;
+	if (nm_plan_tick(t->policy, &in, budget, &t->plan, &t->last) < 0)
+		return;
+	t->triggered = false;
+	e->counters.reasons[t->last.reason]++;
+	if (t->last.action == NM_PLAN_MIGRATE)
+		engine_submit(e, t, budget);
+}
+
+int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
+{
+	int r;
+
+	if (!e->config)
+		return -EINVAL;
+	r = nm_track_refresh(&e->tracker, e->root, e->cg, e->config, now_ms);
+	if (r < 0)
+		return r;
+	nm_sampler_collect(e->sampler);
+	nm_topo_refresh_mem(e->topo, e->root);
+	e->scan_spent = 0;
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		struct nm_task *t = e->tracker.v[i];
+
+		if (!t->busy && !t->doomed && t->policy)
+			plan_task(e, t, now_ms);
+	}
+	nm_sampler_end_tick(e->sampler);
+	nm_track_sweep(&e->tracker);
+	e->counters.ticks++;
+	return 0;
+}
+
+void nm_engine_pause(struct nm_engine *e, bool paused)
+{
+	e->paused = paused;
+}
+
+bool nm_engine_paused(const struct nm_engine *e)
+{
+	return e->paused;
+}
+
+int nm_engine_trigger(struct nm_engine *e, pid_t pid)
+{
+	struct nm_task *t = nm_track_find(&e->tracker, pid);
+
+	if (!t || t->doomed)
+		return -ESRCH;
+	t->triggered = true;
+	return 0;
+}
+
+const struct nm_counters *nm_engine_counters(const struct nm_engine *e)
+{
+	return &e->counters;
+}
+
+const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e)
+{
+	return &e->tracker;
+}
+
+const struct nm_topology *nm_engine_topology(const struct nm_engine *e)
+{
+	return e->topo;
+}
+
+struct nm_sampler *nm_engine_sampler(const struct nm_engine *e)
+{
+	return e->sampler;
+}
+
+int nm_engine_fd(const struct nm_engine *e)
+{
+	return nm_migq_fd(e->migq);
+}

@@ -1,0 +1,81 @@
+/* engine: one tick of the pipeline, sample -> map -> plan -> act -> account.
+ *
+ * The daemon owns the event loop and the config; the engine owns what the
+ * pipeline needs between ticks: topology, sampler, tracking set, the
+ * migrator's worker and the counters. Each tick: refresh the tracking
+ * set, drain the sampler, re-read node memory, then per tracked process
+ * (not already migrating) take its residency, rescan its footprint when
+ * due, let the planner decide, and hand a migration to the worker.
+ * Finished migrations come back through nm_engine_reap() when the worker's
+ * fd polls readable: counted, the unspent rate budget refunded, and the
+ * footprint re-read next tick so the planner sees where pages really went.
+ */
+#ifndef NUMAMIG_ENGINE_H
+#define NUMAMIG_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "numamig/config.h"
+#include "numamig/migrator.h"
+#include "numamig/planner.h"
+#include "numamig/sampler.h"
+#include "numamig/topology.h"
+#include "numamig/track.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest errno counted separately (EHWPOISON is 133). */
+#define NM_ERRNO_MAX 134
+
+struct nm_counters {
+	int nr_nodes;
+	uint64_t *moved;                        /* pages, [src * nr_nodes + dst] */
+	uint64_t outcomes[NM_MIG_NR_OUTCOMES];  /* per page requested */
+	uint64_t aborts[NM_ERRNO_MAX + 1];      /* migrations stopped by a call errno */
+	uint64_t stops[NM_MIG_ABORTED + 1];     /* how migrations ended */
+	uint64_t reasons[NM_PLAN_R_COUNT];      /* decisions and skips, per task tick */
+	uint64_t migrations;                    /* jobs run */
+	uint64_t mig_ns;                        /* time inside move_pages */
+	uint64_t scans, scan_bytes, scan_ns;    /* numa_maps reads */
+	uint64_t ticks;
+};
+
+struct nm_engine;
+
+/* ROOT must be live for migration to mean anything, but a fixture root
+ * works for everything up to the planner. */
+int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
+		  struct nm_engine **out);
+void nm_engine_free(struct nm_engine *e);
+
+/* Switch to CONFIG (the caller keeps it alive until the next switch or
+ * free). Tasks are re-resolved against it at once, so nothing keeps
+ * pointing into the previous config. */
+int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, uint64_t now_ms);
+
+int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
+
+/* The worker's completion fd, and the handler for it. */
+int nm_engine_fd(const struct nm_engine *e);
+void nm_engine_reap(struct nm_engine *e, uint64_t now_ms);
+
+/* Pause planning (tracking and sampling go on); resume. */
+void nm_engine_pause(struct nm_engine *e, bool paused);
+bool nm_engine_paused(const struct nm_engine *e);
+
+/* Ask for PID to be re-evaluated now, ignoring dwell and cooldown.
+ * -ESRCH if it is not tracked. */
+int nm_engine_trigger(struct nm_engine *e, pid_t pid);
+
+const struct nm_counters *nm_engine_counters(const struct nm_engine *e);
+const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e);
+const struct nm_topology *nm_engine_topology(const struct nm_engine *e);
+struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

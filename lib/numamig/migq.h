@@ -1,0 +1,55 @@
+/* migq: the migrator's worker thread.
+ *
+ * Migration calls block for as long as the kernel copies pages (seconds
+ * for a big direct move in a slow guest), and the event loop must keep
+ * answering the watchdog and the control socket meanwhile. So jobs go to
+ * one worker thread through a queue, and finished jobs come back through
+ * a second queue, announced on an eventfd the event loop watches. One
+ * worker is deliberate: migrations to one node share its memory bandwidth,
+ * so running several at once would not finish sooner.
+ *
+ * The submitter owns the job and everything it points to (process handle,
+ * footprint) until it is handed back; it must not touch them meanwhile.
+ */
+#ifndef NUMAMIG_MIGQ_H
+#define NUMAMIG_MIGQ_H
+
+#include <stdbool.h>
+
+#include "numamig/migrator.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nm_mig_job {
+	struct nm_mig_request req;
+	bool direct;                  /* migrate_pages instead of the lazy walk */
+	struct bitmask *from, *to;    /* direct mode masks, owned by the job */
+	void *owner;                  /* the submitter's cookie (its task) */
+	struct nm_mig_result res;     /* filled by the worker */
+	int err;                      /* -ENOMEM from the migrator */
+	struct nm_mig_job *next;
+};
+
+struct nm_migq;
+
+/* Start the worker with syscalls SYS (must outlive the queue). */
+int nm_migq_start(const struct nm_mig_sys *sys, struct nm_migq **out);
+/* Stop after the job in progress; queued jobs come back unrun (err
+ * -ECANCELED) through nm_migq_done(). Then nm_migq_free(). */
+void nm_migq_stop(struct nm_migq *q);
+void nm_migq_free(struct nm_migq *q);
+
+/* The fd that polls readable when finished jobs wait in nm_migq_done(). */
+int nm_migq_fd(const struct nm_migq *q);
+
+void nm_migq_submit(struct nm_migq *q, struct nm_mig_job *job);
+
+/* Take the finished jobs (a list linked by next, oldest first), or NULL. */
+struct nm_mig_job *nm_migq_done(struct nm_migq *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,87 @@
+/* track: the tracking set, the processes numamigd manages.
+ *
+ * A process is tracked when it sits in a cgroup a policy matches (found
+ * through the cgroups' cgroup.procs, never by walking all of /proc), its
+ * comm fits the policy's comm list, the policy is not off, and its RSS is
+ * at least min_rss. Each tracked process is held through a pid-reuse-safe
+ * nm_proc handle and carries everything the pipeline keeps about it
+ * between ticks: planner state, footprint, residency, the last decision.
+ *
+ * A refresh re-walks the cgroups, adds newcomers, re-resolves the policy
+ * of everyone (a reload may have changed it), and drops the processes that
+ * exited, left their cgroup or no longer match. A process with a migration
+ * in flight is only marked for dropping; the caller drops it once the
+ * migrator hands it back, so the worker never holds a freed handle.
+ */
+#ifndef NUMAMIG_TRACK_H
+#define NUMAMIG_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "numamig/cgroupfs.h"
+#include "numamig/footprint.h"
+#include "numamig/pace.h"
+#include "numamig/planner.h"
+#include "numamig/policy.h"
+#include "numamig/proc.h"
+#include "numamig/procparse.h"
+#include "numamig/sampler.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nm_task {
+	struct nm_proc *proc;
+	pid_t pid;
+	char comm[NM_COMM_MAX];
+	char *cgroup;                   /* cgroup v2 path */
+	const struct nm_policy *policy; /* points into the running config */
+	uint64_t rss_bytes;
+	uint64_t tracked_since_ms;
+	struct nm_plan_state plan;
+	struct nm_plan_decision last;   /* this tick's decision */
+	struct nm_footprint fp;
+	uint64_t fp_seq;                /* bumped by every footprint rescan */
+	uint64_t fp_due_ms;             /* next rescan */
+	struct nm_residency res;
+	struct bitmask *mems_allowed;   /* Mems_allowed_list: its cpuset's mems */
+	struct nm_tuner tuner;          /* batch size learned for this process */
+	bool triggered;                 /* the operator asked: plan now */
+	bool busy;                      /* a migration is in flight */
+	bool doomed;                    /* drop once no longer busy */
+	bool seen;                      /* refresh bookkeeping */
+	uint64_t pages_moved;           /* over its lifetime */
+};
+
+struct nm_tracker {
+	struct nm_task **v;             /* sorted by pid */
+	size_t n, cap;
+	uint64_t added, dropped;        /* counters for status */
+	uint64_t cgroups_walked;
+};
+
+struct nm_config;
+
+/* Re-walk the cgroups under CG and bring T in line with CONFIG. NOW_MS
+ * stamps newcomers. Returns 0 or -errno (only for failures of the walk
+ * itself: single processes or cgroups that vanish are skipped). */
+int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
+		     const struct nm_cgroupfs *cg, const struct nm_config *config,
+		     uint64_t now_ms);
+
+/* The task for PID, or NULL. */
+struct nm_task *nm_track_find(const struct nm_tracker *t, pid_t pid);
+
+/* Drop tasks marked doomed that are not busy. */
+void nm_track_sweep(struct nm_tracker *t);
+
+void nm_track_free(struct nm_tracker *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+# lib/sampler.mk: automake fragment for the residency sampler (perf
+# cpu-clock via libpfm4, /proc fallback), included from Makefile.am.
+lib_libnumamig_la_SOURCES += \
+	lib/sampler.c \
+	lib/sampler-agg.c \
+	lib/sampler-hash.c \
+	lib/sampler-perf.c \
+	lib/sampler-proc.c \
+	lib/sampler-ring.c \
+	lib/sampler-internal.h
+numamiginclude_HEADERS += lib/numamig/sampler.h
+lib_libnumamig_la_LIBADD += $(PFM_LIBS)
+
+UNIT_TESTS += tests/test-sampler
+tests_test_sampler_SOURCES = tests/test-sampler.c tests/check-main.h tests/fixture.h
+tests_test_sampler_CFLAGS = $(tests_cflags)
+tests_test_sampler_LDADD = $(tests_ldadd)

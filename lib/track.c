@@ -1,0 +1,247 @@
+/* track: the tracking set. See numamig/track.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "numamig/config.h"
+#include "numamig/track.h"
+
+#define STAT_MAX 4096
+
+struct refresh {
+	struct nm_tracker *t;
+	const struct nm_root *root;
+	const struct nm_cgroupfs *cg;
+	const struct nm_config *config;
+	uint64_t now_ms;
+	int err;
+};
+
+static size_t lower_bound(const struct nm_tracker *t, pid_t pid)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->v[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct nm_task *nm_track_find(const struct nm_tracker *t, pid_t pid)
+{
+	size_t i = lower_bound(t, pid);
+
+	return i < t->n && t->v[i]->pid == pid ? t->v[i] : NULL;
+}
+
+static int insert(struct nm_tracker *t, struct nm_task *task)
+{
+	size_t i = lower_bound(t, task->pid);
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct nm_task **v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof(*t->v));
+	t->v[i] = task;
+	t->n++;
+	t->added++;
+	return 0;
+}
+
+static void task_free(struct nm_task *task)
+{
+	nm_proc_close(task->proc);
+	nm_fp_free(&task->fp);
+	nm_sampler_residency_free(&task->res);
+	if (task->mems_allowed)
+		numa_bitmask_free(task->mems_allowed);
+	free(task->cgroup);
+	free(task);
+}
+
+/* Read comm and RSS; NULL policy when the process does not qualify. */
+static const struct nm_policy *qualify(const struct refresh *r, const struct nm_proc *p,
+				       const char *cgroup, struct nm_stat *st)
+{
+	const struct nm_policy *pol;
+	char *text;
+	size_t len;
+	int e = nm_proc_read(p, "stat", STAT_MAX, &text, &len);
+
+	if (e < 0)
+		return NULL;
+	e = nm_stat_parse(text, len, st);
+	free(text);
+	if (e < 0 || st->rss <= 0) /* kernel threads and zombies have no RSS */
+		return NULL;
+	pol = nm_config_match(r->config, cgroup, st->comm);
+	if (!pol || pol->mode == NM_MODE_OFF)
+		return NULL;
+	if ((uint64_t)st->rss * (uint64_t)sysconf(_SC_PAGESIZE) < pol->min_rss_bytes)
+		return NULL;
+	return pol;
+}
+
+/* The nodes its cpuset allows: the kernel keeps each task's mems_allowed
+ * equal to its cpuset's effective mems (cpuset.mems.effective on v2, the
+ * v1 cpuset's effective_mems on a hybrid system), so one status read
+ * serves both layouts. */
+static void read_mems(struct nm_task *task)
+{
+	struct nm_status st;
+	char *text;
+	size_t len;
+
+	if (nm_proc_read(task->proc, "status", 64 * 1024, &text, &len) < 0)
+		return;
+	if (nm_status_parse(text, len, &st) == 0) {
+		if (task->mems_allowed)
+			numa_bitmask_free(task->mems_allowed);
+		task->mems_allowed = st.mems_allowed;
+		st.mems_allowed = NULL;
+		nm_status_clear(&st);
+	}
+	free(text);
+}
+
+static void adopt(struct refresh *r, pid_t pid, const char *cgroup)
+{
+	struct nm_task *task;
+	struct nm_proc *p;
+	struct nm_stat st;
+	const struct nm_policy *pol;
+
+	if (nm_proc_open(r->root, pid, &p) < 0)
+		return; /* gone already */
+	pol = qualify(r, p, cgroup, &st);
+	task = pol ? calloc(1, sizeof(*task)) : NULL;
+	if (task)
+		task->cgroup = strdup(cgroup);
+	if (!task || !task->cgroup) {
+		if (task)
+			free(task);
+		nm_proc_close(p);
+		if (pol)
+			r->err = -ENOMEM;
+		return;
+	}
+	task->proc = p;
+	task->pid = pid;
+	task->policy = pol;
+	memcpy(task->comm, st.comm, sizeof(task->comm));
+	task->rss_bytes = (uint64_t)st.rss * (uint64_t)sysconf(_SC_PAGESIZE);
+	task->tracked_since_ms = r->now_ms;
+	task->seen = true;
+	nm_tuner_init(&task->tuner, pol->batch_min, pol->batch_max, pol->batch_latency_us * 1000);
+	read_mems(task);
+	if (insert(r->t, task) < 0) {
+		task_free(task);
+		r->err = -ENOMEM;
+	}
+}
+
+/* A known process: re-resolve its policy, it may have changed with a
+ * reload, a new comm (exec) or a new cgroup. */
+static void revisit(struct refresh *r, struct nm_task *task, const char *cgroup)
+{
+	struct nm_stat st;
+	const struct nm_policy *pol = qualify(r, task->proc, cgroup, &st);
+
+	if (!pol || !nm_proc_alive(task->proc))
+		return; /* not marked seen: dropped below */
+	if (strcmp(task->cgroup, cgroup) != 0) {
+		char *c = strdup(cgroup);
+
+		if (!c)
+			return;
+		free(task->cgroup);
+		task->cgroup = c;
+	}
+	task->policy = pol;
+	memcpy(task->comm, st.comm, sizeof(task->comm));
+	task->rss_bytes = (uint64_t)st.rss * (uint64_t)sysconf(_SC_PAGESIZE);
+	task->seen = true;
+	task->doomed = false;
+	read_mems(task);
+}
+
+static int visit_cgroup(const char *path, void *arg)
+{
+	struct refresh *r = arg;
+	pid_t *pids;
+	int n;
+
+	r->t->cgroups_walked++;
+	if (!nm_config_wants_cgroup(r->config, path))
+		return 0;
+	n = nm_cgfs_procs(r->cg, path, &pids);
+	if (n < 0)
+		return 0; /* vanished mid-walk: normal */
+	for (int i = 0; i < n && !r->err; i++) {
+		struct nm_task *task = nm_track_find(r->t, pids[i]);
+
+		if (task)
+			revisit(r, task, path);
+		else
+			adopt(r, pids[i], path);
+	}
+	free(pids);
+	return r->err;
+}
+
+int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
+		     const struct nm_cgroupfs *cg, const struct nm_config *config,
+		     uint64_t now_ms)
+{
+	struct refresh r = { .t = t, .root = root, .cg = cg, .config = config,
+			     .now_ms = now_ms };
+	int e;
+
+	for (size_t i = 0; i < t->n; i++)
+		t->v[i]->seen = false;
+	e = nm_cgfs_walk(cg, visit_cgroup, &r);
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i]->seen)
+			t->v[i]->doomed = true;
+	nm_track_sweep(t);
+	return e < 0 ? e : r.err;
+}
+
+void nm_track_sweep(struct nm_tracker *t)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct nm_task *task = t->v[i];
+
+		if (task->doomed && !task->busy) {
+			task_free(task);
+			t->dropped++;
+		} else {
+			t->v[kept++] = task;
+		}
+	}
+	t->n = kept;
+}
+
+void nm_track_free(struct nm_tracker *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		task_free(t->v[i]);
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
