@@ -1,0 +1,87 @@
+# guest-lib.sh: helpers for scenario scripts, sourced in the guest as
+#     . /etc/numamig-vm/lib.sh
+# (busybox sh). A scenario prints what it checks, counts failures with
+# fail/check_eq, and ends with `finish`, which exits 1 if anything failed.
+#
+# Set by tests/vm/vm-check for every scenario:
+#   VM_TOPO      topology name (2n, 4n, cxl, nomem)
+#   VM_KERNEL    kernel series the group asked for (6.1, 6.12)
+#   TMPDIR       a fresh directory for this scenario only
+# /etc/numamig-vm/topo describes what QEMU was given (see tests/vm/run).
+# shellcheck shell=sh
+
+vm_failures=0
+NODE_SYS=/sys/devices/system/node
+
+fail() {
+    echo "FAIL: $*"
+    vm_failures=$((vm_failures + 1))
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+# check_eq WHAT GOT WANT
+check_eq() {
+    if [ "$2" = "$3" ]; then
+        ok "$1 = '$2'"
+    else
+        fail "$1: got '$2', want '$3'"
+    fi
+}
+
+# check_range WHAT VALUE MIN MAX: MIN <= VALUE <= MAX (decimals allowed).
+check_range() {
+    if awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'; then
+        ok "$1 = $2 (in [$3, $4])"
+    else
+        fail "$1: got '$2', want [$3, $4]"
+    fi
+}
+
+# wait_for FILE ERE SECONDS: wait until FILE has a line matching ERE.
+wait_for() {
+    _i=0
+    while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+        _i=$((_i + 1))
+        if [ "$_i" -gt $(($3 * 10)) ]; then
+            echo "wait_for: no /$2/ in $1 after $3 s; it has:"
+            cat "$1" 2>/dev/null
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# field KEY TEXT: the value of KEY=value in TEXT (first occurrence).
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# Node lists of this guest, as the kernel prints them ("0-2").
+nodes_online() { cat "$NODE_SYS/online"; }
+nodes_with_memory() { cat "$NODE_SYS/has_memory"; }
+nodes_with_cpu() { cat "$NODE_SYS/has_cpu"; }
+
+# expand LIST: "0-2,5" -> "0 1 2 5"
+expand() {
+    printf '%s\n' "$1" | tr ',' '\n' | awk -F- 'NF == 2 { for (i = $1; i <= $2; i++) printf "%d ", i; next }
+        NF == 1 && $1 != "" { printf "%d ", $1 }' | sed 's/ $//'
+}
+
+# count LIST: number of blank-separated words in LIST.
+count() {
+    # Splitting LIST into words is the point.
+    # shellcheck disable=SC2086
+    set -- $1
+    echo $#
+}
+
+finish() {
+    if [ "$vm_failures" -gt 0 ]; then
+        echo "$vm_failures check(s) failed"
+        exit 1
+    fi
+    exit 0
+}

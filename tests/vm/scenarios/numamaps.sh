@@ -1,0 +1,56 @@
+#!/bin/sh
+# numamaps: numa_maps per-node totals, as libnumamig reads them, match the
+# kernel's per-page answer (move_pages status queries) for running
+# workloads: wl-interleaved (anonymous memory on every CPU node) and wl-job
+# (a MAP_SHARED file mapping and a shared library, in several processes).
+#
+# vmt-numamaps compares every VMA of the process and the anonymous totals
+# (nm_maps_totals_add) with move_pages() over the same ranges. The workloads
+# are stopped (SIGSTOP) while compared, so nothing moves in between.
+# topo: 2n 4n cxl
+# kernel: all
+. /etc/numamig-vm/lib.sh
+
+# compare WORKLOAD_OUT PID...: stop, compare each PID, continue.
+compare() {
+    _out=$1
+    shift
+    _buf=$(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) .*/\1/p' "$_out")
+    kill -STOP "$@"
+    for _p in "$@"; do
+        echo "== pid $_p (buffer $_buf)"
+        vmt-numamaps "$_p" "$_buf" || fail "vmt-numamaps $_p"
+    done
+    kill -CONT "$@"
+}
+
+wl=$TMPDIR/interleaved.out
+wl-interleaved -s 16 -d 0 >"$wl" &
+pid=$!
+if wait_for "$wl" '^t=' 60; then
+    compare "$wl" "$pid"
+    # The buffer really is spread: the workload's own sample saw every CPU node.
+    on=$(field on "$(grep '^t=' "$wl" | tail -n 1)")
+    for n in $(expand "$(nodes_with_cpu)"); do
+        c=$(echo "$on" | cut -d, -f$((n + 1)))
+        check_range "sampled pages of wl-interleaved on node $n" "$c" 1 100000
+    done
+else
+    fail "wl-interleaved did not start"
+fi
+kill "$pid"
+wait "$pid" || fail "wl-interleaved exit status"
+
+job=$TMPDIR/job.out
+wl-job -s 8 -d 0 -f "$TMPDIR/job.dat" >"$job" &
+pid=$!
+if wait_for "$job" '^t=' 60; then
+    children=$(field children "$(head -n 1 "$job")")
+    # shellcheck disable=SC2046
+    compare "$job" "$pid" $(echo "$children" | tr ',' ' ')
+else
+    fail "wl-job did not start"
+fi
+kill "$pid"
+wait "$pid" || fail "wl-job exit status"
+finish

@@ -1,0 +1,104 @@
+#!/bin/sh
+# workloads: each test workload runs, reports its locality in the agreed
+# format, starts from the placement it is designed to have, and its report
+# sees a migration done from outside.
+#
+# With N CPU nodes and kernel autoNUMA off, the first report must show:
+#   wl-misplaced, wl-phase  1/N  (all memory on node 0, one thread per node)
+#   wl-interleaved          1/N  (round-robin pages; +-0.1, sampled)
+#   wl-job                  1/N  (file written from node 0, N processes)
+#   wl-producer             0    (buffer on node 0, consumers elsewhere)
+# Then migrate_pages() of wl-producer's buffer to the first consumer node
+# must raise its reported locality to 1/(N-1). wl-job runs in a cgroup and
+# its processes must all be in it.
+# topo: 2n 4n cxl
+# kernel: all
+. /etc/numamig-vm/lib.sh
+
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+# 4K pages only: a 2 MiB THP would put a whole slice on one node and make
+# the interleaved and slice fractions depend on alignment.
+[ -w "$thp" ] && echo never >"$thp"
+
+cpu_nodes=$(expand "$(nodes_with_cpu)")
+n=$(count "$cpu_nodes")
+echo "CPU nodes: $cpu_nodes (N=$n)"
+one_over_n=$(awk -v n="$n" 'BEGIN { printf "%.3f", 1 / n }')
+
+# run_wl NAME WANT TOL ARGS...: run wl-NAME for 1.5 s, check its output
+# and that its first locality is WANT +- TOL.
+run_wl() {
+    _name=$1 _want=$2 _tol=$3
+    shift 3
+    _out=$TMPDIR/$_name.out
+    echo "== wl-$_name $*"
+    if ! "wl-$_name" -s 8 -d 1.5 -i 0.5 "$@" >"$_out"; then
+        fail "wl-$_name exited with an error"
+    fi
+    cat "$_out"
+    check_eq "wl-$_name header" "$(head -n 1 "$_out" | cut -d' ' -f1-2)" "# wl-$_name"
+    check_eq "wl-$_name last line" "$(tail -n 1 "$_out")" "# done"
+    _bad=$(grep -v '^#' "$_out" |
+        grep -cvE '^t=[0-9]+\.[0-9]{2} local=[01]\.[0-9]{3} sampled=[0-9]+ absent=[0-9]+ on=[0-9]+(,[0-9]+)*$')
+    check_eq "wl-$_name malformed report lines" "$_bad" 0
+    _lines=$(grep -c '^t=' "$_out")
+    check_range "wl-$_name report lines" "$_lines" 3 10
+    _local=$(field local "$(grep -m 1 '^t=' "$_out")")
+    check_range "wl-$_name first locality" "$_local" \
+        "$(awk -v w="$_want" -v t="$_tol" 'BEGIN { print w - t }')" \
+        "$(awk -v w="$_want" -v t="$_tol" 'BEGIN { print w + t }')"
+}
+
+run_wl misplaced "$one_over_n" 0.01
+run_wl phase "$one_over_n" 0.01 -p 0.5
+# Sampled pages are pseudo-random within their part of the slice: with 256
+# samples per slice the interleaved fraction varies by a few hundredths.
+run_wl interleaved "$one_over_n" 0.1
+run_wl producer 0 0
+
+# wl-job in a cgroup: every process of the job must be in it.
+root=/sys/fs/cgroup
+run_wl job "$one_over_n" 0.01 -g "$root/vmt-job" -f "$TMPDIR/job.dat"
+[ -d "$root/vmt-job" ] && rmdir "$root/vmt-job"
+out=$TMPDIR/job2.out
+wl-job -s 4 -d 0 -g "$root/vmt-job" >"$out" &
+pid=$!
+if wait_for "$out" '^t=' 60; then
+    for p in $pid $(field children "$(head -n 1 "$out")" | tr ',' ' '); do
+        check_eq "cgroup of wl-job process $p" "$(sed -n 's/^0:://p' "/proc/$p/cgroup")" /vmt-job
+    done
+    if grep -q 'libwljob.so' "/proc/$pid/maps"; then
+        ok "wl-job maps libwljob.so"
+    else
+        fail "wl-job does not map libwljob.so"
+    fi
+fi
+kill "$pid"
+wait "$pid"
+rmdir "$root/vmt-job" || fail "cannot remove $root/vmt-job"
+
+# The report follows placement: move the producer's buffer to the first
+# consumer node; consumers there now read locally.
+# One positional parameter per CPU node.
+# shellcheck disable=SC2086
+set -- $cpu_nodes
+if [ $# -ge 2 ]; then
+    out=$TMPDIR/producer2.out
+    wl-producer -s 8 -d 0 -i 0.25 >"$out" &
+    pid=$!
+    if wait_for "$out" '^t=' 60; then
+        vmt-migrate pid "$pid" "$1" "$2" || fail "migrate_pages on wl-producer"
+        want=$(awk -v n="$#" 'BEGIN { printf "%.3f", 1 / (n - 1) }')
+        if wait_for "$out" "local=$want" 20; then
+            ok "wl-producer reported local=$want after the move"
+        else
+            fail "wl-producer never reported local=$want after the move"
+        fi
+    else
+        fail "wl-producer did not start"
+    fi
+    kill "$pid"
+    wait "$pid" || fail "wl-producer exit status"
+    tail -n 3 "$out"
+fi
+finish

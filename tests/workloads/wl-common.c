@@ -1,0 +1,352 @@
+/* wl-common: shared code of the test workloads (see wl-common.h). */
+#define _GNU_SOURCE
+#include "wl-common.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+long wl_pagesz;
+volatile sig_atomic_t wl_stop;
+static struct timespec wl_t0;
+
+_Noreturn void wl_die(const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double parse_num(const char *s, const char *usage)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0) {
+		fputs(usage, stderr);
+		exit(2);
+	}
+	return v;
+}
+
+void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
+	      const char *usage)
+{
+	char optstring[32] = "hs:d:i:n:t:";
+	int c;
+
+	/* Defaults small enough for a 2-vCPU TCG guest with 256 MiB nodes. */
+	o->bytes = 32UL << 20;
+	o->duration = 5;
+	o->interval = 0.5;
+	o->samples = 256;
+	o->users = 0;
+	o->period = -1; /* not given: each workload picks its default */
+	o->path = NULL;
+	o->cgroup = NULL;
+	for (const char *e = extra; e && *e; e++) {
+		size_t l = strlen(optstring);
+		optstring[l] = *e;
+		optstring[l + 1] = ':';
+		optstring[l + 2] = '\0';
+	}
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		switch (c) {
+		case 's': o->bytes = (size_t)(parse_num(optarg, usage) * (1 << 20)); break;
+		case 'd': o->duration = parse_num(optarg, usage); break;
+		case 'i': o->interval = parse_num(optarg, usage); break;
+		case 'n': o->samples = (int)parse_num(optarg, usage); break;
+		case 't': o->users = (int)parse_num(optarg, usage); break;
+		case 'p': o->period = parse_num(optarg, usage); break;
+		case 'f': o->path = optarg; break;
+		case 'g': o->cgroup = optarg; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); exit(2);
+		}
+	}
+	if (optind < argc || o->bytes == 0 || o->interval <= 0 || o->samples <= 0 ||
+	    o->users > WL_MAX_USERS) {
+		fputs(usage, stderr);
+		exit(2);
+	}
+	if (numa_available() < 0) {
+		fprintf(stderr, "%s: no NUMA support in this kernel\n", argv[0]);
+		exit(1);
+	}
+	wl_pagesz = sysconf(_SC_PAGESIZE);
+	/* Round to whole pages: slices and samples are page based. */
+	o->bytes = (o->bytes + wl_pagesz - 1) / wl_pagesz * wl_pagesz;
+	/* Line buffered even into a file or pipe: tests tail the output live. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int wl_cpu_nodes(int *nodes, int max)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	int n = 0;
+
+	for (int node = 0; node <= numa_max_node() && n < max; node++) {
+		if (!numa_bitmask_isbitset(numa_nodes_ptr, node))
+			continue;
+		if (numa_node_to_cpus(node, cpus) == 0 && numa_bitmask_weight(cpus) > 0)
+			nodes[n++] = node;
+	}
+	numa_free_cpumask(cpus);
+	return n;
+}
+
+void wl_pin_node(int node)
+{
+	/* numa_run_on_node() sets the affinity of the calling thread only
+	 * (sched_setaffinity(0, ...)), which is what per-thread pinning needs. */
+	if (numa_run_on_node(node) < 0)
+		wl_die("numa_run_on_node");
+}
+
+void *wl_map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		wl_die("mmap");
+	return p;
+}
+
+void wl_touch(void *buf, size_t len)
+{
+	volatile char *p = buf;
+
+	for (size_t off = 0; off < len; off += wl_pagesz)
+		p[off] = 1;
+}
+
+void wl_stream(void *buf, size_t len)
+{
+	volatile char *p = buf;
+
+	for (size_t off = 0; off < len && !wl_stop; off += 64)
+		p[off] = (char)(p[off] + 1);
+}
+
+unsigned long wl_scan(const void *buf, size_t len)
+{
+	const volatile unsigned char *p = buf;
+	unsigned long sum = 0;
+
+	for (size_t off = 0; off < len && !wl_stop; off += 64)
+		sum += p[off];
+	return sum;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	wl_stop = 1;
+}
+
+void wl_start(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &wl_t0);
+}
+
+double wl_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - wl_t0.tv_sec) + (t.tv_nsec - wl_t0.tv_nsec) / 1e9;
+}
+
+void wl_announce(const char *name, const void *buf, size_t bytes, const char *extra)
+{
+	printf("# %s pid=%d buf=%p bytes=%zu pagesize=%ld%s%s\n", name, (int)getpid(), buf,
+	       bytes, wl_pagesz, extra ? " " : "", extra ? extra : "");
+	/* t=0 is the end of set-up: first touch can take seconds in a busy
+	 * TCG guest, and a balancer can only start working from here. */
+	clock_gettime(CLOCK_MONOTONIC, &wl_t0);
+}
+
+/* splitmix64's finaliser: neighbouring inputs give unrelated outputs. */
+static unsigned long long mix(unsigned long long x)
+{
+	x *= 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* One report: sample each slice, print the line. */
+static void report(const struct wl_opts *o, const struct wl_slice *s, int ns, void **pages,
+		   int *status, int *want)
+{
+	int on[WL_MAX_NODES] = { 0 };
+	int n = 0, local = 0, absent = 0, sampled = 0;
+	int maxnode = numa_max_node();
+
+	for (int i = 0; i < ns; i++) {
+		size_t npages = s[i].len / wl_pagesz;
+		size_t k = npages < (size_t)o->samples ? npages : (size_t)o->samples;
+		int node = *s[i].node;
+
+		/* One page from each of K equal parts of the slice, so a
+		 * half-migrated slice shows up as a fraction. The page within
+		 * its part is pseudo-random (a fixed 64-bit mix of j): a plain
+		 * stride of e.g. 4 pages would alias with a 2- or 4-node
+		 * interleave and see only one node's pages. */
+		for (size_t j = 0; j < k; j++) {
+			size_t lo = j * npages / k, hi = (j + 1) * npages / k;
+			size_t pick = lo + (size_t)(mix(j + 1) % (hi - lo));
+
+			pages[n] = s[i].addr + pick * wl_pagesz;
+			want[n++] = node;
+		}
+	}
+	/* pid 0 = ourselves; nodes NULL = status query, nothing moves. */
+	if (move_pages(0, n, pages, NULL, status, 0) < 0)
+		wl_die("move_pages (status query)");
+	for (int i = 0; i < n; i++) {
+		if (status[i] < 0) {
+			absent++; /* -ENOENT: not faulted in (yet) */
+			continue;
+		}
+		sampled++;
+		if (status[i] == want[i])
+			local++;
+		if (status[i] < WL_MAX_NODES)
+			on[status[i]]++;
+	}
+	printf("t=%.2f local=%.3f sampled=%d absent=%d on=", wl_now(),
+	       sampled ? (double)local / sampled : 0.0, sampled, absent);
+	for (int node = 0; node <= maxnode && node < WL_MAX_NODES; node++)
+		printf("%s%d", node ? "," : "", on[node]);
+	printf("\n");
+}
+
+void wl_report_loop(const struct wl_opts *o, const struct wl_slice *slices, int nslices,
+		    int (*done)(void))
+{
+	size_t max = (size_t)nslices * o->samples;
+	void **pages = calloc(max, sizeof(*pages));
+	int *status = calloc(max, sizeof(*status));
+	int *want = calloc(max, sizeof(*want));
+	struct timespec next;
+
+	if (!pages || !status || !want)
+		wl_die("calloc");
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		report(o, slices, nslices, pages, status, want);
+		if (wl_stop || (done && done()) || (o->duration > 0 && wl_now() >= o->duration))
+			break;
+		/* Absolute deadlines: the period does not drift with the cost
+		 * of the query (slow under TCG). */
+		next.tv_nsec += (long)(o->interval * 1e9);
+		next.tv_sec += next.tv_nsec / 1000000000L;
+		next.tv_nsec %= 1000000000L;
+		if (o->duration > 0) {
+			/* The last report comes at t = duration, not after. */
+			struct timespec end = wl_t0;
+			double d = o->duration;
+
+			end.tv_sec += (time_t)d;
+			end.tv_nsec += (long)((d - (double)(time_t)d) * 1e9);
+			end.tv_sec += end.tv_nsec / 1000000000L;
+			end.tv_nsec %= 1000000000L;
+			if (end.tv_sec < next.tv_sec ||
+			    (end.tv_sec == next.tv_sec && end.tv_nsec < next.tv_nsec))
+				next = end;
+		}
+		while (!wl_stop &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+	}
+	wl_stop = 1;
+	free(pages);
+	free(status);
+	free(want);
+	printf("# done\n");
+}
+
+struct worker {
+	pthread_t thread;
+	char *addr;
+	size_t len;
+	volatile int node;  /* read by the reporter, written by the worker */
+	int idx;            /* position in wnodes */
+};
+
+static struct worker workers[WL_MAX_USERS];
+static int nworkers, wnnodes;
+static const int *wnodes;
+static double wperiod;
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	double next = wperiod > 0 ? wl_now() + wperiod : -1;
+
+	wl_pin_node(w->node);
+	while (!wl_stop) {
+		wl_stream(w->addr, w->len);
+		if (next > 0 && wl_now() >= next) {
+			/* Pin first, then publish: a sample taken in between
+			 * still judges against the node we ran on. */
+			w->idx = (w->idx + 1) % wnnodes;
+			wl_pin_node(wnodes[w->idx]);
+			w->node = wnodes[w->idx];
+			next += wperiod;
+		}
+	}
+	return NULL;
+}
+
+void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
+		      double period, struct wl_slice *slices)
+{
+	size_t pages = bytes / wl_pagesz;
+
+	nworkers = n;
+	wnodes = nodes;
+	wnnodes = nnodes;
+	wperiod = period;
+	for (int k = 0; k < n; k++) {
+		struct worker *w = &workers[k];
+		size_t first = pages * k / n, last = pages * (k + 1) / n;
+
+		w->addr = buf + first * wl_pagesz;
+		w->len = (last - first) * wl_pagesz;
+		w->idx = k % nnodes;
+		w->node = nodes[w->idx];
+		slices[k].addr = w->addr;
+		slices[k].len = w->len;
+		slices[k].node = &w->node;
+	}
+	for (int k = 0; k < n; k++) {
+		errno = pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
+		if (errno)
+			wl_die("pthread_create");
+	}
+}
+
+void wl_workers_join(void)
+{
+	for (int k = 0; k < nworkers; k++)
+		pthread_join(workers[k].thread, NULL);
+}

@@ -1,0 +1,110 @@
+/* wl-common: what every test workload shares: options, node discovery,
+ * pinning, first touch, streaming, and the locality reporter.
+ *
+ * A workload measures its *own* locality, so a test can watch a balancer
+ * (numamigd, kernel autoNUMA, numad) work from the outside without trusting
+ * the balancer's own accounting. Locality is sampled, not counted: a few
+ * hundred evenly spaced pages per slice, each asked with a move_pages()
+ * status query (nodes == NULL moves nothing), and compared with the node the
+ * slice's user runs on *now* (threads of the phase workload move).
+ *
+ * Output contract (tests parse it; keep it stable):
+ *   "# key=value ..."                     set-up facts: pid, buffer address
+ *                                         and size, nodes used, once at start
+ *   "t=<sec> local=<frac> sampled=<n> absent=<n> on=<N0>,<N1>,..."
+ *                                         one line per interval; the first one
+ *                                         means "set up and running"; t counts
+ *                                         from the end of set-up (the "# wl-"
+ *                                         line), and so does -d; on= is
+ *                                         sampled pages per node id 0..max
+ *   "# done"                              clean end (duration or SIGTERM)
+ * stdout is line-buffered so a reader sees each line as it is printed.
+ */
+#ifndef WL_COMMON_H
+#define WL_COMMON_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#define WL_MAX_NODES 64
+#define WL_MAX_USERS 64
+
+/* Options every workload takes. */
+struct wl_opts {
+	size_t bytes;        /* -s MiB: memory the workload streams over */
+	double duration;     /* -d SEC: stop after this long (0: run until SIGTERM) */
+	double interval;     /* -i SEC: report period */
+	int samples;         /* -n N: pages sampled per slice and report */
+	int users;           /* -t N: threads/processes (0: one per CPU node) */
+	double period;       /* -p SEC: phase length (phase, producer); -1 if not given */
+	const char *path;    /* -f PATH: file (job) */
+	const char *cgroup;  /* -g DIR: cgroup v2 directory to join (job) */
+};
+
+extern long wl_pagesz;
+/* Set by SIGTERM/SIGINT or when the duration is over. */
+extern volatile sig_atomic_t wl_stop;
+
+/* Parse the common options (and die with USAGE on error). EXTRA names the
+ * program-specific letters this workload accepts out of "pfg". */
+void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
+	      const char *usage);
+
+/* Nodes that have CPUs, ascending. Workload threads only ever run there,
+ * so "one per node" means one per CPU node (a CXL tier has no CPU). */
+int wl_cpu_nodes(int *nodes, int max);
+
+/* Pin the calling thread (not the process) to the CPUs of NODE. */
+void wl_pin_node(int node);
+
+/* Anonymous private mapping of LEN bytes, page aligned; dies on failure. */
+void *wl_map_anon(size_t len);
+
+/* Write one byte per page, so every page is faulted in where the caller
+ * runs (or where its memory policy says). */
+void wl_touch(void *buf, size_t len);
+
+/* Read and write every cache line of BUF once: the "streaming" access that
+ * makes remote placement cost something on real hardware and makes kernel
+ * autoNUMA's hinting faults see this thread as the user. */
+void wl_stream(void *buf, size_t len);
+
+/* Read every cache line of BUF once (a consumer: no stores, so pages
+ * stay clean). Returns a checksum so the compiler keeps the loads. */
+unsigned long wl_scan(const void *buf, size_t len);
+
+/* Locality of a set of slices. Each slice has a user whose current node is
+ * *node (updated by the user as it moves); the reporter samples pages of
+ * every slice and counts the ones on their user's node. */
+struct wl_slice {
+	char *addr;
+	size_t len;
+	volatile int *node;
+};
+
+/* Worker threads: thread k streams slice k of BUF (BYTES split in N page
+ * aligned parts) while pinned to NODES[k % NNODES]; with PERIOD > 0 every
+ * thread moves on to the next node of NODES every PERIOD seconds. Fills
+ * SLICES[0..N-1] for the reporter. The threads run until wl_stop. */
+void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
+		      double period, struct wl_slice *slices);
+void wl_workers_join(void);
+
+/* Install SIGTERM/SIGINT handlers and the start time. */
+void wl_start(void);
+
+/* Print the "# ..." set-up line: common facts plus EXTRA (may be NULL).
+ * Call it when set-up is done: it restarts the clock (t=0). */
+void wl_announce(const char *name, const void *buf, size_t bytes, const char *extra);
+
+/* Report every o->interval until wl_stop, o->duration, or DONE() returns
+ * nonzero (may be NULL). Returns when finished; prints "# done". */
+void wl_report_loop(const struct wl_opts *o, const struct wl_slice *slices, int nslices,
+		    int (*done)(void));
+
+/* Seconds since wl_start(). */
+double wl_now(void);
+
+_Noreturn void wl_die(const char *what);
+
+#endif
