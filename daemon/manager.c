@@ -98,8 +98,9 @@ static void notify_status(struct manager *m)
 		   moved, nm_sampler_source_name(nm_engine_sampler(m->engine)));
 }
 
-/* Decisions to move memory are worth a line each; the rest only in debug. */
-static void log_decisions(struct manager *m)
+/* Decisions to move memory are worth a line each; the rest only in debug.
+ * A task busy migrating was not planned this tick: its decision is old. */
+static void log_decisions(struct manager *m, uint64_t tick_ms)
 {
 	const struct nm_tracker *t = nm_engine_tracker(m->engine);
 
@@ -107,6 +108,8 @@ static void log_decisions(struct manager *m)
 		const struct nm_task *k = t->v[i];
 		const struct nm_plan_decision *d = &k->last;
 
+		if (d->now_ms != tick_ms)
+			continue;
 		if (d->action != NM_PLAN_NONE)
 			log_info("pid %d (%s): %s (%s) to node %d: %" PRIu64 " of %" PRIu64
 				 " pages misplaced", (int)k->pid, k->comm, nm_plan_action_name(d->action),
@@ -121,14 +124,31 @@ static void log_decisions(struct manager *m)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
-	int r = nm_engine_tick(m->engine, now_ms());
+	uint64_t now = now_ms();
+	int r = nm_engine_tick(m->engine, now);
 
 	if (r < 0)
 		log_warn("tick failed: %s", strerror(-r));
-	log_decisions(m);
+	log_decisions(m, now);
 	notify_status(m);
 	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void log_migration(const struct nm_task *t, const struct nm_mig_job *job, void *arg)
+{
+	const struct nm_mig_result *r = &job->res;
+	uint64_t failed = 0;
+
+	(void)arg;
+	for (int i = 1; i < NM_MIG_NR_OUTCOMES; i++)
+		failed += r->outcomes[i];
+	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %" PRIu64 " failed, "
+		 "%u calls in %" PRIu64 " ms%s%s", (int)t->pid, t->comm,
+		 job->direct ? "migrate_pages" : "move_pages", job->req.target,
+		 nm_mig_stop_name(r->stop), r->outcomes[NM_MIG_MOVED], failed, r->calls,
+		 r->busy_ns / 1000000, r->abort_errno ? ": " : "",
+		 r->abort_errno ? strerror(r->abort_errno) : "");
 }
 
 static int on_reap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -227,6 +247,8 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 		r = nm_engine_new(m->root, opts->source, &m->engine);
 	if (r == 0)
 		r = nm_engine_set_config(m->engine, m->config, now_ms());
+	if (r == 0)
+		nm_engine_on_reap(m->engine, log_migration, m);
 	if (r == 0)
 		r = setup_loop(m);
 	if (r < 0) {

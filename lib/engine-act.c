@@ -112,6 +112,8 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 
 		list = list->next;
 		account(e, &j->base);
+		if (e->on_reap)
+			e->on_reap(t, &j->base, e->on_reap_arg);
 		/* Give back what the planner reserved but the worker did not move
 		 * (direct mode cannot tell, and keeps its debit). */
 		if (!j->base.direct && j->config == e->config && j->reserved > j->base.res.bytes_moved)
@@ -124,4 +126,10 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		job_free(j);
 	}
 	nm_track_sweep(&e->tracker);
+}
+
+void nm_engine_on_reap(struct nm_engine *e, nm_engine_reap_fn fn, void *arg)
+{
+	e->on_reap = fn;
+	e->on_reap_arg = arg;
 }

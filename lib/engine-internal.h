@@ -24,6 +24,8 @@ struct nm_engine {
 	int64_t *headroom;
 	struct bitmask *allowed;
 	uint64_t scan_spent;            /* numa_maps bytes read this tick */
+	nm_engine_reap_fn on_reap;
+	void *on_reap_arg;
 };
 
 /* Hand T's decision (t->last) to the worker. */

@@ -76,22 +76,30 @@ static int call(struct run *r, size_t n, void **pages, const int *nodes, int *st
 	return s->alive(s->ctx, r->req->proc) ? 0 : NM_MIG_GONE;
 }
 
-/* Count what the batch of N pages at PAGES (sources SRC) became, checking
- * placement with a second query rather than trusting the move's status. */
-static int account(struct run *r, void **pages, const int *src, size_t n,
+/* Count what the batch of N pages at PAGES (sources SRC) became. The
+ * move's per-page status says where each page is or why it did not move;
+ * when the call reported pages not migrated (RET > 0), a second query
+ * re-verifies them, because a page can be reported and still not be there
+ * (a THP split under us, a concurrent fault). */
+static int account(struct run *r, void **pages, const int *src, size_t n, long ret,
 		   unsigned long page_bytes)
 {
 	struct nm_mig_result *res = r->res;
 	unsigned enomem = 0;
-	long ret;
-	int stop = call(r, n, pages, NULL, r->where, &ret);
+	int *where = r->status;
 
-	if (stop)
-		return stop;
+	if (ret > 0) {
+		long again;
+		int stop = call(r, n, pages, NULL, r->where, &again);
+
+		if (stop)
+			return stop;
+		where = r->where;
+	}
 	for (size_t i = 0; i < n; i++) {
 		enum nm_mig_outcome o;
 
-		if (r->where[i] == r->req->target) {
+		if (where[i] == r->req->target) {
 			res->outcomes[NM_MIG_MOVED]++;
 			res->moved_from[src[i]]++;
 			res->bytes_moved += page_bytes;
@@ -134,7 +142,7 @@ static int move_batch(struct run *r, size_t off, size_t k, unsigned long page_by
 	r->res->requested += k;
 	nm_bucket_take(r->req->bucket, k * page_bytes);
 	r->bytes_left -= r->bytes_left < k * page_bytes ? r->bytes_left : k * page_bytes;
-	return account(r, r->batch + off, r->src + off, k, page_bytes);
+	return account(r, r->batch + off, r->src + off, k, ret, page_bytes);
 }
 
 /* Move the N misplaced pages in r->batch in tuned, paid-for batches. */

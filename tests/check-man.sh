@@ -5,7 +5,7 @@
 set -eu
 status=0
 
-for page in numamigd.8 numamigctl.8; do
+for page in numamigd.8 numamigctl.8 numamigd.yaml.5; do
 	src="man/$page"
 	warnings=$(groff -man -ww -z "$src" 2>&1) || true
 	if [ -n "$warnings" ]; then

@@ -20,6 +20,7 @@
 struct fake {
 	int node[NPAGES];
 	bool present[NPAGES], exclusive[NPAGES], busy[NPAGES];
+	bool lie[NPAGES];       /* status claims the target, the page stays */
 	int full_node;          /* moves to it fail with -ENOMEM */
 	int call_errno;         /* next moving call fails with this */
 	int die_after_calls;    /* alive() turns false after this many moves (0: never) */
@@ -49,6 +50,7 @@ static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const in
 	}
 	f->move_calls++;
 	f->now += n * f->ns_per_page;
+	long not_moved = 0;
 	for (unsigned long i = 0; i < n; i++) {
 		size_t p = ((unsigned long)pages[i] - BASE) / PG;
 
@@ -58,10 +60,14 @@ static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const in
 			status[i] = -EBUSY;
 		else if (nodes[i] == f->full_node)
 			status[i] = -ENOMEM;
+		else if (f->lie[p])
+			status[i] = nodes[i];
 		else
 			status[i] = f->node[p] = nodes[i];
+		not_moved += status[i] < 0;
 	}
-	return 0;
+	/* Like the kernel: the number of pages not migrated. */
+	return not_moved;
 }
 
 static long f_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsigned long *old_nodes,
@@ -208,6 +214,22 @@ START_TEST(test_shared_never_requested_busy_counted)
 		s->f->node[i] = 0;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_uint_eq(s->res.requested, 1000);
+	teardown(s);
+}
+END_TEST
+
+/* A partial return makes the migrator check placement itself. */
+START_TEST(test_partial_is_reverified)
+{
+	struct setup *s = setup(1000, 0);
+
+	s->f->busy[5] = true;
+	s->f->lie[6] = true;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EBUSY], 1);
+	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EOTHER], 1);
+	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 998);
+	ck_assert_int_eq(s->f->node[6], 0);
 	teardown(s);
 }
 END_TEST
@@ -379,6 +401,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_moves_everything_misplaced);
 	tcase_add_test(tc, test_shared_never_requested_busy_counted);
+	tcase_add_test(tc, test_partial_is_reverified);
 	tcase_add_test(tc, test_major_error_aborts);
 	tcase_add_test(tc, test_enomem_burst_stops);
 	tcase_add_test(tc, test_rate_limit);

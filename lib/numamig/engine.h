@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "numamig/config.h"
+#include "numamig/migq.h"
 #include "numamig/migrator.h"
 #include "numamig/planner.h"
 #include "numamig/sampler.h"
@@ -61,6 +62,12 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
 /* The worker's completion fd, and the handler for it. */
 int nm_engine_fd(const struct nm_engine *e);
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms);
+
+/* Called for every finished migration, after it is counted: the daemon
+ * logs it. TASK may be about to be dropped (exited). */
+typedef void (*nm_engine_reap_fn)(const struct nm_task *task, const struct nm_mig_job *job,
+				  void *arg);
+void nm_engine_on_reap(struct nm_engine *e, nm_engine_reap_fn fn, void *arg);
 
 /* Pause planning (tracking and sampling go on); resume. */
 void nm_engine_pause(struct nm_engine *e, bool paused);

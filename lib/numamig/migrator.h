@@ -5,9 +5,9 @@
  * first; read /proc/PID/pagemap to skip absent pages and, with
  * max_mapcount 1, pages not exclusively mapped; ask the kernel where the
  * rest are (move_pages with nodes NULL); move the misplaced ones in batches
- * sized by the tuner and paid for from the token bucket; then ask again,
- * because a return of 0 does not mean a page moved (shared pages are
- * skipped silently, a THP moves with its first subpage).
+ * sized by the tuner and paid for from the token bucket; count each page by
+ * its status, and query again the batches the call says were not wholly
+ * migrated (a positive return), since only placement is proof.
  * direct (seed 000): migrate_pages(pid, old nodes, new node) at once.
  *
  * The process is checked through its pidfd before and after every call,
@@ -53,7 +53,7 @@ extern const struct nm_mig_sys nm_mig_kernel;
 
 /* What became of each page requested. */
 enum nm_mig_outcome {
-	NM_MIG_MOVED,    /* verified on the target afterwards */
+	NM_MIG_MOVED,    /* on the target afterwards */
 	NM_MIG_ENOENT,   /* not present any more */
 	NM_MIG_EFAULT,   /* zero page or bad address */
 	NM_MIG_EACCES,   /* shared: needs MPOL_MF_MOVE_ALL */

@@ -15,10 +15,11 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: wl-misplaced [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t THREADS]\n"
+	"Usage: wl-misplaced [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t USERS] [-P]\n"
 	"  Memory first-touched on node 0; thread k (default: one per CPU node)\n"
 	"  runs on CPU node k and streams slice k. Prints its locality every\n"
-	"  -i seconds (default 0.5) for -d seconds (default 5, 0 = until SIGTERM).\n";
+	"  -i seconds (default 0.5) for -d seconds (default 5, 0 = until SIGTERM).\n"
+	"  -P: the users are processes, each with its own slice, not threads.\n";
 
 int main(int argc, char **argv)
 {
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	char extra[64];
 	char *buf;
 
-	wl_parse(argc, argv, &o, NULL, usage);
+	wl_parse(argc, argv, &o, "P", usage);
 	wl_start();
 	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
 	if (nnodes < 1) {
@@ -37,14 +38,23 @@ int main(int argc, char **argv)
 	}
 	n = o.users ? o.users : nnodes;
 	buf = wl_map_anon(o.bytes);
-	wl_pin_node(nodes[0]);
-	wl_touch(buf, o.bytes);
+	if (o.procs) {
+		/* Each process first-touches its own slice on node 0. */
+		wl_procs_start(buf, o.bytes, n, nodes, nnodes, 0, nodes[0], slices);
+	} else {
+		wl_pin_node(nodes[0]);
+		wl_touch(buf, o.bytes);
+	}
 	/* The main thread only reports from now on: let it run anywhere. */
 	numa_run_on_node(-1);
-	snprintf(extra, sizeof(extra), "threads=%d home=%d", n, nodes[0]);
+	snprintf(extra, sizeof(extra), "%s=%d home=%d", o.procs ? "procs" : "threads", n, nodes[0]);
 	wl_announce("wl-misplaced", buf, o.bytes, extra);
-	wl_workers_start(buf, o.bytes, n, nodes, nnodes, 0, slices);
+	if (!o.procs)
+		wl_workers_start(buf, o.bytes, n, nodes, nnodes, 0, slices);
 	wl_report_loop(&o, slices, n, NULL);
-	wl_workers_join();
+	if (o.procs)
+		wl_procs_join();
+	else
+		wl_workers_join();
 	return 0;
 }

@@ -16,9 +16,10 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: wl-phase [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t THREADS] [-p SEC]\n"
+	"Usage: wl-phase [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t USERS] [-p SEC] [-P]\n"
 	"  Like wl-misplaced, but every -p seconds (default 2) each thread moves to\n"
-	"  the next CPU node. Prints its locality every -i seconds.\n";
+	"  the next CPU node. Prints its locality every -i seconds.\n"
+	"  -P: the users are processes, each with its own slice, not threads.\n";
 
 int main(int argc, char **argv)
 {
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	char extra[80];
 	char *buf;
 
-	wl_parse(argc, argv, &o, "p", usage);
+	wl_parse(argc, argv, &o, "pP", usage);
 	if (o.period < 0)
 		o.period = 2;
 	if (o.period == 0) {
@@ -43,15 +44,24 @@ int main(int argc, char **argv)
 	}
 	n = o.users ? o.users : nnodes;
 	buf = wl_map_anon(o.bytes);
-	wl_pin_node(nodes[0]);
-	wl_touch(buf, o.bytes);
+	if (o.procs) {
+		wl_procs_start(buf, o.bytes, n, nodes, nnodes, o.period, nodes[0], slices);
+	} else {
+		wl_pin_node(nodes[0]);
+		wl_touch(buf, o.bytes);
+	}
 	numa_run_on_node(-1);
-	snprintf(extra, sizeof(extra), "threads=%d home=%d period=%g", n, nodes[0], o.period);
+	snprintf(extra, sizeof(extra), "%s=%d home=%d period=%g", o.procs ? "procs" : "threads",
+		 n, nodes[0], o.period);
 	wl_announce("wl-phase", buf, o.bytes, extra);
-	/* Each thread moves on -p seconds after it started, i.e. just
-	 * after t=0 of the report, then every -p seconds. */
-	wl_workers_start(buf, o.bytes, n, nodes, nnodes, o.period, slices);
+	/* Each user moves on -p seconds after it started, i.e. just after
+	 * t=0 of the report, then every -p seconds. */
+	if (!o.procs)
+		wl_workers_start(buf, o.bytes, n, nodes, nnodes, o.period, slices);
 	wl_report_loop(&o, slices, n, NULL);
-	wl_workers_join();
+	if (o.procs)
+		wl_procs_join();
+	else
+		wl_workers_join();
 	return 0;
 }

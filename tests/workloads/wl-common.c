@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,10 +54,11 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	o->period = -1; /* not given: each workload picks its default */
 	o->path = NULL;
 	o->cgroup = NULL;
+	o->procs = 0;
 	for (const char *e = extra; e && *e; e++) {
 		size_t l = strlen(optstring);
 		optstring[l] = *e;
-		optstring[l + 1] = ':';
+		optstring[l + 1] = *e == 'P' ? '\0' : ':'; /* -P takes no value */
 		optstring[l + 2] = '\0';
 	}
 	while ((c = getopt(argc, argv, optstring)) != -1) {
@@ -69,6 +71,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 		case 'p': o->period = parse_num(optarg, usage); break;
 		case 'f': o->path = optarg; break;
 		case 'g': o->cgroup = optarg; break;
+		case 'P': o->procs = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -203,7 +206,7 @@ static void report(const struct wl_opts *o, const struct wl_slice *s, int ns, vo
 	for (int i = 0; i < ns; i++) {
 		size_t npages = s[i].len / wl_pagesz;
 		size_t k = npages < (size_t)o->samples ? npages : (size_t)o->samples;
-		int node = *s[i].node;
+		int node = *s[i].node, first = n;
 
 		/* One page from each of K equal parts of the slice, so a
 		 * half-migrated slice shows up as a fraction. The page within
@@ -217,10 +220,13 @@ static void report(const struct wl_opts *o, const struct wl_slice *s, int ns, vo
 			pages[n] = s[i].addr + pick * wl_pagesz;
 			want[n++] = node;
 		}
+		/* Its user's address space (0 = ours); nodes NULL = status
+		 * query, nothing moves. */
+		if (n > first &&
+		    move_pages(s[i].pid, (unsigned long)(n - first), pages + first, NULL,
+			       status + first, 0) < 0)
+			wl_die("move_pages (status query)");
 	}
-	/* pid 0 = ourselves; nodes NULL = status query, nothing moves. */
-	if (move_pages(0, n, pages, NULL, status, 0) < 0)
-		wl_die("move_pages (status query)");
 	for (int i = 0; i < n; i++) {
 		if (status[i] < 0) {
 			absent++; /* -ENOENT: not faulted in (yet) */
@@ -337,6 +343,7 @@ void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnod
 		slices[k].addr = w->addr;
 		slices[k].len = w->len;
 		slices[k].node = &w->node;
+		slices[k].pid = 0;
 	}
 	for (int k = 0; k < n; k++) {
 		errno = pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
@@ -349,4 +356,74 @@ void wl_workers_join(void)
 {
 	for (int k = 0; k < nworkers; k++)
 		pthread_join(workers[k].thread, NULL);
+}
+
+/* -P: the users' state lives in a shared mapping the children write. */
+struct proc_user {
+	volatile int node;
+	volatile int ready;
+};
+
+static struct proc_user *pusers;
+static pid_t pids[WL_MAX_USERS];
+static int nprocs;
+
+static _Noreturn void proc_main(struct proc_user *u, char *addr, size_t len, const int *nodes,
+				int nnodes, int idx, double period, int touch_node)
+{
+	double next = period > 0 ? wl_now() + period : -1;
+
+	wl_pin_node(touch_node);
+	wl_touch(addr, len);
+	u->node = nodes[idx];
+	wl_pin_node(nodes[idx]);
+	u->ready = 1;
+	while (!wl_stop) {
+		wl_stream(addr, len);
+		if (next > 0 && wl_now() >= next) {
+			idx = (idx + 1) % nnodes;
+			wl_pin_node(nodes[idx]);
+			u->node = nodes[idx];
+			next += period;
+		}
+	}
+	_exit(0);
+}
+
+void wl_procs_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
+		    double period, int touch_node, struct wl_slice *slices)
+{
+	size_t pages = bytes / wl_pagesz;
+
+	pusers = mmap(NULL, sizeof(*pusers) * WL_MAX_USERS, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pusers == MAP_FAILED)
+		wl_die("mmap (shared user state)");
+	nprocs = n;
+	for (int k = 0; k < n; k++) {
+		size_t first = pages * k / n, last = pages * (k + 1) / n;
+
+		slices[k].addr = buf + first * wl_pagesz;
+		slices[k].len = (last - first) * wl_pagesz;
+		slices[k].node = &pusers[k].node;
+		pusers[k].node = touch_node;
+		pids[k] = fork();
+		if (pids[k] < 0)
+			wl_die("fork");
+		if (pids[k] == 0)
+			proc_main(&pusers[k], slices[k].addr, slices[k].len, nodes, nnodes,
+				  k % nnodes, period, touch_node);
+		slices[k].pid = pids[k];
+	}
+	for (int k = 0; k < n; k++)
+		while (!pusers[k].ready && !wl_stop)
+			usleep(10000);
+}
+
+void wl_procs_join(void)
+{
+	for (int k = 0; k < nprocs; k++)
+		kill(pids[k], SIGTERM);
+	for (int k = 0; k < nprocs; k++)
+		waitpid(pids[k], NULL, 0);
 }

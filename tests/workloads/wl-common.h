@@ -25,6 +25,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define WL_MAX_NODES 64
 #define WL_MAX_USERS 64
@@ -39,6 +40,7 @@ struct wl_opts {
 	double period;       /* -p SEC: phase length (phase, producer); -1 if not given */
 	const char *path;    /* -f PATH: file (job) */
 	const char *cgroup;  /* -g DIR: cgroup v2 directory to join (job) */
+	int procs;           /* -P: users are processes, not threads */
 };
 
 extern long wl_pagesz;
@@ -46,7 +48,7 @@ extern long wl_pagesz;
 extern volatile sig_atomic_t wl_stop;
 
 /* Parse the common options (and die with USAGE on error). EXTRA names the
- * program-specific letters this workload accepts out of "pfg". */
+ * program-specific letters this workload accepts out of "pfgP". */
 void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	      const char *usage);
 
@@ -80,6 +82,7 @@ struct wl_slice {
 	char *addr;
 	size_t len;
 	volatile int *node;
+	pid_t pid;          /* whose address space: 0 = ours */
 };
 
 /* Worker threads: thread k streams slice k of BUF (BYTES split in N page
@@ -89,6 +92,16 @@ struct wl_slice {
 void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
 		      double period, struct wl_slice *slices);
 void wl_workers_join(void);
+
+/* The same with processes (-P): user k is a child process that first
+ * touches its own slice of BUF (mapped, untouched, by the parent) while
+ * pinned to TOUCH_NODE, then streams it like worker k. A balancer that
+ * places memory per process can serve these; one that cannot tell threads
+ * apart cannot serve the threaded form. Returns once every child has
+ * touched its slice. wl_procs_join() stops and reaps them. */
+void wl_procs_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
+		    double period, int touch_node, struct wl_slice *slices);
+void wl_procs_join(void);
 
 /* Install SIGTERM/SIGINT handlers and the start time. */
 void wl_start(void);
