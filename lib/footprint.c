@@ -35,8 +35,22 @@ static bool excluded(const struct nm_fp_rules *r, const char *file)
 	return false;
 }
 
+/* Shared anonymous memory is shmem, and numa_maps names it like a deleted
+ * file: "/dev/zero (deleted)" for MAP_SHARED|MAP_ANONYMOUS, "/SYSV<key>
+ * (deleted)" for SysV shm, "/memfd:<name> (deleted)". It is the
+ * application's own memory (PostgreSQL's shared buffers live there), not
+ * page cache, so file_backed does not govern it: max_mapcount does. */
+static bool shared_anon(const struct nm_vma *v)
+{
+	return v->deleted && (strcmp(v->file, "/dev/zero") == 0 ||
+			      strncmp(v->file, "/SYSV", 5) == 0 ||
+			      strncmp(v->file, "/memfd:", 7) == 0);
+}
+
 enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_vma *v)
 {
+	bool file = v->kind == NM_VMA_FILE && !shared_anon(v);
+
 	/* Seed 000: only VMAs under the default policy are ours to move. */
 	if (v->mode != NM_MPOL_DEFAULT)
 		return NM_FP_POLICY;
@@ -44,9 +58,9 @@ enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_v
 		return NM_FP_HUGETLB;
 	/* Exclusion first, so a library shows as excluded even when file
 	 * mappings are off altogether. */
-	if (v->kind == NM_VMA_FILE && excluded(r, v->file))
+	if (file && excluded(r, v->file))
 		return NM_FP_EXCLUDED;
-	if (v->kind == NM_VMA_FILE && !r->file_backed)
+	if (file && !r->file_backed)
 		return NM_FP_FILE;
 	/* With max_mapcount 1 the pagemap exclusive bit filters page by page;
 	 * above 1 there is no per-page mapcount without CAP_SYS_ADMIN, so

@@ -31,13 +31,15 @@ START_TEST(test_defaults_2n)
 	const struct nm_fp_vma *heap = NULL;
 
 	scan_2n(&rules, &fp);
-	ck_assert_uint_eq(fp.n_vmas, 13);
+	/* 13 anonymous VMAs, and the MAP_SHARED|MAP_ANONYMOUS region shown as
+	 * "/dev/zero (deleted)" (64 pages on node 1). */
+	ck_assert_uint_eq(fp.n_vmas, 14);
 	ck_assert_uint_eq(fp.eligible.kb[0], 332);
-	ck_assert_uint_eq(fp.eligible.kb[1], 4688);
+	ck_assert_uint_eq(fp.eligible.kb[1], 4688 + 256);
 	ck_assert_uint_eq(fp.skipped_kb[NM_FP_POLICY], 1536);
 	ck_assert_uint_eq(fp.skipped_kb[NM_FP_HUGETLB], 4096);
 	ck_assert_uint_eq(fp.skipped_kb[NM_FP_EXCLUDED], 1348); /* libc, libnuma */
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 552);      /* incl. /lib64/ld-linux */
+	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 552 - 256); /* incl. /lib64/ld-linux */
 	ck_assert_uint_eq(fp.skipped_kb[NM_FP_SHARED], 0);
 	for (size_t i = 0; i < fp.n_vmas; i++) {
 		ck_assert_uint_gt(fp.vmas[i].end, fp.vmas[i].start);
@@ -68,6 +70,30 @@ START_TEST(test_file_backed_2n)
 	scan_2n(&rules, &fp);
 	ck_assert_uint_eq(fp.eligible.total_kb, 332 + 4688 + 552);
 	nm_fp_free(&fp);
+}
+END_TEST
+
+START_TEST(test_shared_anon_is_not_a_file)
+{
+	struct nm_fp_rules r = { .max_mapcount = 1 };
+	struct nm_vma v = { .mode = NM_MPOL_DEFAULT, .kind = NM_VMA_FILE, .deleted = true };
+
+	v.file = "/dev/zero";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	v.file = "/SYSV0052e2c1";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	v.file = "/memfd:buffers";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	v.file = "/tmp/gone.dat";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	v.deleted = false; /* a file really named /dev/zero-like is a file */
+	v.file = "/SYSVlog";
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	r.max_mapcount = 2;
+	v.deleted = true;
+	v.file = "/dev/zero";
+	v.mapmax = 5;
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_SHARED);
 }
 END_TEST
 
@@ -133,6 +159,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_defaults_2n);
 	tcase_add_test(tc, test_file_backed_2n);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_shared_anon_is_not_a_file);
 	tcase_add_test(tc, test_maps_line);
 	suite_add_tcase(s, tc);
 	return s;

@@ -26,7 +26,8 @@ extern "C" {
 enum nm_fp_verdict {
 	NM_FP_ELIGIBLE,
 	NM_FP_POLICY,     /* a non-default mempolicy: the application decided */
-	NM_FP_FILE,       /* file-backed and file_backed is off */
+	NM_FP_FILE,       /* file-backed and file_backed is off (shared
+			   * anonymous memory, shm and memfd are not files) */
 	NM_FP_EXCLUDED,   /* file matches exclude_files */
 	NM_FP_SHARED,     /* mapmax above max_mapcount (max_mapcount > 1) */
 	NM_FP_HUGETLB,    /* hugetlb pages are left to the application */
