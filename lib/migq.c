@@ -31,7 +31,8 @@ static void append(struct nm_mig_job **head, struct nm_mig_job *job)
 static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job)
 {
 	if (job->direct)
-		job->err = nm_mig_direct(sys, job->req.proc, job->from, job->to, &job->res);
+		job->err = nm_mig_direct(sys, job->req.proc, job->from, job->to,
+					 job->req.max_mapcount, &job->res);
 	else
 		job->err = nm_mig_lazy(sys, &job->req, &job->res);
 }

@@ -5,6 +5,8 @@
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,7 +302,7 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 }
 
 int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
-		  const struct bitmask *from, const struct bitmask *to,
+		  const struct bitmask *from, const struct bitmask *to, unsigned max_mapcount,
 		  struct nm_mig_result *res)
 {
 	long left;
@@ -311,7 +313,8 @@ int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 		return 0;
 	}
 	/* maxnode as numa_migrate_pages() passes it: the mask size plus one. */
-	left = sys->migrate_pages(sys->ctx, proc->pid, from->size + 1, from->maskp, to->maskp);
+	left = sys->migrate_pages(sys->ctx, proc->pid, from->size + 1, from->maskp, to->maskp,
+				  max_mapcount > 1);
 	res->calls = 1;
 	if (left < 0) {
 		res->abort_errno = errno;
@@ -332,11 +335,41 @@ static long k_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages
 	return move_pages(pid, count, pages, nodes, status, flags);
 }
 
-static long k_migrate_pages(void *ctx, pid_t pid, unsigned long maxnode,
-			    const unsigned long *old_nodes, const unsigned long *new_nodes)
+/* Raise or lower CAP_SYS_NICE in this thread's effective set (capability
+ * sets are per thread, so the event loop keeps its own). Returns whether
+ * it was effective before. */
+static bool set_sys_nice(bool on)
 {
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	bool was;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	was = data[0].effective & (1u << CAP_SYS_NICE);
+	if (on && (data[0].permitted & (1u << CAP_SYS_NICE)))
+		data[0].effective |= 1u << CAP_SYS_NICE;
+	else if (!on)
+		data[0].effective &= ~(1u << CAP_SYS_NICE);
+	syscall(SYS_capset, &hdr, data);
+	return was;
+}
+
+/* migrate_pages() moves shared pages (MPOL_MF_MOVE_ALL) exactly when the
+ * caller has CAP_SYS_NICE: drop it for the call unless SHARED. */
+static long k_migrate_pages(void *ctx, pid_t pid, unsigned long maxnode,
+			    const unsigned long *old_nodes, const unsigned long *new_nodes,
+			    bool shared)
+{
+	bool had = shared ? false : set_sys_nice(false);
+	long r = migrate_pages(pid, maxnode, old_nodes, new_nodes);
+	int e = errno;
+
+	if (had)
+		set_sys_nice(true);
+	errno = e;
 	(void)ctx;
-	return migrate_pages(pid, maxnode, old_nodes, new_nodes);
+	return r;
 }
 
 static int k_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,

@@ -27,6 +27,7 @@ struct fake {
 	unsigned move_calls, query_calls, requested;
 	uint64_t now, ns_per_page;
 	bool was_requested[NPAGES];
+	bool migrate_shared;    /* what the last migrate_pages call asked */
 };
 
 static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const int *nodes,
@@ -71,9 +72,9 @@ static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const in
 }
 
 static long f_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsigned long *old_nodes,
-		      const unsigned long *new_nodes)
+		      const unsigned long *new_nodes, bool shared)
 {
-	(void)ctx;
+	((struct fake *)ctx)->migrate_shared = shared;
 	(void)pid;
 	(void)maxnode;
 	(void)old_nodes;
@@ -333,9 +334,12 @@ START_TEST(test_direct)
 
 	numa_bitmask_setbit(from, 0);
 	numa_bitmask_setbit(to, 1);
-	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, &s->res), 0);
+	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 1, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
 	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EOTHER], 7);
+	ck_assert(!s->f->migrate_shared);
+	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 2, &s->res), 0);
+	ck_assert(s->f->migrate_shared);
 	numa_bitmask_free(from);
 	numa_bitmask_free(to);
 	teardown(s);

@@ -8,7 +8,12 @@
  * sized by the tuner and paid for from the token bucket; count each page by
  * its status, and query again the batches the call says were not wholly
  * migrated (a positive return), since only placement is proof.
- * direct (seed 000): migrate_pages(pid, old nodes, new node) at once.
+ * direct (seed 000): migrate_pages(pid, old nodes, new node) at once. With
+ * max_mapcount 1 the call is made without CAP_SYS_NICE, so the kernel
+ * moves only pages mapped by this process alone (MPOL_MF_MOVE): shared
+ * libraries and shared memory stay. migrate_pages() cannot skip files, so
+ * a file mapped by this process only moves even if excluded; use lazy mode
+ * where that matters.
  *
  * The process is checked through its pidfd before and after every call,
  * so a pid that died or was reused mid-run stops the run and nothing
@@ -38,8 +43,10 @@ extern "C" {
 struct nm_mig_sys {
 	long (*move_pages)(void *ctx, pid_t pid, unsigned long count, void **pages,
 			   const int *nodes, int *status, int flags);
+	/* SHARED: allow pages mapped by other processes too (MOVE_ALL). */
 	long (*migrate_pages)(void *ctx, pid_t pid, unsigned long maxnode,
-			      const unsigned long *old_nodes, const unsigned long *new_nodes);
+			      const unsigned long *old_nodes, const unsigned long *new_nodes,
+			      bool shared);
 	/* Fill N pagemap entries starting at virtual address START. */
 	int (*pagemap)(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
 		       uint64_t *entries);
@@ -105,7 +112,7 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
  * (the kernel does not say); RES->outcomes[NM_MIG_EOTHER] gets the pages
  * it reports as not moved. Returns 0 or -ENOMEM. */
 int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
-		  const struct bitmask *from, const struct bitmask *to,
+		  const struct bitmask *from, const struct bitmask *to, unsigned max_mapcount,
 		  struct nm_mig_result *res);
 
 #ifdef __cplusplus

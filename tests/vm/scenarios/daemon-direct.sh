@@ -1,0 +1,74 @@
+#!/bin/sh
+# daemon-direct: mode direct moves a misplaced process with one
+# migrate_pages() call, and (max_mapcount 1) leaves shared pages alone.
+#
+# wl-misplaced -P: one process per CPU node, each slice first touched on
+# node 0. Under a direct policy the daemon calls migrate_pages(pid, {0},
+# {home}) without CAP_SYS_NICE, so only pages mapped by that process alone
+# move. Asserts: final locality >= 0.95, pages migrated <= 1.05x the
+# misplaced slice pages (the few private pages around them are small), and
+# the libc code pages the workload shares with every other process keep
+# their node counts.
+# topo: 2n
+# kernel: 6.1 6.12
+# timeout: 60
+. /etc/numamig-vm/lib.sh
+
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+[ -w "$thp" ] && echo never >"$thp"
+
+cpu_nodes=$(expand "$(nodes_with_cpu)")
+n=$(count "$cpu_nodes")
+mib=$((48 * n))
+cg=/sys/fs/cgroup/numamig.direct
+mkdir -p "$cg" "$TMPDIR/policy.d"
+: >"$TMPDIR/numamigd.yaml"
+cat >"$TMPDIR/policy.d/50-direct.yaml" <<YAML
+policies:
+  - name: direct
+    match: { cgroup: "/numamig.direct" }
+    mode: direct
+    min_rss: 1MiB
+    rate_limit: unlimited
+YAML
+
+numamigd --config "$TMPDIR/numamigd.yaml" --policy-dir "$TMPDIR/policy.d" \
+    >"$TMPDIR/daemon.log" 2>&1 &
+daemon=$!
+wait_for "$TMPDIR/daemon.log" 'started' 10 || fail "numamigd did not start"
+
+before=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
+sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d 8 -i 0.5" \
+    >"$TMPDIR/wl.out" &
+wl=$!
+wait_for "$TMPDIR/wl.out" '^t=' 30 || fail "workload did not start"
+# The user on the last CPU node: its libc lines before any migration.
+user=$(for c in $(cat "$cg/cgroup.procs"); do
+    [ "$(awk '{ print $39 }' "/proc/$c/stat")" = "$(echo "$cpu_nodes" | awk '{ print $NF }')" ] && echo "$c"
+done | tail -n 1)
+libc_before=$(grep 'libc.so' "/proc/$user/numa_maps" | grep -o 'N[0-9]*=[0-9]*' | tr '\n' ' ')
+wait_for "$TMPDIR/daemon.log" 'migrate_pages to node .* done' 20 ||
+    fail "no direct migration finished"
+libc_after=$(grep 'libc.so' "/proc/$user/numa_maps" | grep -o 'N[0-9]*=[0-9]*' | tr '\n' ' ')
+wait "$wl"
+after=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
+cat "$TMPDIR/wl.out"
+
+last=$(grep '^t=' "$TMPDIR/wl.out" | tail -n 1)
+check_range "final locality" "$(field local "$last")" 0.95 1
+misplaced=$(((mib << 20) / 4096 * (n - 1) / n))
+moved=$((after - before))
+echo "pages misplaced at start: $misplaced, pages migrated: $moved"
+check_range "pages migrated / misplaced" \
+    "$(awk -v a="$moved" -v b="$misplaced" 'BEGIN { printf "%.3f", a / b }')" 0.95 1.05
+echo "libc of pid $user before: $libc_before"
+echo "libc of pid $user after:  $libc_after"
+[ -n "$libc_before" ] || fail "no libc lines in numa_maps of $user"
+check_eq "libc pages of pid $user (shared) unchanged" "$libc_after" "$libc_before"
+
+kill -TERM "$daemon"
+wait "$daemon"
+check_eq "numamigd exit status" "$?" 0
+echo "--- daemon log"
+cat "$TMPDIR/daemon.log"
+finish
