@@ -1,0 +1,160 @@
+/* metrics: Prometheus text file. See numamig/metrics.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "numamig/metrics.h"
+
+#define PFX "numamigd_"
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP " PFX "%s %s\n# TYPE " PFX "%s %s\n", name, help, name, type);
+}
+
+/* A label value with \, " and newline escaped, as the text format says. */
+static void label(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+static void moved(FILE *f, const struct nm_counters *c)
+{
+	head(f, "pages_migrated_total", "counter", "Pages moved, by source and target node.");
+	for (int s = 0; s < c->nr_nodes; s++)
+		for (int d = 0; d < c->nr_nodes; d++)
+			if (c->moved[s * c->nr_nodes + d])
+				fprintf(f, PFX "pages_migrated_total{src_node=\"%d\",dst_node=\"%d\"} %"
+					PRIu64 "\n", s, d, c->moved[s * c->nr_nodes + d]);
+	head(f, "page_failures_total", "counter",
+	     "Pages requested that did not move, by outcome (errno).");
+	for (int o = 1; o < NM_MIG_NR_OUTCOMES; o++)
+		fprintf(f, PFX "page_failures_total{outcome=\"%s\"} %" PRIu64 "\n",
+			nm_mig_outcome_name((enum nm_mig_outcome)o), c->outcomes[o]);
+	head(f, "migrations_total", "counter", "Migration runs, by how they ended.");
+	for (int s = 0; s <= NM_MIG_ABORTED; s++)
+		fprintf(f, PFX "migrations_total{result=\"%s\"} %" PRIu64 "\n",
+			nm_mig_stop_name((enum nm_mig_stop)s), c->stops[s]);
+	head(f, "migration_aborts_total", "counter", "Migration runs aborted, by errno.");
+	for (int e = 1; e <= NM_ERRNO_MAX; e++)
+		if (c->aborts[e])
+			fprintf(f, PFX "migration_aborts_total{errno=\"%s\"} %" PRIu64 "\n",
+				strerrorname_np(e) ? strerrorname_np(e) : "unknown", c->aborts[e]);
+	head(f, "migration_seconds_total", "counter", "Time spent inside move_pages calls.");
+	fprintf(f, PFX "migration_seconds_total %.6f\n", (double)c->mig_ns / 1e9);
+}
+
+static void planner(FILE *f, const struct nm_counters *c)
+{
+	head(f, "decisions_total", "counter",
+	     "Planner outcomes per process and tick, by reason (moves and skips).");
+	for (int r = 1; r < NM_PLAN_R_COUNT; r++)
+		fprintf(f, PFX "decisions_total{reason=\"%s\"} %" PRIu64 "\n",
+			nm_plan_reason_name((enum nm_plan_reason)r), c->reasons[r]);
+	head(f, "numa_maps_reads_total", "counter", "Reads of /proc/PID/numa_maps.");
+	fprintf(f, PFX "numa_maps_reads_total %" PRIu64 "\n", c->scans);
+	head(f, "numa_maps_bytes_total", "counter", "Bytes read from /proc/PID/numa_maps.");
+	fprintf(f, PFX "numa_maps_bytes_total %" PRIu64 "\n", c->scan_bytes);
+	head(f, "numa_maps_seconds_total", "counter", "Time spent reading numa_maps.");
+	fprintf(f, PFX "numa_maps_seconds_total %.6f\n", (double)c->scan_ns / 1e9);
+	head(f, "ticks_total", "counter", "Pipeline ticks run.");
+	fprintf(f, PFX "ticks_total %" PRIu64 "\n", c->ticks);
+}
+
+/* Tracked processes and their eligible memory, per policy. */
+static void policies(FILE *f, const struct nm_metrics_src *src)
+{
+	const struct nm_config *cfg = src->config;
+
+	head(f, "tracked_processes", "gauge", "Processes managed, by policy.");
+	for (size_t p = 0; p < cfg->n_policies; p++) {
+		unsigned n = 0;
+
+		for (size_t i = 0; i < src->tracker->n; i++)
+			n += src->tracker->v[i]->policy == &cfg->policies[p];
+		fprintf(f, PFX "tracked_processes{policy=");
+		label(f, cfg->policies[p].name);
+		fprintf(f, "} %u\n", n);
+	}
+}
+
+static void daemon_facts(FILE *f, const struct nm_metrics_src *src)
+{
+	head(f, "info", "gauge", "Version and residency source (always 1).");
+	fprintf(f, PFX "info{version=");
+	label(f, src->version);
+	fprintf(f, ",sampler=");
+	label(f, src->sampler_source);
+	fprintf(f, "} 1\n");
+	head(f, "paused", "gauge", "1 while planning is paused.");
+	fprintf(f, PFX "paused %d\n", src->paused);
+	head(f, "kernel_numa_balancing", "gauge", "kernel.numa_balancing now (-1: unknown).");
+	fprintf(f, PFX "kernel_numa_balancing %d\n", src->numa_balancing);
+	head(f, "uptime_seconds", "gauge", "Time since the daemon started.");
+	fprintf(f, PFX "uptime_seconds %.3f\n", src->uptime_s);
+	head(f, "cpu_seconds_total", "counter", "The daemon's own CPU time (user + system).");
+	fprintf(f, PFX "cpu_seconds_total %.6f\n", src->cpu_s);
+	head(f, "samples_total", "counter", "Residency samples taken.");
+	fprintf(f, PFX "samples_total %" PRIu64 "\n", src->sampler.samples);
+	head(f, "samples_lost_total", "counter", "Samples the kernel dropped (ring full).");
+	fprintf(f, PFX "samples_lost_total %" PRIu64 "\n", src->sampler.lost);
+}
+
+int nm_metrics_print(const struct nm_metrics_src *src, FILE *f)
+{
+	moved(f, src->counters);
+	planner(f, src->counters);
+	policies(f, src);
+	daemon_facts(f, src);
+	return ferror(f) ? -EIO : 0;
+}
+
+int nm_metrics_write(const struct nm_metrics_src *src, const char *path)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	FILE *f;
+	int fd, r;
+
+	if (!tmp)
+		return -ENOMEM;
+	snprintf(tmp, n, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Readable by the collector whatever our umask (the unit sets 0077). */
+	if (fd >= 0 && fchmod(fd, 0644) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		return r;
+	}
+	r = nm_metrics_print(src, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
