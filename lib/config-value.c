@@ -84,7 +84,33 @@ static int scale(uint64_t v, uint64_t by, uint64_t *out, const char **why)
 	return 0;
 }
 
-int nm_config_parse_duration(const char *text, uint64_t *us, const char **why)
+/* A kind of quantity: its units and how each mistake is explained. */
+struct quantity {
+	const struct unit *units;
+	const char *const *ambiguous;   /* units refused as ambiguous, or NULL */
+	const char *not_a_number, *fraction, *needs_unit, *unknown_unit, *is_ambiguous;
+};
+
+static const struct quantity durations = {
+	.units = duration_units,
+	.not_a_number = "not a duration; write an integer with a unit, like 500ms, 2s or 5m",
+	.fraction = "fractions are not accepted; use a smaller unit (1500ms, not 1.5s)",
+	.needs_unit = "a duration needs a unit: ms, s or m (only 0 may go without one)",
+	.unknown_unit = "unknown unit; durations take us, ms, s, m or h",
+};
+
+static const struct quantity sizes = {
+	.units = size_units,
+	.ambiguous = ambiguous_sizes,
+	.not_a_number = "not a size; write an integer with a unit, like 64MiB",
+	.fraction = "fractions are not accepted; use a smaller unit (1536MiB, not 1.5GiB)",
+	.needs_unit = "a size needs a unit: B, KiB, MiB, GiB or TiB (only 0 may go without one)",
+	.unknown_unit = "unknown unit; sizes take B, KiB, MiB, GiB or TiB",
+	.is_ambiguous = "ambiguous unit (powers of 1000 or 1024?); write KiB, MiB, GiB or TiB",
+};
+
+static int parse_quantity(const char *text, const struct quantity *q, uint64_t *out,
+			  const char **why)
 {
 	const struct unit *u;
 	const char *dummy;
@@ -94,52 +120,33 @@ int nm_config_parse_duration(const char *text, uint64_t *us, const char **why)
 	why = why ? why : &dummy;
 	r = parse_number(&text, &v, why);
 	if (r < 0 && *why == NOT_A_NUMBER)
-		*why = "not a duration; write an integer with a unit, like 500ms, 2s or 5m";
+		*why = q->not_a_number;
 	if (r < 0 && *why == FRACTION)
-		*why = "fractions are not accepted; use a smaller unit (1500ms, not 1.5s)";
+		*why = q->fraction;
 	if (r < 0)
 		return r;
 	if (*text == '\0') {
 		if (v == 0)
-			return *us = 0, 0;
-		return fail(why, "a duration needs a unit: ms, s or m (only 0 may go "
-			    "without one)", -EINVAL);
+			return *out = 0, 0;
+		return fail(why, q->needs_unit, -EINVAL);
 	}
-	u = find_unit(duration_units, text);
-	if (!u)
-		return fail(why, "unknown unit; durations take us, ms, s, m or h", -EINVAL);
-	return scale(v, u->scale, us, why);
+	u = find_unit(q->units, text);
+	if (u)
+		return scale(v, u->scale, out, why);
+	for (const char *const *a = q->ambiguous; a && *a; a++)
+		if (strcmp(*a, text) == 0)
+			return fail(why, q->is_ambiguous, -EINVAL);
+	return fail(why, q->unknown_unit, -EINVAL);
+}
+
+int nm_config_parse_duration(const char *text, uint64_t *us, const char **why)
+{
+	return parse_quantity(text, &durations, us, why);
 }
 
 int nm_config_parse_size(const char *text, uint64_t *bytes, const char **why)
 {
-	const struct unit *u;
-	const char *dummy;
-	uint64_t v;
-	int r;
-
-	why = why ? why : &dummy;
-	r = parse_number(&text, &v, why);
-	if (r < 0 && *why == NOT_A_NUMBER)
-		*why = "not a size; write an integer with a unit, like 64MiB";
-	if (r < 0 && *why == FRACTION)
-		*why = "fractions are not accepted; use a smaller unit (1536MiB, not 1.5GiB)";
-	if (r < 0)
-		return r;
-	if (*text == '\0') {
-		if (v == 0)
-			return *bytes = 0, 0;
-		return fail(why, "a size needs a unit: B, KiB, MiB, GiB or TiB (only 0 "
-			    "may go without one)", -EINVAL);
-	}
-	u = find_unit(size_units, text);
-	if (u)
-		return scale(v, u->scale, bytes, why);
-	for (const char *const *a = ambiguous_sizes; *a; a++)
-		if (strcmp(*a, text) == 0)
-			return fail(why, "ambiguous unit (powers of 1000 or 1024?); write "
-				    "KiB, MiB, GiB or TiB", -EINVAL);
-	return fail(why, "unknown unit; sizes take B, KiB, MiB, GiB or TiB", -EINVAL);
+	return parse_quantity(text, &sizes, bytes, why);
 }
 
 int nm_config_parse_rate(const char *text, uint64_t *bytes_per_s, const char **why)

@@ -24,37 +24,9 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
 	struct wl_opts o;
-	struct wl_slice slices[WL_MAX_USERS];
-	int nodes[WL_MAX_NODES], nnodes, n;
-	char extra[64];
-	char *buf;
 
 	wl_parse(argc, argv, &o, "P", usage);
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "wl-misplaced: no node with CPUs\n");
-		return 1;
-	}
-	n = o.users ? o.users : nnodes;
-	buf = wl_map_anon(o.bytes);
-	if (o.procs) {
-		/* Each process first-touches its own slice on node 0. */
-		wl_procs_start(buf, o.bytes, n, nodes, nnodes, 0, nodes[0], slices);
-	} else {
-		wl_pin_node(nodes[0]);
-		wl_touch(buf, o.bytes);
-	}
-	/* The main thread only reports from now on: let it run anywhere. */
-	numa_run_on_node(-1);
-	snprintf(extra, sizeof(extra), "%s=%d home=%d", o.procs ? "procs" : "threads", n, nodes[0]);
-	wl_announce("wl-misplaced", buf, o.bytes, extra);
-	if (!o.procs)
-		wl_workers_start(buf, o.bytes, n, nodes, nnodes, 0, slices);
-	wl_report_loop(&o, slices, n, NULL);
-	if (o.procs)
-		wl_procs_join();
-	else
-		wl_workers_join();
+	wl_run_misplaced("wl-misplaced", &o, 0);
 	return 0;
 }

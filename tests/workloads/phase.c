@@ -24,10 +24,6 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
 	struct wl_opts o;
-	struct wl_slice slices[WL_MAX_USERS];
-	int nodes[WL_MAX_NODES], nnodes, n;
-	char extra[80];
-	char *buf;
 
 	wl_parse(argc, argv, &o, "pP", usage);
 	if (o.period < 0)
@@ -37,31 +33,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "wl-phase: no node with CPUs\n");
-		return 1;
-	}
-	n = o.users ? o.users : nnodes;
-	buf = wl_map_anon(o.bytes);
-	if (o.procs) {
-		wl_procs_start(buf, o.bytes, n, nodes, nnodes, o.period, nodes[0], slices);
-	} else {
-		wl_pin_node(nodes[0]);
-		wl_touch(buf, o.bytes);
-	}
-	numa_run_on_node(-1);
-	snprintf(extra, sizeof(extra), "%s=%d home=%d period=%g", o.procs ? "procs" : "threads",
-		 n, nodes[0], o.period);
-	wl_announce("wl-phase", buf, o.bytes, extra);
-	/* Each user moves on -p seconds after it started, i.e. just after
-	 * t=0 of the report, then every -p seconds. */
-	if (!o.procs)
-		wl_workers_start(buf, o.bytes, n, nodes, nnodes, o.period, slices);
-	wl_report_loop(&o, slices, n, NULL);
-	if (o.procs)
-		wl_procs_join();
-	else
-		wl_workers_join();
+	wl_run_misplaced("wl-phase", &o, o.period);
 	return 0;
 }

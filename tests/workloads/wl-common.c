@@ -427,3 +427,41 @@ void wl_procs_join(void)
 	for (int k = 0; k < nprocs; k++)
 		waitpid(pids[k], NULL, 0);
 }
+
+void wl_run_misplaced(const char *name, const struct wl_opts *o, double period)
+{
+	struct wl_slice slices[WL_MAX_USERS];
+	int nodes[WL_MAX_NODES], nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES), n;
+	char extra[80];
+	char *buf;
+
+	if (nnodes < 1) {
+		fprintf(stderr, "%s: no node with CPUs\n", name);
+		exit(1);
+	}
+	n = o->users ? o->users : nnodes;
+	buf = wl_map_anon(o->bytes);
+	if (o->procs) {
+		/* Each process first-touches its own slice on the first node. */
+		wl_procs_start(buf, o->bytes, n, nodes, nnodes, period, nodes[0], slices);
+	} else {
+		wl_pin_node(nodes[0]);
+		wl_touch(buf, o->bytes);
+	}
+	/* The main thread only reports from now on: let it run anywhere. */
+	numa_run_on_node(-1);
+	snprintf(extra, sizeof(extra), "%s=%d home=%d", o->procs ? "procs" : "threads", n,
+		 nodes[0]);
+	if (period > 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " period=%g", period);
+	wl_announce(name, buf, o->bytes, extra);
+	/* Each thread moves on PERIOD seconds after it started, i.e. just
+	 * after t=0 of the report, then every PERIOD seconds. */
+	if (!o->procs)
+		wl_workers_start(buf, o->bytes, n, nodes, nnodes, period, slices);
+	wl_report_loop(o, slices, n, NULL);
+	if (o->procs)
+		wl_procs_join();
+	else
+		wl_workers_join();
+}

@@ -103,6 +103,13 @@ void wl_procs_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes
 		    double period, int touch_node, struct wl_slice *slices);
 void wl_procs_join(void);
 
+/* The body of wl-misplaced and wl-phase: memory first touched on the first
+ * CPU node, then one user per CPU node (o->users to override; threads, or
+ * processes with -P) streaming its slice from its own node, moving on to
+ * the next node every PERIOD seconds (0: never). Announces itself as NAME,
+ * reports until the end, then stops the users. */
+void wl_run_misplaced(const char *name, const struct wl_opts *o, double period);
+
 /* Install SIGTERM/SIGINT handlers and the start time. */
 void wl_start(void);
 
