@@ -85,3 +85,54 @@ finish() {
     fi
     exit 0
 }
+
+# ---- daemon scenarios (tests/vm/scenarios/daemon-*.sh)
+
+# vmstat KEY: the value of KEY in /proc/vmstat (pgmigrate_success is the
+# kernel's own count of migrated pages).
+vmstat() {
+    awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
+}
+
+# mean_local FILE: the mean of the local= values of a workload's report.
+mean_local() {
+    awk -F'[ =]' '/^t=/ { s += $4; n++ } END { if (n) printf "%.3f", s / n }' "$1"
+}
+
+# maps_pages PID ERE NODE: pages on NODE over the numa_maps lines of PID
+# that match ERE (N<node>= fields, as the kernel counts them).
+maps_pages() {
+    grep -E -- "$2" "/proc/$1/numa_maps" 2>/dev/null |
+        awk -v f="N$3" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) s += kv[2] } }
+            END { print s + 0 }'
+}
+
+# numamigd_start DIR: run numamigd on DIR/numamigd.yaml and DIR/policy.d
+# in the background, logging to DIR/daemon.log; sets numamigd_pid and
+# waits until it logged "started".
+numamigd_start() {
+    numamigd --config "$1/numamigd.yaml" --policy-dir "$1/policy.d" >"$1/daemon.log" 2>&1 &
+    numamigd_pid=$!
+    wait_for "$1/daemon.log" 'started' 10 || fail "numamigd did not start"
+}
+
+# numamigd_stop: SIGTERM the daemon started by numamigd_start and check
+# that it exits with status 0.
+numamigd_stop() {
+    kill -TERM "$numamigd_pid"
+    wait "$numamigd_pid"
+    check_eq "numamigd exit status after SIGTERM" "$?" 0
+}
+
+# quiet_compaction: pgmigrate_success also counts pages that compaction
+# moves, and kcompactd's proactive compaction (vm.compaction_proactiveness,
+# 20 by default) can move some at any time. A scenario that holds the
+# counter to a volume turns it off; the old value comes back when the
+# scenario exits (an EXIT trap: the scenario must not set its own).
+quiet_compaction() {
+    _cp=/proc/sys/vm/compaction_proactiveness
+    [ -w "$_cp" ] || return 0
+    quiet_compaction_was=$(cat "$_cp")
+    echo 0 >"$_cp"
+    trap 'echo "$quiet_compaction_was" >/proc/sys/vm/compaction_proactiveness' EXIT
+}
