@@ -73,6 +73,7 @@ enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_v
 struct scan_ctx {
 	const struct nm_fp_rules *rules;
 	struct nm_footprint *fp;
+	struct nm_node_pages scratch[NM_MAPS_MAX_NODES];
 	int err;
 };
 
@@ -110,14 +111,49 @@ static int add_vma(struct nm_footprint *fp, const struct nm_vma *v)
 	return nm_maps_totals_add(&fp->eligible, v);
 }
 
+/* With max_mapcount 1, a VMA some of whose pages are shared still holds
+ * the pages only this process maps; the migrator finds them one by one in
+ * pagemap. numa_maps says only how many pages are anonymous (anon=): a page
+ * of a shared file mapping that is not anonymous is in the page cache,
+ * mapped by every process of the file, so count just the anonymous share
+ * as eligible, spread over the nodes in proportion. (An anonymous page
+ * shared copy-on-write after fork() is still counted; the migrator skips
+ * it, and the planner sees that a batch moved nothing.) */
+static void keep_private_share(struct nm_vma *v, struct nm_node_pages *nodes)
+{
+	unsigned long left = v->anon;
+
+	for (int i = 0; i < v->nr_nodes; i++) {
+		unsigned long share = (unsigned long)((unsigned long long)nodes[i].pages * v->anon /
+						      v->pages);
+
+		nodes[i].pages = i == v->nr_nodes - 1 ? left : share;
+		left -= nodes[i].pages;
+	}
+	v->pages = v->anon;
+}
+
 static int on_vma(const struct nm_vma *v, void *arg)
 {
 	struct scan_ctx *c = arg;
 	enum nm_fp_verdict verdict;
+	struct nm_vma mine;
 
 	if (v->pages == 0)
 		return 0;
 	verdict = nm_fp_classify(c->rules, v);
+	if (verdict == NM_FP_ELIGIBLE && v->mapmax > c->rules->max_mapcount &&
+	    v->anon < v->pages) {
+		c->fp->skipped_kb[NM_FP_SHARED] +=
+			(unsigned long long)(v->pages - v->anon) * v->kernelpagesize_kb;
+		if (v->anon == 0)
+			return 0;
+		mine = *v;
+		memcpy(c->scratch, v->nodes, sizeof(*v->nodes) * (size_t)v->nr_nodes);
+		mine.nodes = c->scratch;
+		keep_private_share(&mine, c->scratch);
+		v = &mine;
+	}
 	if (verdict != NM_FP_ELIGIBLE) {
 		c->fp->skipped_kb[verdict] += (unsigned long long)v->pages * v->kernelpagesize_kb;
 		return 0;
@@ -159,13 +195,18 @@ static int fill_ends(const struct nm_proc *p, struct nm_footprint *fp)
 int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	       const struct nm_maps_budget *budget, struct nm_footprint *fp)
 {
-	struct scan_ctx c = { .rules = rules, .fp = fp };
+	struct scan_ctx *c = calloc(1, sizeof(*c));
 	int r;
 
+	if (!c)
+		return -ENOMEM;
+	c->rules = rules;
+	c->fp = fp;
 	nm_fp_clear(fp);
-	r = nm_maps_read(p, budget, on_vma, &c, &fp->scan);
-	if (r == 0 && c.err)
-		r = c.err;
+	r = nm_maps_read(p, budget, on_vma, c, &fp->scan);
+	if (r == 0 && c->err)
+		r = c->err;
+	free(c);
 	if (r == 0)
 		r = fill_ends(p, fp);
 	return r;

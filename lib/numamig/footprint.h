@@ -47,7 +47,8 @@ struct nm_fp_rules {
 enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
 
 /* An eligible VMA with resident pages. With max_mapcount 1 the VMA may still
- * hold shared pages (mapmax > 1); the migrator then checks each page's
+ * hold shared pages (mapmax > 1): then only its anonymous pages (anon=)
+ * are counted, in proportion per node, and the migrator checks each page's
  * "exclusively mapped" bit in /proc/PID/pagemap before requesting it. */
 struct nm_fp_vma {
 	unsigned long start, end;
