@@ -1,49 +1,272 @@
 /* numamigctl: the operator's client of numamigd's control socket.
  *
- * A thin client: it parses the command line, sends one request and prints
- * the reply. The control socket is not built yet, so this binary answers
- * --help and --version only and says so for any command.
+ * A thin client: it parses the command line, sends one request over the
+ * control socket (client.c) and prints the reply, as tables (print*.c) or,
+ * with --json, as the reply's parameters exactly as the daemon sent them.
+ * The exit status tells scripts what happened: 0 done, 1 the daemon
+ * answered with an error, 2 bad usage, 3 no daemon to talk to (not
+ * running, or no permission on its socket).
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "client.h"
+#include "print.h"
+
+#define EXIT_ERROR 1
 #define EXIT_USAGE 2
+#define EXIT_CONNECT 3
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: numamigctl [OPTION]... COMMAND\n"
+		"Usage: numamigctl [OPTION]... COMMAND [ARG]...\n"
 		"Query and control numamigd, the userspace NUMA balancing daemon.\n"
 		"\n"
-		"  -h, --help     show this help and exit\n"
-		"  -V, --version  show the version and exit\n"
+		"Commands:\n"
+		"  status            the daemon, migration totals, policies and top processes\n"
+		"  explain PID       the planner's view of a tracked process and its reasons\n"
+		"  trigger PID       re-evaluate a tracked process at the next tick, ignoring\n"
+		"                    dwell and cooldown (root)\n"
+		"  pause             stop planning migrations; tracking goes on (root)\n"
+		"  resume            plan migrations again (root)\n"
+		"  reload            re-read the configuration, as SIGHUP does (root)\n"
+		"  policy [CGROUP]   every policy, or the one that applies to CGROUP\n"
 		"\n"
-		"This build has no control socket yet, so there are no commands.\n");
+		"Options:\n"
+		"  -s, --socket=PATH  control socket (default " CLIENT_DEFAULT_SOCKET ")\n"
+		"  -j, --json         print the reply's parameters as JSON, as received\n"
+		"  -h, --help         show this help and exit\n"
+		"  -V, --version      show the version and exit\n"
+		"\n"
+		"Exit status: 0 done, 1 the daemon answered with an error, 2 usage error,\n"
+		"3 cannot reach the daemon (not running, or no permission on the socket).\n");
 }
 
-int main(int argc, char **argv)
+struct args {
+	const char *socket;
+	bool json;
+	const char *command;
+	char **argv;                       /* the command's arguments */
+	int argc;
+};
+
+struct command {
+	const char *name;
+	const char *method;
+	int min_args, max_args;
+	const char *arg_name;              /* for usage errors */
+	/* Fill the request's parameters from the arguments; false: usage. */
+	bool (*params)(const struct args *a, json_object *p);
+	void (*print)(FILE *f, json_object *params);
+};
+
+static bool pid_param(const struct args *a, json_object *p)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(a->argv[0], &end, 10);
+	if (errno || *end || end == a->argv[0] || v <= 0 || v > 0x7fffffffL) {
+		fprintf(stderr, "numamigctl: '%s' is not a process id\n", a->argv[0]);
+		return false;
+	}
+	json_object_object_add(p, "pid", json_object_new_int((int)v));
+	return true;
+}
+
+static bool cgroup_param(const struct args *a, json_object *p)
+{
+	if (a->argc == 0)
+		return true;
+	if (a->argv[0][0] != '/') {
+		fprintf(stderr, "numamigctl: the cgroup '%s' must start with '/' "
+			"(a cgroup v2 path such as /system.slice/x.service)\n", a->argv[0]);
+		return false;
+	}
+	json_object_object_add(p, "cgroup", json_object_new_string(a->argv[0]));
+	return true;
+}
+
+static void print_trigger(FILE *f, json_object *p)
+{
+	fprintf(f, "pid %lld: re-evaluated at the next tick, ignoring dwell and cooldown%s\n",
+		(long long)jint(p, "pid", 0),
+		jbool(p, "paused") == 1 ? " (but the daemon is paused: resume it first)" : "");
+}
+
+static void print_pause(FILE *f, json_object *p)
+{
+	int was = jbool(p, "was_paused"), now = jbool(p, "paused");
+
+	fprintf(f, "%s%s\n", now == 1 ? "paused" : "running",
+		was == now ? " (it already was)" : now == 1 ? ": no migrations are planned" : "");
+}
+
+static void print_diagnostics(FILE *f, json_object *p)
+{
+	json_object *d = jget(p, "diagnostics");
+	size_t n = d ? json_object_array_length(d) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", json_object_get_string(json_object_array_get_idx(d, i)));
+}
+
+static void print_reload(FILE *f, json_object *p)
+{
+	print_diagnostics(stderr, p);
+	fprintf(f, "configuration reloaded: %lld policies, hash %s\n",
+		(long long)jint(p, "policies", 0), jstr(p, "config_hash", "-"));
+}
+
+static void print_any_policy(FILE *f, json_object *p)
+{
+	if (jget(p, "cgroup"))
+		print_policy(f, p);
+	else
+		print_policies(f, p);
+}
+
+static const struct command commands[] = {
+	{ "status", "io.numamigd.GetStatus", 0, 0, NULL, NULL, print_status },
+	{ "explain", "io.numamigd.Explain", 1, 1, "PID", pid_param, print_explain },
+	{ "trigger", "io.numamigd.Trigger", 1, 1, "PID", pid_param, print_trigger },
+	{ "pause", "io.numamigd.Pause", 0, 0, NULL, NULL, print_pause },
+	{ "resume", "io.numamigd.Resume", 0, 0, NULL, NULL, print_pause },
+	{ "reload", "io.numamigd.Reload", 0, 0, NULL, NULL, print_reload },
+	{ "policy", "io.numamigd.GetPolicy", 0, 1, "[CGROUP]", cgroup_param, print_any_policy },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	/* "+": options end at the command, so "explain -1" is an argument. */
+	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 's': a->socket = optarg; break;
+		case 'j': a->json = true; break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'V': printf("numamigctl %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		fprintf(stderr, "numamigctl: unknown command '%s' (this build has no commands yet)\n",
-			argv[optind]);
+	if (optind >= argc) {
+		fprintf(stderr, "numamigctl: no command (try numamigctl --help)\n");
+		return EXIT_USAGE;
+	}
+	a->command = argv[optind];
+	a->argv = argv + optind + 1;
+	a->argc = argc - optind - 1;
+	return -1;
+}
+
+static int connect_error(const char *path, int r)
+{
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		fprintf(stderr, "numamigctl: numamigd is not running (nothing listens on %s)\n", path);
+	else if (r == -EACCES || r == -EPERM)
+		fprintf(stderr, "numamigctl: permission denied on %s: run as root or as a member "
+			"of the socket's group (numamig)\n", path);
 	else
-		usage(stderr);
-	return EXIT_USAGE;
+		fprintf(stderr, "numamigctl: cannot connect to %s: %s\n", path, strerror(-r));
+	return EXIT_CONNECT;
+}
+
+/* An error reply: its name and message on stderr (and the reply on
+ * stdout with --json, for scripts). */
+static int report_error(const struct args *a, json_object *reply)
+{
+	const char *error = jstr(reply, "error", "?");
+	const char *msg = jstr(reply, "parameters.message", NULL);
+	json_object *p = jget(reply, "parameters");
+
+	if (a->json)
+		printf("%s\n", json_object_to_json_string_ext(reply, CLIENT_JSON_FLAGS));
+	if (msg)
+		fprintf(stderr, "numamigctl: %s: %s\n", error, msg);
+	else
+		fprintf(stderr, "numamigctl: %s %s\n", error,
+			p ? json_object_to_json_string_ext(p, CLIENT_JSON_FLAGS) : "");
+	if (!a->json)
+		print_diagnostics(stderr, p);
+	return EXIT_ERROR;
+}
+
+static int run(const struct args *a, const struct command *cmd)
+{
+	json_object *params = json_object_new_object(), *reply = NULL;
+	int fd, r;
+
+	if (cmd->params && !cmd->params(a, params)) {
+		json_object_put(params);
+		return EXIT_USAGE;
+	}
+	fd = client_connect(a->socket);
+	if (fd < 0) {
+		json_object_put(params);
+		return connect_error(a->socket, fd);
+	}
+	r = client_call(fd, cmd->method, params, &reply);
+	close(fd);
+	json_object_put(params);
+	if (r < 0) {
+		fprintf(stderr, "numamigctl: %s: no answer from numamigd: %s\n", cmd->method,
+			r == -EPROTO ? "malformed reply" : strerror(-r));
+		return EXIT_CONNECT;
+	}
+	if (jget(reply, "error"))
+		r = report_error(a, reply);
+	else if (a->json)
+		printf("%s\n", json_object_to_json_string_ext(jget(reply, "parameters"),
+							      CLIENT_JSON_FLAGS));
+	else
+		cmd->print(stdout, jget(reply, "parameters"));
+	json_object_put(reply);
+	return r == EXIT_ERROR ? EXIT_ERROR : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .socket = CLIENT_DEFAULT_SOCKET };
+	const struct command *cmd;
+	int r = parse_args(argc, argv, &a);
+
+	if (r >= 0)
+		return r;
+	cmd = find_command(a.command);
+	if (!cmd) {
+		fprintf(stderr, "numamigctl: unknown command '%s' (try numamigctl --help)\n", a.command);
+		return EXIT_USAGE;
+	}
+	if (a.argc < cmd->min_args || a.argc > cmd->max_args) {
+		fprintf(stderr, "numamigctl: usage: numamigctl %s%s%s\n", cmd->name,
+			cmd->arg_name ? " " : "", cmd->arg_name ? cmd->arg_name : "");
+		return EXIT_USAGE;
+	}
+	return run(&a, cmd);
 }

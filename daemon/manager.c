@@ -12,6 +12,8 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "control.h"
+#include "ctl-methods.h"
 #include "log.h"
 #include "manager.h"
 #include "numamig/engine.h"
@@ -25,9 +27,11 @@ struct manager {
 	struct nm_engine *engine;
 	struct nm_config *config;
 	int knb_saved;                 /* value to restore on exit; -1: untouched */
+	struct control *control;       /* NULL when the socket could not be made */
+	uint64_t started_ms;
 };
 
-static uint64_t now_ms(void)
+uint64_t manager_now_ms(void)
 {
 	struct timespec ts;
 
@@ -35,7 +39,9 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-struct nm_config *manager_load_config(const struct nm_config_paths *paths)
+/* Print every diagnostic; hand them to KEEP if not NULL. */
+static struct nm_config *load_config(const struct nm_config_paths *paths,
+				     struct nm_config_diags *keep)
 {
 	struct nm_config_diags diags;
 	struct nm_config *config = NULL;
@@ -56,8 +62,16 @@ struct nm_config *manager_load_config(const struct nm_config_paths *paths)
 	}
 	if (!config)
 		log_err("configuration rejected: %zu error(s)", diags.errors);
-	nm_config_diags_clear(&diags);
+	if (keep)
+		*keep = diags;
+	else
+		nm_config_diags_clear(&diags);
 	return config;
+}
+
+struct nm_config *manager_load_config(const struct nm_config_paths *paths)
+{
+	return load_config(paths, NULL);
 }
 
 /* Apply kernel_numa_balancing: disable saves and zeroes it, keep restores
@@ -124,7 +138,7 @@ static void log_decisions(struct manager *m, uint64_t tick_ms)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
-	uint64_t now = now_ms();
+	uint64_t now = manager_now_ms();
 	int r = nm_engine_tick(m->engine, now);
 
 	if (r < 0)
@@ -158,26 +172,28 @@ static int on_reap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	(void)s;
 	(void)fd;
 	(void)revents;
-	nm_engine_reap(m->engine, now_ms());
+	nm_engine_reap(m->engine, manager_now_ms());
 	return 0;
 }
 
-/* SIGHUP: load the files again; a config with errors keeps the old one. */
-static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+/* SIGHUP and the Reload method: load the files again; a config with
+ * errors keeps the old one. */
+int manager_reload(struct manager *m, struct nm_config_diags *diags)
 {
-	struct manager *m = userdata;
 	struct nm_config *next;
+	int r;
 
-	(void)s;
-	(void)si;
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_ms() * 1000);
-	next = manager_load_config(&m->opts.paths);
-	if (!next || nm_engine_set_config(m->engine, next, now_ms()) < 0) {
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, manager_now_ms() * 1000);
+	next = load_config(&m->opts.paths, diags);
+	r = next ? nm_engine_set_config(m->engine, next, manager_now_ms()) : -EINVAL;
+	if (r < 0) {
 		nm_config_free(next);
 		log_err("reload failed: keeping the running configuration");
 		sd_notify(0, "READY=1\nSTATUS=reload failed: keeping the running configuration");
-		return 0;
+		return r;
 	}
+	if (strcmp(next->control_socket, m->config->control_socket) != 0)
+		log_notice("control_socket: the new path takes effect on restart");
 	nm_config_free(m->config);
 	m->config = next;
 	apply_knb(m);
@@ -185,6 +201,14 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 		   next->n_policies, nm_config_hash(next));
 	sd_notify(0, "READY=1");
 	notify_status(m);
+	return 0;
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)s;
+	(void)si;
+	manager_reload(userdata, NULL);
 	return 0;
 }
 
@@ -210,6 +234,27 @@ static int block_signals(void)
 	return pthread_sigmask(SIG_BLOCK, &ss, NULL) == 0 ? 0 : -EINVAL;
 }
 
+/* The control socket. Without it the daemon still balances, so only
+ * another daemon answering on it (two balancers would fight) stops us. */
+static int start_control(struct manager *m)
+{
+	const char *path = m->config->control_socket;
+	int r = control_new(m->event, ctl_methods, ctl_n_methods, m, &m->control);
+
+	if (r == 0)
+		r = control_listen(m->control, path);
+	if (r == -EADDRINUSE) {
+		log_err("control socket %s: another numamigd is running", path);
+		return r;
+	}
+	if (r < 0) {
+		log_warn("control socket %s: %s; running without it", path, strerror(-r));
+		control_free(m->control);
+		m->control = NULL;
+	}
+	return 0;
+}
+
 static int setup_loop(struct manager *m)
 {
 	int r = sd_event_default(&m->event);
@@ -224,6 +269,8 @@ static int setup_loop(struct manager *m)
 		r = sd_event_add_time_relative(m->event, &m->tick, CLOCK_MONOTONIC, 0, 0, on_tick, m);
 	if (r >= 0)
 		r = sd_event_add_io(m->event, &m->reap, nm_engine_fd(m->engine), EPOLLIN, on_reap, m);
+	if (r >= 0)
+		r = start_control(m);
 	/* Pings WATCHDOG=1 at half of WatchdogSec when systemd asks for it. */
 	if (r >= 0)
 		r = sd_event_set_watchdog(m->event, true);
@@ -239,6 +286,7 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 		return -ENOMEM;
 	m->opts = *opts;
 	m->knb_saved = -1;
+	m->started_ms = manager_now_ms();
 	m->config = manager_load_config(&opts->paths);
 	r = m->config ? block_signals() : -EINVAL;
 	if (r == 0)
@@ -246,7 +294,7 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 	if (r == 0)
 		r = nm_engine_new(m->root, opts->source, &m->engine);
 	if (r == 0)
-		r = nm_engine_set_config(m->engine, m->config, now_ms());
+		r = nm_engine_set_config(m->engine, m->config, manager_now_ms());
 	if (r == 0)
 		nm_engine_on_reap(m->engine, log_migration, m);
 	if (r == 0)
@@ -283,6 +331,7 @@ void manager_free(struct manager *m)
 {
 	if (!m)
 		return;
+	control_free(m->control);
 	sd_event_source_unref(m->tick);
 	sd_event_source_unref(m->reap);
 	nm_engine_free(m->engine);
@@ -290,4 +339,38 @@ void manager_free(struct manager *m)
 	nm_root_free(m->root);
 	nm_config_free(m->config);
 	free(m);
+}
+
+/* ---- for the control methods (ctl-methods.c) ---- */
+
+struct nm_engine *manager_engine(const struct manager *m)
+{
+	return m->engine;
+}
+
+const struct nm_config *manager_config(const struct manager *m)
+{
+	return m->config;
+}
+
+uint64_t manager_started_ms(const struct manager *m)
+{
+	return m->started_ms;
+}
+
+void manager_knb(const struct manager *m, int *value, int *saved)
+{
+	int r = nm_knb_read(m->root, value);
+
+	if (r < 0)
+		*value = r;
+	*saved = m->knb_saved;
+}
+
+void manager_set_paused(struct manager *m, bool paused, const char *who)
+{
+	if (nm_engine_paused(m->engine) != paused)
+		log_notice("%s by %s", paused ? "paused" : "resumed", who);
+	nm_engine_pause(m->engine, paused);
+	notify_status(m);
 }

@@ -8,6 +8,9 @@
 #include "numamig/config.h"
 #include "numamig/sampler.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct manager_opts {
 	const char *root;                  /* "/" */
 	struct nm_config_paths paths;
@@ -25,5 +28,24 @@ void manager_free(struct manager *m);
  * Returns the config or NULL. Shared by start-up, reload and
  * --check-config. */
 struct nm_config *manager_load_config(const struct nm_config_paths *paths);
+
+/* ---- for the control socket's methods (ctl-methods.c) ---- */
+
+struct nm_engine;
+
+/* CLOCK_MONOTONIC in ms: the engine's clock. */
+uint64_t manager_now_ms(void);
+struct nm_engine *manager_engine(const struct manager *m);
+const struct nm_config *manager_config(const struct manager *m);
+uint64_t manager_started_ms(const struct manager *m);
+/* kernel.numa_balancing now (-errno when unreadable), and the value
+ * restored on exit (-1: we did not change it). */
+void manager_knb(const struct manager *m, int *value, int *saved);
+/* Reload the configuration, as SIGHUP does. DIAGS (initialized by the
+ * caller, or NULL) receives every diagnostic. Returns 0, or -EINVAL when
+ * the files have errors (the running configuration stays), or -errno. */
+int manager_reload(struct manager *m, struct nm_config_diags *diags);
+/* Pause or resume planning; WHO goes to the log ("uid 0 (pid 42)"). */
+void manager_set_paused(struct manager *m, bool paused, const char *who);
 
 #endif

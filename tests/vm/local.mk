@@ -95,7 +95,7 @@ endif
 
 # Build what the guests get without running anything, e.g. before calling
 # tests/vm/vm-check by hand (tests/vm/README).
-vm-programs: $(vm_programs) daemon/numamigd
+vm-programs: $(vm_programs) daemon/numamigd ctl/numamigctl
 .PHONY: vm-programs
 
 EXTRA_DIST += tests/vm/run tests/vm/mkinitramfs tests/vm/fetch-kernel \

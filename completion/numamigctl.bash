@@ -1,0 +1,67 @@
+# bash completion for numamigctl(8). Installed as
+# $(completionsdir)/numamigctl, where bash-completion loads it on demand.
+
+_numamigctl_pids()
+{
+    # Tracked processes come from the daemon; fall back to every pid.
+    local pids
+    pids=$(numamigctl ${1:+--socket "$1"} --json status 2>/dev/null |
+        grep -o '"pid":[0-9]*' | sed '1d; s/"pid"://')
+    [ -n "$pids" ] || pids=$(command ls /proc 2>/dev/null | grep -E '^[0-9]+$')
+    printf '%s\n' $pids
+}
+
+_numamigctl()
+{
+    local cur prev words cword
+    _init_completion 2>/dev/null || {
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    }
+    local commands="status explain trigger pause resume reload policy"
+    local options="--socket --json --help --version"
+
+    case $prev in
+    --socket|-s)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
+    esac
+
+    # The command is the first word that is neither an option nor the
+    # socket path.
+    local i cmd="" socket=""
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+        --socket|-s) socket=${words[i+1]}; ((i++)) ;;
+        --socket=*) socket=${words[i]#--socket=} ;;
+        -*) ;;
+        *) cmd=${words[i]}; break ;;
+        esac
+    done
+
+    if [ -z "$cmd" ]; then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$options" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+    # Only the first argument of a command is completed.
+    [ $((cword - i)) -eq 1 ] || return
+    case $cmd in
+    explain|trigger)
+        COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
+        ;;
+    policy)
+        local root=/sys/fs/cgroup
+        COMPREPLY=($(cd "$root" 2>/dev/null &&
+            compgen -d -- "${cur#/}" | sed 's|^|/|'))
+        compopt -o nospace 2>/dev/null
+        ;;
+    esac
+}
+complete -F _numamigctl numamigctl

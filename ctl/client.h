@@ -1,0 +1,26 @@
+/* client: numamigctl's side of the control socket: connect, send one
+ * Varlink request (a NUL-terminated JSON object), read its reply. */
+#ifndef NUMAMIGCTL_CLIENT_H
+#define NUMAMIGCTL_CLIENT_H
+
+#include <json-c/json.h>
+
+#define CLIENT_DEFAULT_SOCKET "/run/numamigd/io.numamigd"
+#define CLIENT_REPLY_MAX (16 * 1024 * 1024)
+#define CLIENT_TIMEOUT_MS 30000
+
+/* The JSON flags of the daemon: printing a parsed reply with them gives
+ * back the bytes that were sent. */
+#define CLIENT_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Connect to PATH. Returns the fd or -errno. */
+int client_connect(const char *path);
+
+/* Call METHOD with PARAMS (borrowed; NULL: {}) on FD and wait for the
+ * reply. Returns 0 with *REPLY set (a JSON object with "parameters" and
+ * maybe "error"), or -errno: -ETIMEDOUT, -EPROTO for a malformed reply,
+ * -EMSGSIZE for one over CLIENT_REPLY_MAX, -ECONNRESET when the daemon
+ * closed without answering. */
+int client_call(int fd, const char *method, json_object *params, json_object **reply);
+
+#endif

@@ -1,0 +1,197 @@
+/* print-status: `numamigctl status` as text: the daemon, the totals, one
+ * row per policy, one row per top process. See print.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "print.h"
+
+static void print_daemon(FILE *f, json_object *p)
+{
+	json_object *knb = jget(p, "daemon.kernel_numa_balancing");
+	char up[FMT_MAX], iv[FMT_MAX], usr[FMT_MAX], sys[FMT_MAX], rss[FMT_MAX];
+
+	fprintf(f, "numamigd %s (pid %lld), up %s, %s\n", jstr(p, "daemon.version", "?"),
+		(long long)jint(p, "daemon.pid", 0), fmt_ms(up, jint(p, "daemon.uptime_ms", -1)),
+		jbool(p, "daemon.paused") == 1 ? "PAUSED" : "running");
+	fprintf(f, "config:    hash %s, %lld policies, interval %s\n",
+		jstr(p, "daemon.config_hash", "-"), (long long)jint(p, "daemon.policies", 0),
+		fmt_ms(iv, jint(p, "daemon.interval_ms", -1)));
+	fprintf(f, "sampler:   %s", jstr(p, "daemon.sampler.description", "-"));
+	if (jget(p, "daemon.sampler.fallback_reason"))
+		fprintf(f, " (not perf: %s)", jstr(p, "daemon.sampler.fallback_reason", ""));
+	fputc('\n', f);
+	fprintf(f, "autoNUMA:  kernel.numa_balancing ");
+	if (jget(knb, "value"))
+		fprintf(f, "= %lld", (long long)jint(knb, "value", 0));
+	else
+		fprintf(f, "unreadable (%s)", jstr(knb, "error", "?"));
+	if (jbool(knb, "changed") == 1)
+		fprintf(f, ", set by numamigd (restores %lld on exit)", (long long)jint(knb, "restore_value", 0));
+	else
+		fprintf(f, ", left alone");
+	fputc('\n', f);
+	fprintf(f, "cost:      cpu %s user + %s system, max RSS %s, %lld ticks\n",
+		fmt_ms(usr, jint(p, "daemon.cpu_user_ms", -1)),
+		fmt_ms(sys, jint(p, "daemon.cpu_system_ms", -1)),
+		fmt_bytes(rss, jint(p, "daemon.max_rss_bytes", -1)), (long long)jint(p, "daemon.ticks", 0));
+}
+
+/* "name count, ..." of the nonzero entries of O, or "none". */
+static void print_counts(FILE *f, const char *label, json_object *o)
+{
+	int any = 0;
+
+	fprintf(f, "%-11s", label);
+	if (o && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			if (json_object_get_int64(v) == 0)
+				continue;
+			fprintf(f, "%s%s %lld", any ? ", " : "", k, (long long)json_object_get_int64(v));
+			any = 1;
+		}
+	}
+	fprintf(f, "%s\n", any ? "" : "none");
+}
+
+static void print_migrated(FILE *f, json_object *p)
+{
+	static const char *const head[] = { "MIGRATED", ">PAGES", ">BYTES" };
+	json_object *a = jget(p, "totals.migrated");
+	struct table *t = table_new(3, head);
+	char route[32], pages[32], bytes[FMT_MAX];
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *row[] = { route, pages, fmt_bytes(bytes, jint(e, "bytes", -1)) };
+
+		snprintf(route, sizeof(route), "node %lld -> %lld", (long long)jint(e, "src", -1),
+			 (long long)jint(e, "dst", -1));
+		snprintf(pages, sizeof(pages), "%lld", (long long)jint(e, "pages", 0));
+		table_add(t, row);
+	}
+	{
+		const char *row[] = { "total", pages, fmt_bytes(bytes, jint(p, "totals.bytes_migrated", -1)) };
+
+		snprintf(pages, sizeof(pages), "%lld", (long long)jint(p, "totals.pages_migrated", 0));
+		table_add(t, row);
+	}
+	table_print(t, f, "");
+	table_free(t);
+}
+
+static void print_totals(FILE *f, json_object *p)
+{
+	char ms[FMT_MAX], b[FMT_MAX], sms[FMT_MAX];
+
+	fputc('\n', f);
+	print_migrated(f, p);
+	fprintf(f, "migrations %lld, %s in move_pages\n", (long long)jint(p, "totals.migrations", 0),
+		fmt_ms(ms, jint(p, "totals.migration_ms", -1)));
+	print_counts(f, "stops:", jget(p, "totals.stops"));
+	print_counts(f, "failed:", jget(p, "totals.failures"));
+	print_counts(f, "aborted:", jget(p, "totals.aborts"));
+	print_counts(f, "decisions:", jget(p, "totals.reasons"));
+	fprintf(f, "%-11s%s of numa_maps in %lld reads (%s), %lld samples (%lld lost)\n", "scanned:",
+		fmt_bytes(b, jint(p, "totals.numa_maps_bytes", -1)),
+		(long long)jint(p, "totals.numa_maps_scans", 0),
+		fmt_ms(sms, jint(p, "totals.numa_maps_ms", -1)), (long long)jint(p, "totals.samples", 0),
+		(long long)jint(p, "totals.samples_lost", 0));
+	fprintf(f, "%-11s%lld tracked (%lld added, %lld dropped)\n", "processes:",
+		(long long)jint(p, "totals.processes_tracked", 0),
+		(long long)jint(p, "totals.processes_added", 0),
+		(long long)jint(p, "totals.processes_dropped", 0));
+}
+
+#define MAX_NODE_COLS 16
+
+static void print_policies_summary(FILE *f, json_object *p)
+{
+	json_object *a = jget(p, "policies");
+	int nodes = (int)jint(p, "nr_nodes", 0);
+	const char *head[5 + MAX_NODE_COLS + 1] = { "POLICY", "MODE", ">PROCS", ">RSS" };
+	char names[MAX_NODE_COLS][16], cells[MAX_NODE_COLS][FMT_MAX];
+	char procs[32], rss[FMT_MAX], loc[FMT_MAX];
+	struct table *t;
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	nodes = nodes > MAX_NODE_COLS ? MAX_NODE_COLS : nodes;
+	for (int i = 0; i < nodes; i++) {
+		snprintf(names[i], sizeof(names[i]), ">NODE%d", i);
+		head[4 + i] = names[i];
+	}
+	head[4 + nodes] = ">LOCALITY";
+	t = table_new(5 + nodes, head);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *row[5 + MAX_NODE_COLS + 1] = { jstr(e, "name", "?"), jstr(e, "mode", "?"),
+							   procs, fmt_bytes(rss, jint(e, "rss_bytes", -1)) };
+		json_object *per = jget(e, "eligible_bytes_per_node");
+
+		snprintf(procs, sizeof(procs), "%lld", (long long)jint(e, "processes", 0));
+		for (int k = 0; k < nodes; k++) {
+			json_object *v = per ? json_object_array_get_idx(per, (size_t)k) : NULL;
+
+			row[4 + k] = fmt_bytes(cells[k], v ? json_object_get_int64(v) : -1);
+		}
+		row[4 + nodes] = fmt_pct(loc, jget(e, "locality_pct"));
+		table_add(t, row);
+	}
+	fprintf(f, "\nEligible memory per node, by policy:\n");
+	table_print(t, f, "");
+	table_free(t);
+}
+
+/* "home_changed: migrate 48.0MiB to node 1, 3.2s ago", or "-". */
+static void last_action(char *buf, size_t size, json_object *e)
+{
+	json_object *a = jget(e, "last_action");
+	char ago[FMT_MAX], bytes[FMT_MAX];
+
+	if (!a) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	snprintf(buf, size, "%s: %s %s to node %lld, %s ago", jstr(a, "reason", "?"),
+		 jstr(a, "action", "?"), fmt_bytes(bytes, jint(a, "bytes", -1)),
+		 (long long)jint(a, "target", -1), fmt_ms(ago, jint(a, "ago_ms", -1)));
+}
+
+static void print_processes(FILE *f, json_object *p)
+{
+	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">ELIGIBLE",
+					    ">LOCALITY", "STATE", "LAST TICK", "LAST ACTION" };
+	json_object *a = jget(p, "processes");
+	size_t n = a ? json_object_array_length(a) : 0;
+	struct table *t = table_new(9, head);
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		char pid[16], home[FMT_MAX], el[FMT_MAX], loc[FMT_MAX], act[256];
+		const char *row[] = { pid, jstr(e, "comm", "?"), jstr(e, "policy", "-"),
+				      fmt_node(home, jget(e, "home")),
+				      fmt_bytes(el, jint(e, "eligible_bytes", -1)),
+				      fmt_pct(loc, jget(e, "locality_pct")), jstr(e, "state", "?"),
+				      jstr(e, "last_reason", "-"), act };
+
+		snprintf(pid, sizeof(pid), "%lld", (long long)jint(e, "pid", 0));
+		last_action(act, sizeof(act), e);
+		table_add(t, row);
+	}
+	fprintf(f, "\nTop processes by eligible memory:\n");
+	if (n)
+		table_print(t, f, "");
+	else
+		fprintf(f, "  (none tracked)\n");
+	table_free(t);
+}
+
+void print_status(FILE *f, json_object *p)
+{
+	print_daemon(f, p);
+	print_totals(f, p);
+	print_policies_summary(f, p);
+	print_processes(f, p);
+}

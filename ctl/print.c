@@ -1,0 +1,189 @@
+/* print: tables, formatting, and the explain and policy printers. See
+ * print.h; the status printer is in print-status.c. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "print.h"
+
+/* ---- JSON access -------------------------------------------------------- */
+
+json_object *jget(json_object *o, const char *path)
+{
+	char key[128];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key) || !json_object_is_type(o, json_type_object))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+int64_t jint(json_object *o, const char *path, int64_t def)
+{
+	json_object *v = jget(o, path);
+
+	return v && (json_object_is_type(v, json_type_int) ||
+		     json_object_is_type(v, json_type_double)) ? json_object_get_int64(v) : def;
+}
+
+const char *jstr(json_object *o, const char *path, const char *def)
+{
+	json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : def;
+}
+
+int jbool(json_object *o, const char *path)
+{
+	json_object *v = jget(o, path);
+
+	return v ? json_object_get_boolean(v) : -1;
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+char *fmt_bytes(char *buf, int64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 0) {
+		strcpy(buf, "-");
+		return buf;
+	}
+	if (bytes < 1024) {
+		snprintf(buf, FMT_MAX, "%lldB", (long long)bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, FMT_MAX, "%.1f%s", v, units[u]);
+	return buf;
+}
+
+char *fmt_ms(char *buf, int64_t ms)
+{
+	if (ms < 0)
+		strcpy(buf, "-");
+	else if (ms < 1000)
+		snprintf(buf, FMT_MAX, "%lldms", (long long)ms);
+	else if (ms < 60000)
+		snprintf(buf, FMT_MAX, "%.1fs", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, FMT_MAX, "%lldm%02llds", (long long)ms / 60000,
+			 (long long)ms / 1000 % 60);
+	else
+		snprintf(buf, FMT_MAX, "%lldh%02lldm", (long long)ms / 3600000,
+			 (long long)ms / 60000 % 60);
+	return buf;
+}
+
+char *fmt_pct(char *buf, json_object *pct)
+{
+	if (!pct)
+		strcpy(buf, "-");
+	else
+		snprintf(buf, FMT_MAX, "%.1f%%", json_object_get_double(pct));
+	return buf;
+}
+
+char *fmt_node(char *buf, json_object *node)
+{
+	if (!node)
+		strcpy(buf, "-");
+	else
+		snprintf(buf, FMT_MAX, "%d", json_object_get_int(node));
+	return buf;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+struct table {
+	int ncols;
+	size_t nrows, cap;
+	char **cells;                  /* row-major, row 0 the headers */
+};
+
+struct table *table_new(int ncols, const char *const *headers)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	table_add(t, headers);
+	return t;
+}
+
+void table_add(struct table *t, const char *const *cells)
+{
+	if (!t)
+		return;
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		char **p = realloc(t->cells, cap * (size_t)t->ncols * sizeof(*p));
+
+		if (!p)
+			return;
+		t->cells = p;
+		t->cap = cap;
+	}
+	for (int c = 0; c < t->ncols; c++)
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)c] = strdup(cells[c] ? cells[c] : "-");
+	t->nrows++;
+}
+
+void table_print(const struct table *t, FILE *f, const char *indent)
+{
+	size_t w[32] = { 0 };
+
+	if (!t || t->ncols > 32)
+		return;
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+			size_t n = strlen(s ? s : "") - (r == 0 && s && s[0] == '>');
+
+			if (n > w[c])
+				w[c] = n;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		fputs(indent, f);
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+			const char *h = t->cells[c];
+			int right = h && h[0] == '>';
+
+			s = s ? s : "";
+			if (r == 0 && right)
+				s++;
+			if (c == t->ncols - 1 && !right)
+				fprintf(f, "%s", s);
+			else
+				fprintf(f, right ? "%*s" : "%-*s", (int)w[c], s);
+			fputs(c == t->ncols - 1 ? "\n" : "  ", f);
+		}
+	}
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}

@@ -1,0 +1,40 @@
+/* print: numamigctl's human-readable output of the daemon's replies:
+ * aligned tables and "label: value" lines. Only the reply's parameters
+ * are read, through the field names the daemon documents in
+ * numamigctl(8); a missing field prints as "-", so an older or newer
+ * daemon still gives a readable table. */
+#ifndef NUMAMIGCTL_PRINT_H
+#define NUMAMIGCTL_PRINT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- printers, one per command (P: the reply's parameters) ---- */
+void print_status(FILE *f, json_object *p);      /* print-status.c */
+void print_explain(FILE *f, json_object *p);
+void print_policy(FILE *f, json_object *p);
+void print_policies(FILE *f, json_object *p);
+
+/* ---- JSON access: PATH is "a.b.c"; a missing or null field is NULL ---- */
+json_object *jget(json_object *o, const char *path);
+int64_t jint(json_object *o, const char *path, int64_t def);
+const char *jstr(json_object *o, const char *path, const char *def);
+int jbool(json_object *o, const char *path);
+
+/* ---- formatting into caller buffers; each returns BUF ---- */
+#define FMT_MAX 64
+char *fmt_bytes(char *buf, int64_t bytes);        /* "48.0MiB", "512B" */
+char *fmt_ms(char *buf, int64_t ms);              /* "850ms", "1.5s", "3m05s", "2h03m" */
+char *fmt_pct(char *buf, json_object *pct);       /* "93.4%", "-" for null */
+char *fmt_node(char *buf, json_object *node);     /* "1", "-" for null */
+
+/* ---- tables: rows of strings, columns aligned, right-aligned where the
+ * column's header starts with '>' (numbers) ---- */
+struct table;
+struct table *table_new(int ncols, const char *const *headers);
+void table_add(struct table *t, const char *const *cells);
+void table_print(const struct table *t, FILE *f, const char *indent);
+void table_free(struct table *t);
+
+#endif

@@ -1,0 +1,59 @@
+/* control-internal: what control.c (sockets, connections) and
+ * control-call.c (requests, dispatch) share. */
+#ifndef NUMAMIGD_CONTROL_INTERNAL_H
+#define NUMAMIGD_CONTROL_INTERNAL_H
+
+#include "control.h"
+
+struct control_conn;
+
+struct control {
+	sd_event *event;
+	sd_event_source *listen;
+	int fd;                         /* listening socket, -1 without */
+	char *path;                     /* removed on free */
+	gid_t gid;                      /* read-only callers' group */
+	uint64_t deadline_us;
+	const struct control_method *methods;
+	size_t n_methods;
+	void *userdata;
+	struct control_conn *conns;
+	unsigned n_conns;
+};
+
+struct control_call {
+	struct control_conn *conn;      /* NULL once the client went away */
+	const struct control_method *method;
+	struct control_peer peer;
+	bool oneway;                    /* the client wants no reply */
+	bool deferred;
+};
+
+struct control_conn {
+	struct control *ctl;
+	struct control_conn *prev, *next;
+	int fd;
+	sd_event_source *io, *timer;
+	struct control_peer peer;
+	char *in;                       /* [CONTROL_FRAME_MAX] */
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	struct control_call *call;      /* the request being served */
+	bool eof;                       /* the client sends nothing more */
+	bool closing;                   /* close once the output is written */
+};
+
+/* control.c */
+int conn_queue(struct control_conn *k, const char *data, size_t len);
+void conn_arm_deadline(struct control_conn *k, bool on);
+/* A deferred call was answered: serve what queued up meanwhile. May free K. */
+void conn_after_call(struct control_conn *k);
+
+/* control-call.c: serve the request FRAME (LEN bytes, NUL excluded). */
+void control_dispatch(struct control_conn *k, const char *frame, size_t len);
+/* An error reply with parameters {KEY: VALUE} outside any call. */
+void control_send_error(struct control_conn *k, const char *error, const char *key,
+			int64_t value);
+
+#endif

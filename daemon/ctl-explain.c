@@ -1,0 +1,140 @@
+/* ctl-explain: the Explain reply, the planner's view of one process: its
+ * state machine, the inputs of its last tick (CPU time per node, eligible
+ * pages per node), its last decision with the cost/benefit estimate, and
+ * how its ticks ended so far. See ctl-status.h. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "ctl-status.h"
+
+#define add json_object_object_add
+
+static const char *const scan_status_names[] = {
+	[NM_MAPS_WHOLE] = "whole", [NM_MAPS_BUDGET] = "budget", [NM_MAPS_TORN] = "torn",
+	[NM_MAPS_BAD_LINE] = "bad_line", [NM_MAPS_STOPPED] = "stopped",
+};
+
+static json_object *planner_json(const struct ctl_state *s, const struct nm_task *t)
+{
+	const struct nm_plan_state *st = &t->plan;
+	json_object *o = json_object_new_object();
+
+	add(o, "state", json_object_new_string(nm_plan_state_name(st->phase)));
+	add(o, "home", ctl_json_node(ctl_task_home(t)));
+	add(o, "dominant", st->has_dom ? json_object_new_int(st->dom) : NULL);
+	add(o, "dominant_for_ms", st->has_dom ? ctl_json_u64(ctl_ago(s->now_ms, st->dom_since_ms)) : NULL);
+	add(o, "streak_ms", ctl_json_u64(st->streak_ms));
+	add(o, "dwell_ms", t->policy ? ctl_json_u64(nm_plan_dwell_ms(t->policy, st)) : NULL);
+	add(o, "backoff", json_object_new_int(st->backoff));
+	add(o, "cooldown_remaining_ms", ctl_json_u64(ctl_ago(st->cooldown_until_ms, s->now_ms)));
+	add(o, "awaiting_placement", json_object_new_boolean(st->awaiting));
+	add(o, "triggered", json_object_new_boolean(t->triggered));
+	add(o, "migrations", ctl_json_u64(st->migrations));
+	add(o, "bytes_planned", ctl_json_u64(st->bytes_planned));
+	return o;
+}
+
+/* How the task's ticks ended, the ones that happened. */
+static json_object *reasons_json(const struct nm_plan_state *st)
+{
+	json_object *o = json_object_new_object();
+
+	for (int r = NM_PLAN_R_NONE + 1; r < NM_PLAN_R_COUNT; r++)
+		if (st->reasons[r])
+			add(o, nm_plan_reason_name(r), ctl_json_u64(st->reasons[r]));
+	return o;
+}
+
+static json_object *decision_json(const struct ctl_state *s, const struct nm_plan_decision *d)
+{
+	json_object *o;
+
+	if (d->reason == NM_PLAN_R_NONE)
+		return NULL; /* never planned (new, or paused since it came) */
+	o = json_object_new_object();
+	add(o, "action", json_object_new_string(nm_plan_action_name(d->action)));
+	add(o, "reason", json_object_new_string(nm_plan_reason_name(d->reason)));
+	add(o, "ago_ms", ctl_json_u64(ctl_ago(s->now_ms, d->now_ms)));
+	add(o, "home", ctl_json_node(d->home));
+	add(o, "target", ctl_json_node(d->target));
+	add(o, "eligible_pages", ctl_json_u64(d->eligible_pages));
+	add(o, "misplaced_pages", ctl_json_u64(d->misplaced_pages));
+	add(o, "pages", ctl_json_u64(d->pages));
+	add(o, "bytes", ctl_json_u64(d->bytes));
+	add(o, "partial", json_object_new_boolean(d->partial));
+	add(o, "direct", json_object_new_boolean(d->direct));
+	add(o, "dwell_ms", ctl_json_u64(d->dwell_ms));
+	add(o, "benefit_us", ctl_json_u64(d->benefit_us));
+	add(o, "cost_us", ctl_json_u64(d->cost_us));
+	return o;
+}
+
+/* CPU time per node of the last tick, as nanoseconds and shares. */
+static json_object *residency_json(const struct ctl_state *s, const struct nm_residency *r)
+{
+	json_object *o = json_object_new_object();
+	json_object *ns = json_object_new_array(), *pct = json_object_new_array();
+
+	for (int n = 0; n < s->nr_nodes; n++) {
+		uint64_t v = n < r->nr_nodes && r->node_ns ? r->node_ns[n] : 0;
+
+		json_object_array_add(ns, ctl_json_u64(v));
+		json_object_array_add(pct, ctl_json_pct(v, r->total_ns));
+	}
+	add(o, "cpu_ns_per_node", ns);
+	add(o, "cpu_pct_per_node", pct);
+	add(o, "cpu_ns", ctl_json_u64(r->total_ns));
+	add(o, "samples", ctl_json_u64(r->samples));
+	add(o, "last_node", ctl_json_node(r->last_node));
+	add(o, "threads", ctl_json_u64(r->nr_threads));
+	add(o, "node_changes", json_object_new_int((int)r->node_changes));
+	add(o, "cpu_changes", json_object_new_int((int)r->cpu_changes));
+	return o;
+}
+
+static json_object *footprint_json(const struct ctl_state *s, const struct nm_task *t)
+{
+	const struct nm_footprint *fp = &t->fp;
+	json_object *o = json_object_new_object();
+	json_object *pages = json_object_new_array(), *skipped = json_object_new_object();
+	uint64_t page_kb = s->page_size / 1024 ? s->page_size / 1024 : 4;
+
+	for (int n = 0; n < s->nr_nodes; n++)
+		json_object_array_add(pages, ctl_json_u64(ctl_task_eligible_kb(t, n) / page_kb));
+	for (int v = NM_FP_ELIGIBLE + 1; v < NM_FP_NR_VERDICTS; v++)
+		add(skipped, nm_fp_verdict_name(v), ctl_json_u64(fp->skipped_kb[v] * 1024));
+	add(o, "eligible_pages_per_node", pages);
+	add(o, "eligible_bytes", ctl_json_u64(ctl_task_eligible_total_kb(t) * 1024));
+	add(o, "skipped_bytes", skipped);
+	add(o, "vmas", ctl_json_u64(fp->n_vmas));
+	add(o, "scans", ctl_json_u64(t->fp_seq));
+	add(o, "scan_bytes", ctl_json_u64(fp->scan.bytes));
+	add(o, "scan_status", json_object_new_string((unsigned)fp->scan.status < 5 ?
+						     scan_status_names[fp->scan.status] : "unknown"));
+	add(o, "next_scan_ms", ctl_json_u64(ctl_ago(t->fp_due_ms, s->now_ms)));
+	return o;
+}
+
+int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
+{
+	const struct nm_task *t = nm_track_find(s->tracker, pid);
+	json_object *o;
+
+	if (!t || t->doomed)
+		return -ESRCH;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	add(o, "process", ctl_task_json(s, t));
+	add(o, "policy", t->policy ? ctl_json_policy(t->policy) : NULL);
+	add(o, "tracked_for_ms", ctl_json_u64(ctl_ago(s->now_ms, t->tracked_since_ms)));
+	add(o, "paused", json_object_new_boolean(s->paused));
+	add(o, "planner", planner_json(s, t));
+	add(o, "reasons", reasons_json(&t->plan));
+	add(o, "last_decision", decision_json(s, &t->last));
+	add(o, "residency", residency_json(s, &t->res));
+	add(o, "footprint", footprint_json(s, t));
+	*out = o;
+	return 0;
+}

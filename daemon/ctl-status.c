@@ -1,0 +1,313 @@
+/* ctl-status: the GetStatus reply. See ctl-status.h.
+ *
+ *   daemon     version, uptime, config, sampler, kernel autoNUMA, paused, cost
+ *   totals     migrated pages and bytes per src->dst, failures, stops,
+ *              decisions per reason, numa_maps scanning, samples
+ *   policies   per policy: processes, RSS and eligible memory per node, locality
+ *   processes  the tasks with the most eligible memory
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl-status.h"
+
+#define add json_object_object_add
+
+/* ---- daemon ------------------------------------------------------------- */
+
+static json_object *sampler_json(const struct ctl_state *s)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "source", json_object_new_string(s->sampler_source));
+	add(o, "description", json_object_new_string(s->sampler_description));
+	add(o, "fallback_reason", s->sampler_fallback ? json_object_new_string(s->sampler_fallback) : NULL);
+	add(o, "hw_pmu", json_object_new_boolean(s->hw_pmu));
+	add(o, "hw_pmu_detail", s->hw_pmu_detail ? json_object_new_string(s->hw_pmu_detail) : NULL);
+	return o;
+}
+
+static json_object *knb_json(const struct ctl_state *s)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "value", s->knb_value >= 0 ? json_object_new_int(s->knb_value) : NULL);
+	if (s->knb_value < 0)
+		add(o, "error", json_object_new_string(strerror(-s->knb_value)));
+	add(o, "changed", json_object_new_boolean(s->knb_saved >= 0));
+	add(o, "restore_value", s->knb_saved >= 0 ? json_object_new_int(s->knb_saved) : NULL);
+	return o;
+}
+
+static json_object *daemon_json(const struct ctl_state *s)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "version", json_object_new_string(s->version));
+	add(o, "pid", json_object_new_int((int)s->pid));
+	add(o, "uptime_ms", ctl_json_u64(ctl_ago(s->now_ms, s->started_ms)));
+	add(o, "config_hash", ctl_json_hash(s->config));
+	add(o, "policies", ctl_json_u64(s->config->n_policies));
+	add(o, "interval_ms", ctl_json_u64(s->config->interval_ms));
+	add(o, "paused", json_object_new_boolean(s->paused));
+	add(o, "sampler", sampler_json(s));
+	add(o, "kernel_numa_balancing", knb_json(s));
+	add(o, "cpu_user_ms", ctl_json_u64(s->cpu_user_ms));
+	add(o, "cpu_system_ms", ctl_json_u64(s->cpu_system_ms));
+	add(o, "max_rss_bytes", ctl_json_u64(s->max_rss_bytes));
+	add(o, "ticks", ctl_json_u64(s->counters->ticks));
+	return o;
+}
+
+/* ---- totals ------------------------------------------------------------- */
+
+/* Each nonzero src->dst pair, and the sums. */
+static void add_migrated(json_object *o, const struct ctl_state *s)
+{
+	const struct nm_counters *c = s->counters;
+	json_object *a = json_object_new_array();
+	uint64_t pages = 0;
+
+	for (int src = 0; src < c->nr_nodes; src++) {
+		for (int dst = 0; dst < c->nr_nodes; dst++) {
+			uint64_t n = c->moved[src * c->nr_nodes + dst];
+			json_object *e;
+
+			if (!n)
+				continue;
+			e = json_object_new_object();
+			add(e, "src", json_object_new_int(src));
+			add(e, "dst", json_object_new_int(dst));
+			add(e, "pages", ctl_json_u64(n));
+			add(e, "bytes", ctl_json_u64(n * s->page_size));
+			json_object_array_add(a, e);
+			pages += n;
+		}
+	}
+	add(o, "migrated", a);
+	add(o, "pages_migrated", ctl_json_u64(pages));
+	add(o, "bytes_migrated", ctl_json_u64(pages * s->page_size));
+}
+
+/* Pages requested but not moved, by outcome; migrations a call errno
+ * aborted, by errno name. */
+static void add_failures(json_object *o, const struct nm_counters *c)
+{
+	json_object *f = json_object_new_object(), *ab = json_object_new_object();
+	uint64_t failed = 0;
+
+	for (int i = NM_MIG_MOVED + 1; i < NM_MIG_NR_OUTCOMES; i++) {
+		add(f, nm_mig_outcome_name(i), ctl_json_u64(c->outcomes[i]));
+		failed += c->outcomes[i];
+	}
+	for (int e = 1; e <= NM_ERRNO_MAX; e++) {
+		const char *name = strerrorname_np(e);
+		char buf[16];
+
+		if (!c->aborts[e])
+			continue;
+		if (!name) {
+			snprintf(buf, sizeof(buf), "E%d", e);
+			name = buf;
+		}
+		add(ab, name, ctl_json_u64(c->aborts[e]));
+	}
+	add(o, "pages_failed", ctl_json_u64(failed));
+	add(o, "failures", f);
+	add(o, "aborts", ab);
+}
+
+/* V[FROM..N-1] as {name(i): V[i]}. */
+static json_object *counts_json(const uint64_t *v, int from, int n, const char *(*name)(int))
+{
+	json_object *o = json_object_new_object();
+
+	for (int i = from; i < n; i++)
+		add(o, name(i), ctl_json_u64(v[i]));
+	return o;
+}
+
+static const char *stop_name(int i) { return nm_mig_stop_name(i); }
+static const char *reason_name(int i) { return nm_plan_reason_name(i); }
+
+static json_object *totals_json(const struct ctl_state *s)
+{
+	const struct nm_counters *c = s->counters;
+	const struct nm_sampler_stats *st = &s->sampler_stats;
+	json_object *o = json_object_new_object();
+
+	add_migrated(o, s);
+	add(o, "migrations", ctl_json_u64(c->migrations));
+	add(o, "migration_ms", ctl_json_u64(c->mig_ns / 1000000));
+	add_failures(o, c);
+	add(o, "stops", counts_json(c->stops, 0, NM_MIG_ABORTED + 1, stop_name));
+	/* NONE is "never planned", not an outcome of a tick. */
+	add(o, "reasons", counts_json(c->reasons, NM_PLAN_R_NONE + 1, NM_PLAN_R_COUNT, reason_name));
+	add(o, "numa_maps_scans", ctl_json_u64(c->scans));
+	add(o, "numa_maps_bytes", ctl_json_u64(c->scan_bytes));
+	add(o, "numa_maps_ms", ctl_json_u64(c->scan_ns / 1000000));
+	add(o, "samples", ctl_json_u64(st->samples));
+	add(o, "samples_lost", ctl_json_u64(st->lost));
+	add(o, "samples_dropped", ctl_json_u64(st->dropped));
+	add(o, "processes_tracked", ctl_json_u64(s->tracker->n));
+	add(o, "processes_added", ctl_json_u64(s->tracker->added));
+	add(o, "processes_dropped", ctl_json_u64(s->tracker->dropped));
+	return o;
+}
+
+/* ---- policies ----------------------------------------------------------- */
+
+struct policy_sum {
+	uint64_t processes, rss_bytes;
+	uint64_t *eligible_kb;          /* [nr_nodes] */
+	uint64_t home_kb, homed_kb;     /* over tasks with a home */
+};
+
+static void sum_task(struct policy_sum *p, const struct nm_task *t, int nr_nodes)
+{
+	int home = ctl_task_home(t);
+
+	p->processes++;
+	p->rss_bytes += t->rss_bytes;
+	for (int n = 0; n < nr_nodes; n++)
+		p->eligible_kb[n] += ctl_task_eligible_kb(t, n);
+	if (home >= 0) {
+		p->home_kb += ctl_task_eligible_kb(t, home);
+		p->homed_kb += ctl_task_eligible_total_kb(t);
+	}
+}
+
+static json_object *policy_sum_json(const struct nm_policy *pol, const struct policy_sum *p,
+				    int nr_nodes)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	uint64_t total = 0;
+
+	for (int n = 0; n < nr_nodes; n++) {
+		json_object_array_add(a, ctl_json_u64(p->eligible_kb[n] * 1024));
+		total += p->eligible_kb[n] * 1024;
+	}
+	add(o, "name", json_object_new_string(pol->name));
+	add(o, "mode", json_object_new_string(ctl_mode_name(pol->mode)));
+	add(o, "policy", json_object_new_string(ctl_kind_name(pol->policy)));
+	add(o, "processes", ctl_json_u64(p->processes));
+	add(o, "rss_bytes", ctl_json_u64(p->rss_bytes));
+	add(o, "eligible_bytes", ctl_json_u64(total));
+	add(o, "eligible_bytes_per_node", a);
+	/* Pages on their own process's home over the eligible pages of the
+	 * processes that have a home. */
+	add(o, "locality_pct", ctl_json_pct(p->home_kb, p->homed_kb));
+	return o;
+}
+
+static json_object *policies_json(const struct ctl_state *s)
+{
+	const struct nm_config *cfg = s->config;
+	json_object *a = json_object_new_array();
+	struct policy_sum p;
+
+	p.eligible_kb = calloc((size_t)s->nr_nodes + 1, sizeof(*p.eligible_kb));
+	if (!p.eligible_kb)
+		return a;
+	for (size_t i = 0; i < cfg->n_policies; i++) {
+		memset(p.eligible_kb, 0, ((size_t)s->nr_nodes + 1) * sizeof(*p.eligible_kb));
+		p.processes = p.rss_bytes = p.home_kb = p.homed_kb = 0;
+		for (size_t j = 0; j < s->tracker->n; j++)
+			if (s->tracker->v[j]->policy == &cfg->policies[i])
+				sum_task(&p, s->tracker->v[j], s->nr_nodes);
+		json_object_array_add(a, policy_sum_json(&cfg->policies[i], &p, s->nr_nodes));
+	}
+	free(p.eligible_kb);
+	return a;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static json_object *last_action_json(const struct ctl_state *s, const struct nm_task *t)
+{
+	const struct nm_plan_state *st = &t->plan;
+	json_object *o;
+
+	if (st->last_action_reason == NM_PLAN_R_NONE)
+		return NULL;
+	o = json_object_new_object();
+	add(o, "action", json_object_new_string(t->policy && t->policy->mode == NM_MODE_ADVISE ?
+						"advise" : "migrate"));
+	add(o, "reason", json_object_new_string(nm_plan_reason_name(st->last_action_reason)));
+	add(o, "target", ctl_json_node(st->last_target));
+	add(o, "bytes", ctl_json_u64(st->last_bytes));
+	add(o, "ago_ms", ctl_json_u64(ctl_ago(s->now_ms, st->last_action_ms)));
+	return o;
+}
+
+json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
+{
+	json_object *o = json_object_new_object();
+	int home = ctl_task_home(t);
+	uint64_t total = ctl_task_eligible_total_kb(t);
+
+	add(o, "pid", json_object_new_int((int)t->pid));
+	add(o, "comm", json_object_new_string(t->comm));
+	add(o, "cgroup", t->cgroup ? json_object_new_string(t->cgroup) : NULL);
+	add(o, "policy", t->policy ? json_object_new_string(t->policy->name) : NULL);
+	add(o, "rss_bytes", ctl_json_u64(t->rss_bytes));
+	add(o, "eligible_bytes", ctl_json_u64(total * 1024));
+	add(o, "home", ctl_json_node(home));
+	add(o, "locality_pct", home >= 0 ? ctl_json_pct(ctl_task_eligible_kb(t, home), total) : NULL);
+	add(o, "state", json_object_new_string(nm_plan_state_name(t->plan.phase)));
+	add(o, "busy", json_object_new_boolean(t->busy));
+	add(o, "pages_moved", ctl_json_u64(t->pages_moved));
+	add(o, "last_reason", json_object_new_string(nm_plan_reason_name(t->plan.last_reason)));
+	add(o, "last_reason_ago_ms", t->plan.last_reason == NM_PLAN_R_NONE ? NULL :
+	    ctl_json_u64(ctl_ago(s->now_ms, t->plan.last_reason_ms)));
+	add(o, "last_action", last_action_json(s, t));
+	return o;
+}
+
+/* Most eligible memory first; pid breaks ties so the order is stable. */
+static int by_eligible(const void *a, const void *b)
+{
+	const struct nm_task *x = *(const struct nm_task *const *)a;
+	const struct nm_task *y = *(const struct nm_task *const *)b;
+	uint64_t ex = ctl_task_eligible_total_kb(x), ey = ctl_task_eligible_total_kb(y);
+
+	if (ex != ey)
+		return ex < ey ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static json_object *processes_json(const struct ctl_state *s, size_t top)
+{
+	const struct nm_tracker *tr = s->tracker;
+	json_object *a = json_object_new_array();
+	const struct nm_task **v;
+
+	if (!tr->n)
+		return a;
+	v = malloc(tr->n * sizeof(*v));
+	if (!v)
+		return a;
+	memcpy(v, tr->v, tr->n * sizeof(*v));
+	qsort(v, tr->n, sizeof(*v), by_eligible);
+	for (size_t i = 0; i < tr->n && i < top; i++)
+		json_object_array_add(a, ctl_task_json(s, v[i]));
+	free(v);
+	return a;
+}
+
+json_object *ctl_status_build(const struct ctl_state *s, size_t top)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add(o, "nr_nodes", json_object_new_int(s->nr_nodes));
+	add(o, "page_size", ctl_json_u64(s->page_size));
+	add(o, "daemon", daemon_json(s));
+	add(o, "totals", totals_json(s));
+	add(o, "policies", policies_json(s));
+	add(o, "processes", processes_json(s, top));
+	return o;
+}

@@ -1,0 +1,94 @@
+/* ctl-status: the replies of the read-only control methods as JSON:
+ * GetStatus (ctl-status.c), Explain (ctl-explain.c) and GetPolicy
+ * (ctl-policy.c).
+ *
+ * Pure: a struct ctl_state snapshot of the daemon goes in, a json_object
+ * comes out; no syscalls, no clock. The method handlers (ctl-methods.c)
+ * fill the snapshot from the manager and the engine; unit tests fill it
+ * with made-up tasks. The field names are the control interface: they are
+ * documented in numamigctl(8) and read by numamigctl and scripts, so
+ * rename nothing; add.
+ *
+ * Units are in the names: *_ms, *_bytes, *_pages, *_pct. Arrays "per
+ * node" are indexed by node id and have nr_nodes entries (ids may be
+ * sparse: absent nodes hold 0).
+ */
+#ifndef NUMAMIGD_CTL_STATUS_H
+#define NUMAMIGD_CTL_STATUS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "numamig/config.h"
+#include "numamig/engine.h"
+#include "numamig/sampler.h"
+#include "numamig/track.h"
+
+/* Top processes in GetStatus unless the request says otherwise. */
+#define CTL_STATUS_TOP_DEFAULT 20
+#define CTL_STATUS_TOP_MAX 1000
+
+struct ctl_state {
+	uint64_t now_ms;                  /* CLOCK_MONOTONIC, the engine's clock */
+	const char *version;
+	pid_t pid;
+	uint64_t started_ms;
+	const struct nm_config *config;
+	const struct nm_counters *counters;
+	const struct nm_tracker *tracker;
+	int nr_nodes;
+	uint64_t page_size;
+	bool paused;
+	/* sampler */
+	const char *sampler_source;       /* "perf", "proc", "replay" */
+	const char *sampler_description;
+	const char *sampler_fallback;     /* why not perf, or NULL */
+	bool hw_pmu;
+	const char *hw_pmu_detail;        /* or NULL */
+	struct nm_sampler_stats sampler_stats;
+	/* kernel.numa_balancing */
+	int knb_value;                    /* now, or -errno when unreadable */
+	int knb_saved;                    /* restored on exit; -1: we did not change it */
+	/* the daemon's own cost */
+	uint64_t cpu_user_ms, cpu_system_ms;
+	uint64_t max_rss_bytes;
+};
+
+/* GetStatus, with the TOP processes of most eligible memory. NULL only
+ * when out of memory. */
+json_object *ctl_status_build(const struct ctl_state *s, size_t top);
+
+/* Explain for PID: -ESRCH when it is not tracked, else 0 with *OUT set
+ * (or -ENOMEM). */
+int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out);
+
+/* GetPolicy: every policy of CONFIG in order (CGROUP NULL), or which one
+ * applies to processes in CGROUP (per comm where policies list comms). */
+json_object *ctl_policy_build(const struct nm_config *config, const char *cgroup);
+
+/* ---- shared by the builders (ctl-json.c) ---- */
+
+/* The config's names of a mode and a policy kind. */
+const char *ctl_mode_name(enum nm_mode m);
+const char *ctl_kind_name(enum nm_policy_kind k);
+/* One tracked process as in GetStatus's "processes". */
+json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t);
+/* One policy as JSON. */
+json_object *ctl_json_policy(const struct nm_policy *pol);
+json_object *ctl_json_u64(uint64_t v);
+/* nm_config_hash() as 16 hex digits. */
+json_object *ctl_json_hash(const struct nm_config *config);
+/* Percentage with one decimal, or null when DEN is 0. */
+json_object *ctl_json_pct(uint64_t num, uint64_t den);
+/* A node id, or null when negative. */
+json_object *ctl_json_node(int node);
+/* Eligible KiB of T per node, and in total; the node of T's home or -1. */
+uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node);
+uint64_t ctl_task_eligible_total_kb(const struct nm_task *t);
+int ctl_task_home(const struct nm_task *t);
+/* Milliseconds from THEN to NOW (0 when THEN is later). */
+uint64_t ctl_ago(uint64_t now, uint64_t then);
+
+#endif

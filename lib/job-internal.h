@@ -1,0 +1,77 @@
+/* Private to lib/job.c (planning) and lib/job-exec.c (execution). */
+#ifndef NUMAMIG_JOB_INTERNAL_H
+#define NUMAMIG_JOB_INTERNAL_H
+
+#include <numa.h>
+
+#include "numamig/job.h"
+#include "numamig/numamaps.h"
+
+/* One VMA of a process: /proc/PID/maps joined with numa_maps. */
+struct job_vma {
+	unsigned long start, end;
+	char perms[5];
+	unsigned dev_major, dev_minor;
+	unsigned long long inode, offset;
+	char *path;                  /* NULL for anonymous memory */
+	unsigned long page_kb;       /* 0: no numa_maps counts */
+	unsigned long pages;         /* in page_kb units */
+	unsigned long anon;
+	bool huge;
+	size_t first_node, nr_nodes; /* slice of job_proc.np */
+};
+
+struct job_proc {
+	struct nm_proc *handle;      /* NULL when it could not be opened */
+	size_t order;                /* index in the job (for TO[k mod n]) */
+	struct job_vma *vmas;
+	size_t n_vmas, cap_vmas;
+	struct nm_node_pages *np;
+	size_t n_np, cap_np;
+	struct nm_job_proc_info info;
+};
+
+struct job_pair {
+	int from, to;
+	unsigned stage;
+};
+
+/* Another mapping of a shared file request's piece: pages the request's
+ * own process does not map are requested through it. */
+struct job_alt {
+	size_t proc;
+	unsigned long long off0, off1;   /* file offsets it covers of the piece */
+	unsigned long vaddr;             /* its address of off0 */
+};
+
+struct nm_job_plan {
+	enum nm_job_mode mode;
+	unsigned batch;
+	int nr_nodes;
+	unsigned long page_bytes;
+	struct job_proc *procs;
+	size_t nprocs;
+	struct nm_job_request *reqs;
+	size_t nreqs, cap_reqs;
+	int *to;                     /* TO-only mode: the targets */
+	size_t n_to;
+	struct job_pair *pairs;      /* FROM/TO mode (n_pairs > 0) */
+	size_t n_pairs;
+	unsigned nstages;
+	struct job_alt *alts;        /* grouped by request */
+	size_t n_alts, cap_alts;
+	size_t *alt_first;           /* [nreqs] */
+	struct bitmask *has_memory;
+	struct nm_job_totals totals;
+};
+
+/* MAP[nr_nodes] for process PROC in STAGE: where a page on node n goes
+ * (-1: it stays). */
+void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map);
+
+/* Pages per node (base pages) of P's numa_maps into PAGES[nr_nodes]
+ * (hugetlb not counted). 0 or -errno. */
+int job_read_placement(const struct nm_proc *p, unsigned long page_bytes, int nr_nodes,
+		       unsigned long long *pages);
+
+#endif

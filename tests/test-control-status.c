@@ -1,0 +1,280 @@
+/* test-control-status: the JSON of GetStatus, Explain and GetPolicy
+ * (daemon/ctl-*.c) built from a made-up daemon state: a config from text,
+ * counters, and tracked tasks with footprints and planner state, as the
+ * engine would hold them. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "ctl-status.h"
+
+static const char cfg_text[] =
+	"interval: 1s\n"
+	"policies:\n"
+	"  - name: db\n"
+	"    match: { cgroup: \"/db.slice\", comm: [postgres] }\n"
+	"    mode: lazy\n"
+	"  - name: batch\n"
+	"    match: { cgroup: \"/batch/*\" }\n"
+	"    mode: advise\n"
+	"    nodes: \"0-1\"\n"
+	"    rate_limit: unlimited\n";
+
+struct world {
+	struct nm_config *config;
+	struct nm_counters counters;
+	struct nm_tracker tracker;
+	struct nm_task tasks[3];
+	unsigned long long kb[3][2];
+	uint64_t moved[4];
+	uint64_t node_ns[2];
+	struct ctl_state s;
+};
+
+/* Task I: PID in CGROUP with policy POL, KB0/KB1 eligible KiB on nodes
+ * 0/1, home HOME (-1: none). */
+static void task(struct world *w, int i, pid_t pid, const char *comm, const char *cgroup,
+		 int pol, unsigned long long kb0, unsigned long long kb1, int home)
+{
+	struct nm_task *t = &w->tasks[i];
+
+	t->pid = pid;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
+	t->cgroup = (char *)cgroup;
+	t->policy = &w->config->policies[pol];
+	t->rss_bytes = (kb0 + kb1 + 100) * 1024;
+	w->kb[i][0] = kb0;
+	w->kb[i][1] = kb1;
+	t->fp.eligible.nr_nodes = 2;
+	t->fp.eligible.kb = w->kb[i];
+	t->plan.phase = home >= 0 ? NM_PLAN_SETTLED : NM_PLAN_NEW;
+	t->plan.has_home = home >= 0;
+	t->plan.home = home;
+	w->tracker.v[i] = t;
+}
+
+static void world_init(struct world *w)
+{
+	struct nm_config_diags d;
+
+	memset(w, 0, sizeof(*w));
+	nm_config_diags_init(&d);
+	ck_assert_int_eq(nm_config_load_text("t.yaml", cfg_text, strlen(cfg_text), &w->config, &d), 0);
+	nm_config_diags_clear(&d);
+	w->tracker.v = calloc(3, sizeof(*w->tracker.v));
+	w->tracker.n = 3;
+	/* Sorted by pid, as the tracker keeps them. */
+	task(w, 0, 100, "postgres", "/db.slice", 0, 1000, 9000, 1);
+	task(w, 1, 200, "postgres", "/db.slice", 0, 4000, 0, 0);
+	task(w, 2, 300, "sort", "/batch/a", 1, 50, 50, -1);
+	/* pid 100 migrated 2 MiB to node 1 at t=9000 for home_changed. */
+	w->tasks[0].plan.last_action_reason = NM_PLAN_R_HOME_CHANGED;
+	w->tasks[0].plan.last_action_ms = 9000;
+	w->tasks[0].plan.last_target = 1;
+	w->tasks[0].plan.last_bytes = 2 << 20;
+	w->tasks[0].plan.last_reason = NM_PLAN_R_COOLDOWN;
+	w->tasks[0].plan.last_reason_ms = 9500;
+	w->tasks[0].plan.phase = NM_PLAN_COOLDOWN;
+	w->tasks[0].plan.cooldown_until_ms = 12000;
+	w->tasks[0].plan.reasons[NM_PLAN_R_DWELL] = 2;
+	w->tasks[0].plan.reasons[NM_PLAN_R_HOME_CHANGED] = 1;
+	w->tasks[0].last = (struct nm_plan_decision){ .action = NM_PLAN_NONE,
+		.reason = NM_PLAN_R_COOLDOWN, .now_ms = 9500, .home = 1, .target = -1,
+		.eligible_pages = 2500, .misplaced_pages = 250 };
+	w->tasks[0].res.nr_nodes = 2;
+	w->tasks[0].res.node_ns = w->node_ns;
+	w->node_ns[0] = 250000000;
+	w->node_ns[1] = 750000000;
+	w->tasks[0].res.total_ns = 1000000000;
+	w->tasks[0].res.last_node = 1;
+	w->tasks[0].fp.skipped_kb[NM_FP_EXCLUDED] = 2048;
+	w->counters.nr_nodes = 2;
+	w->counters.moved = w->moved;
+	w->moved[0 * 2 + 1] = 512;            /* 0 -> 1 */
+	w->counters.outcomes[NM_MIG_MOVED] = 512;
+	w->counters.outcomes[NM_MIG_EBUSY] = 3;
+	w->counters.aborts[EPERM] = 1;
+	w->counters.reasons[NM_PLAN_R_DWELL] = 7;
+	w->counters.scan_bytes = 12345;
+	w->s = (struct ctl_state){
+		.now_ms = 10000, .version = "9.9", .pid = 42, .started_ms = 4000,
+		.config = w->config, .counters = &w->counters, .tracker = &w->tracker,
+		.nr_nodes = 2, .page_size = 4096, .sampler_source = "proc",
+		.sampler_description = "proc (test)", .sampler_fallback = "perf_event_open: EACCES",
+		.knb_value = 0, .knb_saved = 1,
+	};
+}
+
+static void world_free(struct world *w)
+{
+	free(w->tracker.v);
+	nm_config_free(w->config);
+}
+
+static json_object *get(json_object *o, const char *path)
+{
+	char key[64];
+
+	while (*path) {
+		size_t n = strcspn(path, ".");
+
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(key));
+		else if (!json_object_object_get_ex(o, key, &o))
+			ck_abort_msg("no %s", key);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static int64_t geti(json_object *o, const char *path)
+{
+	return json_object_get_int64(get(o, path));
+}
+
+static const char *gets_(json_object *o, const char *path)
+{
+	json_object *v = get(o, path);
+
+	return v ? json_object_get_string(v) : "(null)";
+}
+
+START_TEST(status)
+{
+	struct world w;
+	json_object *o;
+
+	world_init(&w);
+	o = ctl_status_build(&w.s, 20);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(gets_(o, "daemon.version"), "9.9");
+	ck_assert_int_eq(geti(o, "daemon.uptime_ms"), 6000);
+	ck_assert_int_eq(strlen(gets_(o, "daemon.config_hash")), 16);
+	ck_assert_str_eq(gets_(o, "daemon.sampler.source"), "proc");
+	ck_assert_int_eq(geti(o, "daemon.kernel_numa_balancing.value"), 0);
+	ck_assert_int_eq(geti(o, "daemon.kernel_numa_balancing.restore_value"), 1);
+	ck_assert(json_object_get_boolean(get(o, "daemon.kernel_numa_balancing.changed")));
+	/* Totals. */
+	ck_assert_int_eq(json_object_array_length(get(o, "totals.migrated")), 1);
+	ck_assert_int_eq(geti(o, "totals.migrated.0.src"), 0);
+	ck_assert_int_eq(geti(o, "totals.migrated.0.dst"), 1);
+	ck_assert_int_eq(geti(o, "totals.migrated.0.bytes"), 512 * 4096);
+	ck_assert_int_eq(geti(o, "totals.pages_migrated"), 512);
+	ck_assert_int_eq(geti(o, "totals.pages_failed"), 3);
+	ck_assert_int_eq(geti(o, "totals.failures.EBUSY"), 3);
+	ck_assert_int_eq(geti(o, "totals.aborts.EPERM"), 1);
+	ck_assert_int_eq(geti(o, "totals.reasons.dwell"), 7);
+	ck_assert(!json_object_object_get_ex(get(o, "totals.reasons"), "none", NULL));
+	ck_assert_int_eq(geti(o, "totals.numa_maps_bytes"), 12345);
+	ck_assert_int_eq(geti(o, "totals.processes_tracked"), 3);
+	/* Per policy: db has pids 100 (home 1: 9000 of 10000 KiB) and 200
+	 * (home 0: 4000 of 4000): 13000 / 14000 = 92.9 %. */
+	ck_assert_str_eq(gets_(o, "policies.0.name"), "db");
+	ck_assert_int_eq(geti(o, "policies.0.processes"), 2);
+	ck_assert_int_eq(geti(o, "policies.0.eligible_bytes_per_node.0"), 5000 * 1024);
+	ck_assert_int_eq(geti(o, "policies.0.eligible_bytes_per_node.1"), 9000 * 1024);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "policies.0.locality_pct")), "92.9");
+	ck_assert_ptr_null(get(o, "policies.1.locality_pct")); /* no task has a home */
+	ck_assert_str_eq(gets_(o, "policies.1.mode"), "advise");
+	/* Processes, most eligible memory first. */
+	ck_assert_int_eq(geti(o, "processes.0.pid"), 100);
+	ck_assert_int_eq(geti(o, "processes.1.pid"), 200);
+	ck_assert_int_eq(geti(o, "processes.0.home"), 1);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "processes.0.locality_pct")), "90.0");
+	ck_assert_str_eq(gets_(o, "processes.0.state"), "cooldown");
+	ck_assert_str_eq(gets_(o, "processes.0.last_action.action"), "migrate");
+	ck_assert_str_eq(gets_(o, "processes.0.last_action.reason"), "home_changed");
+	ck_assert_int_eq(geti(o, "processes.0.last_action.ago_ms"), 1000);
+	ck_assert_int_eq(geti(o, "processes.0.last_action.bytes"), 2 << 20);
+	ck_assert_str_eq(gets_(o, "processes.0.cgroup"), "/db.slice");
+	ck_assert_ptr_null(get(o, "processes.2.home"));
+	ck_assert_ptr_null(get(o, "processes.2.last_action"));
+	json_object_put(o);
+	/* The top-N cut. */
+	o = ctl_status_build(&w.s, 1);
+	ck_assert_int_eq(json_object_array_length(get(o, "processes")), 1);
+	json_object_put(o);
+	world_free(&w);
+}
+END_TEST
+
+START_TEST(explain)
+{
+	struct world w;
+	json_object *o;
+
+	world_init(&w);
+	ck_assert_int_eq(ctl_explain_build(&w.s, 999, &o), -ESRCH);
+	w.tasks[1].doomed = true;
+	ck_assert_int_eq(ctl_explain_build(&w.s, 200, &o), -ESRCH);
+	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
+	ck_assert_int_eq(geti(o, "process.pid"), 100);
+	ck_assert_str_eq(gets_(o, "policy.name"), "db");
+	ck_assert_str_eq(gets_(o, "planner.state"), "cooldown");
+	ck_assert_int_eq(geti(o, "planner.cooldown_remaining_ms"), 2000);
+	ck_assert_int_eq(geti(o, "planner.home"), 1);
+	ck_assert_int_eq(geti(o, "reasons.dwell"), 2);
+	ck_assert_int_eq(geti(o, "reasons.home_changed"), 1);
+	ck_assert(!json_object_object_get_ex(get(o, "reasons"), "cooldown", NULL));
+	ck_assert_str_eq(gets_(o, "last_decision.reason"), "cooldown");
+	ck_assert_int_eq(geti(o, "last_decision.misplaced_pages"), 250);
+	ck_assert_ptr_null(get(o, "last_decision.target"));
+	ck_assert_int_eq(geti(o, "residency.cpu_ns_per_node.1"), 750000000);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "residency.cpu_pct_per_node.0")), "25.0");
+	ck_assert_int_eq(geti(o, "footprint.eligible_pages_per_node.1"), 9000 / 4);
+	ck_assert_int_eq(geti(o, "footprint.skipped_bytes.excluded_file"), 2048 * 1024);
+	json_object_put(o);
+	world_free(&w);
+}
+END_TEST
+
+START_TEST(policy)
+{
+	struct world w;
+	json_object *o;
+
+	world_init(&w);
+	o = ctl_policy_build(w.config, NULL);
+	ck_assert_int_eq(json_object_array_length(get(o, "policies")), 2);
+	ck_assert_str_eq(gets_(o, "policies.1.nodes"), "0-1");
+	ck_assert_int_eq(geti(o, "policies.1.rate_limit_bytes_per_s"), 0);
+	ck_assert_str_eq(gets_(o, "policies.0.match.comm.0"), "postgres");
+	ck_assert_int_eq(geti(o, "policies.0.dwell_ms"), 1000);
+	json_object_put(o);
+	/* db lists a comm: other processes in /db.slice are not managed, and
+	 * postgres there gets db. */
+	o = ctl_policy_build(w.config, "/db.slice/x");
+	ck_assert_ptr_null(get(o, "policy"));
+	ck_assert_str_eq(gets_(o, "by_comm.0.comm"), "postgres");
+	ck_assert_str_eq(gets_(o, "by_comm.0.policy"), "db");
+	json_object_put(o);
+	o = ctl_policy_build(w.config, "/batch/a");
+	ck_assert_str_eq(gets_(o, "policy.name"), "batch");
+	ck_assert_str_eq(gets_(o, "by_comm.0.policy"), "batch"); /* no comm list */
+	json_object_put(o);
+	o = ctl_policy_build(w.config, "/other");
+	ck_assert(!json_object_get_boolean(get(o, "managed")));
+	json_object_put(o);
+	world_free(&w);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("control-status");
+	TCase *tc = tcase_create("builders");
+
+	tcase_add_test(tc, status);
+	tcase_add_test(tc, explain);
+	tcase_add_test(tc, policy);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check-main.h"
