@@ -92,6 +92,7 @@ static void commit(const struct plan_ctx *c, struct nm_plan_state *st,
 	bool greedy = c->pol->policy == NM_POLICY_GREEDY;
 
 	d->action = advise ? NM_PLAN_ADVISE : NM_PLAN_MIGRATE;
+	st->stalled = false;
 	st->has_home = true;
 	st->home = d->target;
 	if (!greedy)
@@ -153,6 +154,7 @@ static enum nm_plan_reason carry_on(const struct plan_ctx *c, struct nm_plan_sta
 		return attempt(c, st, st->home, NM_PLAN_R_CONTINUING, PLAN_TRY_CONTINUE, d);
 	/* Done, or the last batch moved nothing (pinned, busy pages). */
 	st->phase = rest_phase(st, c->in->now_ms);
+	st->stalled = left > 0;
 	d->target = st->home;
 	d->misplaced_pages = left;
 	return left ? NM_PLAN_R_STALLED : NM_PLAN_R_ALREADY_LOCAL;
@@ -167,7 +169,13 @@ static enum nm_plan_reason at_home(const struct plan_ctx *c, struct nm_plan_stat
 	if (st->phase == NM_PLAN_MIGRATING)
 		return carry_on(c, st, d);
 	st->phase = rest_phase(st, now);
-	if (in_cooldown(st, now)) {
+	/* The cooldown keeps memory from following a task to *another* node
+	 * too soon (ping-pong). Pages still away from an unchanged home (a
+	 * map read while the task was still faulting memory in) go the same
+	 * way and may follow at once, unless the last batch stalled (pinned
+	 * pages: retrying every tick would only burn CPU) or this is advice,
+	 * which moves nothing and so would repeat every tick. */
+	if (in_cooldown(st, now) && (st->stalled || c->pol->mode == NM_MODE_ADVISE)) {
 		d->target = st->home;
 		d->misplaced_pages = plan_misplaced_pages(c->in, st->home);
 		return d->misplaced_pages ? NM_PLAN_R_COOLDOWN : NM_PLAN_R_ALREADY_LOCAL;

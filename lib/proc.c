@@ -92,10 +92,15 @@ bool nm_proc_alive(const struct nm_proc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 
+	int r;
+
 	if (p->pidfd < 0)
 		return dir_alive(p->dirfd);
-	/* A pidfd polls readable once the process has exited. */
-	return poll(&pfd, 1, 0) == 0;
+	/* A pidfd polls readable once the process has exited. A signal is
+	 * not a death: retry; any other poll failure asks /proc instead. */
+	while ((r = poll(&pfd, 1, 0)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? dir_alive(p->dirfd) : r == 0;
 }
 
 int nm_proc_read(const struct nm_proc *p, const char *relpath, size_t max,

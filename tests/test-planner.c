@@ -482,6 +482,25 @@ END_TEST
 
 /* Advise: the same decisions, nothing moved, nothing debited; the advice
  * repeats once per hysteresis. */
+/* Inside the cooldown, memory still away from an unchanged home follows at
+ * once (here: pages faulted in on node 0 after the move); moving to a new
+ * home would still wait. */
+START_TEST(test_catch_up_at_home)
+{
+	play("1=home_changed");
+	ck_assert_uint_eq(s->pages[1], WS);
+	s->pages[0] = WS / 2; /* the task kept faulting memory in, remotely */
+	play("1=misplaced");
+	ck_assert_uint_eq(s->pages[0], 0);
+	ck_assert_uint_eq(s->migrations, 2);
+	/* A new home inside the cooldown waits (its dwell doubled, too). */
+	play("0=dwell");
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_ne(sim_tick(s, 0), NM_PLAN_R_HOME_CHANGED);
+	ck_assert_uint_eq(s->migrations, 2);
+}
+END_TEST
+
 START_TEST(test_advise)
 {
 	s->pol.mode = NM_MODE_ADVISE;
@@ -581,7 +600,8 @@ static Suite *make_suite(void)
 	Suite *suite = suite_create("planner");
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
-		test_dwell_and_idle, test_cooldown, test_backoff, test_rotation_and_pingpong,
+		test_dwell_and_idle, test_cooldown, test_catch_up_at_home, test_backoff,
+		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };
 	const TTest *const gates[] = {

@@ -35,7 +35,9 @@
  *   filter one-tick blips set dwell above the interval.
  * - Cooldown: after each migration batch no migration to another node for
  *   `hysteresis` (seed 000's interval). Finishing the same move (lazy
- *   batches) is not a re-migration and continues through it.
+ *   batches) is not a re-migration and continues through it, and neither
+ *   is moving pages still away from an unchanged home, unless the last
+ *   batch stalled (moved nothing) or the mode is advise.
  * - Instability backoff: each change of the dominant node seen inside the
  *   cooldown doubles the task's dwell (capped at max_dwell, or hysteresis
  *   when that is 0); each hysteresis period without a change halves it
@@ -154,6 +156,7 @@ struct nm_plan_state {
 	int dom;                     /* last dominant node; valid when has_dom */
 	bool has_home, has_dom;
 	bool awaiting;               /* a batch was planned at mig_seq */
+	bool stalled;                /* the last batch moved nothing */
 	uint8_t backoff;             /* dwell = dwell << backoff, capped */
 	uint64_t dom_since_ms;       /* dom dominant since (Lindy age) */
 	uint64_t streak_ms;          /* dom dominant without interruption */
