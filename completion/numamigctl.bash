@@ -20,7 +20,7 @@ _numamigctl()
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     }
-    local commands="status explain trigger pause resume reload policy"
+    local commands="status explain trigger pause resume reload policy migrate move"
     local options="--socket --json --help --version"
 
     case $prev in
@@ -50,7 +50,44 @@ _numamigctl()
         fi
         return
     fi
-    # Only the first argument of a command is completed.
+    _numamigctl_nodes()
+    {
+        command ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null |
+            sed 's|.*/node||'
+    }
+    case $cmd in
+    migrate)
+        case $prev in
+        --to|--from)
+            COMPREPLY=($(compgen -W "$(_numamigctl_nodes)" -- "$cur"))
+            ;;
+        --cgroup)
+            COMPREPLY=($(cd /sys/fs/cgroup 2>/dev/null &&
+                compgen -d -- "${cur#/}" | sed 's|^|/|'))
+            compopt -o nospace 2>/dev/null
+            ;;
+        *)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--to --from --cgroup --direct --lazy --dry-run" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
+            fi
+            ;;
+        esac
+        return
+        ;;
+    move)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "--dry-run --shared" -- "$cur"))
+        elif [ $((cword - i)) -eq 1 ]; then
+            COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
+        elif [ $((cword - i)) -eq 4 ]; then
+            COMPREPLY=($(compgen -W "$(_numamigctl_nodes)" -- "$cur"))
+        fi
+        return
+        ;;
+    esac
+    # Only the first argument of the other commands is completed.
     [ $((cword - i)) -eq 1 ] || return
     case $cmd in
     explain|trigger)

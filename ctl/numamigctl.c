@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,20 @@ static void usage(FILE *out)
 		"  resume            plan migrations again (root)\n"
 		"  reload            re-read the configuration, as SIGHUP does (root)\n"
 		"  policy [CGROUP]   every policy, or the one that applies to CGROUP\n"
+		"  migrate (PID...|--cgroup PATH) --to NODES [--from NODES] [--direct|--lazy]\n"
+		"          [--dry-run]\n"
+		"                    move a whole job to the nodes NODES (\"1\", \"0,2\", \"0-1\");\n"
+		"                    with --from, equal-length lists map relatively (root)\n"
+		"  move PID ADDR LEN NODE [--dry-run] [--shared]\n"
+		"                    move the pages of PID's range ADDR+LEN to NODE (root)\n"
+		"\n"
+		"Command options (migrate, move):\n"
+		"  --to=NODES, --from=NODES  target and source node lists (migrate)\n"
+		"  --cgroup=PATH      the job is this cgroup v2 and its descendants (migrate)\n"
+		"  --direct, --lazy   one migrate_pages call per process, or per-range\n"
+		"                     move_pages with exclusions and sharing (default; migrate)\n"
+		"  --dry-run          count what would move, move nothing\n"
+		"  --shared           also pages mapped by other processes (move)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket=PATH  control socket (default " CLIENT_DEFAULT_SOCKET ")\n"
@@ -135,6 +150,237 @@ static void print_any_policy(FILE *f, json_object *p)
 		print_policies(f, p);
 }
 
+/* ---- migrate and move ---- */
+
+static bool usage_of(const char *cmd)
+{
+	if (strcmp(cmd, "move") == 0)
+		fprintf(stderr, "numamigctl: usage: numamigctl move PID ADDR LEN NODE "
+			"[--dry-run] [--shared]\n");
+	else
+		fprintf(stderr, "numamigctl: usage: numamigctl migrate (PID...|--cgroup PATH) "
+			"--to NODES [--from NODES] [--direct|--lazy] [--dry-run]\n");
+	return false;
+}
+
+/* A node list ("1", "0,2", "0-1", "0-1,3") as a JSON array; NULL if bad. */
+static json_object *node_list(const char *s)
+{
+	json_object *a = json_object_new_array();
+	const char *p = s;
+
+	for (;;) {
+		char *end;
+		long lo, hi;
+
+		errno = 0;
+		lo = strtol(p, &end, 10);
+		if (errno || end == p || lo < 0 || lo > 4095 || *p == '-' || *p == '+')
+			goto bad;
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (errno || end == p || hi < lo || hi > 4095 || *p == '-' || *p == '+')
+				goto bad;
+		}
+		for (long n = lo; n <= hi; n++)
+			json_object_array_add(a, json_object_new_int((int)n));
+		if (*end == 0)
+			return a;
+		if (*end != ',')
+			goto bad;
+		p = end + 1;
+	}
+bad:
+	json_object_put(a);
+	fprintf(stderr, "numamigctl: '%s' is not a node list (such as 1, 0,2 or 0-1)\n", s);
+	return NULL;
+}
+
+/* An unsigned number in C notation (0x7f..., decimal), LEN may end in
+ * K, M or G (binary units). */
+static bool parse_size(const char *what, const char *s, bool suffix, unsigned long long *out)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (suffix && end != s && end[0] && !end[1]) {
+		switch (*end) {
+		case 'k': case 'K': mult = 1ULL << 10; end++; break;
+		case 'm': case 'M': mult = 1ULL << 20; end++; break;
+		case 'g': case 'G': mult = 1ULL << 30; end++; break;
+		}
+	}
+	if (errno || end == s || *end || *s == '-' || *s == '+' || v > UINT64_MAX / mult) {
+		fprintf(stderr, "numamigctl: '%s' is not a valid %s\n", s, what);
+		return false;
+	}
+	*out = v * mult;
+	return true;
+}
+
+/* "--name=value" or "--name value": the value, advancing *I; NULL if
+ * ARG is not --NAME. Sets *MISSING when the value is missing. */
+static const char *opt_value(const struct args *a, int *i, const char *name, bool *missing)
+{
+	const char *arg = a->argv[*i];
+	size_t len = strlen(name);
+
+	if (strncmp(arg, name, len) != 0)
+		return NULL;
+	if (arg[len] == '=')
+		return arg + len + 1;
+	if (arg[len])
+		return NULL;
+	if (*i + 1 >= a->argc) {
+		*missing = true;
+		return NULL;
+	}
+	return a->argv[++*i];
+}
+
+static bool parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > 0x7fffffffL) {
+		fprintf(stderr, "numamigctl: '%s' is not a process id\n", s);
+		return false;
+	}
+	*pid = (int)v;
+	return true;
+}
+
+static bool migrate_params(const struct args *a, json_object *p)
+{
+	json_object *pids = json_object_new_array(), *to = NULL, *from = NULL;
+	const char *cgroup = NULL, *mode = NULL;
+	bool dry_run = false;
+
+	for (int i = 0; i < a->argc; i++) {
+		const char *arg = a->argv[i], *v;
+		bool missing = false;
+		json_object **list = NULL;
+		int pid;
+
+		if ((v = opt_value(a, &i, "--to", &missing)))
+			list = &to;
+		else if (!missing && (v = opt_value(a, &i, "--from", &missing)))
+			list = &from;
+		else if (!missing && (v = opt_value(a, &i, "--cgroup", &missing))) {
+			if (v[0] != '/') {
+				fprintf(stderr, "numamigctl: the cgroup '%s' must start with '/'\n", v);
+				goto fail;
+			}
+			cgroup = v;
+			continue;
+		}
+		if (missing) {
+			fprintf(stderr, "numamigctl: %s needs a value\n", arg);
+			goto fail;
+		}
+		if (list) {
+			json_object_put(*list);
+			if (!(*list = node_list(v)))
+				goto fail;
+			continue;
+		}
+		if (strcmp(arg, "--direct") == 0)
+			mode = "direct";
+		else if (strcmp(arg, "--lazy") == 0)
+			mode = "lazy";
+		else if (strcmp(arg, "--dry-run") == 0)
+			dry_run = true;
+		else if (arg[0] == '-' && arg[1]) {
+			fprintf(stderr, "numamigctl: migrate: unknown option '%s'\n", arg);
+			goto fail_usage;
+		} else if (parse_pid(arg, &pid))
+			json_object_array_add(pids, json_object_new_int(pid));
+		else
+			goto fail;
+	}
+	if (!to || (!cgroup == !json_object_array_length(pids)))
+		goto fail_usage;
+	if (from && json_object_array_length(from) != json_object_array_length(to)) {
+		fprintf(stderr, "numamigctl: --from and --to must list as many nodes\n");
+		goto fail;
+	}
+	if (cgroup) {
+		json_object_object_add(p, "cgroup", json_object_new_string(cgroup));
+		json_object_put(pids);
+	} else {
+		json_object_object_add(p, "pids", pids);
+	}
+	json_object_object_add(p, "to", to);
+	if (from)
+		json_object_object_add(p, "from", from);
+	if (mode)
+		json_object_object_add(p, "mode", json_object_new_string(mode));
+	if (dry_run)
+		json_object_object_add(p, "dry_run", json_object_new_boolean(true));
+	return true;
+fail_usage:
+	usage_of("migrate");
+fail:
+	json_object_put(pids);
+	json_object_put(to);
+	json_object_put(from);
+	return false;
+}
+
+static bool move_params(const struct args *a, json_object *p)
+{
+	const char *pos[4];
+	int npos = 0, pid;
+	bool dry_run = false, shared = false;
+	unsigned long long addr, len, node;
+	char buf[32];
+
+	for (int i = 0; i < a->argc; i++) {
+		const char *arg = a->argv[i];
+
+		if (strcmp(arg, "--dry-run") == 0)
+			dry_run = true;
+		else if (strcmp(arg, "--shared") == 0)
+			shared = true;
+		else if (arg[0] == '-' && arg[1] == '-') {
+			fprintf(stderr, "numamigctl: move: unknown option '%s'\n", arg);
+			return usage_of("move");
+		} else if (npos < 4)
+			pos[npos++] = arg;
+		else
+			return usage_of("move");
+	}
+	if (npos != 4)
+		return usage_of("move");
+	if (!parse_pid(pos[0], &pid) || !parse_size("address", pos[1], false, &addr) ||
+	    !parse_size("length", pos[2], true, &len))
+		return false;
+	if (!parse_size("node", pos[3], false, &node) || node > 0x7fffffff)
+		return false;
+	snprintf(buf, sizeof(buf), "0x%llx", addr);
+	json_object_object_add(p, "pid", json_object_new_int(pid));
+	json_object_object_add(p, "address", json_object_new_string(buf));
+	if (len > INT64_MAX) {
+		snprintf(buf, sizeof(buf), "%llu", len);
+		json_object_object_add(p, "length", json_object_new_string(buf));
+	} else {
+		json_object_object_add(p, "length", json_object_new_int64((int64_t)len));
+	}
+	json_object_object_add(p, "node", json_object_new_int((int)node));
+	if (dry_run)
+		json_object_object_add(p, "dry_run", json_object_new_boolean(true));
+	if (shared)
+		json_object_object_add(p, "shared", json_object_new_boolean(true));
+	return true;
+}
+
 static const struct command commands[] = {
 	{ "status", "io.numamigd.GetStatus", 0, 0, NULL, NULL, print_status },
 	{ "explain", "io.numamigd.Explain", 1, 1, "PID", pid_param, print_explain },
@@ -143,6 +389,11 @@ static const struct command commands[] = {
 	{ "resume", "io.numamigd.Resume", 0, 0, NULL, NULL, print_pause },
 	{ "reload", "io.numamigd.Reload", 0, 0, NULL, NULL, print_reload },
 	{ "policy", "io.numamigd.GetPolicy", 0, 1, "[CGROUP]", cgroup_param, print_any_policy },
+	{ "migrate", "io.numamigd.Migrate", 1, 1 << 20,
+	  "(PID...|--cgroup PATH) --to NODES [--from NODES] [--direct|--lazy] [--dry-run]",
+	  migrate_params, print_migrate },
+	{ "move", "io.numamigd.Move", 1, 1 << 20, "PID ADDR LEN NODE [--dry-run] [--shared]",
+	  move_params, print_move },
 };
 
 static const struct command *find_command(const char *name)

@@ -15,6 +15,8 @@ void print_status(FILE *f, json_object *p);      /* print-status.c */
 void print_explain(FILE *f, json_object *p);
 void print_policy(FILE *f, json_object *p);
 void print_policies(FILE *f, json_object *p);
+void print_move(FILE *f, json_object *p);        /* print-migrate.c */
+void print_migrate(FILE *f, json_object *p);
 
 /* ---- JSON access: PATH is "a.b.c"; a missing or null field is NULL ---- */
 json_object *jget(json_object *o, const char *path);

@@ -9,6 +9,7 @@ daemon_numamigd_SOURCES += \
 	daemon/control-internal.h \
 	daemon/ctl-methods.c \
 	daemon/ctl-methods.h \
+	daemon/ctl-migrate.c \
 	daemon/ctl-status.c \
 	daemon/ctl-explain.c \
 	daemon/ctl-policy.c \
@@ -22,6 +23,7 @@ ctl_numamigctl_SOURCES += \
 	ctl/print.c \
 	ctl/print-status.c \
 	ctl/print-explain.c \
+	ctl/print-migrate.c \
 	ctl/print.h
 ctl_numamigctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 ctl_numamigctl_LDADD = $(JSONC_LIBS)

@@ -2,11 +2,10 @@
  * documents each method's parameters and reply.
  *
  * Read-only: GetStatus {top?}, Explain {pid}, GetPolicy {cgroup?}.
- * Mutating (uid 0): Trigger {pid}, Pause, Resume, Reload.
- * Job and range migration (Migrate, Move) come with the migration
- * library: one table entry each, handlers in their own ctl-*.c file;
- * a handler that runs long calls control_call_defer() and answers when
- * the job is done.
+ * Mutating (uid 0): Trigger {pid}, Pause, Resume, Reload, and the job and
+ * range migrations Migrate and Move, whose handlers are in ctl-migrate.c:
+ * they run on the migrator's worker, so they call control_call_defer() and
+ * answer when the job is done.
  */
 #include "config.h"
 
@@ -273,7 +272,7 @@ const struct control_method ctl_methods[] = {
 	{ "io.numamigd.Pause", true, pause_ },
 	{ "io.numamigd.Resume", true, resume },
 	{ "io.numamigd.Reload", true, reload },
-	/* { "io.numamigd.Migrate", true, ctl_migrate },  job migration */
-	/* { "io.numamigd.Move", true, ctl_move },        range migration */
+	{ "io.numamigd.Migrate", true, ctl_migrate },   /* ctl-migrate.c */
+	{ "io.numamigd.Move", true, ctl_move },
 };
 const size_t ctl_n_methods = sizeof(ctl_methods) / sizeof(ctl_methods[0]);

@@ -13,6 +13,13 @@
 /* Errors of the io.numamigd interface (control.h has the generic ones). */
 #define CTL_E_NO_SUCH_PROCESS "io.numamigd.NoSuchProcess"
 #define CTL_E_RELOAD_FAILED "io.numamigd.ReloadFailed"
+#define CTL_E_MIGRATION_FAILED "io.numamigd.MigrationFailed"
+
+/* ctl-migrate.c: Move {pid, address, length, node, dry_run?, shared?} and
+ * Migrate {pids | cgroup, to, from?, mode?, dry_run?}, answered from the
+ * migrator's worker (deferred calls). */
+void ctl_move(struct control_call *call, json_object *params, void *userdata);
+void ctl_migrate(struct control_call *call, json_object *params, void *userdata);
 
 extern const struct control_method ctl_methods[];
 extern const size_t ctl_n_methods;

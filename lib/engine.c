@@ -265,6 +265,11 @@ const struct nm_topology *nm_engine_topology(const struct nm_engine *e)
 	return e->topo;
 }
 
+const struct nm_root *nm_engine_root(const struct nm_engine *e)
+{
+	return e->root;
+}
+
 struct nm_sampler *nm_engine_sampler(const struct nm_engine *e)
 {
 	return e->sampler;

@@ -30,7 +30,9 @@ static void append(struct nm_mig_job **head, struct nm_mig_job *job)
 
 static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job)
 {
-	if (job->direct)
+	if (job->run)
+		job->run(job, sys);
+	else if (job->direct)
 		job->err = nm_mig_direct(sys, job->req.proc, job->from, job->to,
 					 job->req.max_mapcount, &job->res);
 	else

@@ -8,9 +8,13 @@
 #include <check.h>
 #include <errno.h>
 #include <numaif.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "numamig/migq.h"
 #include "numamig/migrator.h"
 
 #define PG 4096ul
@@ -398,6 +402,98 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* ---- custom jobs on the worker (migq) ---- */
+
+struct custom {
+	struct nm_mig_job base;
+	const struct nm_mig_sys *sys;
+	pthread_t thread;
+	int runs;
+};
+
+static void custom_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+{
+	struct custom *c = (struct custom *)job;
+
+	c->sys = sys;
+	c->thread = pthread_self();
+	c->runs++;
+	job->err = -EXDEV; /* whatever the job wants to say */
+}
+
+static void custom_done(struct nm_mig_job *job)
+{
+	(void)job;
+}
+
+START_TEST(test_migq_custom)
+{
+	struct custom c = { .base = { .run = custom_run, .done = custom_done } };
+	struct nm_migq *q;
+	struct nm_mig_job *done = NULL;
+	struct pollfd pfd;
+
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, &q), 0);
+	nm_migq_submit(q, &c.base);
+	pfd = (struct pollfd){ .fd = nm_migq_fd(q), .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	done = nm_migq_done(q);
+	ck_assert_ptr_eq(done, &c.base);
+	ck_assert_ptr_null(done->next);
+	ck_assert_int_eq(c.runs, 1);
+	ck_assert_ptr_eq(c.sys, &nm_mig_kernel);
+	ck_assert(!pthread_equal(c.thread, pthread_self()));
+	ck_assert_int_eq(done->err, -EXDEV);
+	nm_migq_stop(q);
+	nm_migq_free(q);
+}
+END_TEST
+
+static volatile int release;
+
+static void blocking_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+{
+	(void)sys;
+	while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	job->err = 0;
+}
+
+static void *releaser(void *arg)
+{
+	(void)arg;
+	usleep(100000);
+	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* A custom job still queued at the stop comes back unrun, -ECANCELED. */
+START_TEST(test_migq_custom_cancelled)
+{
+	struct nm_mig_job a = { .run = blocking_run, .done = custom_done };
+	struct custom b = { .base = { .run = custom_run, .done = custom_done } };
+	struct nm_mig_job *list;
+	struct nm_migq *q;
+	pthread_t t;
+
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, &q), 0);
+	nm_migq_submit(q, &a);
+	nm_migq_submit(q, &b.base);
+	ck_assert_int_eq(pthread_create(&t, NULL, releaser, NULL), 0);
+	nm_migq_stop(q);
+	pthread_join(t, NULL);
+	list = nm_migq_done(q);
+	ck_assert_ptr_nonnull(list);
+	if (list == &a)
+		list = list->next;
+	ck_assert_ptr_eq(list, &b.base);
+	ck_assert_ptr_null(list->next);
+	ck_assert_int_eq(b.runs, 0);
+	ck_assert_int_eq(b.base.err, -ECANCELED);
+	nm_migq_free(q);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrator");
@@ -414,6 +510,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_sources_filter);
 	tcase_add_test(tc, test_direct);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_migq_custom);
+	tcase_add_test(tc, test_migq_custom_cancelled);
 	tcase_add_test(pace, test_tuner);
 	tcase_add_test(pace, test_bucket);
 	suite_add_tcase(s, tc);

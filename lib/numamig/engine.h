@@ -63,6 +63,12 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
 int nm_engine_fd(const struct nm_engine *e);
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms);
 
+/* Run a custom job (JOB->run and JOB->done set, err 0) on the migrator's
+ * worker, after the migrations queued before it; nm_engine_reap() calls
+ * JOB->done(JOB) on the event loop, uncounted (job->owner is unused). At
+ * nm_engine_free() an unrun job comes back with err -ECANCELED. */
+void nm_engine_run(struct nm_engine *e, struct nm_mig_job *job);
+
 /* Called for every finished migration, after it is counted: the daemon
  * logs it. TASK may be about to be dropped (exited). */
 typedef void (*nm_engine_reap_fn)(const struct nm_task *task, const struct nm_mig_job *job,
@@ -80,6 +86,7 @@ int nm_engine_trigger(struct nm_engine *e, pid_t pid);
 const struct nm_counters *nm_engine_counters(const struct nm_engine *e);
 const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e);
 const struct nm_topology *nm_engine_topology(const struct nm_engine *e);
+const struct nm_root *nm_engine_root(const struct nm_engine *e);
 struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
 
 #ifdef __cplusplus

@@ -29,6 +29,12 @@ struct nm_mig_job {
 	void *owner;                  /* the submitter's cookie (its task) */
 	struct nm_mig_result res;     /* filled by the worker */
 	int err;                      /* -ENOMEM from the migrator */
+	/* A custom job (run set): the worker calls RUN instead of the lazy or
+	 * direct walk (req, direct, from, to are then unused), and the owner
+	 * of the queue hands it back through DONE. A job stopped before it
+	 * ran comes back with err -ECANCELED, RUN never called. */
+	void (*run)(struct nm_mig_job *job, const struct nm_mig_sys *sys);
+	void (*done)(struct nm_mig_job *job);
 	struct nm_mig_job *next;
 };
 

@@ -21,7 +21,7 @@
 #    counts), pgmigrate_success moves only what the allowed nodes explain
 #    (0 on 2n, node 1's slice on 4n), and the daemon never logs a move to
 #    a node outside the set.
-# topo: 2n 4n
+# topo: 2n
 # kernel: 6.1 6.12
 # timeout: 80
 . /etc/numamig-vm/lib.sh

@@ -1,0 +1,602 @@
+/* ctl-migrate: the operator's migrations, io.numamigd.Move (a pid's
+ * address range to a node, seed 004) and io.numamigd.Migrate (a whole job,
+ * seed 003). numamigctl(8) documents the parameters and replies.
+ *
+ * Both calls can take seconds, so they never run on the event loop: the
+ * handler checks the parameters, defers the call and hands a custom job
+ * to the migrator's worker (nm_engine_run()); the library call runs there,
+ * and the job's done callback, back on the event loop, builds the reply.
+ * The job owns everything the worker touches until it is handed back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl-methods.h"
+#include "ctl-status.h"
+#include "log.h"
+#include "manager.h"
+#include "numamig/engine.h"
+#include "numamig/job.h"
+#include "numamig/proc.h"
+#include "numamig/rangemove.h"
+
+#define MAX_JOB_PIDS 4096
+#define MAX_NODE_ID 4095
+
+/* ---- parameters --------------------------------------------------------- */
+
+static void invalid_parameter(struct control_call *call, const char *name)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "parameter", json_object_new_string(name));
+	control_call_error(call, CONTROL_E_INVALID_PARAMETER, p);
+}
+
+static json_object *param(json_object *params, const char *name)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(params, name, &v))
+		return NULL;
+	return v;
+}
+
+/* An integer in [MIN, MAX]; false if V is anything else. */
+static bool as_int(json_object *v, int64_t min, int64_t max, int64_t *out)
+{
+	if (!v || !json_object_is_type(v, json_type_int))
+		return false;
+	errno = 0;
+	*out = json_object_get_int64(v);
+	return !errno && *out >= min && *out <= max;
+}
+
+/* An unsigned number: a JSON integer >= 0, or a string ("0x7f00...",
+ * decimal, or octal as strtoull reads it with base 0). */
+static bool as_ulong(json_object *v, unsigned long *out)
+{
+	if (!v)
+		return false;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t n;
+
+		if (!as_int(v, 0, INT64_MAX, &n))
+			return false;
+		*out = (unsigned long)n;
+		return true;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+		unsigned long long n;
+		char *end;
+
+		if (!*s || *s == '-' || *s == '+' || *s == ' ')
+			return false;
+		errno = 0;
+		n = strtoull(s, &end, 0);
+		if (errno || *end || n > ULONG_MAX)
+			return false;
+		*out = (unsigned long)n;
+		return true;
+	}
+	return false;
+}
+
+/* A missing boolean is false. */
+static bool get_bool(struct control_call *call, json_object *params, const char *name,
+		     bool *out)
+{
+	json_object *v = param(params, name);
+
+	*out = false;
+	if (!v)
+		return true;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		invalid_parameter(call, name);
+		return false;
+	}
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
+/* An array of integers in [MIN, MAX], at most MAXN long, into a new
+ * array. Missing: *N 0. */
+static bool get_int_array(struct control_call *call, json_object *params, const char *name,
+			  int64_t min, int64_t max, size_t maxn, int **out, size_t *n)
+{
+	json_object *v = param(params, name);
+	size_t len;
+
+	*out = NULL;
+	*n = 0;
+	if (!v)
+		return true;
+	if (!json_object_is_type(v, json_type_array) ||
+	    (len = json_object_array_length(v)) > maxn) {
+		invalid_parameter(call, name);
+		return false;
+	}
+	*out = calloc(len ? len : 1, sizeof(**out));
+	if (!*out) {
+		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		int64_t x;
+
+		if (!as_int(json_object_array_get_idx(v, i), min, max, &x)) {
+			free(*out);
+			*out = NULL;
+			invalid_parameter(call, name);
+			return false;
+		}
+		(*out)[i] = (int)x;
+	}
+	*n = len;
+	return true;
+}
+
+/* ---- errors and JSON ---------------------------------------------------- */
+
+static void no_such_process(struct control_call *call, pid_t pid)
+{
+	json_object *p = json_object_new_object();
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "no process %d", (int)pid);
+	json_object_object_add(p, "pid", json_object_new_int((int)pid));
+	json_object_object_add(p, "exists", json_object_new_boolean(false));
+	json_object_object_add(p, "errno", json_object_new_string("ESRCH"));
+	json_object_object_add(p, "message", json_object_new_string(msg));
+	control_call_error(call, CTL_E_NO_SUCH_PROCESS, p);
+}
+
+/* io.numamigd.MigrationFailed {errno, message} plus P's fields (P taken;
+ * NULL: none). */
+static void migration_failed(struct control_call *call, int err, json_object *p,
+			     const char *what)
+{
+	char msg[256];
+
+	if (!p)
+		p = json_object_new_object();
+	snprintf(msg, sizeof(msg), "%s: %s (%s)", what, strerror(err), nm_range_errno_name(err));
+	json_object_object_add(p, "errno", json_object_new_string(nm_range_errno_name(err)));
+	json_object_object_add(p, "message", json_object_new_string(msg));
+	control_call_error(call, CTL_E_MIGRATION_FAILED, p);
+}
+
+static json_object *u64_array(const unsigned long long *v, int n)
+{
+	json_object *a = json_object_new_array();
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, ctl_json_u64(v[i]));
+	return a;
+}
+
+/* {errno name: pages} of the failures counted in C. */
+static json_object *failed_by(const struct nm_walk_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
+		if (i != NM_MIG_MOVED && c->failed_by[i])
+			json_object_object_add(o, nm_mig_outcome_name((enum nm_mig_outcome)i), ctl_json_u64(c->failed_by[i]));
+	return o;
+}
+
+static void add_counts(json_object *o, const struct nm_walk_counts *c)
+{
+	json_object_object_add(o, "pages", ctl_json_u64(c->pages));
+	json_object_object_add(o, "requested", ctl_json_u64(c->requested));
+	json_object_object_add(o, "moved", ctl_json_u64(c->moved));
+	json_object_object_add(o, "failed", ctl_json_u64(c->failed));
+	json_object_object_add(o, "failed_by", failed_by(c));
+	json_object_object_add(o, "absent", ctl_json_u64(c->absent));
+	json_object_object_add(o, "already", ctl_json_u64(c->stay));
+	json_object_object_add(o, "shared_pages", ctl_json_u64(c->shared));
+	json_object_object_add(o, "retried", ctl_json_u64(c->retried));
+}
+
+static void who(const struct control_call *call, char *buf, size_t size)
+{
+	const struct control_peer *p = control_call_peer(call);
+
+	snprintf(buf, size, "numamigctl (uid %u, pid %d)", (unsigned)p->uid, (int)p->pid);
+}
+
+/* ---- Move --------------------------------------------------------------- */
+
+struct move_job {
+	struct nm_mig_job base;       /* first: the worker hands back this */
+	struct control_call *call;
+	const struct nm_topology *topo;
+	struct nm_proc *proc;
+	pid_t pid;
+	unsigned long addr, len;
+	int node;
+	unsigned flags;
+	struct nm_range_result res;
+};
+
+static void move_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+{
+	struct move_job *m = (struct move_job *)job;
+
+	job->err = nm_range_move(sys, m->topo, m->proc, m->addr, m->len, m->node, m->flags,
+				 &m->res);
+}
+
+static json_object *move_reply(const struct move_job *m)
+{
+	json_object *o = json_object_new_object();
+	char addr[32];
+	int n = m->res.max_node + 1;
+
+	snprintf(addr, sizeof(addr), "0x%lx", m->addr);
+	json_object_object_add(o, "pid", json_object_new_int((int)m->pid));
+	json_object_object_add(o, "address", json_object_new_string(addr));
+	json_object_object_add(o, "length", ctl_json_u64(m->res.bytes));
+	json_object_object_add(o, "node", json_object_new_int(m->node));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(m->flags & NM_RANGE_DRY_RUN));
+	json_object_object_add(o, "shared", json_object_new_boolean(m->flags & NM_RANGE_SHARED));
+	json_object_object_add(o, "page_size", ctl_json_u64((uint64_t)sysconf(_SC_PAGESIZE)));
+	add_counts(o, &m->res.c);
+	json_object_object_add(o, "on_node", n > 0 ? u64_array(m->res.on_node, n) : json_object_new_array());
+	json_object_object_add(o, "moved_from", n > 0 ? u64_array(m->res.moved_from, n) : json_object_new_array());
+	return o;
+}
+
+static void move_done(struct nm_mig_job *job)
+{
+	struct move_job *m = (struct move_job *)job;
+
+	if (job->err == -ECANCELED && !m->res.err) {
+		control_call_errorf(m->call, CONTROL_E_INTERNAL, "numamigd is stopping");
+	} else if (job->err == -ESRCH) {
+		no_such_process(m->call, m->pid);
+	} else if (job->err < 0) {
+		log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s",
+			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-job->err));
+		char what[128];
+
+		snprintf(what, sizeof(what), "moving pid %d 0x%lx+%lu to node %d failed",
+			 (int)m->pid, m->addr, m->len, m->node);
+		migration_failed(m->call, -job->err, move_reply(m), what);
+	} else {
+		log_info("moved %llu pages of pid %d 0x%lx+%lu to node %d (%llu failed)%s",
+			 m->res.c.moved, (int)m->pid, m->addr, m->len, m->node, m->res.c.failed,
+			 m->flags & NM_RANGE_DRY_RUN ? " (dry run)" : "");
+		control_call_reply(m->call, move_reply(m));
+	}
+	nm_proc_close(m->proc);
+	free(m);
+}
+
+void ctl_move(struct control_call *call, json_object *params, void *userdata)
+{
+	struct nm_engine *e = manager_engine(userdata);
+	struct move_job *m;
+	int64_t pid, node;
+	unsigned long addr, len;
+	bool dry_run, shared;
+	char by[96];
+	int r;
+
+	if (!as_int(param(params, "pid"), 1, INT32_MAX, &pid)) {
+		invalid_parameter(call, "pid");
+		return;
+	}
+	if (!as_ulong(param(params, "address"), &addr)) {
+		invalid_parameter(call, "address");
+		return;
+	}
+	if (!as_ulong(param(params, "length"), &len)) {
+		invalid_parameter(call, "length");
+		return;
+	}
+	/* Negative or absent nodes are the library's ENODEV, as documented. */
+	if (!as_int(param(params, "node"), INT32_MIN, INT32_MAX, &node)) {
+		invalid_parameter(call, "node");
+		return;
+	}
+	if (!get_bool(call, params, "dry_run", &dry_run) ||
+	    !get_bool(call, params, "shared", &shared))
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+		return;
+	}
+	r = nm_proc_open(nm_engine_root(e), (pid_t)pid, &m->proc);
+	if (r < 0) {
+		free(m);
+		if (r == -ESRCH)
+			no_such_process(call, (pid_t)pid);
+		else
+			migration_failed(call, -r, NULL, "cannot open the process");
+		return;
+	}
+	m->call = call;
+	m->topo = nm_engine_topology(e);
+	m->pid = (pid_t)pid;
+	m->addr = addr;
+	m->len = len;
+	m->node = (int)node;
+	m->flags = (dry_run ? NM_RANGE_DRY_RUN : 0) | (shared ? NM_RANGE_SHARED : 0);
+	m->res.max_node = -1;
+	m->base.run = move_run;
+	m->base.done = move_done;
+	who(call, by, sizeof(by));
+	log_info("%s: move pid %d 0x%lx+%lu to node %d%s", by, (int)pid, addr, len, (int)node,
+		 dry_run ? " (dry run)" : "");
+	control_call_defer(call);
+	nm_engine_run(e, &m->base);
+}
+
+/* ---- Migrate ------------------------------------------------------------ */
+
+struct migrate_job {
+	struct nm_mig_job base;       /* first */
+	struct control_call *call;
+	const struct nm_root *root;
+	int *pids, *from, *to;        /* pid_t is int on Linux */
+	size_t n_pids, n_from, n_to;
+	char *cgroup;
+	enum nm_job_mode mode;
+	bool dry_run;
+	struct nm_job_plan *plan;
+	int plan_err, exec_err;
+	bool planned;
+};
+
+static void migrate_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+{
+	struct migrate_job *j = (struct migrate_job *)job;
+	struct nm_job_spec spec = {
+		.pids = (const pid_t *)j->pids, .n_pids = j->n_pids, .cgroup = j->cgroup,
+		.from = j->from, .n_from = j->n_from, .to = j->to, .n_to = j->n_to,
+		.mode = j->mode,
+	};
+
+	j->plan_err = nm_job_plan(j->root, &spec, &j->plan);
+	j->planned = true;
+	if (j->plan_err < 0) {
+		job->err = j->plan_err;
+		return;
+	}
+	j->exec_err = nm_job_execute(sys, j->plan, j->dry_run ? NM_JOB_DRY_RUN : 0);
+	job->err = j->exec_err;
+}
+
+static json_object *comm_of(pid_t pid)
+{
+	char path[64], buf[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return n ? json_object_new_string(buf) : NULL;
+}
+
+static json_object *int_list(const int *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int(v[i]));
+	return a;
+}
+
+/* The shared file pieces requested once for the job, by path:
+ * [{path, requests, planned_pages, moved}]. */
+static json_object *shared_files(const struct nm_job_plan *plan)
+{
+	json_object *files = json_object_new_array(), *by_path = json_object_new_object();
+
+	for (size_t i = 0; i < nm_job_nrequests(plan); i++) {
+		const struct nm_job_request *r = nm_job_request(plan, i);
+		const char *path = r->path ? r->path : "?";
+		json_object *f;
+
+		if (r->kind != NM_JOB_REQ_FILE)
+			continue;
+		if (!json_object_object_get_ex(by_path, path, &f)) {
+			f = json_object_new_object();
+			json_object_object_add(f, "path", json_object_new_string(path));
+			json_object_object_add(f, "requests", json_object_new_int(0));
+			json_object_object_add(f, "planned_pages", json_object_new_int64(0));
+			json_object_object_add(f, "moved", json_object_new_int64(0));
+			json_object_object_add(by_path, path, f);
+			json_object_array_add(files, json_object_get(f));
+		}
+#define BUMP(key, n) json_object_object_add(f, key, json_object_new_int64( \
+		json_object_get_int64(json_object_object_get(f, key)) + (int64_t)(n)))
+		BUMP("requests", 1);
+		BUMP("planned_pages", r->planned_pages);
+		BUMP("moved", r->done.moved);
+#undef BUMP
+	}
+	json_object_put(by_path);
+	return files;
+}
+
+static json_object *migrate_reply(const struct migrate_job *j)
+{
+	const struct nm_job_plan *plan = j->plan;
+	const struct nm_job_totals *t = nm_job_totals(plan);
+	int nn = nm_job_nr_nodes(plan);
+	json_object *o = json_object_new_object(), *procs = json_object_new_array(), *tot;
+
+	json_object_object_add(o, "mode", json_object_new_string(j->mode == NM_JOB_DIRECT ? "direct" : "lazy"));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(j->dry_run));
+	if (j->cgroup)
+		json_object_object_add(o, "cgroup", json_object_new_string(j->cgroup));
+	json_object_object_add(o, "from", int_list(j->from, j->n_from));
+	json_object_object_add(o, "to", int_list(j->to, j->n_to));
+	json_object_object_add(o, "page_size", ctl_json_u64(nm_job_page_bytes(plan)));
+	json_object_object_add(o, "nr_nodes", json_object_new_int(nn));
+	for (size_t i = 0; i < nm_job_nprocs(plan); i++) {
+		const struct nm_job_proc_info *pi = nm_job_proc(plan, i);
+		json_object *p = json_object_new_object(), *comm = comm_of(pi->pid), *after;
+
+		json_object_object_add(p, "pid", json_object_new_int((int)pi->pid));
+		if (comm)
+			json_object_object_add(p, "comm", comm);
+		json_object_object_add(p, "state", json_object_new_string(nm_job_state_name(pi->state)));
+		if (pi->err)
+			json_object_object_add(p, "errno",
+					       json_object_new_string(nm_range_errno_name(pi->err)));
+		json_object_object_add(p, "target", pi->target >= 0 ? json_object_new_int(pi->target) : NULL);
+		json_object_object_add(p, "requests", json_object_new_int((int)pi->requests));
+		json_object_object_add(p, "before", u64_array(pi->resident, nn));
+		json_object_object_add(p, "planned", u64_array(pi->planned, nn));
+		after = u64_array(pi->after, nn);
+		json_object_object_add(p, "after", after);
+		json_object_object_add(p, "planned_pages", ctl_json_u64(pi->planned_pages));
+		add_counts(p, &pi->done);
+		json_object_array_add(procs, p);
+	}
+	json_object_object_add(o, "processes", procs);
+	json_object_object_add(o, "files", shared_files(plan));
+	tot = json_object_new_object();
+	json_object_object_add(tot, "procs", json_object_new_int((int)t->procs));
+	json_object_object_add(tot, "procs_gone", json_object_new_int((int)t->procs_gone));
+	json_object_object_add(tot, "procs_failed", json_object_new_int((int)t->procs_failed));
+	json_object_object_add(tot, "requests", json_object_new_int((int)t->requests));
+	json_object_object_add(tot, "file_requests", json_object_new_int((int)t->file_requests));
+	json_object_object_add(tot, "private_requests", json_object_new_int((int)t->private_requests));
+	json_object_object_add(tot, "requests_done", json_object_new_int((int)t->requests_done));
+	json_object_object_add(tot, "requests_lost", json_object_new_int((int)t->requests_lost));
+	json_object_object_add(tot, "stages", json_object_new_int((int)t->stages));
+	json_object_object_add(tot, "direct_calls", json_object_new_int((int)t->direct_calls));
+	json_object_object_add(tot, "planned_pages", ctl_json_u64(t->planned_pages));
+	json_object_object_add(tot, "done_pages", ctl_json_u64(t->done.moved));
+	add_counts(tot, &t->done);
+	json_object_object_add(tot, "planned_from", u64_array(t->planned_from, nn));
+	json_object_object_add(tot, "planned_to", u64_array(t->planned_to, nn));
+	json_object_object_add(tot, "moved_from", u64_array(t->moved_from, nn));
+	json_object_object_add(tot, "moved_to", u64_array(t->moved_to, nn));
+	json_object_object_add(o, "totals", tot);
+	return o;
+}
+
+static void migrate_free(struct migrate_job *j)
+{
+	nm_job_plan_free(j->plan);
+	free(j->pids);
+	free(j->from);
+	free(j->to);
+	free(j->cgroup);
+	free(j);
+}
+
+static void migrate_done(struct nm_mig_job *job)
+{
+	struct migrate_job *j = (struct migrate_job *)job;
+
+	if (!j->planned) {
+		control_call_errorf(j->call, CONTROL_E_INTERNAL, "numamigd is stopping");
+	} else if (j->plan_err == -ESRCH && j->n_pids == 1) {
+		no_such_process(j->call, (pid_t)j->pids[0]);
+	} else if (j->plan_err < 0) {
+		json_object *p = json_object_new_object();
+
+		if (j->plan_err == -ESRCH)
+			json_object_object_add(p, "exists", json_object_new_boolean(false));
+		migration_failed(j->call, -j->plan_err, p, "cannot plan the job migration");
+	} else if (j->exec_err < 0) {
+		log_notice("job migration failed: %s", nm_range_errno_name(-j->exec_err));
+		migration_failed(j->call, -j->exec_err, migrate_reply(j), "job migration failed");
+	} else {
+		const struct nm_job_totals *t = nm_job_totals(j->plan);
+
+		log_info("job migration of %u processes: %llu pages moved, %llu failed, "
+			 "%u requests (%u shared file)%s", t->procs, t->done.moved, t->done.failed,
+			 t->requests, t->file_requests, j->dry_run ? " (dry run)" : "");
+		control_call_reply(j->call, migrate_reply(j));
+	}
+	migrate_free(j);
+}
+
+void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
+{
+	struct nm_engine *e = manager_engine(userdata);
+	struct migrate_job *j = calloc(1, sizeof(*j));
+	json_object *v;
+	char by[96];
+
+	if (!j) {
+		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+		return;
+	}
+	if (!get_int_array(call, params, "pids", 1, INT32_MAX, MAX_JOB_PIDS, &j->pids, &j->n_pids) ||
+	    !get_int_array(call, params, "to", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->to, &j->n_to) ||
+	    !get_int_array(call, params, "from", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->from, &j->n_from) ||
+	    !get_bool(call, params, "dry_run", &j->dry_run))
+		goto fail;
+	v = param(params, "cgroup");
+	if (v) {
+		if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/') {
+			invalid_parameter(call, "cgroup");
+			goto fail;
+		}
+		j->cgroup = strdup(json_object_get_string(v));
+		if (!j->cgroup) {
+			control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+			goto fail;
+		}
+	}
+	/* Exactly one of pids and cgroup. */
+	if (!j->cgroup == !j->n_pids) {
+		invalid_parameter(call, j->cgroup ? "cgroup" : "pids");
+		goto fail;
+	}
+	if (!j->n_to || (j->n_from && j->n_from != j->n_to)) {
+		invalid_parameter(call, j->n_to ? "from" : "to");
+		goto fail;
+	}
+	v = param(params, "mode");
+	if (v) {
+		const char *s = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(s, "lazy") != 0 && strcmp(s, "direct") != 0)) {
+			invalid_parameter(call, "mode");
+			goto fail;
+		}
+		j->mode = strcmp(s, "direct") == 0 ? NM_JOB_DIRECT : NM_JOB_LAZY;
+	}
+	j->call = call;
+	j->root = nm_engine_root(e);
+	j->base.run = migrate_run;
+	j->base.done = migrate_done;
+	who(call, by, sizeof(by));
+	if (j->cgroup)
+		log_info("%s: migrate cgroup %s%s", by, j->cgroup, j->dry_run ? " (dry run)" : "");
+	else
+		log_info("%s: migrate %zu processes (pid %d...)%s", by, j->n_pids, j->pids[0],
+			 j->dry_run ? " (dry run)" : "");
+	control_call_defer(call);
+	nm_engine_run(e, &j->base);
+	return;
+fail:
+	migrate_free(j);
+}
