@@ -36,7 +36,7 @@ const char *nm_mig_stop_name(enum nm_mig_stop s)
 	return (size_t)s < sizeof(stop_names) / sizeof(stop_names[0]) ? stop_names[s] : "unknown";
 }
 
-static enum nm_mig_outcome outcome_of(int status)
+enum nm_mig_outcome nm_mig_outcome_of(int status)
 {
 	switch (-status) {
 	case ENOENT: return NM_MIG_ENOENT;
@@ -107,7 +107,7 @@ static int account(struct run *r, void **pages, const int *src, size_t n, long r
 			res->bytes_moved += page_bytes;
 			continue;
 		}
-		o = r->status[i] < 0 ? outcome_of(r->status[i]) : NM_MIG_EOTHER;
+		o = r->status[i] < 0 ? nm_mig_outcome_of(r->status[i]) : NM_MIG_EOTHER;
 		res->outcomes[o]++;
 		enomem += o == NM_MIG_ENOMEM;
 	}

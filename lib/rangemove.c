@@ -37,18 +37,6 @@ const char *nm_range_errno_name(int err)
 	}
 }
 
-static enum nm_mig_outcome outcome_of(int status)
-{
-	switch (-status) {
-	case ENOENT: return NM_MIG_ENOENT;
-	case EFAULT: return NM_MIG_EFAULT;
-	case EACCES: return NM_MIG_EACCES;
-	case EBUSY: return NM_MIG_EBUSY;
-	case ENOMEM: return NM_MIG_ENOMEM;
-	default: return NM_MIG_EOTHER;
-	}
-}
-
 int nm_walk_init(struct nm_walk *w)
 {
 	size_t n = NM_WALK_WINDOW;
@@ -195,7 +183,7 @@ static int move_batch(struct nm_walk *w, size_t off, size_t k)
 				w->moved_to[tgt]++;
 			continue;
 		}
-		o = st < 0 ? outcome_of(st) : NM_MIG_EOTHER;
+		o = st < 0 ? nm_mig_outcome_of(st) : NM_MIG_EOTHER;
 		c->failed++;
 		c->failed_by[o]++;
 		enomem += o == NM_MIG_ENOMEM;

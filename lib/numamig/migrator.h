@@ -70,6 +70,8 @@ enum nm_mig_outcome {
 	NM_MIG_NR_OUTCOMES
 };
 const char *nm_mig_outcome_name(enum nm_mig_outcome o);
+/* The outcome a negative per-page status of move_pages() stands for. */
+enum nm_mig_outcome nm_mig_outcome_of(int status);
 
 enum nm_mig_stop {
 	NM_MIG_DONE,     /* every misplaced page was requested */
