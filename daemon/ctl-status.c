@@ -143,6 +143,9 @@ static json_object *totals_json(const struct ctl_state *s)
 	add(o, "migration_ms", ctl_json_u64(c->mig_ns / 1000000));
 	add_failures(o, c);
 	add(o, "stops", counts_json(c->stops, 0, NM_MIG_ABORTED + 1, stop_name));
+	/* Refused by the kernel (EPERM/EACCES), and task ticks spent waiting. */
+	add(o, "refusals", ctl_json_u64(c->refusals));
+	add(o, "refused_ticks", ctl_json_u64(c->refused_ticks));
 	/* NONE is "never planned", not an outcome of a tick. */
 	add(o, "reasons", counts_json(c->reasons, NM_PLAN_R_NONE + 1, NM_PLAN_R_COUNT, reason_name));
 	add(o, "numa_maps_scans", ctl_json_u64(c->scans));

@@ -101,11 +101,34 @@ static void account(struct nm_engine *e, const struct nm_mig_job *job)
 		c->moved[src * e->nr_nodes + dst] += res->moved_from[src];
 }
 
+/* EPERM (a security module, ptrace rules) or pages all refused with EACCES
+ * (shared, without CAP_SYS_NICE) will fail the same way next tick: back
+ * off exponentially, from one tick up to five minutes. A batch that moved
+ * pages ends the backoff. */
+#define REFUSED_MAX_MS (300u * 1000)
+
+static void note_refusal(struct nm_engine *e, struct nm_task *t, const struct nm_mig_result *r,
+			 uint64_t now_ms)
+{
+	bool refused = (r->stop == NM_MIG_ABORTED &&
+			(r->abort_errno == EPERM || r->abort_errno == EACCES)) ||
+		       (r->outcomes[NM_MIG_EACCES] && !r->outcomes[NM_MIG_MOVED]);
+
+	if (!refused) {
+		if (r->outcomes[NM_MIG_MOVED])
+			t->refused_wait_ms = 0;
+		return;
+	}
+	e->counters.refusals++;
+	t->refused_wait_ms = nm_backoff_next(t->refused_wait_ms, e->config->interval_ms,
+					     REFUSED_MAX_MS);
+	t->refused_until_ms = now_ms + t->refused_wait_ms;
+}
+
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 {
 	struct nm_mig_job *list = nm_migq_done(e->migq);
 
-	(void)now_ms;
 	while (list) {
 		struct nm_mig_job *next = list->next;
 		struct job *j;
@@ -130,6 +153,8 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		t->busy = false;
 		t->pages_moved += j->base.res.outcomes[NM_MIG_MOVED];
 		t->fp_due_ms = 0; /* re-read placement next tick */
+		if (e->config)
+			note_refusal(e, t, &j->base.res, now_ms);
 		if (j->base.res.stop == NM_MIG_GONE || j->base.err == -ECANCELED)
 			t->doomed = true;
 		job_free(j);

@@ -221,8 +221,13 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		struct nm_task *t = e->tracker.v[i];
 
-		if (!t->busy && !t->doomed && t->policy)
-			plan_task(e, t, now_ms);
+		if (t->busy || t->doomed || !t->policy)
+			continue;
+		if (now_ms < t->refused_until_ms) {
+			e->counters.refused_ticks++;
+			continue;
+		}
+		plan_task(e, t, now_ms);
 	}
 	nm_sampler_end_tick(e->sampler);
 	nm_track_sweep(&e->tracker);

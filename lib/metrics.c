@@ -55,6 +55,9 @@ static void moved(FILE *f, const struct nm_counters *c)
 		if (c->aborts[e])
 			fprintf(f, PFX "migration_aborts_total{errno=\"%s\"} %" PRIu64 "\n",
 				strerrorname_np(e) ? strerrorname_np(e) : "unknown", c->aborts[e]);
+	head(f, "migration_refusals_total", "counter",
+	     "Migrations the kernel refused (EPERM, EACCES); the process then backs off.");
+	fprintf(f, PFX "migration_refusals_total %" PRIu64 "\n", c->refusals);
 	head(f, "migration_seconds_total", "counter", "Time spent inside move_pages calls.");
 	fprintf(f, PFX "migration_seconds_total %.6f\n", (double)c->mig_ns / 1e9);
 }

@@ -69,3 +69,12 @@ void nm_bucket_take(struct nm_bucket *b, uint64_t bytes)
 		return;
 	b->tokens = bytes > b->tokens ? 0 : b->tokens - bytes;
 }
+
+uint64_t nm_backoff_next(uint64_t prev_ms, uint64_t min_ms, uint64_t max_ms)
+{
+	uint64_t next = prev_ms ? prev_ms * 2 : min_ms;
+
+	if (next < prev_ms || next > max_ms) /* overflow, or past the cap */
+		next = max_ms;
+	return next < min_ms ? min_ms : next;
+}

@@ -394,6 +394,17 @@ START_TEST(test_bucket)
 }
 END_TEST
 
+START_TEST(test_backoff)
+{
+	ck_assert_uint_eq(nm_backoff_next(0, 1000, 300000), 1000);
+	ck_assert_uint_eq(nm_backoff_next(1000, 1000, 300000), 2000);
+	ck_assert_uint_eq(nm_backoff_next(256000, 1000, 300000), 300000); /* capped */
+	ck_assert_uint_eq(nm_backoff_next(300000, 1000, 300000), 300000);
+	ck_assert_uint_eq(nm_backoff_next(UINT64_MAX / 2 + 1, 1000, UINT64_MAX), UINT64_MAX);
+	ck_assert_uint_eq(nm_backoff_next(10, 1000, 300000), 1000);      /* floor */
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(nm_mig_outcome_name(NM_MIG_EBUSY), "EBUSY");
@@ -514,6 +525,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_migq_custom_cancelled);
 	tcase_add_test(pace, test_tuner);
 	tcase_add_test(pace, test_bucket);
+	tcase_add_test(pace, test_backoff);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, pace);
 	return s;

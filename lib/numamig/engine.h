@@ -42,6 +42,8 @@ struct nm_counters {
 	uint64_t mig_ns;                        /* time inside move_pages */
 	uint64_t scans, scan_bytes, scan_ns;    /* numa_maps reads */
 	uint64_t ticks;
+	uint64_t refusals;                      /* migrations refused: EPERM/EACCES */
+	uint64_t refused_ticks;                 /* task ticks skipped in backoff */
 };
 
 struct nm_engine;

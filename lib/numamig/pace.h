@@ -44,6 +44,11 @@ uint64_t nm_bucket_available(struct nm_bucket *b, uint64_t now_ns);
 /* Spend BYTES (at most what is available). */
 void nm_bucket_take(struct nm_bucket *b, uint64_t bytes);
 
+/* Exponential backoff for a process the kernel refused (EPERM, EACCES):
+ * the wait after a refusal, given the previous one (0: none yet). Starts
+ * at MIN_MS and doubles up to MAX_MS; a success resets it to 0. */
+uint64_t nm_backoff_next(uint64_t prev_ms, uint64_t min_ms, uint64_t max_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,6 +55,8 @@ struct nm_task {
 	bool doomed;                    /* drop once no longer busy */
 	bool seen;                      /* refresh bookkeeping */
 	uint64_t pages_moved;           /* over its lifetime */
+	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
+	uint64_t refused_until_ms;      /* not planned before this */
 };
 
 struct nm_tracker {
