@@ -67,6 +67,37 @@ struct nm_job_plan {
 
 /* MAP[nr_nodes] for process PROC in STAGE: where a page on node n goes
  * (-1: it stays). */
+/* A file mapping of the job, before deduplication (job-requests.c). */
+struct fmap {
+	unsigned long long dev, ino, off0, off1;
+	unsigned long long resident;
+	size_t proc, vma;
+};
+
+/* Classify process PI's mappings: private requests now, file mappings into
+ * *FM for job_dedupe(). MAP gives each source node's target. */
+int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_ex,
+		 struct fmap **fm, size_t *n_fm, size_t *cap_fm, int *map);
+/* One request per piece of the union of the job's file ranges. */
+int job_dedupe(struct nm_job_plan *plan, struct fmap *fm, size_t n, int *map);
+/* Sort the requests, then find the other mappings through which each
+ * piece's pages are reachable. */
+int job_alternates(struct nm_job_plan *plan, const struct fmap *fm, size_t n);
+/* Pages of V (scaled by NUM/DEN of its length) that MAP moves, added to
+ * PLANNED (if not NULL) per source node. Returns their sum. */
+unsigned long long job_estimate(const struct nm_job_plan *plan, const struct job_proc *jp,
+				const struct job_vma *v, const int *map, unsigned long num,
+				unsigned long den, unsigned long long *planned);
+
+/* Grow *ARR (of ELEM-sized items, capacity *CAP) to hold NEED. */
+int job_grow(void **arr, size_t *cap, size_t need, size_t elem);
+/* qsort/bsearch order of pid_t. */
+int job_by_pid(const void *a, const void *b);
+/* The pids of CGROUP and everything below it, sorted (job-read.c). */
+int job_cgroup_pids(const struct nm_root *root, const char *cgroup, pid_t **out, size_t *n);
+/* Read JP's maps and numa_maps through its handle (job-read.c). */
+int job_read_proc(struct job_proc *jp);
+
 void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map);
 
 /* Pages per node (base pages) of P's numa_maps into PAGES[nr_nodes]

@@ -5,6 +5,8 @@ lib_libnumamig_la_SOURCES += \
 	lib/rangemove.c \
 	lib/rangemove-internal.h \
 	lib/job.c \
+	lib/job-read.c \
+	lib/job-requests.c \
 	lib/job-exec.c \
 	lib/job-internal.h
 numamiginclude_HEADERS += lib/numamig/rangemove.h lib/numamig/job.h
