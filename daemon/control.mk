@@ -8,6 +8,8 @@ daemon_numamigd_SOURCES += \
 	daemon/control.h \
 	daemon/control-internal.h \
 	daemon/ctl-methods.c \
+	daemon/ctl-params.c \
+	daemon/ctl-params.h \
 	daemon/ctl-methods.h \
 	daemon/ctl-migrate.c \
 	daemon/ctl-status.c \

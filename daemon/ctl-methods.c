@@ -18,19 +18,12 @@
 #include <unistd.h>
 
 #include "ctl-methods.h"
+#include "ctl-params.h"
 #include "ctl-status.h"
 #include "manager.h"
 #include "numamig/engine.h"
 
 /* ---- parameters --------------------------------------------------------- */
-
-static void invalid_parameter(struct control_call *call, const char *name)
-{
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "parameter", json_object_new_string(name));
-	control_call_error(call, CONTROL_E_INVALID_PARAMETER, p);
-}
 
 /* PARAMS' integer NAME into *OUT, within [MIN, MAX]. Missing: DEF, or an
  * error when DEF < MIN (required). Answers CALL and returns false on error. */
@@ -41,7 +34,7 @@ static bool get_int(struct control_call *call, json_object *params, const char *
 
 	if (!json_object_object_get_ex(params, name, &v) || !v) {
 		if (def < min) {
-			invalid_parameter(call, name);
+			ctl_invalid_parameter(call, name);
 			return false;
 		}
 		*out = def;
@@ -50,7 +43,7 @@ static bool get_int(struct control_call *call, json_object *params, const char *
 	errno = 0;
 	*out = json_object_get_int64(v);
 	if (!json_object_is_type(v, json_type_int) || errno || *out < min || *out > max) {
-		invalid_parameter(call, name);
+		ctl_invalid_parameter(call, name);
 		return false;
 	}
 	return true;
@@ -80,13 +73,6 @@ static void no_such_process(struct control_call *call, pid_t pid)
 	json_object_object_add(p, "exists", json_object_new_boolean(exists));
 	json_object_object_add(p, "message", json_object_new_string(msg));
 	control_call_error(call, CTL_E_NO_SUCH_PROCESS, p);
-}
-
-static void who(const struct control_call *call, char *buf, size_t size)
-{
-	const struct control_peer *p = control_call_peer(call);
-
-	snprintf(buf, size, "numamigctl (uid %u, pid %d)", (unsigned)p->uid, (int)p->pid);
 }
 
 /* ---- the daemon's state ------------------------------------------------- */
@@ -170,7 +156,7 @@ static void get_policy(struct control_call *call, json_object *params, void *use
 	if (json_object_object_get_ex(params, "cgroup", &v) && v) {
 		cgroup = json_object_get_string(v);
 		if (!json_object_is_type(v, json_type_string) || cgroup[0] != '/') {
-			invalid_parameter(call, "cgroup");
+			ctl_invalid_parameter(call, "cgroup");
 			return;
 		}
 	}
@@ -203,7 +189,7 @@ static void set_paused(struct control_call *call, struct manager *m, bool paused
 	json_object *reply = json_object_new_object();
 	char by[96];
 
-	who(call, by, sizeof(by));
+	ctl_who(call, by, sizeof(by));
 	json_object_object_add(reply, "was_paused", json_object_new_boolean(nm_engine_paused(manager_engine(m))));
 	manager_set_paused(m, paused, by);
 	json_object_object_add(reply, "paused", json_object_new_boolean(paused));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctl-methods.h"
+#include "ctl-params.h"
 #include "ctl-status.h"
 #include "log.h"
 #include "manager.h"
@@ -28,120 +29,6 @@
 
 #define MAX_JOB_PIDS 4096
 #define MAX_NODE_ID 4095
-
-/* ---- parameters --------------------------------------------------------- */
-
-static void invalid_parameter(struct control_call *call, const char *name)
-{
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "parameter", json_object_new_string(name));
-	control_call_error(call, CONTROL_E_INVALID_PARAMETER, p);
-}
-
-static json_object *param(json_object *params, const char *name)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(params, name, &v))
-		return NULL;
-	return v;
-}
-
-/* An integer in [MIN, MAX]; false if V is anything else. */
-static bool as_int(json_object *v, int64_t min, int64_t max, int64_t *out)
-{
-	if (!v || !json_object_is_type(v, json_type_int))
-		return false;
-	errno = 0;
-	*out = json_object_get_int64(v);
-	return !errno && *out >= min && *out <= max;
-}
-
-/* An unsigned number: a JSON integer >= 0, or a string ("0x7f00...",
- * decimal, or octal as strtoull reads it with base 0). */
-static bool as_ulong(json_object *v, unsigned long *out)
-{
-	if (!v)
-		return false;
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t n;
-
-		if (!as_int(v, 0, INT64_MAX, &n))
-			return false;
-		*out = (unsigned long)n;
-		return true;
-	}
-	if (json_object_is_type(v, json_type_string)) {
-		const char *s = json_object_get_string(v);
-		unsigned long long n;
-		char *end;
-
-		if (!*s || *s == '-' || *s == '+' || *s == ' ')
-			return false;
-		errno = 0;
-		n = strtoull(s, &end, 0);
-		if (errno || *end || n > ULONG_MAX)
-			return false;
-		*out = (unsigned long)n;
-		return true;
-	}
-	return false;
-}
-
-/* A missing boolean is false. */
-static bool get_bool(struct control_call *call, json_object *params, const char *name,
-		     bool *out)
-{
-	json_object *v = param(params, name);
-
-	*out = false;
-	if (!v)
-		return true;
-	if (!json_object_is_type(v, json_type_boolean)) {
-		invalid_parameter(call, name);
-		return false;
-	}
-	*out = json_object_get_boolean(v);
-	return true;
-}
-
-/* An array of integers in [MIN, MAX], at most MAXN long, into a new
- * array. Missing: *N 0. */
-static bool get_int_array(struct control_call *call, json_object *params, const char *name,
-			  int64_t min, int64_t max, size_t maxn, int **out, size_t *n)
-{
-	json_object *v = param(params, name);
-	size_t len;
-
-	*out = NULL;
-	*n = 0;
-	if (!v)
-		return true;
-	if (!json_object_is_type(v, json_type_array) ||
-	    (len = json_object_array_length(v)) > maxn) {
-		invalid_parameter(call, name);
-		return false;
-	}
-	*out = calloc(len ? len : 1, sizeof(**out));
-	if (!*out) {
-		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
-		return false;
-	}
-	for (size_t i = 0; i < len; i++) {
-		int64_t x;
-
-		if (!as_int(json_object_array_get_idx(v, i), min, max, &x)) {
-			free(*out);
-			*out = NULL;
-			invalid_parameter(call, name);
-			return false;
-		}
-		(*out)[i] = (int)x;
-	}
-	*n = len;
-	return true;
-}
 
 /* ---- errors and JSON ---------------------------------------------------- */
 
@@ -208,12 +95,6 @@ static void add_counts(json_object *o, const struct nm_walk_counts *c)
 	json_object_object_add(o, "retried", ctl_json_u64(c->retried));
 }
 
-static void who(const struct control_call *call, char *buf, size_t size)
-{
-	const struct control_peer *p = control_call_peer(call);
-
-	snprintf(buf, size, "numamigctl (uid %u, pid %d)", (unsigned)p->uid, (int)p->pid);
-}
 
 /* ---- Move --------------------------------------------------------------- */
 
@@ -293,25 +174,25 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	char by[96];
 	int r;
 
-	if (!as_int(param(params, "pid"), 1, INT32_MAX, &pid)) {
-		invalid_parameter(call, "pid");
+	if (!ctl_as_int(ctl_param(params, "pid"), 1, INT32_MAX, &pid)) {
+		ctl_invalid_parameter(call, "pid");
 		return;
 	}
-	if (!as_ulong(param(params, "address"), &addr)) {
-		invalid_parameter(call, "address");
+	if (!ctl_as_ulong(ctl_param(params, "address"), &addr)) {
+		ctl_invalid_parameter(call, "address");
 		return;
 	}
-	if (!as_ulong(param(params, "length"), &len)) {
-		invalid_parameter(call, "length");
+	if (!ctl_as_ulong(ctl_param(params, "length"), &len)) {
+		ctl_invalid_parameter(call, "length");
 		return;
 	}
 	/* Negative or absent nodes are the library's ENODEV, as documented. */
-	if (!as_int(param(params, "node"), INT32_MIN, INT32_MAX, &node)) {
-		invalid_parameter(call, "node");
+	if (!ctl_as_int(ctl_param(params, "node"), INT32_MIN, INT32_MAX, &node)) {
+		ctl_invalid_parameter(call, "node");
 		return;
 	}
-	if (!get_bool(call, params, "dry_run", &dry_run) ||
-	    !get_bool(call, params, "shared", &shared))
+	if (!ctl_get_bool(call, params, "dry_run", &dry_run) ||
+	    !ctl_get_bool(call, params, "shared", &shared))
 		return;
 	m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -337,7 +218,7 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	m->res.max_node = -1;
 	m->base.run = move_run;
 	m->base.done = move_done;
-	who(call, by, sizeof(by));
+	ctl_who(call, by, sizeof(by));
 	log_info("%s: move pid %d 0x%lx+%lu to node %d%s", by, (int)pid, addr, len, (int)node,
 		 dry_run ? " (dry run)" : "");
 	control_call_defer(call);
@@ -547,15 +428,15 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
 		return;
 	}
-	if (!get_int_array(call, params, "pids", 1, INT32_MAX, MAX_JOB_PIDS, &j->pids, &j->n_pids) ||
-	    !get_int_array(call, params, "to", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->to, &j->n_to) ||
-	    !get_int_array(call, params, "from", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->from, &j->n_from) ||
-	    !get_bool(call, params, "dry_run", &j->dry_run))
+	if (!ctl_get_int_array(call, params, "pids", 1, INT32_MAX, MAX_JOB_PIDS, &j->pids, &j->n_pids) ||
+	    !ctl_get_int_array(call, params, "to", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->to, &j->n_to) ||
+	    !ctl_get_int_array(call, params, "from", 0, MAX_NODE_ID, NM_MAPS_MAX_NODES, &j->from, &j->n_from) ||
+	    !ctl_get_bool(call, params, "dry_run", &j->dry_run))
 		goto fail;
-	v = param(params, "cgroup");
+	v = ctl_param(params, "cgroup");
 	if (v) {
 		if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/') {
-			invalid_parameter(call, "cgroup");
+			ctl_invalid_parameter(call, "cgroup");
 			goto fail;
 		}
 		j->cgroup = strdup(json_object_get_string(v));
@@ -566,20 +447,20 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 	}
 	/* Exactly one of pids and cgroup. */
 	if (!j->cgroup == !j->n_pids) {
-		invalid_parameter(call, j->cgroup ? "cgroup" : "pids");
+		ctl_invalid_parameter(call, j->cgroup ? "cgroup" : "pids");
 		goto fail;
 	}
 	if (!j->n_to || (j->n_from && j->n_from != j->n_to)) {
-		invalid_parameter(call, j->n_to ? "from" : "to");
+		ctl_invalid_parameter(call, j->n_to ? "from" : "to");
 		goto fail;
 	}
-	v = param(params, "mode");
+	v = ctl_param(params, "mode");
 	if (v) {
 		const char *s = json_object_get_string(v);
 
 		if (!json_object_is_type(v, json_type_string) ||
 		    (strcmp(s, "lazy") != 0 && strcmp(s, "direct") != 0)) {
-			invalid_parameter(call, "mode");
+			ctl_invalid_parameter(call, "mode");
 			goto fail;
 		}
 		j->mode = strcmp(s, "direct") == 0 ? NM_JOB_DIRECT : NM_JOB_LAZY;
@@ -588,7 +469,7 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 	j->root = nm_engine_root(e);
 	j->base.run = migrate_run;
 	j->base.done = migrate_done;
-	who(call, by, sizeof(by));
+	ctl_who(call, by, sizeof(by));
 	if (j->cgroup)
 		log_info("%s: migrate cgroup %s%s", by, j->cgroup, j->dry_run ? " (dry run)" : "");
 	else
