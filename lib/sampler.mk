@@ -11,7 +11,10 @@ lib_libnumamig_la_SOURCES += \
 numamiginclude_HEADERS += lib/numamig/sampler.h
 lib_libnumamig_la_LIBADD += $(PFM_LIBS)
 
-UNIT_TESTS += tests/test-sampler
+UNIT_TESTS += tests/test-sampler tests/test-sampler-ring
+tests_test_sampler_ring_SOURCES = tests/test-sampler-ring.c tests/check-main.h
+tests_test_sampler_ring_CFLAGS = $(tests_cflags)
+tests_test_sampler_ring_LDADD = $(tests_ldadd)
 tests_test_sampler_SOURCES = tests/test-sampler.c tests/check-main.h tests/fixture.h
 tests_test_sampler_CFLAGS = $(tests_cflags)
 tests_test_sampler_LDADD = $(tests_ldadd)
