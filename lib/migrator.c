@@ -48,6 +48,11 @@ enum nm_mig_outcome nm_mig_outcome_of(int status)
 	}
 }
 
+struct mig_sys_ref {
+	const struct nm_mig_sys *sys;
+	const struct nm_proc *proc;
+};
+
 struct run {
 	const struct nm_mig_sys *sys;
 	const struct nm_mig_request *req;
@@ -62,6 +67,25 @@ struct run {
 };
 
 /* Call move_pages, bracketed by liveness checks. Returns 0, or a stop. */
+/* A call failed with ERR: GONE if the process is exiting, else ABORTED.
+ * An exiting process loses its mm before its pidfd polls readable, and
+ * move_pages() then fails with EINVAL (6.12) rather than ESRCH, so give
+ * the exit up to 100 ms to show before calling it an error. */
+static int failed(const struct mig_sys_ref *ref, int err, int *abort_errno)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	if (err == ESRCH)
+		return NM_MIG_GONE;
+	for (int i = 0; i < 10; i++) {
+		if (!ref->sys->alive(ref->sys->ctx, ref->proc))
+			return NM_MIG_GONE;
+		nanosleep(&tick, NULL);
+	}
+	*abort_errno = err;
+	return NM_MIG_ABORTED;
+}
+
 static int call(struct run *r, size_t n, void **pages, const int *nodes, int *status, long *ret)
 {
 	const struct nm_mig_sys *s = r->sys;
@@ -70,10 +94,8 @@ static int call(struct run *r, size_t n, void **pages, const int *nodes, int *st
 	if (!s->alive(s->ctx, r->req->proc))
 		return NM_MIG_GONE;
 	*ret = s->move_pages(s->ctx, r->req->proc->pid, n, pages, nodes, status, nodes ? flags : 0);
-	if (*ret < 0) {
-		r->res->abort_errno = errno;
-		return errno == ESRCH ? NM_MIG_GONE : NM_MIG_ABORTED;
-	}
+	if (*ret < 0)
+		return failed(&(struct mig_sys_ref){ s, r->req->proc }, errno, &r->res->abort_errno);
 	/* After the call too: a result about a pid that died is dropped. */
 	return s->alive(s->ctx, r->req->proc) ? 0 : NM_MIG_GONE;
 }
@@ -183,10 +205,8 @@ static int do_window(struct run *r, unsigned long addr, size_t n, unsigned long 
 	long ret;
 	int stop, e = s->pagemap(s->ctx, r->req->proc, addr, n, r->pm);
 
-	if (e < 0) {
-		r->res->abort_errno = -e;
-		return e == -ESRCH ? NM_MIG_GONE : NM_MIG_ABORTED;
-	}
+	if (e < 0)
+		return failed(&(struct mig_sys_ref){ s, r->req->proc }, -e, &r->res->abort_errno);
 	for (size_t i = 0; i < n; i++) {
 		bool shared_ok = r->req->max_mapcount > 1 || (r->pm[i] & PM_EXCLUSIVE);
 
@@ -317,8 +337,8 @@ int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 				  max_mapcount > 1);
 	res->calls = 1;
 	if (left < 0) {
-		res->abort_errno = errno;
-		res->stop = errno == ESRCH ? NM_MIG_GONE : NM_MIG_ABORTED;
+		res->stop = (enum nm_mig_stop)failed(&(struct mig_sys_ref){ sys, proc }, errno,
+						     &res->abort_errno);
 	} else {
 		res->outcomes[NM_MIG_EOTHER] = (unsigned long long)left;
 		res->stop = sys->alive(sys->ctx, proc) ? NM_MIG_DONE : NM_MIG_GONE;

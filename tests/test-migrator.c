@@ -28,6 +28,8 @@ struct fake {
 	int full_node;          /* moves to it fail with -ENOMEM */
 	int call_errno;         /* next moving call fails with this */
 	int die_after_calls;    /* alive() turns false after this many moves (0: never) */
+	bool dead;              /* alive() is false */
+	bool exit_on_error;     /* a failing call is the process exiting */
 	unsigned move_calls, query_calls, requested;
 	uint64_t now, ns_per_page;
 	bool was_requested[NPAGES];
@@ -50,6 +52,7 @@ static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const in
 		return 0;
 	}
 	if (f->call_errno) {
+		f->dead = f->exit_on_error;
 		errno = f->call_errno;
 		return -1;
 	}
@@ -105,7 +108,7 @@ static bool f_alive(void *ctx, const struct nm_proc *p)
 	struct fake *f = ctx;
 
 	(void)p;
-	return !f->die_after_calls || f->move_calls < (unsigned)f->die_after_calls;
+	return !f->dead && (!f->die_after_calls || f->move_calls < (unsigned)f->die_after_calls);
 }
 
 static uint64_t f_now(void *ctx)
@@ -251,6 +254,12 @@ START_TEST(test_major_error_aborts)
 	s->f->call_errno = ESRCH;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_GONE);
+	/* An exiting process has lost its mm: EINVAL (6.12), then gone. */
+	s->f->call_errno = EINVAL;
+	s->f->exit_on_error = true;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_GONE);
+	ck_assert_int_eq(s->res.abort_errno, 0);
 	teardown(s);
 }
 END_TEST
