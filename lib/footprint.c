@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "numamig/footprint.h"
 #include "numamig/procparse.h"
 
@@ -77,29 +78,12 @@ struct scan_ctx {
 	int err;
 };
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	void *p;
-	size_t n = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 static int add_vma(struct nm_footprint *fp, const struct nm_vma *v)
 {
 	struct nm_fp_vma *d;
 
-	if (grow((void **)&fp->vmas, &fp->cap_vmas, fp->n_vmas + 1, sizeof(*fp->vmas)) ||
-	    grow((void **)&fp->nodes, &fp->cap_nodes, fp->n_nodes + (size_t)v->nr_nodes,
+	if (array_grow((void **)&fp->vmas, &fp->cap_vmas, fp->n_vmas + 1, sizeof(*fp->vmas)) ||
+	    array_grow((void **)&fp->nodes, &fp->cap_nodes, fp->n_nodes + (size_t)v->nr_nodes,
 		 sizeof(*fp->nodes)))
 		return -ENOMEM;
 	d = &fp->vmas[fp->n_vmas++];

@@ -4,6 +4,7 @@
 
 #include <numa.h>
 
+#include "array.h"
 #include "numamig/job.h"
 #include "numamig/numamaps.h"
 
@@ -89,8 +90,6 @@ unsigned long long job_estimate(const struct nm_job_plan *plan, const struct job
 				const struct job_vma *v, const int *map, unsigned long num,
 				unsigned long den, unsigned long long *planned);
 
-/* Grow *ARR (of ELEM-sized items, capacity *CAP) to hold NEED. */
-int job_grow(void **arr, size_t *cap, size_t need, size_t elem);
 /* qsort/bsearch order of pid_t. */
 int job_by_pid(const void *a, const void *b);
 /* The pids of CGROUP and everything below it, sorted (job-read.c). */

@@ -40,7 +40,7 @@ static int on_cgroup(const char *path, void *arg)
 		w->err = n;
 		return 1;
 	}
-	if (job_grow((void **)&w->pids, &w->cap, w->n + (size_t)n, sizeof(*w->pids)) < 0) {
+	if (array_grow((void **)&w->pids, &w->cap, w->n + (size_t)n, sizeof(*w->pids)) < 0) {
 		free(v);
 		w->err = -ENOMEM;
 		return 1;
@@ -115,7 +115,7 @@ static int read_maps(struct job_proc *jp)
 
 		if (nm_maps_line_parse(line, &m) < 0)
 			continue;
-		r = job_grow((void **)&jp->vmas, &jp->cap_vmas, jp->n_vmas + 1, sizeof(*jp->vmas));
+		r = array_grow((void **)&jp->vmas, &jp->cap_vmas, jp->n_vmas + 1, sizeof(*jp->vmas));
 		if (r < 0)
 			break;
 		v = &jp->vmas[jp->n_vmas++];
@@ -159,7 +159,7 @@ static int on_numa_vma(const struct nm_vma *nv, void *arg)
 
 	if (!v || nv->pages == 0)
 		return 0; /* gone between the reads, or nothing resident */
-	if (job_grow((void **)&jp->np, &jp->cap_np, jp->n_np + (size_t)nv->nr_nodes, sizeof(*jp->np)))
+	if (array_grow((void **)&jp->np, &jp->cap_np, jp->n_np + (size_t)nv->nr_nodes, sizeof(*jp->np)))
 		return -ENOMEM;
 	v->page_kb = nv->kernelpagesize_kb;
 	v->pages = nv->pages;

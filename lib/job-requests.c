@@ -35,7 +35,7 @@ static unsigned long long base_pages(const struct nm_job_plan *plan, const struc
 
 static int add_request(struct nm_job_plan *plan, const struct nm_job_request *r)
 {
-	if (job_grow((void **)&plan->reqs, &plan->cap_reqs, plan->nreqs + 1, sizeof(*plan->reqs)))
+	if (array_grow((void **)&plan->reqs, &plan->cap_reqs, plan->nreqs + 1, sizeof(*plan->reqs)))
 		return -ENOMEM;
 	plan->reqs[plan->nreqs++] = *r;
 	return 0;
@@ -101,7 +101,7 @@ static int ivset_add(struct ivset *s, unsigned long long a, unsigned long long b
 {
 	size_t k = 0;
 
-	if (job_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+	if (array_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
 		return -ENOMEM;
 	s->v[s->n++] = (struct iv){ a, b };
 	qsort(s->v, s->n, sizeof(*s->v), by_iv);
@@ -193,7 +193,7 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 			continue;
 		}
 		if (file && !written) {
-			if (job_grow((void **)fm, cap_fm, *n_fm + 1, sizeof(**fm)))
+			if (array_grow((void **)fm, cap_fm, *n_fm + 1, sizeof(**fm)))
 				return -ENOMEM;
 			(*fm)[(*n_fm)++] = (struct fmap){
 				.dev = ((unsigned long long)v->dev_major << 32) | v->dev_minor,
@@ -277,7 +277,7 @@ int job_alternates(struct nm_job_plan *plan, const struct fmap *fm, size_t n)
 				continue;
 			if (fm[k].proc == q->proc && v->start <= q->start && q->end <= v->end)
 				continue; /* the request's own mapping */
-			if (job_grow((void **)&plan->alts, &plan->cap_alts, plan->n_alts + 1,
+			if (array_grow((void **)&plan->alts, &plan->cap_alts, plan->n_alts + 1,
 				 sizeof(*plan->alts)))
 				return -ENOMEM;
 			plan->alts[plan->n_alts++] = (struct job_alt){

@@ -45,23 +45,6 @@ const char *nm_job_state_name(enum nm_job_state s)
 									 : "unknown";
 }
 
-int job_grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 /* ---- the spec ---- */
 
 static bool in_list(const int *v, size_t n, int x)
