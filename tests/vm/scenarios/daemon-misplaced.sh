@@ -5,10 +5,10 @@
 # slice on node 0 and then runs on its own node, so (N-1)/N of the memory
 # starts misplaced. With numamigd running a lazy residency policy over the
 # workload's cgroup (defaults: dwell 1s, interval 1s) the test asserts:
-#   - locality reaches 0.90 (the time is printed; the bound here is loose,
-#     18 s, because make check asserts no timings: the goal of dwell + 2 s
-#     is measured by bench/ on an otherwise idle machine),
-#   - it ends at 0.95 or more,
+#   - locality ends at 0.95 or more (the time to 0.90 is printed, not
+#     asserted: make check asserts no timings, and a loaded 2-core host
+#     running 4 vCPUs on one TCG thread is no place to time anything; the
+#     goal of dwell + 2 s is for bench/ on an otherwise idle machine),
 #   - the kernel migrated at most 1.05x the misplaced pages
 #     (pgmigrate_success delta of /proc/vmstat: counted by the kernel, not
 #     by the daemon),
@@ -27,8 +27,8 @@ cpu_nodes=$(expand "$(nodes_with_cpu)")
 n=$(count "$cpu_nodes")
 # All of it starts on node 0, which has 256 MiB on 2n and 192 MiB on 4n;
 # 4n also runs 4 vCPUs on one host thread, so it gets less to move.
-mib=96
-[ "$n" -gt 2 ] && mib=64
+mib=96 secs=20
+[ "$n" -gt 2 ] && mib=64 secs=40
 
 cg=/sys/fs/cgroup/numamig.wl
 other=/sys/fs/cgroup/numamig.other
@@ -55,12 +55,12 @@ cat "$TMPDIR/daemon.log"
 check_eq "numa_balancing while running" "$(cat /proc/sys/kernel/numa_balancing)" 0
 
 # A bystander outside every policy, misplaced the same way.
-sh -c "echo \$\$ >$other/cgroup.procs; exec wl-misplaced -P -s 16 -d 22 -i 1" \
+sh -c "echo \$\$ >$other/cgroup.procs; exec wl-misplaced -P -s 16 -d $((secs + 2)) -i 1" \
     >"$TMPDIR/other.out" &
 bystander=$!
 
 before=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
-sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d 20 -i 0.5" \
+sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d $secs -i 0.5" \
     >"$TMPDIR/wl.out"
 after=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
 cat "$TMPDIR/wl.out"
@@ -69,7 +69,6 @@ wait "$bystander"
 t90=$(awk -F'[ =]' '/^t=/ && $4 >= 0.9 { print $2; exit }' "$TMPDIR/wl.out")
 last=$(grep '^t=' "$TMPDIR/wl.out" | tail -n 1)
 echo "time to 90% locality: ${t90:-never} s"
-check_range "time to 90% locality (s)" "${t90:-none}" 0 18
 check_range "final locality" "$(field local "$last")" 0.95 1
 misplaced=$(((mib << 20) / 4096 * (n - 1) / n))
 moved=$((after - before))
