@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "manager.h"
 #include "numamig/engine.h"
 #include "numamig/knb.h"
+#include "numamig/metrics.h"
 
 struct manager {
 	struct manager_opts opts;
@@ -29,6 +31,7 @@ struct manager {
 	int knb_saved;                 /* value to restore on exit; -1: untouched */
 	struct control *control;       /* NULL when the socket could not be made */
 	uint64_t started_ms;
+	int metrics_err;               /* last metrics_file errno, to log changes only */
 };
 
 uint64_t manager_now_ms(void)
@@ -135,6 +138,47 @@ static void log_decisions(struct manager *m, uint64_t tick_ms)
 	}
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* metrics_file, rewritten every tick. A failure is logged once per errno
+ * (not every tick) and its recovery once: the collector only sees a file
+ * that stopped changing, so the journal must say why. */
+static void write_metrics(struct manager *m, uint64_t now_ms)
+{
+	const struct nm_sampler *smp = nm_engine_sampler(m->engine);
+	struct nm_metrics_src src = {
+		.counters = nm_engine_counters(m->engine),
+		.tracker = nm_engine_tracker(m->engine),
+		.config = m->config,
+		.sampler_source = nm_sampler_source_name(smp),
+		.version = PACKAGE_VERSION,
+		.paused = nm_engine_paused(m->engine),
+		.uptime_s = (double)(now_ms - m->started_ms) / 1000,
+		.cpu_s = cpu_seconds(),
+	};
+	int r;
+
+	if (!m->config->metrics_file[0])
+		return;
+	nm_sampler_get_stats(smp, &src.sampler);
+	if (nm_knb_read(m->root, &src.numa_balancing) < 0)
+		src.numa_balancing = -1;
+	r = nm_metrics_write(&src, m->config->metrics_file);
+	if (r < 0 && r != m->metrics_err)
+		log_warn("metrics_file %s: %s", m->config->metrics_file, strerror(-r));
+	else if (r == 0 && m->metrics_err)
+		log_notice("metrics_file %s: written again", m->config->metrics_file);
+	m->metrics_err = r;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
@@ -145,6 +189,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		log_warn("tick failed: %s", strerror(-r));
 	log_decisions(m, now);
 	notify_status(m);
+	write_metrics(m, now);
 	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -196,6 +241,7 @@ int manager_reload(struct manager *m, struct nm_config_diags *diags)
 		log_notice("control_socket: the new path takes effect on restart");
 	nm_config_free(m->config);
 	m->config = next;
+	m->metrics_err = 0;            /* a new path deserves its own first warning */
 	apply_knb(m);
 	log_notice("configuration reloaded: %zu policies, hash %016" PRIx64,
 		   next->n_policies, nm_config_hash(next));

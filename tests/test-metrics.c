@@ -1,8 +1,11 @@
 /* Tests of lib/metrics.c: the text format, label escaping, and the atomic
- * write. (promtool's own check runs where the prometheus package is.) */
+ * write, and Prometheus's own linter (promtool, Debian package prometheus,
+ * installed by tools/install-deps) on a written file. */
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "fixture.h"
@@ -124,6 +127,77 @@ START_TEST(test_atomic_write)
 }
 END_TEST
 
+/* promtool's exit status on PATH: 0 = clean, 1 = problems, 127 = missing. */
+static int promtool(const char *path)
+{
+	char cmd[600];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", path);
+	st = system(cmd);
+	ck_assert_msg(st != -1 && WIFEXITED(st), "cannot run promtool");
+	return WEXITSTATUS(st);
+}
+
+START_TEST(test_promtool)
+{
+	struct world w;
+	char *dir = make_tree(), path[512];
+	FILE *f;
+
+	world_init(&w);
+	snprintf(path, sizeof(path), "%s/numamigd.prom", dir);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path), 0);
+	ck_assert_msg(promtool(path) != 127, "promtool not found: apt-get install prometheus");
+	ck_assert_int_eq(promtool(path), 0);
+	/* The linter does find problems: a counter without _total, typed twice. */
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs("# TYPE numamigd_paused counter\nnumamigd_paused 1\n", f);
+	fclose(f);
+	ck_assert_int_ne(promtool(path), 0);
+	nm_config_free(w.config);
+	remove_tree(dir);
+}
+END_TEST
+
+/* NAME occurs in TEXT, not as the prefix of a longer name. */
+static bool has_word(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, name)) != NULL; p += n)
+		if (!isalnum((unsigned char)p[n]) && p[n] != '_')
+			return true;
+	return false;
+}
+
+/* numamigd(8) lists every metric the writer prints. */
+START_TEST(test_man_lists_every_metric)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512], *man, *text, *p;
+	struct world w;
+	int n = 0;
+
+	ck_assert_msg(top != NULL, "top_srcdir is not set");
+	snprintf(path, sizeof(path), "%s/man/numamigd.8.in", top);
+	ck_assert_int_eq(nm_read_file_at(AT_FDCWD, path, 1 << 20, &man, NULL), 0);
+	world_init(&w);
+	text = print(&w);
+	for (p = text; (p = strstr(p, "# TYPE ")) != NULL; n++) {
+		char name[128];
+
+		ck_assert_int_eq(sscanf(p, "# TYPE %127s", name), 1);
+		ck_assert_msg(has_word(man, name), "%s is not in %s", name, path);
+		p += 7;
+	}
+	ck_assert_int_ge(n, 15);
+	free(text);
+	free(man);
+	nm_config_free(w.config);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -131,6 +205,8 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_atomic_write);
+	tcase_add_test(tc, test_promtool);
+	tcase_add_test(tc, test_man_lists_every_metric);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,7 +14,10 @@
 #     by the daemon),
 #   - kernel_numa_balancing: disable set the sysctl to 0 while running and
 #     SIGTERM restored the previous value (1),
-#   - a process outside the policy's cgroup was not touched.
+#   - a process outside the policy's cgroup was not touched,
+#   - metrics_file: the Prometheus file holds the pages the daemon moved
+#     (0.9-1.05x misplaced) and numa_balancing 0. Its format is checked by
+#     promtool in tests/test-metrics (same writer).
 # topo: 2n 4n
 # kernel: 6.1 6.12
 # timeout: 120
@@ -34,8 +37,11 @@ cg=/sys/fs/cgroup/numamig.wl
 other=/sys/fs/cgroup/numamig.other
 mkdir -p "$cg" "$other"
 mkdir -p "$TMPDIR/policy.d"
+mkdir -p "$TMPDIR/metrics"
+prom=$TMPDIR/metrics/numamigd.prom
 cat >"$TMPDIR/numamigd.yaml" <<YAML
 kernel_numa_balancing: disable
+metrics_file: "$prom"
 YAML
 cat >"$TMPDIR/policy.d/50-wl.yaml" <<YAML
 policies:
@@ -78,6 +84,15 @@ check_range "pages migrated / misplaced" \
 other_last=$(grep '^t=' "$TMPDIR/other.out" | tail -n 1)
 check_range "bystander locality (untouched)" "$(field local "$other_last")" 0 \
     "$(awk -v n="$n" 'BEGIN { printf "%.3f", 1 / n + 0.01 }')"
+
+sleep 1.5 # one more tick writes the last migration's counters
+prom_moved=$(awk '/^numamigd_pages_migrated_total\{/ { s += $2 } END { print s + 0 }' "$prom")
+echo "metrics: pages migrated $prom_moved"
+check_range "metrics pages migrated / misplaced" \
+    "$(awk -v a="$prom_moved" -v b="$misplaced" 'BEGIN { printf "%.3f", a / b }')" 0.9 1.05
+check_eq "metrics numa_balancing" \
+    "$(awk '$1 == "numamigd_kernel_numa_balancing" { print $2 }' "$prom")" 0
+check_eq "metrics file mode" "$(stat -c %a "$prom")" 644
 
 kill -TERM "$daemon"
 wait "$daemon"
