@@ -109,6 +109,19 @@ static const struct quantity sizes = {
 	.is_ambiguous = "ambiguous unit (powers of 1000 or 1024?); write KiB, MiB, GiB or TiB",
 };
 
+/* parse_number with the kind's own words for its two generic failures. */
+static int parse_leading(const char **text, uint64_t *v, const char **why,
+			 const char *not_a_number, const char *fraction)
+{
+	int r = parse_number(text, v, why);
+
+	if (r < 0 && *why == NOT_A_NUMBER)
+		*why = not_a_number;
+	if (r < 0 && *why == FRACTION)
+		*why = fraction;
+	return r;
+}
+
 static int parse_quantity(const char *text, const struct quantity *q, uint64_t *out,
 			  const char **why)
 {
@@ -118,11 +131,7 @@ static int parse_quantity(const char *text, const struct quantity *q, uint64_t *
 	int r;
 
 	why = why ? why : &dummy;
-	r = parse_number(&text, &v, why);
-	if (r < 0 && *why == NOT_A_NUMBER)
-		*why = q->not_a_number;
-	if (r < 0 && *why == FRACTION)
-		*why = q->fraction;
+	r = parse_leading(&text, &v, why, q->not_a_number, q->fraction);
 	if (r < 0)
 		return r;
 	if (*text == '\0') {
@@ -182,11 +191,8 @@ int nm_config_parse_percent(const char *text, unsigned *pct, const char **why)
 	int r;
 
 	why = why ? why : &dummy;
-	r = parse_number(&text, &v, why);
-	if (r < 0 && *why == NOT_A_NUMBER)
-		*why = "not a percentage; write an integer with '%', like 70%";
-	if (r < 0 && *why == FRACTION)
-		*why = "whole percents only, like 70%";
+	r = parse_leading(&text, &v, why, "not a percentage; write an integer with '%', like 70%",
+			  "whole percents only, like 70%");
 	if (r < 0)
 		return r;
 	if (strcmp(text, "%") != 0)

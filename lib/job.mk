@@ -11,10 +11,15 @@ lib_libnumamig_la_SOURCES += \
 	lib/job-internal.h
 numamiginclude_HEADERS += lib/numamig/rangemove.h lib/numamig/job.h
 
-UNIT_TESTS += tests/test-job tests/test-job-range
-tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/test-job-fake.h
+UNIT_TESTS += tests/test-job tests/test-job-exec tests/test-job-range
+tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/test-job-fake.h \
+	tests/test-job-env.h
 tests_test_job_CFLAGS = $(tests_cflags)
 tests_test_job_LDADD = $(tests_ldadd)
+tests_test_job_exec_SOURCES = tests/test-job-exec.c tests/check-main.h tests/fixture.h \
+	tests/test-job-fake.h tests/test-job-env.h
+tests_test_job_exec_CFLAGS = $(tests_cflags)
+tests_test_job_exec_LDADD = $(tests_ldadd)
 tests_test_job_range_SOURCES = tests/test-job-range.c tests/check-main.h tests/fixture.h \
 	tests/test-job-fake.h
 tests_test_job_range_CFLAGS = $(tests_cflags)
@@ -23,7 +28,7 @@ tests_test_job_range_LDADD = $(tests_ldadd)
 # The in-guest checker (tests/vm/README), declared like the ones in
 # tests/vm/local.mk; vm-check copies it into the guest.
 check_PROGRAMS += tests/vm/vmt-job
-tests_vm_vmt_job_SOURCES = tests/vm/vmt-job.c
+tests_vm_vmt_job_SOURCES = tests/vm/vmt-job.c tests/vm/vmt-check.h
 tests_vm_vmt_job_CFLAGS = $(AM_CFLAGS) $(NUMA_CFLAGS)
 tests_vm_vmt_job_LDADD = lib/libnumamig.la $(NUMA_LIBS)
 tests_vm_vmt_job_LDFLAGS = -static

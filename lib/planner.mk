@@ -6,7 +6,10 @@ lib_libnumamig_la_SOURCES += \
 	lib/plan-internal.h
 numamiginclude_HEADERS += lib/numamig/planner.h
 
-UNIT_TESTS += tests/test-planner
-tests_test_planner_SOURCES = tests/test-planner.c tests/check-main.h
+UNIT_TESTS += tests/test-planner tests/test-plan-gates
+tests_test_planner_SOURCES = tests/test-planner.c tests/plan-sim.h tests/check-main.h
 tests_test_planner_CFLAGS = $(tests_cflags)
 tests_test_planner_LDADD = $(tests_ldadd)
+tests_test_plan_gates_SOURCES = tests/test-plan-gates.c tests/plan-sim.h tests/check-main.h
+tests_test_plan_gates_CFLAGS = $(tests_cflags)
+tests_test_plan_gates_LDADD = $(tests_ldadd)

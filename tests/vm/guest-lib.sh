@@ -107,6 +107,30 @@ maps_pages() {
             END { print s + 0 }'
 }
 
+# wl_policy DIR NAME [KEY: VALUE]...: the usual test set-up for a daemon
+# scenario. Creates cgroup /numamig.NAME, an empty DIR/numamigd.yaml unless
+# one exists, and DIR/policy.d/50-NAME.yaml with one policy NAME matching
+# that cgroup: mode lazy, min_rss 1MiB, rate_limit unlimited (each unless
+# given) plus the KEY: VALUE lines given.
+wl_policy() {
+    _dir=$1 _name=$2
+    shift 2
+    mkdir -p "$_dir/policy.d" "/sys/fs/cgroup/numamig.$_name"
+    [ -f "$_dir/numamigd.yaml" ] || : >"$_dir/numamigd.yaml"
+    {
+        printf 'policies:\n  - name: %s\n    match: { cgroup: "/numamig.%s" }\n' "$_name" "$_name"
+        for _kv in "mode: lazy" "min_rss: 1MiB" "rate_limit: unlimited"; do
+            case " $* " in
+            *" ${_kv%%:*}:"*) ;;
+            *) echo "    $_kv" ;;
+            esac
+        done
+        for _kv in "$@"; do
+            echo "    $_kv"
+        done
+    } >"$_dir/policy.d/50-$_name.yaml"
+}
+
 # numamigd_start DIR: run numamigd on DIR/numamigd.yaml and DIR/policy.d
 # in the background, logging to DIR/daemon.log; sets numamigd_pid and
 # waits until it logged "started".

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmt-check.h"
 #include "numamig/job.h"
 #include "numamig/numamaps.h"
 #include "numamig/proc.h"
@@ -48,29 +49,7 @@
 #include "numamig/root.h"
 #include "numamig/topology.h"
 
-static int failures;
 static long pagesz;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", cond ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failures += !cond;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned long long vmstat(const char *key)
 {

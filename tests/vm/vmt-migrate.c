@@ -29,12 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmt-check.h"
 #include "numamig/set.h"
 
 #define PAGES 1024 /* 4 MiB: TCG moves ~0.14 GB/s, so this stays fast */
 
 static long pagesz;
-static int failures;
 
 /* What the target process reports back through the pipe. */
 struct target_info {
@@ -50,36 +50,6 @@ struct target {
 	int fd;          /* write end; closing it lets the target exit */
 	struct target_info info;
 };
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", cond ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failures += !cond;
-}
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case ESRCH: return "ESRCH";
-	case EPERM: return "EPERM";
-	case EFAULT: return "EFAULT";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EBUSY: return "EBUSY";
-	case ENOMEM: return "ENOMEM";
-	default: return strerror(e);
-	}
-}
 
 static struct bitmask *node_set(int node)
 {
@@ -189,14 +159,6 @@ static int count_on(const struct target *t, int node, int odd)
 		if ((odd < 0 || p % 2 == odd) && status[p] == node)
 			n++;
 	return n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int cmd_move(int src, int dst)

@@ -22,21 +22,8 @@ cpu_nodes=$(expand "$(nodes_with_cpu)")
 n=$(count "$cpu_nodes")
 mib=$((48 * n))
 cg=/sys/fs/cgroup/numamig.direct
-mkdir -p "$cg" "$TMPDIR/policy.d"
-: >"$TMPDIR/numamigd.yaml"
-cat >"$TMPDIR/policy.d/50-direct.yaml" <<YAML
-policies:
-  - name: direct
-    match: { cgroup: "/numamig.direct" }
-    mode: direct
-    min_rss: 1MiB
-    rate_limit: unlimited
-YAML
-
-numamigd --config "$TMPDIR/numamigd.yaml" --policy-dir "$TMPDIR/policy.d" \
-    >"$TMPDIR/daemon.log" 2>&1 &
-daemon=$!
-wait_for "$TMPDIR/daemon.log" 'started' 10 || fail "numamigd did not start"
+wl_policy "$TMPDIR" direct "mode: direct"
+numamigd_start "$TMPDIR"
 
 before=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
 sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d 8 -i 0.5" \
@@ -73,9 +60,7 @@ echo "libc of pid $user after:  $libc_after"
 [ -n "$libc_before" ] || fail "no shared libc lines in numa_maps of $user"
 check_eq "libc code pages of pid $user (shared) unchanged" "$libc_after" "$libc_before"
 
-kill -TERM "$daemon"
-wait "$daemon"
-check_eq "numamigd exit status" "$?" 0
+numamigd_stop
 echo "--- daemon log"
 cat "$TMPDIR/daemon.log"
 finish

@@ -33,17 +33,9 @@ echo 0 >"$aslr"
 mib=128
 cg=/sys/fs/cgroup/numamig.wl
 other=/sys/fs/cgroup/numamig.other
-mkdir -p "$cg" "$other" "$TMPDIR/policy.d"
+mkdir -p "$other"
 log=$TMPDIR/daemon.log
-: >"$TMPDIR/numamigd.yaml"
-cat >"$TMPDIR/policy.d/50-wl.yaml" <<YAML
-policies:
-  - name: wl
-    match: { cgroup: "/numamig.wl" }
-    mode: lazy
-    min_rss: 1MiB
-    rate_limit: unlimited
-YAML
+wl_policy "$TMPDIR" wl
 numamigd_start "$TMPDIR"
 
 echo "=== 1. a process killed in the middle of its migration"

@@ -35,28 +35,17 @@ mib=96 secs=20
 
 cg=/sys/fs/cgroup/numamig.wl
 other=/sys/fs/cgroup/numamig.other
-mkdir -p "$cg" "$other"
-mkdir -p "$TMPDIR/policy.d"
+mkdir -p "$other"
 mkdir -p "$TMPDIR/metrics"
 prom=$TMPDIR/metrics/numamigd.prom
 cat >"$TMPDIR/numamigd.yaml" <<YAML
 kernel_numa_balancing: disable
 metrics_file: "$prom"
 YAML
-cat >"$TMPDIR/policy.d/50-wl.yaml" <<YAML
-policies:
-  - name: wl
-    match: { cgroup: "/numamig.wl" }
-    mode: lazy
-    min_rss: 1MiB
-    rate_limit: unlimited
-YAML
+wl_policy "$TMPDIR" wl
 
 echo 1 >/proc/sys/kernel/numa_balancing
-numamigd --config "$TMPDIR/numamigd.yaml" --policy-dir "$TMPDIR/policy.d" \
-    >"$TMPDIR/daemon.log" 2>&1 &
-daemon=$!
-wait_for "$TMPDIR/daemon.log" 'started' 10 || fail "numamigd did not start"
+numamigd_start "$TMPDIR"
 cat "$TMPDIR/daemon.log"
 check_eq "numa_balancing while running" "$(cat /proc/sys/kernel/numa_balancing)" 0
 
@@ -94,9 +83,7 @@ check_eq "metrics numa_balancing" \
     "$(awk '$1 == "numamigd_kernel_numa_balancing" { print $2 }' "$prom")" 0
 check_eq "metrics file mode" "$(stat -c %a "$prom")" 644
 
-kill -TERM "$daemon"
-wait "$daemon"
-check_eq "numamigd exit status" "$?" 0
+numamigd_stop
 check_eq "numa_balancing after SIGTERM" "$(cat /proc/sys/kernel/numa_balancing)" 1
 echo "--- daemon log"
 cat "$TMPDIR/daemon.log"

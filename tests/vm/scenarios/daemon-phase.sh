@@ -27,19 +27,7 @@ quiet_compaction
 mib=32
 ws=$(((mib << 20) / 4096))
 cg=/sys/fs/cgroup/numamig.wl
-mkdir -p "$cg" "$TMPDIR/policy.d"
-: >"$TMPDIR/numamigd.yaml"
-cat >"$TMPDIR/policy.d/50-wl.yaml" <<YAML
-policies:
-  - name: wl
-    match: { cgroup: "/numamig.wl" }
-    mode: lazy
-    policy: residency
-    dwell: 1s
-    hysteresis: 10s
-    min_rss: 1MiB
-    rate_limit: unlimited
-YAML
+wl_policy "$TMPDIR" wl "policy: residency" "dwell: 1s" "hysteresis: 10s"
 numamigd_start "$TMPDIR"
 
 out=$TMPDIR/wl.out
