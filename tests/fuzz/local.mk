@@ -5,7 +5,7 @@
 # The replays are unit tests, so check-valgrind runs them too.
 fuzz_corpus = $(abs_top_srcdir)/tests/fuzz/corpus
 UNIT_TESTS += tests/fuzz/replay-numamaps tests/fuzz/replay-procparse \
-	tests/fuzz/replay-config tests/fuzz/replay-values
+	tests/fuzz/replay-config tests/fuzz/replay-values tests/fuzz/replay-sysfs
 fuzz_replay_sources = tests/fuzz/replay-main.c tests/fuzz/fuzz.h
 
 tests_fuzz_replay_numamaps_SOURCES = tests/fuzz/fuzz-numamaps.c $(fuzz_replay_sources)
@@ -20,9 +20,12 @@ tests_fuzz_replay_config_LDADD = $(tests_ldadd)
 tests_fuzz_replay_values_SOURCES = tests/fuzz/fuzz-values.c $(fuzz_replay_sources)
 tests_fuzz_replay_values_CFLAGS = $(tests_cflags) -DFUZZ_CORPUS='"$(fuzz_corpus)/values"'
 tests_fuzz_replay_values_LDADD = $(tests_ldadd)
+tests_fuzz_replay_sysfs_SOURCES = tests/fuzz/fuzz-sysfs.c $(fuzz_replay_sources)
+tests_fuzz_replay_sysfs_CFLAGS = $(tests_cflags) -DFUZZ_CORPUS='"$(fuzz_corpus)/sysfs"'
+tests_fuzz_replay_sysfs_LDADD = $(tests_ldadd)
 
 # Directories in EXTRA_DIST are copied whole, so inputs merged later by
 # run-fuzz --merge ship without editing this list.
 EXTRA_DIST += tests/fuzz/run-fuzz tests/fuzz/README \
 	tests/fuzz/corpus/numamaps tests/fuzz/corpus/procparse \
-	tests/fuzz/corpus/config tests/fuzz/corpus/values
+	tests/fuzz/corpus/config tests/fuzz/corpus/values tests/fuzz/corpus/sysfs
