@@ -160,7 +160,9 @@ int nm_cgfs_procs(const struct nm_cgroupfs *cg, const char *path, pid_t **pids)
 
 		if (end == p)
 			break;
-		if (pid > 0)
+		/* Past INT_MAX the cast to pid_t would wrap to 0 or a negative
+		 * pid, which kill() and migrate_pages() read as "self" or a group. */
+		if (pid > 0 && pid <= INT_MAX)
 			v[n++] = (pid_t)pid;
 	}
 	free(text);

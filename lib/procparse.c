@@ -196,7 +196,9 @@ static int cgroup_line(struct nm_cgroup_path *cg, const char *line, size_t n)
 	path = c2 + 1;
 	npath = (size_t)(line + n - path);
 	nctrl = (size_t)(c2 - c1 - 1);
-	if (*path != '/')
+	/* npath first: a line may end right after the second ':' (the
+	 * buffer's last byte), and *path would then read past it. */
+	if (npath == 0 || *path != '/')
 		return -EINVAL;
 	if (c1 - line == 1 && line[0] == '0' && nctrl == 0)
 		return set_path(&cg->unified, path, npath);

@@ -76,6 +76,27 @@ START_TEST(test_tree_walk_and_procs)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz-sysfs: an id past INT_MAX wrapped through the
+ * cast to pid_t into 0 (4294967296) or a negative pid (2147483648). */
+START_TEST(test_procs_out_of_range)
+{
+	char *tree = make_cgroup_tree("/sys/fs/cgroup");
+	struct nm_cgroupfs *cg;
+	struct nm_root *root;
+	pid_t *pids;
+
+	put(tree, "sys/fs/cgroup/cgroup.procs", "4294967296\n2147483648\n-5\n9\n");
+	ck_assert_int_eq(nm_root_open(tree, &root), 0);
+	ck_assert_int_eq(nm_cgfs_open(root, &cg), 0);
+	ck_assert_int_eq(nm_cgfs_procs(cg, "/", &pids), 1);
+	ck_assert_int_eq(pids[0], 9);
+	free(pids);
+	nm_cgfs_free(cg);
+	nm_root_free(root);
+	remove_tree(tree);
+}
+END_TEST
+
 static int stop_at_second(const char *path, void *arg)
 {
 	(void)path;
@@ -150,6 +171,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("cgroupfs");
 
 	tcase_add_test(tc, test_tree_walk_and_procs);
+	tcase_add_test(tc, test_procs_out_of_range);
 	tcase_add_test(tc, test_walk_stops_and_hybrid_mount);
 	tcase_add_test(tc, test_no_cgroup2);
 	tcase_add_test(tc, test_live_self);

@@ -198,6 +198,21 @@ END_TEST
 
 /* The fixture workload on the 2-node guest: main thread, one thread per
  * node (processor 0 and 1), and a fork()ed child with "(2)" in its comm. */
+/* Found by tests/fuzz/fuzz-procparse: a last line ending at "ID:CTRL:"
+ * made cgroup_line() test the byte after the buffer for '/'. Here that
+ * byte is a '/', which the old code accepted as an empty path. */
+START_TEST(test_cgroup_empty_path_at_end)
+{
+	struct nm_cgroup_path cg;
+
+	ck_assert_int_eq(nm_cgroup_path_parse("0::/", 3, &cg), -EINVAL);
+	ck_assert_ptr_null(cg.unified);
+	ck_assert_int_eq(nm_cgroup_path_parse("0::/x\n4:memory:/", 15, &cg), -EINVAL);
+	ck_assert_ptr_null(cg.unified);
+	ck_assert_ptr_null(cg.memory);
+}
+END_TEST
+
 START_TEST(test_guest_2n_tasks)
 {
 	static const struct { const char *file, *comm; int pid, processor; } tasks[] = {
@@ -263,6 +278,7 @@ static Suite *make_suite(void)
 	tcase_add_test(status, test_status_required);
 	tcase_add_test(cgroup, test_cgroup_hybrid);
 	tcase_add_test(cgroup, test_cgroup_v2_and_odd);
+	tcase_add_test(cgroup, test_cgroup_empty_path_at_end);
 	suite_add_tcase(s, stat);
 	suite_add_tcase(s, status);
 	suite_add_tcase(s, cgroup);
