@@ -106,6 +106,11 @@ static int read_sets(struct nm_topology *t, const struct nm_root *root)
 	    !(t->has_memory = read_set(root, NODE_DIR "/has_memory", &r)))
 		return r;
 	t->max_node = nm_set_last(t->online);
+	/* Tables are sized by the highest id (distances squared): a corrupt
+	 * list naming node 8191 would cost 256 MiB, so refuse what no kernel
+	 * can have. */
+	if (t->max_node > NM_TOPO_MAX_NODE)
+		return -ERANGE;
 	return t->max_node < 0 ? -EINVAL : 0;
 }
 

@@ -205,6 +205,9 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_atomic_write);
+	/* promtool is a 48 MB Go binary: starting it twice on a loaded
+	 * machine can take longer than Check's 4 s default. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_promtool);
 	tcase_add_test(tc, test_man_lists_every_metric);
 	suite_add_tcase(s, tc);

@@ -106,18 +106,19 @@ START_TEST(test_no_numa_is_enodev)
 }
 END_TEST
 
-/* A two-node tree whose node0/distance is DIST0. */
-static int load_with_distance(const char *dist0)
+/* A two-node tree (online ids ONLINE, "0-1" normally) whose node0/distance
+ * is DIST0. */
+static int load_two(const char *online, const char *dist0)
 {
 	char *tree = make_tree();
 	struct nm_topology *t = NULL;
 	struct nm_root *root;
 	int r;
 
-	put(tree, "sys/devices/system/node/online", "0-1\n");
-	put(tree, "sys/devices/system/node/possible", "0-1\n");
-	put(tree, "sys/devices/system/node/has_cpu", "0-1\n");
-	put(tree, "sys/devices/system/node/has_memory", "0-1\n");
+	put(tree, "sys/devices/system/node/online", online);
+	put(tree, "sys/devices/system/node/possible", online);
+	put(tree, "sys/devices/system/node/has_cpu", online);
+	put(tree, "sys/devices/system/node/has_memory", online);
 	put(tree, "sys/devices/system/cpu/possible", "0-1\n");
 	put(tree, "sys/devices/system/node/node0/cpulist", "0\n");
 	put(tree, "sys/devices/system/node/node1/cpulist", "1\n");
@@ -138,12 +139,20 @@ static int load_with_distance(const char *dist0)
 
 START_TEST(test_malformed_distance)
 {
-	ck_assert_int_eq(load_with_distance("10 21\n"), 0);
-	ck_assert_int_eq(load_with_distance("10\n"), -EINVAL);       /* too few */
-	ck_assert_int_eq(load_with_distance("10 21 30\n"), -EINVAL); /* too many */
-	ck_assert_int_eq(load_with_distance("10 x\n"), -EINVAL);
-	ck_assert_int_eq(load_with_distance("10 0\n"), -EINVAL);
-	ck_assert_int_eq(load_with_distance(""), -EINVAL);
+	ck_assert_int_eq(load_two("0-1\n", "10 21\n"), 0);
+	ck_assert_int_eq(load_two("0-1\n", "10\n"), -EINVAL);       /* too few */
+	ck_assert_int_eq(load_two("0-1\n", "10 21 30\n"), -EINVAL); /* too many */
+	ck_assert_int_eq(load_two("0-1\n", "10 x\n"), -EINVAL);
+	ck_assert_int_eq(load_two("0-1\n", "10 0\n"), -EINVAL);
+	ck_assert_int_eq(load_two("0-1\n", ""), -EINVAL);
+}
+END_TEST
+
+/* An id no kernel can have is refused before tables are sized by it. */
+START_TEST(test_node_id_beyond_max)
+{
+	ck_assert_int_eq(load_two("0,1024\n", "10 21\n"), -ERANGE);
+	ck_assert_int_eq(load_two("0,8191\n", "10 21\n"), -ERANGE);
 }
 END_TEST
 
@@ -221,6 +230,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_malformed_distance);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("guests");
+	tcase_add_test(tc, test_node_id_beyond_max);
 	tcase_add_test(tc, test_guest_2n);
 	tcase_add_test(tc, test_guest_4n_distances);
 	tcase_add_test(tc, test_guest_cxl_cpuless);

@@ -29,12 +29,17 @@ struct nm_node_mem {
 	unsigned long long wmark_high_kb;
 };
 
+/* The highest node id a kernel can have: MAX_NUMNODES - 1, with
+ * CONFIG_NODES_SHIFT at most 10 on every architecture. nm_topo_load()
+ * refuses (ERANGE) an online list beyond it. */
+#define NM_TOPO_MAX_NODE 1023
+
 struct nm_topology {
 	struct bitmask *possible;   /* node ids the kernel could bring online */
 	struct bitmask *online;     /* node ids online now */
 	struct bitmask *has_cpu;    /* online nodes with CPUs */
 	struct bitmask *has_memory; /* online nodes with memory */
-	int max_node;               /* highest online node id */
+	int max_node;               /* highest online node id, <= NM_TOPO_MAX_NODE */
 	int nr_cpus;                /* highest possible CPU id + 1 */
 	int *cpu_node;              /* [nr_cpus]: node of each CPU, -1 if none */
 	struct bitmask **node_cpus; /* [max_node+1]: CPUs of each node (NULL if offline) */
