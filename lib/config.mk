@@ -22,9 +22,5 @@ tests_test_config_files_SOURCES = tests/test-config-files.c $(config_test_source
 tests_test_config_files_CFLAGS = $(tests_cflags) $(YAML_CFLAGS)
 tests_test_config_files_LDADD = $(tests_ldadd) $(YAML_LIBS)
 
-# Shipped examples: the main file with every key and its default, and a
-# policy that manages nothing until renamed to *.yaml.
-numamigconfdir = $(sysconfdir)/numamigd
-dist_numamigconf_DATA = conf/numamigd.yaml
-numamigpolicydir = $(sysconfdir)/numamigd/policy.d
-dist_numamigpolicy_DATA = conf/policy.d/50-example.yaml.example
+# The shipped main file and example policy are installed by
+# systemd/local.mk (with the other files outside the programs).
