@@ -132,6 +132,14 @@ run_case() { # PEER
     sh -c "echo \$\$ >$CG/cgroup.procs; exec $(wl_cmd "$peer")" >"$dir/wl.out" 2>&1 &
     wl=$!
     if wait_for "$dir/wl.out" '^t=' 120; then
+        # The kernel's migration count over time, from the workload's t=0,
+        # so volumes can be split into halves.
+        tw=$(cut -d' ' -f1 /proc/uptime)
+        (while :; do
+            echo "$(awk -v a="$tw" '{ printf "%.2f", $1 - a }' /proc/uptime) $(vmstat pgmigrate_success)"
+            sleep 0.5
+        done) >"$dir/mig.ts" &
+        ts=$!
         set -- $(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) bytes=\([0-9]*\).*/\1 \2/p' "$dir/wl.out")
         ranges="-r ${1#0x}:$2"
         sh_addr=$(sed -n 's/.* shared=\(0x[0-9a-f]*\) shared_bytes=\([1-9][0-9]*\).*/\1:\2/p' "$dir/wl.out")
@@ -140,10 +148,11 @@ run_case() { # PEER
         bw-track -p "$wl" $ranges -n 256 -i 0.5 -w 60 >"$dir/track.out" 2>&1 &
         tr=$!
     else
-        tr=
+        tr= ts=
     fi
     wait "$wl"
     [ -n "$tr" ] && { kill -TERM "$tr" 2>/dev/null; wait "$tr"; }
+    [ -n "$ts" ] && { kill -TERM "$ts" 2>/dev/null; wait "$ts"; }
     t1=$(cut -d' ' -f1 /proc/uptime)
     vm_counters >"$dir/vm.after"
     c1=
