@@ -140,6 +140,13 @@ run_case() { # PEER
             sleep 0.5
         done) >"$dir/mig.ts" &
         ts=$!
+        # The tracked RSS is only in status while the workload lives.
+        case $peer in
+        residency | greedy)
+            (sleep "$(awk -v s="$SECS" 'BEGIN { print s * 0.8 }')"
+                numamigctl --json status >"$dir/status-mid.json" 2>&1) &
+            ;;
+        esac
         set -- $(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) bytes=\([0-9]*\).*/\1 \2/p' "$dir/wl.out")
         ranges="-r ${1#0x}:$2"
         sh_addr=$(sed -n 's/.* shared=\(0x[0-9a-f]*\) shared_bytes=\([1-9][0-9]*\).*/\1:\2/p' "$dir/wl.out")

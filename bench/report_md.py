@@ -137,6 +137,38 @@ def goals(data, tput, idle, scale, med):
     return "\n".join(rows)
 
 
+def losses(data, med):
+    """Plain statements of where numamigd residency is worse than the best
+    outside peer (autoNUMA or numad; hard bind is the unreachable
+    reference, greedy is numamigd's own baseline)."""
+    out = []
+    for wl in ["w1", "w2", "w3", "w3slow", "w4"]:
+        peers = data.get(wl, {})
+        if "residency" not in peers:
+            continue
+        name = TITLES[wl].split(":")[0].split(" (")[0]
+        for key, label, better, f in [("t90", "time to 90 % locality", "low", "%.1f s"),
+                                      ("Lmean", "mean locality", "high", "%.2f"),
+                                      ("Lend", "final locality", "high", "%.2f")]:
+            mine = g(peers, "residency", key, med)
+            for p in ("autonuma", "numad"):
+                theirs = g(peers, p, key, med)
+                if theirs is None:
+                    continue
+                if mine is None and key == "t90":
+                    out.append("- %s: %s never reached 90 %% locality; %s did in %s." % (
+                        name, PEER_NAMES["residency"], PEER_NAMES[p], f % theirs))
+                    continue
+                if mine is None:
+                    continue
+                worse = mine > theirs + 0.25 if better == "low" else mine < theirs - 0.02
+                if worse:
+                    out.append("- %s: %s %s: numamigd residency %s, %s %s." % (
+                        name, label, "is later" if better == "low" else "is lower",
+                        f % mine, PEER_NAMES[p], f % theirs))
+    return "\n".join(out) if out else "- none found by the automatic comparison."
+
+
 def tput_table(tput, med):
     rows = ["| method | batch (pages) | 4K pages GB/s | THP GB/s |", "|---|---|---|---|"]
     keys = sorted({(m, b) for (_, m, b) in tput}, key=lambda k: (k[0] != "move_pages", k[0], k[1]))
@@ -182,13 +214,13 @@ def render(a, data, guests, tput, idle, scale, pngs, problems, med):
     out.append("## Goals (MISSION.md, performance) side by side\n")
     out.append(goals(data, tput, idle, scale, med) + "\n")
     out.append(NOTES)
+    out.append("### Where numamigd loses (generated: residency vs autoNUMA and numad)\n")
+    out.append(losses(data, med) + "\n")
     out.append(METRICS)
     for wl in ["w1", "w2", "w3", "w3slow", "w4"]:
         if wl not in data:
             continue
         out.append("## %s\n" % TITLES[wl])
-        cmds = {p: runs[0].get("cmd") for p, runs in data[wl].items()}
-        del cmds
         out.append(table(data[wl], med, wl) + "\n")
         if wl in pngs:
             out.append("![L(t) %s](%s)\n" % (wl, pngs[wl]))
