@@ -97,6 +97,24 @@ static long on_node(pid_t pid, char *buf, size_t len, int node)
 	return c;
 }
 
+/* AnonHugePages of PID (smaps_rollup): whether THP really backs it. */
+static long anon_huge_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static void back_to(pid_t pid, int from, int to)
 {
 	unsigned long f = 1ul << from, t = 1ul << to;
@@ -138,7 +156,8 @@ static int tput(size_t len, int thp)
 	}
 	if (read(fd[0], &buf, sizeof(buf)) != sizeof(buf))
 		die("read (child address)");
-	printf("# tput pages=%s bytes=%zu on_node0=%ld\n", kind, len, on_node(child, buf, len, 0));
+	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld\n", kind, len,
+	       on_node(child, buf, len, 0), anon_huge_kb(child));
 
 	a = malloc(n * sizeof(*a));
 	st = malloc(n * sizeof(*st));

@@ -114,8 +114,7 @@ def goals(data, tput, idle, scale, med):
             verdict(lm is not None and ln is not None and lm >= ln - 0.005)))
     for pages in ("4k", "thp"):
         raw = [(med(v), b) for (pg, m, b), v in tput.items() if pg == pages and m == "move_pages"]
-        mig = tput.get((pages, "numamigd_migrator", max(
-            [b for (pg, m, b) in tput if pg == pages and m == "numamigd_migrator"] or [0])))
+        mig = tput.get((pages, "numamigd_migrator", 0))
         if raw and mig:
             best, b = max(raw)
             m = med(mig)
@@ -176,7 +175,7 @@ def tput_table(tput, med):
         v4 = [v for (pg, mm, bb), v in tput.items() if pg == "4k" and mm == m and bb == b]
         vt = [v for (pg, mm, bb), v in tput.items() if pg == "thp" and mm == m and bb == b]
         rows.append("| %s | %s | %s | %s |" % (
-            m, b if m == "move_pages" else ("tuned, ended at %d" % b if "migrator" in m else "–"),
+            m, b if m == "move_pages" else ("tuned, 64..4096" if "migrator" in m else "–"),
             "%.3f" % med(v4[0]) if v4 else "–", "%.3f" % med(vt[0]) if vt else "–"))
     return "\n".join(rows)
 
