@@ -7,11 +7,14 @@
  * ping-pongs. The locality printed is that of the private slices (the
  * shared buffer's pages are followed by bw-track instead).
  *
- * -b (hard bind): each process binds its slice to its own node (MPOL_BIND,
- * as `numactl -N n -m n` would) and touches it there: the placement every
- * balancer is trying to reach, reached at t=0 with no page moved.
- * -S 0 drops the shared buffer: then the shape is wl-misplaced -P's, and
- * -b is its hard-bind reference.
+ * -f bind (hard bind): each process binds its slice to its own node
+ * (MPOL_BIND, as `numactl -N n -m n` would) and touches it there: the
+ * placement every balancer is trying to reach, reached at t=0 with no page
+ * moved. -f interleave: each process first-touches its slice interleaved
+ * over all CPU nodes (a task policy, reset afterwards, as wl-interleaved
+ * does), so 1/N of it starts local: W4 with processes instead of threads.
+ * -p 0 drops the shared buffer: then the shape is wl-misplaced -P's, and
+ * -f bind is its hard-bind reference.
  *
  * Output: the wl-common report lines (tests/workloads/wl-common.h), plus
  * "shared=ADDR shared_bytes=N" in the set-up line for bw-track.
@@ -22,6 +25,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,10 +33,12 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: bw-numa01 [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t PROCS] [-p SHARED_MiB] [-P]\n"
-	"  One process per CPU node streams its private slice (first touched on\n"
-	"  node 0) and a shared buffer of -p MiB (default 32, 0: none).\n"
-	"  -P: hard bind: each slice is bound to and touched on its user's node.\n";
+	"Usage: bw-numa01 [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t PROCS] [-p SHARED_MiB]\n"
+	"                 [-f node0|bind|interleave]\n"
+	"  One process per CPU node streams its private slice and a shared\n"
+	"  buffer of -p MiB (default 32, 0: none). The slice is first touched on\n"
+	"  node 0 (default), bound to and touched on its user's node (bind), or\n"
+	"  interleaved over the CPU nodes (interleave).\n";
 
 struct user {
 	volatile int node;
@@ -49,12 +55,17 @@ int main(int argc, char **argv)
 	size_t shared_bytes, pages;
 	char *buf, *shared = NULL;
 	char extra[128];
-	int bind;
+	int bind, inter;
 
-	/* -p is the shared size here and -P the bind switch: wl_parse knows
-	 * both letters, and bench/run is their only caller. */
-	wl_parse(argc, argv, &o, "pP", usage);
-	bind = o.procs;
+	/* -p is the shared size here and -f the first-touch mode: wl_parse
+	 * knows both letters, and bench/guest.sh is their only caller. */
+	wl_parse(argc, argv, &o, "pf", usage);
+	bind = o.path && !strcmp(o.path, "bind");
+	inter = o.path && !strcmp(o.path, "interleave");
+	if (o.path && !bind && !inter && strcmp(o.path, "node0")) {
+		fprintf(stderr, "%s", usage);
+		return 2;
+	}
 	shared_bytes = o.period < 0 ? 32ul << 20 : (size_t)o.period << 20;
 	wl_start();
 	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
@@ -97,10 +108,22 @@ int main(int argc, char **argv)
 					  m->size + 1, 0) < 0)
 					wl_die("mbind");
 				wl_pin_node(home);
+			} else if (inter) {
+				struct bitmask *m = numa_allocate_nodemask();
+
+				for (int i = 0; i < nnodes; i++)
+					numa_bitmask_setbit(m, nodes[i]);
+				if (set_mempolicy(MPOL_INTERLEAVE, m->maskp, m->size + 1) < 0)
+					wl_die("set_mempolicy(MPOL_INTERLEAVE)");
+				wl_pin_node(home);
 			} else {
 				wl_pin_node(nodes[0]);
 			}
 			wl_touch(slices[k].addr, slices[k].len);
+			/* A task policy, not a VMA policy: the pages stay
+			 * movable ("default" in numa_maps). */
+			if (inter && set_mempolicy(MPOL_DEFAULT, NULL, 0) < 0)
+				wl_die("set_mempolicy(MPOL_DEFAULT)");
 			wl_pin_node(home);
 			users[k].ready = 1;
 			for (unsigned long it = 0; !wl_stop; it++) {
@@ -117,8 +140,8 @@ int main(int argc, char **argv)
 	for (int k = 0; k < n; k++)
 		while (!users[k].ready && !wl_stop)
 			usleep(10000);
-	snprintf(extra, sizeof(extra), "procs=%d bind=%d shared=%p shared_bytes=%zu", n, bind,
-		 (void *)shared, shared_bytes);
+	snprintf(extra, sizeof(extra), "procs=%d touch=%s shared=%p shared_bytes=%zu", n,
+		 o.path ? o.path : "node0", (void *)shared, shared_bytes);
 	wl_announce("bw-numa01", buf, o.bytes, extra);
 	wl_report_loop(&o, slices, n, NULL);
 	for (int k = 0; k < n; k++)

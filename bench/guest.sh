@@ -5,7 +5,7 @@
 # raw results home with emit-tar. bench/report turns them into tables.
 #
 # bench/run writes /bench/params (sh variables):
-#   WL      w1 | w2 | w3 | w4 | w5 | w6        PEERS  peers to run, in order
+#   WL      w1 w1t w2 w3 w4 w4t w5 w6           PEERS  peers to run, in order
 #   MIB     working set, MiB                    SECS   workload duration, s
 #   PERIOD  phase length for w3                 SHMIB  shared buffer for w1
 # Per peer, /tmp/out/PEER/ gets: wl.out (the workload's own locality
@@ -100,14 +100,18 @@ peer_stop() { # PEER DIR
 wl_cmd() {
     common="-s $MIB -d $SECS -i 0.5"
     case $WL/$1 in
-    w1/bind) echo "bw-numa01 -P -p $SHMIB $common" ;;
+    w1/bind) echo "bw-numa01 -f bind -p $SHMIB $common" ;;
     w1/*) echo "bw-numa01 -p $SHMIB $common" ;;
-    w2/bind | w4/bind) echo "bw-numa01 -P -p 0 $common" ;;
+    # The hard-bind reference of the process and the thread forms alike:
+    # every slice bound to and touched on its user's node.
+    w1t/bind | w2/bind | w4/bind | w4t/bind) echo "bw-numa01 -f bind -p 0 $common" ;;
+    w1t/*) echo "wl-misplaced $common" ;;
     w2/*) echo "wl-misplaced -P $common" ;;
     # Phases: memory bound to node 0, where it is first touched anyway.
     w3/bind) echo "numactl -m 0 wl-phase -P -p $PERIOD $common" ;;
     w3/*) echo "wl-phase -P -p $PERIOD $common" ;;
-    w4/*) echo "wl-interleaved $common" ;;
+    w4/*) echo "bw-numa01 -f interleave -p 0 $common" ;;
+    w4t/*) echo "wl-interleaved $common" ;;
     esac
 }
 

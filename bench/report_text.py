@@ -102,6 +102,21 @@ NOTES = """### Reading the goals
   measured.
 """
 
+SCALE = """`bench/scale` generates a fixture tree (`bench/mkfixture`: tests/data/2n's
+topology plus N processes in 100 cgroups, 64 MiB RSS and a 12-VMA
+numa_maps each) and runs the worktree's numamigd on it with `--root TREE
+--sampler=proc` and one `mode: advise` policy over all of them (advise:
+everything is planned, nothing is moved; the fixture's pids are not
+ours). The fixture's CPU times never change, so every process is *idle*
+to the planner: the per-tick cost is tracking, sampling and the numa_maps
+rescans, not planning. RSS is VmHWM of a native run; CPU is that run's
+utime+stime. Instructions per tick come from a second run under
+`valgrind --tool=callgrind`: counters are dumped (`callgrind_control -d`)
+after the start-up ticks and again later; the instructions between the
+two dumps divided by the ticks the daemon reported between them (it has
+no stop-after-N-ticks option, so this is the fixed-time variant).
+"""
+
 TAIL = """## What is not measured here (yet)
 
 - Application wall time (meaningless under TCG: remote memory is not slower).
