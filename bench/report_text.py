@@ -42,6 +42,24 @@ files home with `emit-tar`; `bench/report` computes medians, writes this
 file, `bench/plots/*.png` and `bench/results/summary.tsv`. Raw files stay
 in `bench/results/raw/` (console logs in `bench/results/logs/`).
 
+**Workloads** (sizes as `bench/run` runs them; the exact command lines
+are in each peer's `counters` file under `results/raw/`):
+
+| id | what | command (per peer unless hard bind) |
+|---|---|---|
+| W1 | numa01-like: one process per node, each streams a private slice (96 MiB in all, first touched on node 0, so half starts misplaced) and, every other pass, a 32 MiB MAP_SHARED buffer that has no right home; 30 s | `bw-numa01 -p 32 -s 96` |
+| W1t | numa02-like: the same private slices with one *thread* per node in one process; 30 s, once | `wl-misplaced -s 96` |
+| W2 | misplaced start: one process per node, 96 MiB first touched on node 0; 20 s | `wl-misplaced -P -s 96` |
+| W3 | phase rotation: one process per node, 32 MiB first touched on node 0, every process moves to the next node every 3 s; 60 s | `wl-phase -P -p 3 -s 32` |
+| W3slow | the same every 30 s (one switch in 60 s); once | `wl-phase -P -p 30 -s 32` |
+| W4 | interleaved start on 4 nodes: one process per node, its 12 MiB slice first touched interleaved over the 4 nodes (25 % local); 40 s | `bw-numa01 -f interleave -p 0 -s 48` |
+| W4t | the same with one thread per node in one process; once | `wl-interleaved -s 48` |
+| W5 | migration throughput: 64 MiB, 4K and THP, see below | `bw-mig tput -s 64 [-H]` |
+| W6 | an idle, already local 160 MiB process (2 GiB does not fit a 256 MiB node: scaled down, see the goals); 60 s | `bw-mig idle -s 160` |
+
+All run with `-i 0.5` (a locality report every 0.5 s) in cgroup
+`/bench.wl`, which the numamigd policies match.
+
 **Peers**, each run on the same workload in the same boot, one after the
 other, with kernel.numa_balancing=0 and proactive compaction off unless
 the peer says otherwise, THP off:
@@ -51,7 +69,7 @@ the peer says otherwise, THP off:
 | none | kernel.numa_balancing=0, nothing else |
 | autoNUMA | kernel.numa_balancing=1 (Debian's defaults for the scan rates) |
 | numad | Debian's numad 0.5, `numad -i 1:5 -l 7` (re-evaluates every 1-5 s instead of 5-15 s; all other settings default) |
-| hard bind | the placement every balancer aims for, made at t=0: each process's memory bound (MPOL_BIND, as `numactl -N n -m n`) to its node and touched there (`bench/bw-numa01 -P`); for W3, `numactl -m 0` (memory stays where it is first touched: the same as none) |
+| hard bind | the placement every balancer aims for, made at t=0: each process's memory bound (MPOL_BIND, as `numactl -N n -m n`) to its node and touched there (`bench/bw-numa01 -f bind`, processes also for the thread forms W1t and W4t); W3 has no hard-bind column: with tasks changing nodes, binding the memory where it is first touched is exactly what none does |
 | numamigd residency | `numamigd` with a lazy residency policy on the workload's cgroup: dwell 1s, hysteresis 10s, min_rss 1MiB, rate_limit unlimited, default interval 1s, `kernel_numa_balancing: disable` |
 | numamigd greedy | the same with `policy: greedy` (memory follows the task's last tick: the baseline) |
 """
