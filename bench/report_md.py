@@ -239,8 +239,28 @@ def render(a, data, guests, tput, idle, scale, pngs, problems, med):
         out.append("## Host-side scale: %s synthetic processes\n" % scale.get("procs", "?"))
         from report_text import SCALE
         out.append(SCALE)
-        out.append("| metric | value |\n|---|---|\n" + "\n".join(
-            "| %s | %s |" % (k, v) for k, v in scale.items()) + "\n")
+        labels = [("procs", "synthetic processes in the fixture"),
+                  ("tracked", "processes the daemon tracked"),
+                  ("rss_kib", "daemon peak RSS (VmHWM), KiB"),
+                  ("rss_now_kib", "daemon RSS at the end, KiB"),
+                  ("native_seconds", "native run, s"), ("native_ticks", "native run, ticks"),
+                  ("native_cpu_s", "native run, daemon CPU s (utime+stime)"),
+                  ("native_cpu_pct", "native run, % of one host core"),
+                  ("callgrind_startup_ticks", "callgrind: ticks before the first dump"),
+                  ("callgrind_startup_instructions", "callgrind: instructions before the first dump (start-up + those ticks)"),
+                  ("callgrind_measured_ticks", "callgrind: ticks between the dumps"),
+                  ("callgrind_measured_instructions", "callgrind: instructions between the dumps"),
+                  ("instructions_per_tick", "**instructions per tick** (steady state)")]
+        rows = ["| metric | value |", "|---|---|"]
+        for k, label in labels:
+            if k in scale:
+                v = scale[k]
+                if v.isdigit() and len(v) > 6:
+                    v = "{:,}".format(int(v))
+                rows.append("| %s | %s |" % (label, v))
+        if "rss_kib" in scale:
+            rows.append("| peak RSS, MiB | %.1f |" % (int(scale["rss_kib"]) / 1024))
+        out.append("\n".join(rows) + "\n")
     if problems:
         out.append("## Problems seen while reading the results\n")
         out.append("\n".join("- " + p for p in problems) + "\n")

@@ -91,7 +91,11 @@ METRICS = """## What each number means
 - **ping-pong**: `bench/bw-track` samples 256 pages of each range of each
   process every 0.5 s and counts a page that changed node twice or more
   within 60 s; the value is the fraction of the sampled resident pages. A
-  bounce faster than 0.5 s is missed, so it is a lower bound.
+  bounce faster than 0.5 s is missed, so it is a lower bound. In W3slow
+  a page that follows its task at the start and again at the 30 s switch
+  has moved twice within 60 s and counts, although both moves were right.
+- **locality at end**: the last report before the final one (the final
+  report of the phase workloads falls on a rotation instant).
 - **balancer CPU**: utime+stime of the balancer's own process over the
   workload (/proc/PID/stat). autoNUMA's work runs in the workload's own
   context (hinting faults, task_numa_work), so it has no row here; its
@@ -118,6 +122,25 @@ NOTES = """### Reading the goals
   section): a generated fixture tree read through `numamigd --root`.
 - A row marked *missed* is a loss for numamigd as it stands, stated as
   measured.
+
+### Why the peers do what they do (read with the tables)
+
+- **Threads (W1t, W4t).** numamigd's home is per *process*: a process
+  whose threads run on different nodes has no dominant node and is left
+  alone (reason `no_dominant_node`, README "A task is a process"). Kernel
+  autoNUMA follows pages per thread through hinting faults, so it wins the
+  thread forms outright; greedy moves the whole process after whichever
+  node had most of the last tick's CPU, which can make locality worse.
+- **numad** manages only processes above its size and CPU thresholds
+  (hundreds of MB, half a CPU) and moves whole processes to one node; these
+  guest-sized workloads are under its thresholds, and with one process
+  per node there is no single node to move them to, so it does nothing
+  here. That is numad as shipped, not a broken numad (its log is in
+  `results/raw/*/numad/numad.log`).
+- **Phases (W3).** With tasks changing nodes every 3 s, no placement is
+  right for long. autoNUMA chases them (many times the working set
+  migrated); numamigd's hysteresis stops following after the first moves,
+  so its locality tends to the 0.5 of doing nothing while moving little.
 """
 
 SCALE = """`bench/scale` generates a fixture tree (`bench/mkfixture`: tests/data/2n's
