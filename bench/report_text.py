@@ -27,7 +27,7 @@ throughput.
 bench/run                 # everything: installs packages (root), builds, ~35-45 min
 bench/run --runs 5        # more runs per workload (medians)
 bench/run --quick         # one short run of everything (a look, not a result)
-bench/run --smoke         # harness check, ~30 s: W2 6 s, peers none + residency;
+bench/run --smoke         # harness check, ~25 s (one boot): W2 6 s, none + residency;
                           # exits non-zero if any result is missing or unparsable
 bench/run --only "w2 w5"  # some workloads only (w1 w2 w3 w3slow w4 w5 w6 scale)
 ```
@@ -168,9 +168,21 @@ no stop-after-N-ticks option, so this is the fixed-time variant).
 TAIL = """## What is not measured here (yet)
 
 - Application wall time (meaningless under TCG: remote memory is not slower).
-- 2 GiB working sets: a guest node has 192-256 MiB; W6 is scaled down.
-- Hardware-counter costs: the guests have no PMU; CPU is utime+stime.
-- autoNUMA's CPU cost, which is charged to the workload's threads.
+- 2 GiB working sets: a guest node has 192-256 MiB (tests/vm/run's fixed
+  topologies); W6 is scaled down to 160 MiB and the 2 GiB row extrapolated.
+- Kernel 6.12: every figure is from 6.1 (`bench/run --kernel 6.12` runs the
+  same on 6.12; not run for this README).
+- W1t, W3slow and W4t ran once (not 3 times) to keep the bench near 40
+  minutes; their tables say "1 runs".
+- A hard-bind column for W3 (it would equal none: see Peers).
+- numad at its own scale: it only acts on processes above ~300 MB and half
+  a CPU, which a 256 MiB guest node cannot hold next to a peer.
+- Hardware-counter costs: the guests have no PMU; CPU is utime+stime, and
+  under TCG a guest's CPU time also grows with host load.
+- autoNUMA's CPU cost, which is charged to the workload's threads (its
+  hinting-fault count is shown instead).
+- The scale benchmark's processes never use CPU (a static fixture), so
+  its per-tick cost leaves out planning for busy processes.
 
 ## Files
 
