@@ -29,7 +29,7 @@ bench/run --runs 5        # more runs per workload (medians)
 bench/run --quick         # one short run of everything (a look, not a result)
 bench/run --smoke         # harness check, ~25 s (one boot): W2 6 s, none + residency;
                           # exits non-zero if any result is missing or unparsable
-bench/run --only "w2 w5"  # some workloads only (w1 w2 w3 w3slow w4 w5 w6 scale)
+bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w4 w4t w5 w6 scale)
 ```
 
 `bench/run` installs gnuplot, numad, numactl and valgrind with apt-get and
@@ -123,8 +123,9 @@ NOTES = """### Reading the goals
   bound scales all of the CPU instead.
 - W3 runs one *process* per node (`wl-phase -P`, as tests/vm's
   daemon-phase does), not threads: numamigd homes processes (see below).
-  MISSION's autoNUMA anchor (11.6 x the working set, 0.45 locality) was a
-  threaded run; here autoNUMA's figures are its own, measured alongside.
+  The goal's text speaks of threads, and its autoNUMA anchor (11.6 x the
+  working set, 0.45 locality) is MISSION's, not from this run; the
+  autoNUMA figures here were measured alongside, on the process form.
 - The 10k-process figure comes from the host, not a guest (see the scale
   section): a generated fixture tree read through `numamigd --root`.
 - A row marked *missed* is a loss for numamigd as it stands, stated as
