@@ -74,6 +74,7 @@ peer_start() {
         echo "kernel_numa_balancing: disable" >"$2/numamigd.yaml"
         policy_yaml "$1" >"$2/policy.d/50-bench.yaml"
         numamigd_start "$2"
+        # shellcheck disable=SC2154 # set by numamigd_start (guest-lib.sh)
         ppid=$numamigd_pid
         ;;
     esac
@@ -151,6 +152,7 @@ run_case() { # PEER
                 numamigctl --json status >"$dir/status-mid.json" 2>&1) &
             ;;
         esac
+        # shellcheck disable=SC2046 # address and size: two words
         set -- $(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) bytes=\([0-9]*\).*/\1 \2/p' "$dir/wl.out")
         ranges="-r ${1#0x}:$2"
         sh_addr=$(sed -n 's/.* shared=\(0x[0-9a-f]*\) shared_bytes=\([1-9][0-9]*\).*/\1:\2/p' "$dir/wl.out")
@@ -159,7 +161,7 @@ run_case() { # PEER
         bw-track -p "$wl" $ranges -n 256 -i 0.5 -w 60 >"$dir/track.out" 2>&1 &
         tr=$!
     else
-        tr= ts=
+        tr='' ts=
     fi
     wait "$wl"
     [ -n "$tr" ] && { kill -TERM "$tr" 2>/dev/null; wait "$tr"; }
@@ -211,7 +213,7 @@ w5)
     # Three rounds in the boot: report takes the median of every round
     # of every run, which tames a noisy shared host a little.
     mkdir -p "$OUT/raw"
-    for i in 1 2 3; do
+    for _ in 1 2 3; do
         echo never >"$thp"
         bw-mig tput -s "$MIB" | tee -a "$OUT/raw/tput.out"
         [ -w "$thp" ] && echo madvise >"$thp"
