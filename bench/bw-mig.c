@@ -1,0 +1,323 @@
+/* bw-mig: bench workloads W5 (migration throughput) and W6 (idle, scan
+ * cost), and a raw numa_maps reader to compare the daemon's scans with.
+ *
+ *   bw-mig tput [-s MiB] [-H]   W5: a child process holds -s MiB first-touched
+ *       on node 0 (4K pages, or THP with -H); the parent moves all of it to
+ *       node 1 with raw move_pages() in batches of 1, 64, 512 and 4096
+ *       pages, with one migrate_pages() call, and with numamigd's migrator
+ *       (nm_mig_lazy() of libnumamig on a fresh footprint, default batch
+ *       tuning 64..4096 pages, 20 ms per call, no rate limit), moving it
+ *       back with migrate_pages() (untimed) between methods. One line each:
+ *       "tput pages=4k|thp method=M batch=B bytes=N sec=S gbps=G"
+ *       (for THP, move_pages gets one address per huge page).
+ *   bw-mig idle [-s MiB]        W6: touch -s MiB on the node it runs on,
+ *       print "idle pid=P ready", then sleep until SIGTERM.
+ *   bw-mig maps PID N           read /proc/PID/numa_maps N times; prints
+ *       "maps reads=N bytes=B wall_ms=W cpu_ms=C" per read (means).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "numamig/footprint.h"
+#include "numamig/migrator.h"
+#include "numamig/pace.h"
+#include "numamig/proc.h"
+#include "numamig/root.h"
+
+#define HPAGE (2ul << 20)
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static _Noreturn void die(const char *what)
+{
+	fprintf(stderr, "bw-mig: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Map LEN bytes aligned to 2 MiB (so THP can back all of it), touched. */
+static char *map_touched(size_t len, int thp)
+{
+	char *p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	p = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
+	if (madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) < 0)
+		die("madvise");
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+	return p;
+}
+
+/* Pages of the child's buffer on NODE (one query per 4K page). */
+static long on_node(pid_t pid, char *buf, size_t len, int node)
+{
+	size_t n = len / 4096;
+	void **a = malloc(n * sizeof(*a));
+	int *st = malloc(n * sizeof(*st));
+	long c = 0;
+
+	if (!a || !st)
+		die("malloc");
+	for (size_t i = 0; i < n; i++)
+		a[i] = buf + i * 4096;
+	if (move_pages(pid, n, a, NULL, st, 0) < 0)
+		die("move_pages (query)");
+	for (size_t i = 0; i < n; i++)
+		c += st[i] == node;
+	free(a);
+	free(st);
+	return c;
+}
+
+/* AnonHugePages of PID (smaps_rollup): whether THP really backs it. */
+static long anon_huge_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void back_to(pid_t pid, int from, int to)
+{
+	unsigned long f = 1ul << from, t = 1ul << to;
+
+	if (migrate_pages(pid, 64, &f, &t) < 0)
+		die("migrate_pages (reset)");
+}
+
+static void report(const char *pages, const char *method, int batch, double bytes, double sec)
+{
+	printf("tput pages=%s method=%s batch=%d bytes=%.0f sec=%.4f gbps=%.4f\n", pages, method,
+	       batch, bytes, sec, sec > 0 ? bytes / sec / 1e9 : 0);
+	fflush(stdout);
+}
+
+static int tput(size_t len, int thp)
+{
+	const char *kind = thp ? "thp" : "4k";
+	size_t step = thp ? HPAGE : 4096, n = len / step;
+	static const int batches[] = { 1, 64, 512, 4096 };
+	int fd[2];
+	pid_t child;
+	char *buf;
+	void **a;
+	int *st, *nodes;
+
+	if (pipe(fd) < 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		numa_run_on_node(0);
+		buf = map_touched(len, thp);
+		if (write(fd[1], &buf, sizeof(buf)) != sizeof(buf))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(fd[0], &buf, sizeof(buf)) != sizeof(buf))
+		die("read (child address)");
+	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld\n", kind, len,
+	       on_node(child, buf, len, 0), anon_huge_kb(child));
+
+	a = malloc(n * sizeof(*a));
+	st = malloc(n * sizeof(*st));
+	nodes = malloc(n * sizeof(*nodes));
+	if (!a || !st || !nodes)
+		die("malloc");
+	for (size_t i = 0; i < n; i++) {
+		a[i] = buf + i * step;
+		nodes[i] = 1;
+	}
+	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+		size_t bs = (size_t)batches[b];
+		double t = now();
+
+		for (size_t i = 0; i < n; i += bs)
+			if (move_pages(child, i + bs > n ? n - i : bs, a + i, nodes + i, st + i,
+				       MPOL_MF_MOVE) < 0)
+				die("move_pages");
+		t = now() - t;
+		report(kind, "move_pages", batches[b], (double)on_node(child, buf, len, 1) * 4096, t);
+		back_to(child, 1, 0);
+	}
+	{
+		unsigned long f = 1ul << 0, to = 1ul << 1;
+		double t = now();
+
+		if (migrate_pages(child, 64, &f, &to) < 0)
+			die("migrate_pages");
+		t = now() - t;
+		report(kind, "migrate_pages", 0, (double)on_node(child, buf, len, 1) * 4096, t);
+		back_to(child, 1, 0);
+	}
+	{
+		struct nm_root *root;
+		struct nm_proc *proc;
+		struct nm_footprint fp;
+		struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = false };
+		struct nm_tuner tuner;
+		struct nm_bucket bucket;
+		struct nm_mig_result res;
+		struct nm_mig_request req;
+		double t0, t1, t2;
+		int r;
+
+		memset(&fp, 0, sizeof(fp));
+		memset(&res, 0, sizeof(res));
+		if (nm_root_open("/", &root) < 0 || nm_proc_open(root, child, &proc) < 0)
+			die("nm_proc_open");
+		nm_tuner_init(&tuner, 64, 4096, 20000000);
+		nm_bucket_init(&bucket, 0, 0);
+		t0 = now();
+		r = nm_fp_scan(proc, &rules, NULL, &fp);
+		if (r < 0) {
+			errno = -r;
+			die("nm_fp_scan");
+		}
+		t1 = now();
+		req = (struct nm_mig_request){ .proc = proc, .fp = &fp, .target = 1,
+					       .max_mapcount = 1, .tuner = &tuner,
+					       .bucket = &bucket };
+		r = nm_mig_lazy(&nm_mig_kernel, &req, &res);
+		t2 = now();
+		if (r < 0) {
+			errno = -r;
+			die("nm_mig_lazy");
+		}
+		/* The whole process moves, not only the buffer (its stack and
+		 * private library pages are a few dozen pages): count what
+		 * the kernel says is on node 1 in the buffer. */
+		report(kind, "numamigd_migrator", (int)tuner.cur,
+		       (double)on_node(child, buf, len, 1) * 4096, t2 - t1);
+		report(kind, "numamigd_migrator+scan", (int)tuner.cur,
+		       (double)on_node(child, buf, len, 1) * 4096, t2 - t0);
+		printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
+		       nm_mig_stop_name(res.stop), res.requested, res.bytes_moved, res.calls,
+		       res.busy_ns / 1e6);
+		nm_fp_free(&fp);
+		nm_proc_close(proc);
+		nm_root_free(root);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	free(a);
+	free(st);
+	free(nodes);
+	return 0;
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+}
+
+static int idle(size_t len)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	map_touched(len, 0);
+	printf("idle pid=%d ready\n", (int)getpid());
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+static int maps(pid_t pid, int n)
+{
+	char path[64], buf[65536];
+	double t, c;
+	size_t bytes = 0;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
+	t = now();
+	c = cpu_now();
+	for (int i = 0; i < n; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (!f)
+			die(path);
+		while ((r = (ssize_t)fread(buf, 1, sizeof(buf), f)) > 0)
+			bytes += (size_t)r;
+		fclose(f);
+	}
+	t = now() - t;
+	c = cpu_now() - c;
+	printf("maps reads=%d bytes=%zu wall_ms=%.3f cpu_ms=%.3f\n", n, bytes / (size_t)n,
+	       t * 1e3 / n, c * 1e3 / n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = 64;
+	int thp = 0, opt;
+	const char *cmd;
+
+	if (argc < 2)
+		goto usage;
+	cmd = argv[1];
+	if (!strcmp(cmd, "maps")) {
+		if (argc != 4)
+			goto usage;
+		return maps((pid_t)atoi(argv[2]), atoi(argv[3]));
+	}
+	optind = 2;
+	while ((opt = getopt(argc, argv, "s:H")) != -1) {
+		switch (opt) {
+		case 's': mib = strtoul(optarg, NULL, 10); break;
+		case 'H': thp = 1; break;
+		default: goto usage;
+		}
+	}
+	if (!strcmp(cmd, "tput"))
+		return tput(mib << 20, thp);
+	if (!strcmp(cmd, "idle"))
+		return idle(mib << 20);
+usage:
+	fprintf(stderr, "usage: bw-mig tput [-s MiB] [-H] | idle [-s MiB] | maps PID N\n");
+	return 2;
+}
