@@ -60,6 +60,17 @@ static void migration_failed(struct control_call *call, int err, json_object *p,
 	control_call_error(call, CTL_E_MIGRATION_FAILED, p);
 }
 
+/* A daemon reading a captured tree (--root) sees fixture pids: moving the
+ * live processes that happen to have those numbers would be acting on the
+ * wrong process. Returns true (and replies EPERM) when that is the case. */
+static bool captured_tree(struct control_call *call, const struct nm_engine *e)
+{
+	if (nm_root_is_live(nm_engine_root(e)))
+		return false;
+	migration_failed(call, EPERM, NULL, "numamigd reads a captured tree (--root)");
+	return true;
+}
+
 static json_object *u64_array(const unsigned long long *v, int n)
 {
 	json_object *a = json_object_new_array();
@@ -174,6 +185,8 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	char by[96];
 	int r;
 
+	if (captured_tree(call, e))
+		return;
 	if (!ctl_as_int(ctl_param(params, "pid"), 1, INT32_MAX, &pid)) {
 		ctl_invalid_parameter(call, "pid");
 		return;
@@ -420,10 +433,13 @@ static void migrate_done(struct nm_mig_job *job)
 void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 {
 	struct nm_engine *e = manager_engine(userdata);
-	struct migrate_job *j = calloc(1, sizeof(*j));
+	struct migrate_job *j;
 	json_object *v;
 	char by[96];
 
+	if (captured_tree(call, e))
+		return;
+	j = calloc(1, sizeof(*j));
 	if (!j) {
 		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
 		return;

@@ -182,10 +182,25 @@ static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 	};
 }
 
+/* The policy as planned. On a captured tree (--root) the pids are the
+ * fixture's, not live processes that may have the same numbers: every
+ * policy that would move memory only advises there. */
+static const struct nm_policy *plan_policy(const struct nm_engine *e, const struct nm_task *t,
+					   struct nm_policy *copy)
+{
+	if (nm_root_is_live(e->root) || t->policy->mode == NM_MODE_OFF ||
+	    t->policy->mode == NM_MODE_ADVISE)
+		return t->policy;
+	*copy = *t->policy;
+	copy->mode = NM_MODE_ADVISE;
+	return copy;
+}
+
 static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
 	struct nm_plan_budget *budget = &e->budgets[t->policy - e->config->policies];
 	struct nm_plan_input in;
+	struct nm_policy pol;
 	int r = nm_sampler_residency(e->sampler, t->proc, &t->res);
 
 	if (r == 0)
@@ -198,7 +213,7 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return;
 	fill_input(e, t, now_ms, &in);
 	t->last.src = NULL;
-	if (nm_plan_tick(t->policy, &in, budget, &t->plan, &t->last) < 0)
+	if (nm_plan_tick(plan_policy(e, t, &pol), &in, budget, &t->plan, &t->last) < 0)
 		return;
 	t->triggered = false;
 	e->counters.reasons[t->last.reason]++;
