@@ -88,6 +88,21 @@ finish() {
 
 # ---- daemon scenarios (tests/vm/scenarios/daemon-*.sh)
 
+# ratio A B: A / B with three decimals (page counts against a working set).
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
+}
+
+# daemon_log LOG: print the daemon's log for the test log, and fail if it
+# holds an error (a failed tick, or anything it "cannot" do).
+daemon_log() {
+    echo "--- daemon log"
+    cat "$1"
+    if grep -q 'tick failed\|cannot' "$1"; then
+        fail "daemon logged errors"
+    fi
+}
+
 # vmstat KEY: the value of KEY in /proc/vmstat (pgmigrate_success is the
 # kernel's own count of migrated pages).
 vmstat() {

@@ -54,7 +54,7 @@ misplaced=$(((mib << 20) / 4096 * (n - 1) / n))
 moved=$((after - before))
 echo "pages misplaced at start: $misplaced, pages migrated: $moved"
 check_range "pages migrated / misplaced" \
-    "$(awk -v a="$moved" -v b="$misplaced" 'BEGIN { printf "%.3f", a / b }')" 0.95 1.05
+    "$(ratio "$moved" "$misplaced")" 0.95 1.05
 echo "libc of pid $user before: $libc_before"
 echo "libc of pid $user after:  $libc_after"
 [ -n "$libc_before" ] || fail "no shared libc lines in numa_maps of $user"

@@ -117,9 +117,5 @@ until tail -n +$((n + 1)) "$log" | grep -q 'configuration reloaded' || [ "$i" -g
 done
 check_eq "reload after the exits" "$(tail -n +$((n + 1)) "$log" | grep -c 'configuration reloaded')" 1
 numamigd_stop
-echo "--- daemon log"
-cat "$log"
-if grep -q 'tick failed\|cannot' "$log"; then
-    fail "daemon logged errors"
-fi
+daemon_log "$log"
 finish

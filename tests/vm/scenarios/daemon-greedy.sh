@@ -58,20 +58,16 @@ res=$moved
 run greedy
 greedy=$moved
 numamigd_stop
-echo "--- daemon log"
-cat "$TMPDIR/daemon.log"
+daemon_log "$TMPDIR/daemon.log"
 
 echo "working set: $ws pages; pages migrated in $secs s: residency $res, greedy $greedy"
 check_range "residency: pages migrated / working set" \
-    "$(awk -v a="$res" -v b="$ws" 'BEGIN { printf "%.3f", a / b }')" 0 2
+    "$(ratio "$res" "$ws")" 0 2
 check_range "greedy: pages migrated / working set" \
-    "$(awk -v a="$greedy" -v b="$ws" 'BEGIN { printf "%.3f", a / b }')" 2 1000
+    "$(ratio "$greedy" "$ws")" 2 1000
 if [ "$greedy" -ge $((3 * res)) ]; then
     ok "greedy migrated >= 3 x residency ($greedy vs $res)"
 else
     fail "greedy migrated $greedy pages, residency $res: want greedy >= 3 x residency"
-fi
-if grep -q 'tick failed\|cannot' "$TMPDIR/daemon.log"; then
-    fail "daemon logged errors"
 fi
 finish

@@ -187,7 +187,7 @@ check_eq "sampled pages on nodes outside cpuset.mems, all reports" "$forbidden" 
 if [ "$n" -ge 3 ]; then
     # Node 1 is allowed: its user's slice may follow it, nothing else.
     check_range "pages migrated / one slice" \
-        "$(awk -v a="$moved" -v b="$slice" 'BEGIN { printf "%.3f", a / b }')" 0 1.05
+        "$(ratio "$moved" "$slice")" 0 1.05
     check_range "final locality (node 0 and 1 users local)" \
         "$(field local "$(grep '^t=' "$out" | tail -n 1)")" 0.45 0.55
 else
@@ -195,9 +195,5 @@ else
 fi
 
 numamigd_stop
-echo "--- daemon log"
-cat "$log"
-if grep -q 'tick failed\|cannot' "$log"; then
-    fail "daemon logged errors"
-fi
+daemon_log "$log"
 finish

@@ -41,19 +41,15 @@ wait "$wl"
 after=$(vmstat pgmigrate_success)
 numamigd_stop
 cat "$out"
-echo "--- daemon log"
-cat "$TMPDIR/daemon.log"
+daemon_log "$TMPDIR/daemon.log"
 
 total=$((after - before))
 second=$((after - half))
 echo "working set: $ws pages; pages migrated: $total in all, $second in the second half"
 check_range "pages migrated / working set, whole run" \
-    "$(awk -v a="$total" -v b="$ws" 'BEGIN { printf "%.3f", a / b }')" 0 2
+    "$(ratio "$total" "$ws")" 0 2
 check_range "pages migrated / working set, second half" \
-    "$(awk -v a="$second" -v b="$ws" 'BEGIN { printf "%.3f", a / b }')" 0 0.1
+    "$(ratio "$second" "$ws")" 0 0.1
 check_range "mean locality" "$(mean_local "$out")" 0.45 1
 check_range "report lines" "$(grep -c '^t=' "$out")" 50 70
-if grep -q 'tick failed\|cannot' "$TMPDIR/daemon.log"; then
-    fail "daemon logged errors"
-fi
 finish
