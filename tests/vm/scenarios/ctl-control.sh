@@ -21,20 +21,9 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w "$thp" ] && echo never >"$thp"
 
 cg=/sys/fs/cgroup/numamig.ctl
-mkdir -p "$cg" "$TMPDIR/policy.d"
-: >"$TMPDIR/numamigd.yaml"
 policy() { # DWELL
-    cat >"$TMPDIR/policy.d/50-ctl.yaml" <<YAML
-policies:
-  - name: ctl
-    match: { cgroup: "/numamig.ctl" }
-    mode: lazy
-    min_rss: 1MiB
-    dwell: $1
-    rate_limit: unlimited
-YAML
+    wl_policy "$TMPDIR" ctl "dwell: $1"
 }
-pgmig() { awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat; }
 # user_on_node1: the pid of the workload process running on node 1 (CPU
 # 1); it first-touches its slice on node 0 and then moves there.
 user_on_node1() {
@@ -64,22 +53,19 @@ wait_jq() {
 }
 
 policy 1s
-numamigd --config "$TMPDIR/numamigd.yaml" --policy-dir "$TMPDIR/policy.d" \
-    >"$TMPDIR/daemon.log" 2>&1 &
-daemon=$!
-wait_for "$TMPDIR/daemon.log" 'started' 10 || fail "numamigd did not start"
+numamigd_start "$TMPDIR"
 
 echo "--- pause"
 numamigctl pause
 check_eq "pause exit" "$?" 0
 check_eq "pause reply" "$(numamigctl --json pause)" '{"was_paused":true,"paused":true}'
-before=$(pgmig)
+before=$(vmstat pgmigrate_success)
 sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s 64 -d 0 -i 1" >"$TMPDIR/wl.out" &
 wl=$!
 wait_for "$TMPDIR/wl.out" '^t=' 30 || fail "workload did not start"
 sleep 4
 user=$(user_on_node1)
-check_eq "pages migrated while paused (pgmigrate_success delta)" "$(($(pgmig) - before))" 0
+check_eq "pages migrated while paused (pgmigrate_success delta)" "$(($(vmstat pgmigrate_success) - before))" 0
 numamigctl --json status >"$TMPDIR/s.json"
 check_eq "status: paused" "$(jq .daemon.paused "$TMPDIR/s.json")" true
 check_eq "status: workload tracked while paused" \
@@ -91,7 +77,7 @@ echo "--- resume"
 numamigctl resume
 check_eq "resume exit" "$?" 0
 wait_jq 30 "explain $user" '.process.locality_pct >= 90' || fail "no migration after resume"
-check_range "pgmigrate_success delta after resume" "$(($(pgmig) - before))" 1 100000000
+check_range "pgmigrate_success delta after resume" "$(($(vmstat pgmigrate_success) - before))" 1 100000000
 kill -TERM "$wl"
 wait "$wl"
 tail -n 1 "$TMPDIR/wl.out"
@@ -111,7 +97,7 @@ numamigctl reload
 check_eq "reload exit" "$?" 0
 check_eq "hash changed" "$(numamigctl --json status | jq -r ".daemon.config_hash != \"$hash\"")" true
 check_eq "dwell after reload" "$(numamigctl --json policy /numamig.ctl | jq .policy.dwell_ms)" 3600000
-kill -HUP "$daemon"
+kill -HUP "$numamigd_pid"
 sleep 0.5
 check_eq "SIGHUP keeps the config" "$(numamigctl --json policy | jq '.policies[0].dwell_ms')" 3600000
 
@@ -131,7 +117,5 @@ numamigctl explain "$user" | head -n 8
 kill -TERM "$wl"
 wait "$wl"
 
-kill -TERM "$daemon"
-wait "$daemon"
-check_eq "numamigd exit status" "$?" 0
+numamigd_stop
 finish

@@ -26,21 +26,8 @@ n=$(count "$cpu_nodes")
 last_node=$(echo "$cpu_nodes" | awk '{ print $NF }')
 mib=$((24 * n))
 cg=/sys/fs/cgroup/numamig.ctl
-mkdir -p "$cg" "$TMPDIR/policy.d"
-: >"$TMPDIR/numamigd.yaml"
-cat >"$TMPDIR/policy.d/50-ctl.yaml" <<YAML
-policies:
-  - name: ctl
-    match: { cgroup: "/numamig.ctl" }
-    mode: lazy
-    min_rss: 1MiB
-    rate_limit: 2MiB/s
-YAML
-
-numamigd --config "$TMPDIR/numamigd.yaml" --policy-dir "$TMPDIR/policy.d" \
-    >"$TMPDIR/daemon.log" 2>&1 &
-daemon=$!
-wait_for "$TMPDIR/daemon.log" 'started' 10 || fail "numamigd did not start"
+wl_policy "$TMPDIR" ctl "rate_limit: 2MiB/s"
+numamigd_start "$TMPDIR"
 check_eq "socket mode" "$(stat -c %a /run/numamigd/io.numamigd)" 660
 
 sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d 0 -i 1" \
@@ -129,8 +116,6 @@ numamigctl policy
 
 kill -TERM "$wl"
 wait "$wl"
-kill -TERM "$daemon"
-wait "$daemon"
-check_eq "numamigd exit status" "$?" 0
+numamigd_stop
 [ -e /run/numamigd/io.numamigd ] && fail "socket left behind after exit"
 finish
