@@ -26,7 +26,8 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 say() { printf '\n==== %s\n' "$*"; }
 locality() { field local "$(grep '^t=' "$TMPDIR/wl.out" | tail -n 1)"; }
 placement() { field on "$(grep '^t=' "$TMPDIR/wl.out" | tail -n 1)"; }
-vmstat_migrated() { awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat; }
+# ge A B: true when the decimal A >= B (busybox sh has integers only).
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
 say "the guest: 4 NUMA nodes, one vCPU each (numamigd --print-topology)"
 numamigd --print-topology
@@ -44,7 +45,7 @@ wait_for "$TMPDIR/wl.out" '^t=' 30 || exit 1
 sleep 4 # nothing balances: locality stays where first touch put it
 before_loc=$(locality)
 before_on=$(placement)
-before_mig=$(vmstat_migrated)
+before_mig=$(vmstat pgmigrate_success)
 echo "no balancer for 4 s: locality $before_loc, sampled pages per node $before_on"
 
 say "systemctl start numamigd (here: numamigd with the default paths)"
@@ -59,17 +60,17 @@ t90= next_snap=0 last_snap=0
 while :; do
     s=$(since)
     l=$(locality)
-    if [ -z "$t90" ] && awk -v l="$l" 'BEGIN { exit !(l >= 0.9) }'; then
+    if [ -z "$t90" ] && ge "$l" 0.9; then
         t90=$s
     fi
-    if awk -v s="$s" -v n="$next_snap" 'BEGIN { exit !(s >= n) }'; then
+    if ge "$s" "$next_snap"; then
         say "${s} s after start: workload locality $l (numamigctl status)"
         numamigctl status
         last_snap=$s
         next_snap=$((next_snap + 8))
     fi
-    awk -v l="$l" 'BEGIN { exit !(l >= 0.99) }' && break
-    awk -v s="$s" -v m="$limit" 'BEGIN { exit !(s >= m) }' && break
+    ge "$l" 0.99 && break
+    ge "$s" "$limit" && break
     sleep 0.5
 done
 sleep 1.5 # let the last batch land in the counters
@@ -79,7 +80,7 @@ if awk -v s="$(since)" -v l="$last_snap" 'BEGIN { exit !(s - l >= 4) }'; then
 fi
 after_loc=$(locality)
 after_on=$(placement)
-moved=$(($(vmstat_migrated) - before_mig))
+moved=$(($(vmstat pgmigrate_success) - before_mig))
 cpu=$(awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$daemon/stat")
 
 kill -TERM "$daemon" "$wl" 2>/dev/null
@@ -97,4 +98,4 @@ printf '%-42s %-18s %s\n' "" "before numamigd" "after" \
     "numamigd CPU time" "-" "$cpu s"
 echo "(an emulated guest: remote memory is not slower here, so the demo shows"
 echo " placement, not speed; bench/README.md compares numamigd with its peers)"
-awk -v l="$after_loc" 'BEGIN { exit !(l >= 0.9) }'
+ge "$after_loc" 0.9
