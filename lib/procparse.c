@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,8 @@ int nm_stat_parse(const char *buf, size_t len, struct nm_stat *st)
 	if (!open || !close || close < open || close + 2 >= end || close[1] != ' ')
 		return -EINVAL;
 	p = buf;
-	if (next_field(&p, open, &v) < 0 || v <= 0)
+	/* pid_t is an int: a wider value would wrap to 0 or a negative pid. */
+	if (next_field(&p, open, &v) < 0 || v <= 0 || v > INT_MAX)
 		return -EINVAL;
 	st->pid = (pid_t)v;
 	clen = (size_t)(close - open - 1);
@@ -112,7 +114,10 @@ static int status_line(struct nm_status *st, const char *line, unsigned *seen)
 	const char *v;
 
 	if ((v = status_value(line, "Tgid"))) {
-		st->tgid = (pid_t)strtol(v, NULL, 10);
+		long tgid = strtol(v, NULL, 10);
+
+		/* Out of pid_t's range stays 0, which the caller refuses. */
+		st->tgid = tgid > 0 && tgid <= INT_MAX ? (pid_t)tgid : 0;
 		*seen |= 1;
 	} else if ((v = status_value(line, "Threads"))) {
 		st->threads = strtol(v, NULL, 10);

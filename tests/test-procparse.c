@@ -66,6 +66,9 @@ START_TEST(test_stat_rejects)
 		"1 (x)S 1",
 		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 z 0 0 0 20 0 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
 		"-1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		/* Past pid_t: would wrap to pid 0 or a negative pid (fuzz find 4). */
+		"4294967296 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		"2147483648 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -139,6 +142,8 @@ START_TEST(test_status_required)
 {
 	static const char kernel_thread[] = "Name:\tkthreadd\nTgid:\t2\nThreads:\t1\n"
 		"Cpus_allowed_list:\t0-1\nMems_allowed_list:\t0\n";
+	static const char wrapped_tgid[] = "Tgid:\t4294967296\nCpus_allowed_list:\t0\n"
+		"Mems_allowed_list:\t0\n";
 	struct nm_status st;
 
 	status_without("Tgid:");
@@ -146,6 +151,8 @@ START_TEST(test_status_required)
 	status_without("Mems_allowed_list:");
 	ck_assert_int_eq(nm_status_parse("Tgid:\t1\nCpus_allowed_list:\t0-\n"
 					 "Mems_allowed_list:\t0\n", 46, &st), -EINVAL);
+	/* A Tgid past pid_t would wrap to 0 or a negative pid. */
+	ck_assert_int_eq(nm_status_parse(wrapped_tgid, strlen(wrapped_tgid), &st), -EINVAL);
 	/* Kernel threads have no VmRSS: zero, not an error. */
 	ck_assert_int_eq(nm_status_parse(kernel_thread, strlen(kernel_thread), &st), 0);
 	ck_assert_uint_eq(st.vmrss_kb, 0);
