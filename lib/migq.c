@@ -2,17 +2,21 @@
 #include "config.h"
 
 #include <errno.h>
+#include <numa.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "numamig/migq.h"
+#include "numamig/set.h"
 
 struct nm_migq {
 	const struct nm_mig_sys *sys;
-	pthread_t thread;
+	pthread_t threads[NM_MIGQ_MAX_WORKERS];
+	unsigned nr_threads;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct nm_mig_job *todo, *done; /* FIFO heads */
@@ -28,8 +32,44 @@ static void append(struct nm_mig_job **head, struct nm_mig_job *job)
 	*head = job;
 }
 
-static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job)
+/* The node a job moves memory to, or -1 (a custom job, a direct move to
+ * several nodes). */
+static int job_target(const struct nm_mig_job *job)
 {
+	if (job->run)
+		return -1;
+	if (!job->direct)
+		return job->req.target;
+	return numa_bitmask_weight(job->to) == 1 ? nm_set_next(job->to, 0) : -1;
+}
+
+/* Run on the target node's CPUs, within the daemon's own CPU mask: the
+ * task whose memory this is runs there, so the kernel's per-page TLB
+ * shootdowns stay on that node (none at all while the worker holds the
+ * task's CPU), and the copy writes node-local memory. A node without
+ * CPUs (a CXL expander), or none of them allowed, leaves ALLOWED. */
+static bool pin_to(int node, const cpu_set_t *allowed)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	cpu_set_t set;
+	bool pinned = false;
+
+	CPU_ZERO(&set);
+	if (cpus && node >= 0 && numa_node_to_cpus(node, cpus) == 0)
+		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
+			if (numa_bitmask_isbitset(cpus, c) && CPU_ISSET(c, allowed))
+				CPU_SET(c, &set);
+	if (CPU_COUNT(&set) > 0)
+		pinned = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+	if (cpus)
+		numa_free_cpumask(cpus);
+	return pinned;
+}
+
+static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job, const cpu_set_t *allowed)
+{
+	bool pinned = pin_to(job_target(job), allowed);
+
 	if (job->run)
 		job->run(job, sys);
 	else if (job->direct)
@@ -37,6 +77,8 @@ static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job)
 					 job->req.max_mapcount, &job->res);
 	else
 		job->err = nm_mig_lazy(sys, &job->req, &job->res);
+	if (pinned)
+		pthread_setaffinity_np(pthread_self(), sizeof(*allowed), allowed);
 }
 
 static void finish(struct nm_migq *q, struct nm_mig_job *job)
@@ -55,7 +97,12 @@ static void finish(struct nm_migq *q, struct nm_mig_job *job)
 static void *worker(void *arg)
 {
 	struct nm_migq *q = arg;
+	cpu_set_t allowed;
 
+	/* The mask the daemon was started with (CPUAffinity=, a cpuset):
+	 * jobs are pinned inside it and it is restored after each. */
+	if (pthread_getaffinity_np(pthread_self(), sizeof(allowed), &allowed) != 0)
+		CPU_ZERO(&allowed);
 	for (;;) {
 		struct nm_mig_job *job;
 
@@ -69,15 +116,15 @@ static void *worker(void *arg)
 		job = q->todo;
 		q->todo = job->next;
 		pthread_mutex_unlock(&q->lock);
-		run(q->sys, job);
+		run(q->sys, job, &allowed);
 		finish(q, job);
 	}
 }
 
-int nm_migq_start(const struct nm_mig_sys *sys, struct nm_migq **out)
+int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq **out)
 {
 	struct nm_migq *q = calloc(1, sizeof(*q));
-	int r;
+	int r = 0;
 
 	if (!q)
 		return -ENOMEM;
@@ -90,10 +137,14 @@ int nm_migq_start(const struct nm_mig_sys *sys, struct nm_migq **out)
 	}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
-	r = -pthread_create(&q->thread, NULL, worker, q);
-	if (r < 0) {
-		close(q->efd);
-		free(q);
+	workers = workers < 1 ? 1 : workers > NM_MIGQ_MAX_WORKERS ? NM_MIGQ_MAX_WORKERS : workers;
+	while (q->nr_threads < workers && r == 0) {
+		r = -pthread_create(&q->threads[q->nr_threads], NULL, worker, q);
+		q->nr_threads += r == 0;
+	}
+	/* Fewer workers than asked (a thread limit) still work; none do not. */
+	if (q->nr_threads == 0) {
+		nm_migq_free(q);
 		return r;
 	}
 	*out = q;
@@ -108,9 +159,10 @@ void nm_migq_stop(struct nm_migq *q)
 		return;
 	pthread_mutex_lock(&q->lock);
 	q->stopping = true;
-	pthread_cond_signal(&q->wake);
+	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
-	pthread_join(q->thread, NULL);
+	for (unsigned i = 0; i < q->nr_threads; i++)
+		pthread_join(q->threads[i], NULL);
 	while ((job = q->todo)) {
 		q->todo = job->next;
 		job->err = -ECANCELED;

@@ -10,28 +10,67 @@ void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t late
 	t->min = min ? min : 1;
 	t->max = max < t->min ? t->min : max;
 	t->latency_ns = latency_ns;
-	/* Start low: the first call measures the cost on this machine. */
+	/* Start low: the first call measures what a minimum batch costs. */
 	t->cur = t->min;
+	t->base_ns = t->page_ns = 0;
+	t->have_base = false;
+	t->at_min = 0;
 }
+
+/* What a minimum batch costs: the lower envelope of those calls' times
+ * (noise on a busy machine only ever adds time), drifting up by an eighth
+ * of the gap per dearer call so that a machine that got busier is learnt. */
+static void learn_base(struct nm_tuner *t, uint64_t elapsed_ns)
+{
+	if (!t->have_base || elapsed_ns < t->base_ns)
+		t->base_ns = elapsed_ns;
+	else
+		t->base_ns += (elapsed_ns - t->base_ns) / 8;
+	t->have_base = true;
+}
+
+/* The cost of each page beyond the minimum: a quarter-weight moving
+ * average. One sample is clipped to 4x the estimate, the first to what
+ * fits one more minimum batch in the budget, so a single call the
+ * scheduler stalled does not sink the batch for long (a lasting slowdown
+ * still raises the estimate 1.75x per call). */
+static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
+{
+	uint64_t per = elapsed_ns > t->base_ns ? (elapsed_ns - t->base_ns) / (pages - t->min) : 0;
+	uint64_t cap = t->page_ns ? 4 * t->page_ns : t->latency_ns / t->min;
+
+	if (per > cap)
+		per = cap;
+	if (t->page_ns == 0)
+		t->page_ns = per;
+	else
+		t->page_ns = t->page_ns - t->page_ns / 4 + per / 4;
+}
+
+/* Every PROBE_EVERY-th call at the minimum tries a quarter more: calls at
+ * the minimum say nothing of the cost per page, so an overestimate of it
+ * would otherwise hold the batch there. */
+#define PROBE_EVERY 8
 
 void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	uint64_t next;
+	uint64_t want;
 
 	if (pages == 0 || t->latency_ns == 0)
 		return;
-	if (elapsed_ns > t->latency_ns) {
-		/* Overran: scale to what would have fit, at least halving. */
-		next = (uint64_t)pages * t->latency_ns / elapsed_ns;
-		if (next > t->cur / 2)
-			next = t->cur / 2;
-	} else if (elapsed_ns < t->latency_ns / 2 && pages >= t->cur) {
-		/* Well under budget with a full batch: grow by a quarter. */
-		next = (uint64_t)t->cur + t->cur / 4 + 1;
-	} else {
-		return;
-	}
-	t->cur = next < t->min ? t->min : next > t->max ? t->max : (unsigned)next;
+	if (pages == t->min || !t->have_base)
+		learn_base(t, elapsed_ns);
+	else if (pages > t->min)
+		learn_page(t, pages, elapsed_ns);
+	want = t->page_ns ? t->min + t->latency_ns / t->page_ns : t->max;
+	if (t->cur == t->min && want <= t->min && ++t->at_min % PROBE_EVERY == 0)
+		want = t->min + t->min / 4 + 1;
+	if (want < t->cur)
+		t->cur = want < t->min ? t->min : (unsigned)want;
+	else if (want > t->cur && pages >= t->cur) /* a short batch says nothing */
+		t->cur = t->cur + t->cur / 4 + 1 > want ? (unsigned)want : t->cur + t->cur / 4 + 1;
+	if (t->cur > t->max)
+		t->cur = t->max;
 }
 
 void nm_bucket_init(struct nm_bucket *b, uint64_t rate_bps, uint64_t now_ns)

@@ -3,10 +3,17 @@
  * Migration calls block for as long as the kernel copies pages (seconds
  * for a big direct move in a slow guest), and the event loop must keep
  * answering the watchdog and the control socket meanwhile. So jobs go to
- * one worker thread through a queue, and finished jobs come back through
- * a second queue, announced on an eventfd the event loop watches. One
- * worker is deliberate: migrations to one node share its memory bandwidth,
- * so running several at once would not finish sooner.
+ * worker threads through a queue, and finished jobs come back through a
+ * second queue, announced on an eventfd the event loop watches.
+ *
+ * Several workers, one per node with memory: much of a move_pages() call
+ * is fixed cost spent waiting (the kernel drains the per-CPU page lists
+ * of every CPU before it moves anything, and on a busy machine each CPU
+ * must first schedule a kworker), so a lone worker left the node links
+ * idle while processes waited in line. Each job runs pinned to its target
+ * node's CPUs (see migq.c), so jobs to different nodes also copy on
+ * different CPUs. A job is one process's; the engine never has two in
+ * flight for one process.
  *
  * The submitter owns the job and everything it points to (process handle,
  * footprint) until it is handed back; it must not touch them meanwhile.
@@ -40,9 +47,12 @@ struct nm_mig_job {
 
 struct nm_migq;
 
-/* Start the worker with syscalls SYS (must outlive the queue). */
-int nm_migq_start(const struct nm_mig_sys *sys, struct nm_migq **out);
-/* Stop after the job in progress; queued jobs come back unrun (err
+#define NM_MIGQ_MAX_WORKERS 8
+
+/* Start WORKERS threads (1 .. NM_MIGQ_MAX_WORKERS, clamped) with syscalls
+ * SYS (must outlive the queue). */
+int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq **out);
+/* Stop after the jobs in progress; queued jobs come back unrun (err
  * -ECANCELED) through nm_migq_done(). Then nm_migq_free(). */
 void nm_migq_stop(struct nm_migq *q);
 void nm_migq_free(struct nm_migq *q);

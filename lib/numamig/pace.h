@@ -1,11 +1,21 @@
 /* pace: how fast the migrator may go. Two small pure mechanisms:
  *
  *  - a batch tuner (seed 002): pages per move_pages() call, between a
- *    minimum and a maximum, adjusted after every call so that one call
- *    stays under a latency budget. A call holds the target's mmap_lock and
- *    stalls its page faults, so the budget bounds the pause an application
- *    can see. Additive increase, multiplicative decrease, as TCP does:
- *    probe upwards slowly, back off fast when a call overruns.
+ *    minimum and a maximum, sized so that a call takes at most the
+ *    latency budget longer than a call of the minimum batch. A call costs
+ *    a fixed part (the kernel drains every CPU's per-CPU page lists before
+ *    it moves anything; on a busy machine each CPU must first schedule a
+ *    kworker, tens of milliseconds in a loaded guest) plus a part per page
+ *    (isolate, unmap, copy, remap; while a page moves, the task stalls on
+ *    it). Only the second part grows with the batch, so only it is
+ *    budgeted: a tuner that budgets the whole call (plain AIMD) sinks to
+ *    the minimum whenever the fixed part alone overruns, and then pays
+ *    that part per minimum batch. The tuner learns what a minimum batch
+ *    costs (a lower envelope of those calls: noise on a busy machine only
+ *    adds time) and the cost of each page beyond it (a smoothed average
+ *    with outliers clipped); the batch goes straight down to what fits
+ *    when the cost per page rises, and up by a quarter per full call when
+ *    there is room, as TCP probes.
  *  - a token bucket for the policy's rate_limit (bytes per second), with a
  *    burst of one second's worth so a tick can spend what it accrued.
  *
@@ -24,7 +34,11 @@ extern "C" {
 struct nm_tuner {
 	unsigned min, max;     /* pages per call */
 	unsigned cur;
-	uint64_t latency_ns;   /* budget per call */
+	uint64_t latency_ns;   /* budget beyond what a minimum batch takes */
+	uint64_t base_ns;      /* what a call of the minimum batch takes */
+	uint64_t page_ns;      /* what each page beyond it adds (0: none seen) */
+	bool have_base;
+	unsigned at_min;       /* calls at the minimum batch, for probing */
 };
 
 void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t latency_ns);

@@ -55,7 +55,7 @@ struct nm_policy {
 	uint64_t rate_limit_bps;   /* bytes per second; 0 = unlimited */
 	unsigned batch_min;        /* pages per move_pages call */
 	unsigned batch_max;
-	uint64_t batch_latency_us; /* a call should stay under this */
+	uint64_t batch_latency_us; /* a call's budget beyond a minimum batch */
 	char *file;                /* where it was defined, for explain */
 	int line;
 };
