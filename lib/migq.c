@@ -1,4 +1,4 @@
-/* migq: the migrator's worker thread. See numamig/migq.h. */
+/* migq: the migrator's worker threads. See numamig/migq.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +20,8 @@ struct nm_migq {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct nm_mig_job *todo, *done; /* FIFO heads */
+	cpu_set_t *node_cpus;           /* [nr_nodes], read at start */
+	int nr_nodes;
 	int efd;
 	bool stopping;
 };
@@ -43,32 +45,52 @@ static int job_target(const struct nm_mig_job *job)
 	return numa_bitmask_weight(job->to) == 1 ? nm_set_next(job->to, 0) : -1;
 }
 
+/* Each node's CPUs, read once by the starting thread: libnuma fills its
+ * node-to-CPU cache lazily and without a lock, so the workers do not call
+ * it. CPUs hot-plugged later are not used for pinning. */
+static int read_node_cpus(struct nm_migq *q)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+
+	q->nr_nodes = numa_max_node() + 1;
+	q->node_cpus = calloc((size_t)q->nr_nodes, sizeof(*q->node_cpus));
+	if (!cpus || !q->node_cpus) {
+		if (cpus)
+			numa_free_cpumask(cpus);
+		return -ENOMEM;
+	}
+	for (int n = 0; n < q->nr_nodes; n++) {
+		CPU_ZERO(&q->node_cpus[n]);
+		if (numa_node_to_cpus(n, cpus) < 0)
+			continue;
+		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
+			if (numa_bitmask_isbitset(cpus, c))
+				CPU_SET(c, &q->node_cpus[n]);
+	}
+	numa_free_cpumask(cpus);
+	return 0;
+}
+
 /* Run on the target node's CPUs, within the daemon's own CPU mask: the
  * task whose memory this is runs there, so the kernel's per-page TLB
  * shootdowns stay on that node (none at all while the worker holds the
  * task's CPU), and the copy writes node-local memory. A node without
  * CPUs (a CXL expander), or none of them allowed, leaves ALLOWED. */
-static bool pin_to(int node, const cpu_set_t *allowed)
+static bool pin_to(const struct nm_migq *q, int node, const cpu_set_t *allowed)
 {
-	struct bitmask *cpus = numa_allocate_cpumask();
 	cpu_set_t set;
-	bool pinned = false;
 
-	CPU_ZERO(&set);
-	if (cpus && node >= 0 && numa_node_to_cpus(node, cpus) == 0)
-		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
-			if (numa_bitmask_isbitset(cpus, c) && CPU_ISSET(c, allowed))
-				CPU_SET(c, &set);
-	if (CPU_COUNT(&set) > 0)
-		pinned = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
-	if (cpus)
-		numa_free_cpumask(cpus);
-	return pinned;
+	if (node < 0 || node >= q->nr_nodes)
+		return false;
+	CPU_AND(&set, &q->node_cpus[node], allowed);
+	return CPU_COUNT(&set) > 0 &&
+	       pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
-static void run(const struct nm_mig_sys *sys, struct nm_mig_job *job, const cpu_set_t *allowed)
+static void run(const struct nm_migq *q, struct nm_mig_job *job, const cpu_set_t *allowed)
 {
-	bool pinned = pin_to(job_target(job), allowed);
+	const struct nm_mig_sys *sys = q->sys;
+	bool pinned = pin_to(q, job_target(job), allowed);
 
 	if (job->run)
 		job->run(job, sys);
@@ -116,7 +138,7 @@ static void *worker(void *arg)
 		job = q->todo;
 		q->todo = job->next;
 		pthread_mutex_unlock(&q->lock);
-		run(q->sys, job, &allowed);
+		run(q, job, &allowed);
 		finish(q, job);
 	}
 }
@@ -124,21 +146,17 @@ static void *worker(void *arg)
 int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq **out)
 {
 	struct nm_migq *q = calloc(1, sizeof(*q));
-	int r = 0;
+	int r;
 
 	if (!q)
 		return -ENOMEM;
 	q->sys = sys;
-	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->efd < 0) {
-		r = -errno;
-		free(q);
-		return r;
-	}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r = q->efd < 0 ? -errno : read_node_cpus(q);
 	workers = workers < 1 ? 1 : workers > NM_MIGQ_MAX_WORKERS ? NM_MIGQ_MAX_WORKERS : workers;
-	while (q->nr_threads < workers && r == 0) {
+	while (r == 0 && q->nr_threads < workers) {
 		r = -pthread_create(&q->threads[q->nr_threads], NULL, worker, q);
 		q->nr_threads += r == 0;
 	}
@@ -174,7 +192,9 @@ void nm_migq_free(struct nm_migq *q)
 {
 	if (!q)
 		return;
-	close(q->efd);
+	if (q->efd >= 0)
+		close(q->efd);
+	free(q->node_cpus);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->wake);
 	free(q);
