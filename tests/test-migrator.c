@@ -1,4 +1,4 @@
-/* Tests of lib/pace.c and lib/migrator.c with a scripted kernel: the
+/* Tests of lib/migrator.c with a scripted kernel: the
  * struct nm_mig_sys seam answers move_pages/pagemap from a model of one
  * process's pages. These test the migrator's own logic (ordering, batching,
  * accounting, stopping); that pages really move is tested on real kernels
@@ -8,13 +8,10 @@
 #include <check.h>
 #include <errno.h>
 #include <numaif.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "numamig/migq.h"
 #include "numamig/migrator.h"
 
 #define PG 4096ul
@@ -359,102 +356,6 @@ START_TEST(test_direct)
 }
 END_TEST
 
-START_TEST(test_tuner)
-{
-	struct nm_tuner t;
-
-	nm_tuner_init(&t, 64, 1024, 20000000);
-	ck_assert_uint_eq(t.cur, 64);
-	nm_tuner_update(&t, 64, 1000000); /* fast: grow */
-	ck_assert_uint_eq(t.cur, 81);
-	for (int i = 0; i < 100; i++)
-		nm_tuner_update(&t, t.cur, 1000000);
-	ck_assert_uint_eq(t.cur, 1024);    /* capped */
-	/* 80 ms where 64 pages took 1: 82 us for each of the 960 pages
-	 * beyond the minimum, so 243 of them fit in 20 ms: straight down. */
-	nm_tuner_update(&t, 1024, 80000000);
-	ck_assert_uint_eq(t.cur, 64 + 243);
-	nm_tuner_update(&t, 10, 1000000);   /* a short batch says nothing */
-	ck_assert_uint_eq(t.cur, 64 + 243);
-	for (int i = 0; i < 20; i++)         /* 1 ms a page: 20 more fit */
-		nm_tuner_update(&t, t.cur, t.cur * 1000000ull);
-	ck_assert_uint_le(t.cur, 64 + 20 + 16); /* the probes go a quarter up */
-}
-END_TEST
-
-/* Drive a tuner with calls costing FIXED_US + PAGE_US per page, plus a
- * scheduler stall of STALL_US on every 5th call; return where it settles. */
-static unsigned settle(struct nm_tuner *t, unsigned fixed_us, unsigned page_us, unsigned stall_us)
-{
-	for (int i = 0; i < 60; i++)
-		nm_tuner_update(t, t->cur,
-				1000ull * (fixed_us + (uint64_t)page_us * t->cur +
-					   (i % 5 == 4 ? stall_us : 0)));
-	return t->cur;
-}
-
-/* 20 ms at 100 us a page is 200 pages beyond the minimum, whether or not
- * each call also waits 50 ms for the kernel's per-CPU drains (a tuner that
- * budgeted whole calls sank to the minimum there, and paid the 50 ms per
- * 64 pages). */
-START_TEST(test_tuner_fixed_cost)
-{
-	struct nm_tuner a, b;
-
-	nm_tuner_init(&a, 64, 4096, 20000000);
-	nm_tuner_init(&b, 64, 4096, 20000000);
-	ck_assert_uint_eq(settle(&a, 0, 100, 0), 264);
-	ck_assert_uint_eq(settle(&b, 50000, 100, 0), 264);
-}
-END_TEST
-
-/* A 200 ms stall on one call in five does not sink the batch; a lasting
- * 10x slowdown brings it down to the new fit, a speedup up to the max. */
-START_TEST(test_tuner_noise_and_slowdown)
-{
-	struct nm_tuner t;
-
-	nm_tuner_init(&t, 64, 4096, 20000000);
-	ck_assert_uint_ge(settle(&t, 30000, 100, 200000), 100);
-	ck_assert_uint_le(settle(&t, 30000, 1000, 0), 84 + 16);
-	ck_assert_uint_eq(settle(&t, 30000, 1, 0), 4096);
-	nm_tuner_init(&t, 64, 4096, 20000000);
-	ck_assert_uint_eq(settle(&t, 0, 10, 0), 2064);
-	ck_assert_uint_le(settle(&t, 0, 100, 0), 264);
-}
-END_TEST
-
-START_TEST(test_bucket)
-{
-	struct nm_bucket b;
-
-	nm_bucket_init(&b, 1000, 0);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), 1000);
-	nm_bucket_take(&b, 900);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), 100);
-	ck_assert_uint_eq(nm_bucket_available(&b, 500000000), 600);
-	/* Tiny steps still accrue. */
-	for (int i = 1; i <= 1000; i++)
-		nm_bucket_available(&b, 500000000 + (uint64_t)i * 100000);
-	ck_assert_uint_eq(nm_bucket_available(&b, 600000000), 700);
-	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 1000); /* burst cap */
-	nm_bucket_take(&b, 5000);
-	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 0);
-	nm_bucket_init(&b, 0, 0);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), UINT64_MAX);
-}
-END_TEST
-
-START_TEST(test_backoff)
-{
-	ck_assert_uint_eq(nm_backoff_next(0, 1000, 300000), 1000);
-	ck_assert_uint_eq(nm_backoff_next(1000, 1000, 300000), 2000);
-	ck_assert_uint_eq(nm_backoff_next(256000, 1000, 300000), 300000); /* capped */
-	ck_assert_uint_eq(nm_backoff_next(300000, 1000, 300000), 300000);
-	ck_assert_uint_eq(nm_backoff_next(UINT64_MAX / 2 + 1, 1000, UINT64_MAX), UINT64_MAX);
-	ck_assert_uint_eq(nm_backoff_next(10, 1000, 300000), 1000);      /* floor */
-}
-END_TEST
 
 START_TEST(test_names)
 {
@@ -464,138 +365,11 @@ START_TEST(test_names)
 }
 END_TEST
 
-/* ---- custom jobs on the worker (migq) ---- */
-
-struct custom {
-	struct nm_mig_job base;
-	const struct nm_mig_sys *sys;
-	pthread_t thread;
-	int runs;
-};
-
-static void custom_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
-{
-	struct custom *c = (struct custom *)job;
-
-	c->sys = sys;
-	c->thread = pthread_self();
-	c->runs++;
-	job->err = -EXDEV; /* whatever the job wants to say */
-}
-
-static void custom_done(struct nm_mig_job *job)
-{
-	(void)job;
-}
-
-START_TEST(test_migq_custom)
-{
-	struct custom c = { .base = { .run = custom_run, .done = custom_done } };
-	struct nm_migq *q;
-	struct nm_mig_job *done = NULL;
-	struct pollfd pfd;
-
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, &q), 0);
-	nm_migq_submit(q, &c.base);
-	pfd = (struct pollfd){ .fd = nm_migq_fd(q), .events = POLLIN };
-	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
-	done = nm_migq_done(q);
-	ck_assert_ptr_eq(done, &c.base);
-	ck_assert_ptr_null(done->next);
-	ck_assert_int_eq(c.runs, 1);
-	ck_assert_ptr_eq(c.sys, &nm_mig_kernel);
-	ck_assert(!pthread_equal(c.thread, pthread_self()));
-	ck_assert_int_eq(done->err, -EXDEV);
-	nm_migq_stop(q);
-	nm_migq_free(q);
-}
-END_TEST
-
-static volatile int release;
-
-static void blocking_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
-{
-	(void)sys;
-	while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
-		usleep(1000);
-	job->err = 0;
-}
-
-static void *releaser(void *arg)
-{
-	(void)arg;
-	usleep(100000);
-	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* A custom job still queued at the stop comes back unrun, -ECANCELED. */
-START_TEST(test_migq_custom_cancelled)
-{
-	struct nm_mig_job a = { .run = blocking_run, .done = custom_done };
-	struct custom b = { .base = { .run = custom_run, .done = custom_done } };
-	struct nm_mig_job *list;
-	struct nm_migq *q;
-	pthread_t t;
-
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, &q), 0);
-	nm_migq_submit(q, &a);
-	nm_migq_submit(q, &b.base);
-	ck_assert_int_eq(pthread_create(&t, NULL, releaser, NULL), 0);
-	nm_migq_stop(q);
-	pthread_join(t, NULL);
-	list = nm_migq_done(q);
-	ck_assert_ptr_nonnull(list);
-	if (list == &a)
-		list = list->next;
-	ck_assert_ptr_eq(list, &b.base);
-	ck_assert_ptr_null(list->next);
-	ck_assert_int_eq(b.runs, 0);
-	ck_assert_int_eq(b.base.err, -ECANCELED);
-	nm_migq_free(q);
-}
-END_TEST
-
-/* Jobs meet at a barrier only several workers can pass: with one worker
- * the first job would wait for the others forever (the test's timeout). */
-#define NR_PARALLEL 3
-static pthread_barrier_t meet;
-
-static void meeting_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
-{
-	(void)sys;
-	pthread_barrier_wait(&meet);
-	job->err = 0;
-}
-
-START_TEST(test_migq_workers_in_parallel)
-{
-	struct nm_mig_job jobs[NR_PARALLEL];
-	struct nm_migq *q;
-	struct pollfd pfd;
-	int back = 0;
-
-	ck_assert_int_eq(pthread_barrier_init(&meet, NULL, NR_PARALLEL), 0);
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, NR_PARALLEL, &q), 0);
-	for (int i = 0; i < NR_PARALLEL; i++) {
-		jobs[i] = (struct nm_mig_job){ .run = meeting_run, .done = custom_done, .err = 1 };
-		nm_migq_submit(q, &jobs[i]);
-	}
-	pfd = (struct pollfd){ .fd = nm_migq_fd(q), .events = POLLIN };
-	while (back < NR_PARALLEL && poll(&pfd, 1, 5000) == 1)
-		for (struct nm_mig_job *j = nm_migq_done(q); j; j = j->next, back++)
-			ck_assert_int_eq(j->err, 0);
-	ck_assert_int_eq(back, NR_PARALLEL);
-	nm_migq_stop(q);
-	nm_migq_free(q);
-	pthread_barrier_destroy(&meet);
-}
-END_TEST
 
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrator");
-	TCase *tc = tcase_create("lazy"), *pace = tcase_create("pace");
+	TCase *tc = tcase_create("lazy");
 
 	tcase_add_test(tc, test_moves_everything_misplaced);
 	tcase_add_test(tc, test_shared_never_requested_busy_counted);
@@ -608,16 +382,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_sources_filter);
 	tcase_add_test(tc, test_direct);
 	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_migq_custom);
-	tcase_add_test(tc, test_migq_custom_cancelled);
-	tcase_add_test(tc, test_migq_workers_in_parallel);
-	tcase_add_test(pace, test_tuner);
-	tcase_add_test(pace, test_tuner_fixed_cost);
-	tcase_add_test(pace, test_tuner_noise_and_slowdown);
-	tcase_add_test(pace, test_bucket);
-	tcase_add_test(pace, test_backoff);
 	suite_add_tcase(s, tc);
-	suite_add_tcase(s, pace);
 	return s;
 }
 

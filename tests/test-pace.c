@@ -1,0 +1,122 @@
+/* Tests of lib/pace.c: the batch tuner on synthetic call costs (a fixed
+ * part, a part per page, scheduler stalls), the token bucket and the
+ * refusal backoff. Pure: time is an input. */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+
+#include "numamig/pace.h"
+
+START_TEST(test_tuner)
+{
+	struct nm_tuner t;
+
+	nm_tuner_init(&t, 64, 1024, 20000000);
+	ck_assert_uint_eq(t.cur, 64);
+	nm_tuner_update(&t, 64, 1000000); /* fast: grow */
+	ck_assert_uint_eq(t.cur, 81);
+	for (int i = 0; i < 100; i++)
+		nm_tuner_update(&t, t.cur, 1000000);
+	ck_assert_uint_eq(t.cur, 1024);    /* capped */
+	/* 80 ms where 64 pages took 1: 82 us for each of the 960 pages
+	 * beyond the minimum, so 243 of them fit in 20 ms: straight down. */
+	nm_tuner_update(&t, 1024, 80000000);
+	ck_assert_uint_eq(t.cur, 64 + 243);
+	nm_tuner_update(&t, 10, 1000000);   /* a short batch says nothing */
+	ck_assert_uint_eq(t.cur, 64 + 243);
+	for (int i = 0; i < 20; i++)         /* 1 ms a page: 20 more fit */
+		nm_tuner_update(&t, t.cur, t.cur * 1000000ull);
+	ck_assert_uint_le(t.cur, 64 + 20 + 16); /* the probes go a quarter up */
+}
+END_TEST
+
+/* Drive a tuner with calls costing FIXED_US + PAGE_US per page, plus a
+ * scheduler stall of STALL_US on every 5th call; return where it settles. */
+static unsigned settle(struct nm_tuner *t, unsigned fixed_us, unsigned page_us, unsigned stall_us)
+{
+	for (int i = 0; i < 60; i++)
+		nm_tuner_update(t, t->cur,
+				1000ull * (fixed_us + (uint64_t)page_us * t->cur +
+					   (i % 5 == 4 ? stall_us : 0)));
+	return t->cur;
+}
+
+/* 20 ms at 100 us a page is 200 pages beyond the minimum, whether or not
+ * each call also waits 50 ms for the kernel's per-CPU drains (a tuner that
+ * budgeted whole calls sank to the minimum there, and paid the 50 ms per
+ * 64 pages). */
+START_TEST(test_tuner_fixed_cost)
+{
+	struct nm_tuner a, b;
+
+	nm_tuner_init(&a, 64, 4096, 20000000);
+	nm_tuner_init(&b, 64, 4096, 20000000);
+	ck_assert_uint_eq(settle(&a, 0, 100, 0), 264);
+	ck_assert_uint_eq(settle(&b, 50000, 100, 0), 264);
+}
+END_TEST
+
+/* A 200 ms stall on one call in five does not sink the batch; a lasting
+ * 10x slowdown brings it down to the new fit, a speedup up to the max. */
+START_TEST(test_tuner_noise_and_slowdown)
+{
+	struct nm_tuner t;
+
+	nm_tuner_init(&t, 64, 4096, 20000000);
+	ck_assert_uint_ge(settle(&t, 30000, 100, 200000), 100);
+	ck_assert_uint_le(settle(&t, 30000, 1000, 0), 84 + 16);
+	ck_assert_uint_eq(settle(&t, 30000, 1, 0), 4096);
+	nm_tuner_init(&t, 64, 4096, 20000000);
+	ck_assert_uint_eq(settle(&t, 0, 10, 0), 2064);
+	ck_assert_uint_le(settle(&t, 0, 100, 0), 264);
+}
+END_TEST
+
+START_TEST(test_bucket)
+{
+	struct nm_bucket b;
+
+	nm_bucket_init(&b, 1000, 0);
+	ck_assert_uint_eq(nm_bucket_available(&b, 0), 1000);
+	nm_bucket_take(&b, 900);
+	ck_assert_uint_eq(nm_bucket_available(&b, 0), 100);
+	ck_assert_uint_eq(nm_bucket_available(&b, 500000000), 600);
+	/* Tiny steps still accrue. */
+	for (int i = 1; i <= 1000; i++)
+		nm_bucket_available(&b, 500000000 + (uint64_t)i * 100000);
+	ck_assert_uint_eq(nm_bucket_available(&b, 600000000), 700);
+	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 1000); /* burst cap */
+	nm_bucket_take(&b, 5000);
+	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 0);
+	nm_bucket_init(&b, 0, 0);
+	ck_assert_uint_eq(nm_bucket_available(&b, 0), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(test_backoff)
+{
+	ck_assert_uint_eq(nm_backoff_next(0, 1000, 300000), 1000);
+	ck_assert_uint_eq(nm_backoff_next(1000, 1000, 300000), 2000);
+	ck_assert_uint_eq(nm_backoff_next(256000, 1000, 300000), 300000); /* capped */
+	ck_assert_uint_eq(nm_backoff_next(300000, 1000, 300000), 300000);
+	ck_assert_uint_eq(nm_backoff_next(UINT64_MAX / 2 + 1, 1000, UINT64_MAX), UINT64_MAX);
+	ck_assert_uint_eq(nm_backoff_next(10, 1000, 300000), 1000);      /* floor */
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("pace");
+	TCase *tc = tcase_create("pace");
+
+	tcase_add_test(tc, test_tuner);
+	tcase_add_test(tc, test_tuner_fixed_cost);
+	tcase_add_test(tc, test_tuner_noise_and_slowdown);
+	tcase_add_test(tc, test_bucket);
+	tcase_add_test(tc, test_backoff);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check-main.h"
