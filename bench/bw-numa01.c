@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	int nodes[WL_MAX_NODES], nnodes, n;
 	pid_t pids[WL_MAX_USERS];
 	struct user *users;
-	size_t shared_bytes, pages;
+	size_t shared_bytes;
 	char *buf, *shared = NULL;
 	char extra[128];
 	int bind, inter;
@@ -68,11 +68,7 @@ int main(int argc, char **argv)
 	}
 	shared_bytes = o.period < 0 ? 32ul << 20 : (size_t)o.period << 20;
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "bw-numa01: no node with CPUs\n");
-		return 1;
-	}
+	nnodes = wl_need_cpu_nodes("bw-numa01", nodes);
 	n = o.users ? o.users : nnodes;
 	buf = wl_map_anon(o.bytes);
 	if (shared_bytes) {
@@ -87,13 +83,10 @@ int main(int argc, char **argv)
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (users == MAP_FAILED)
 		wl_die("mmap (user state)");
-	pages = o.bytes / wl_pagesz;
 	for (int k = 0; k < n; k++) {
-		size_t first = pages * k / n, last = pages * (k + 1) / n;
 		int home = nodes[k % nnodes];
 
-		slices[k].addr = buf + first * wl_pagesz;
-		slices[k].len = (last - first) * wl_pagesz;
+		wl_slice_part(&slices[k], buf, o.bytes, k, n);
 		slices[k].node = &users[k].node;
 		users[k].node = home;
 		pids[k] = fork();

@@ -36,11 +36,7 @@ int main(int argc, char **argv)
 
 	wl_parse(argc, argv, &o, NULL, usage);
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "wl-interleaved: no node with CPUs\n");
-		return 1;
-	}
+	nnodes = wl_need_cpu_nodes("wl-interleaved", nodes);
 	n = o.users ? o.users : nnodes;
 	buf = wl_map_anon(o.bytes);
 

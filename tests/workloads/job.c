@@ -118,17 +118,13 @@ int main(int argc, char **argv)
 	pid_t pids[WL_MAX_USERS];
 	int nodes[WL_MAX_NODES], nnodes, n, fd;
 	char path[PATH_MAX], libpath[PATH_MAX], extra[PATH_MAX * 3], *buf;
-	size_t pages, len = 0;
+	size_t len = 0;
 	scan_fn scan;
 	int created = 0;
 
 	wl_parse(argc, argv, &o, "fg", usage);
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "wl-job: no node with CPUs\n");
-		return 1;
-	}
+	nnodes = wl_need_cpu_nodes("wl-job", nodes);
 	n = o.users ? o.users : (nnodes < 2 ? 2 : nnodes);
 	if (o.cgroup)
 		join_cgroup(o.cgroup);
@@ -151,12 +147,8 @@ int main(int argc, char **argv)
 	wl_touch(buf, o.bytes);
 	numa_run_on_node(-1);
 
-	pages = o.bytes / wl_pagesz;
 	for (int k = 0; k < n; k++) {
-		size_t first = pages * k / n, last = pages * (k + 1) / n;
-
-		slices[k].addr = buf + first * wl_pagesz;
-		slices[k].len = (last - first) * wl_pagesz;
+		wl_slice_part(&slices[k], buf, o.bytes, k, n);
 		child_node[k] = nodes[k % nnodes];
 		slices[k].node = &child_node[k];
 		pids[k] = fork();

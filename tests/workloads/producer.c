@@ -103,17 +103,13 @@ int main(int argc, char **argv)
 	static volatile int cnode[WL_MAX_USERS];
 	pid_t pids[WL_MAX_USERS];
 	int nodes[WL_MAX_NODES], nnodes, n, nothers;
-	size_t pages, len;
+	size_t len;
 	char extra[512];
 	pthread_t th;
 
 	wl_parse(argc, argv, &o, "p", usage);
 	wl_start();
-	nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES);
-	if (nnodes < 1) {
-		fprintf(stderr, "wl-producer: no node with CPUs\n");
-		return 1;
-	}
+	nnodes = wl_need_cpu_nodes("wl-producer", nodes);
 	home = nodes[0];
 	/* Consumers go to the other CPU nodes; on one node they share it. */
 	nothers = nnodes > 1 ? nnodes - 1 : 1;
@@ -129,12 +125,8 @@ int main(int argc, char **argv)
 	fill(1);
 	ctl->round = 1;
 
-	pages = bytes / wl_pagesz;
 	for (int k = 0; k < n; k++) {
-		size_t first = pages * k / n, last = pages * (k + 1) / n;
-
-		slices[k].addr = buf + first * wl_pagesz;
-		slices[k].len = (last - first) * wl_pagesz;
+		wl_slice_part(&slices[k], buf, bytes, k, n);
 		cnode[k] = nnodes > 1 ? nodes[1 + k % nothers] : home;
 		slices[k].node = &cnode[k];
 		pids[k] = fork();

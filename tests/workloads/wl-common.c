@@ -107,6 +107,17 @@ int wl_cpu_nodes(int *nodes, int max)
 	return n;
 }
 
+int wl_need_cpu_nodes(const char *prog, int *nodes)
+{
+	int n = wl_cpu_nodes(nodes, WL_MAX_NODES);
+
+	if (n < 1) {
+		fprintf(stderr, "%s: no node with CPUs\n", prog);
+		exit(1);
+	}
+	return n;
+}
+
 void wl_pin_node(int node)
 {
 	/* numa_run_on_node() sets the affinity of the calling thread only
@@ -323,25 +334,30 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+void wl_slice_part(struct wl_slice *s, char *buf, size_t bytes, int k, int n)
+{
+	size_t pages = bytes / wl_pagesz;
+	size_t first = pages * (size_t)k / (size_t)n, last = pages * (size_t)(k + 1) / (size_t)n;
+
+	s->addr = buf + first * wl_pagesz;
+	s->len = (last - first) * wl_pagesz;
+}
+
 void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
 		      double period, struct wl_slice *slices)
 {
-	size_t pages = bytes / wl_pagesz;
-
 	nworkers = n;
 	wnodes = nodes;
 	wnnodes = nnodes;
 	wperiod = period;
 	for (int k = 0; k < n; k++) {
 		struct worker *w = &workers[k];
-		size_t first = pages * k / n, last = pages * (k + 1) / n;
 
-		w->addr = buf + first * wl_pagesz;
-		w->len = (last - first) * wl_pagesz;
+		wl_slice_part(&slices[k], buf, bytes, k, n);
+		w->addr = slices[k].addr;
+		w->len = slices[k].len;
 		w->idx = k % nnodes;
 		w->node = nodes[w->idx];
-		slices[k].addr = w->addr;
-		slices[k].len = w->len;
 		slices[k].node = &w->node;
 		slices[k].pid = 0;
 	}
@@ -393,18 +409,13 @@ static _Noreturn void proc_main(struct proc_user *u, char *addr, size_t len, con
 void wl_procs_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
 		    double period, int touch_node, struct wl_slice *slices)
 {
-	size_t pages = bytes / wl_pagesz;
-
 	pusers = mmap(NULL, sizeof(*pusers) * WL_MAX_USERS, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pusers == MAP_FAILED)
 		wl_die("mmap (shared user state)");
 	nprocs = n;
 	for (int k = 0; k < n; k++) {
-		size_t first = pages * k / n, last = pages * (k + 1) / n;
-
-		slices[k].addr = buf + first * wl_pagesz;
-		slices[k].len = (last - first) * wl_pagesz;
+		wl_slice_part(&slices[k], buf, bytes, k, n);
 		slices[k].node = &pusers[k].node;
 		pusers[k].node = touch_node;
 		pids[k] = fork();
@@ -431,14 +442,10 @@ void wl_procs_join(void)
 void wl_run_misplaced(const char *name, const struct wl_opts *o, double period)
 {
 	struct wl_slice slices[WL_MAX_USERS];
-	int nodes[WL_MAX_NODES], nnodes = wl_cpu_nodes(nodes, WL_MAX_NODES), n;
+	int nodes[WL_MAX_NODES], nnodes = wl_need_cpu_nodes(name, nodes), n;
 	char extra[80];
 	char *buf;
 
-	if (nnodes < 1) {
-		fprintf(stderr, "%s: no node with CPUs\n", name);
-		exit(1);
-	}
 	n = o->users ? o->users : nnodes;
 	buf = wl_map_anon(o->bytes);
 	if (o->procs) {

@@ -55,6 +55,8 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 /* Nodes that have CPUs, ascending. Workload threads only ever run there,
  * so "one per node" means one per CPU node (a CXL tier has no CPU). */
 int wl_cpu_nodes(int *nodes, int max);
+/* The same into NODES[WL_MAX_NODES]; with none, says so as PROG and exits 1. */
+int wl_need_cpu_nodes(const char *prog, int *nodes);
 
 /* Pin the calling thread (not the process) to the CPUs of NODE. */
 void wl_pin_node(int node);
@@ -89,6 +91,10 @@ struct wl_slice {
  * aligned parts) while pinned to NODES[k % NNODES]; with PERIOD > 0 every
  * thread moves on to the next node of NODES every PERIOD seconds. Fills
  * SLICES[0..N-1] for the reporter. The threads run until wl_stop. */
+/* Part K of N of BUF (BYTES split in N page-aligned parts) into S's
+ * addr and len. */
+void wl_slice_part(struct wl_slice *s, char *buf, size_t bytes, int k, int n);
+
 void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
 		      double period, struct wl_slice *slices);
 void wl_workers_join(void);
