@@ -34,7 +34,7 @@ int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
 		r = nm_sampler_open(root, e->topo, source, 0, &e->sampler);
 	if (r == 0)
 		r = nm_migq_start(&nm_mig_kernel, (unsigned)numa_bitmask_weight(e->topo->has_memory),
-				  &e->migq);
+				  e->topo, &e->migq);
 	if (r == 0)
 		r = engine_alloc_scratch(e);
 	if (r < 0) {

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <numa.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -20,8 +19,7 @@ struct nm_migq {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct nm_mig_job *todo, *done; /* FIFO heads */
-	cpu_set_t *node_cpus;           /* [nr_nodes], read at start */
-	int nr_nodes;
+	const struct nm_topology *topo; /* for each node's CPUs; NULL: no pinning */
 	int efd;
 	bool stopping;
 };
@@ -45,32 +43,6 @@ static int job_target(const struct nm_mig_job *job)
 	return numa_bitmask_weight(job->to) == 1 ? nm_set_next(job->to, 0) : -1;
 }
 
-/* Each node's CPUs, read once by the starting thread: libnuma fills its
- * node-to-CPU cache lazily and without a lock, so the workers do not call
- * it. CPUs hot-plugged later are not used for pinning. */
-static int read_node_cpus(struct nm_migq *q)
-{
-	struct bitmask *cpus = numa_allocate_cpumask();
-
-	q->nr_nodes = numa_max_node() + 1;
-	q->node_cpus = calloc((size_t)q->nr_nodes, sizeof(*q->node_cpus));
-	if (!cpus || !q->node_cpus) {
-		if (cpus)
-			numa_free_cpumask(cpus);
-		return -ENOMEM;
-	}
-	for (int n = 0; n < q->nr_nodes; n++) {
-		CPU_ZERO(&q->node_cpus[n]);
-		if (numa_node_to_cpus(n, cpus) < 0)
-			continue;
-		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
-			if (numa_bitmask_isbitset(cpus, c))
-				CPU_SET(c, &q->node_cpus[n]);
-	}
-	numa_free_cpumask(cpus);
-	return 0;
-}
-
 /* Run on the target node's CPUs, within the daemon's own CPU mask: the
  * task whose memory this is runs there, so the kernel's per-page TLB
  * shootdowns stay on that node (none at all while the worker holds the
@@ -78,11 +50,15 @@ static int read_node_cpus(struct nm_migq *q)
  * CPUs (a CXL expander), or none of them allowed, leaves ALLOWED. */
 static bool pin_to(const struct nm_migq *q, int node, const cpu_set_t *allowed)
 {
+	const struct bitmask *cpus;
 	cpu_set_t set;
 
-	if (node < 0 || node >= q->nr_nodes)
+	if (!q->topo || node < 0 || node > q->topo->max_node || !(cpus = q->topo->node_cpus[node]))
 		return false;
-	CPU_AND(&set, &q->node_cpus[node], allowed);
+	CPU_ZERO(&set);
+	for (int c = nm_set_next(cpus, 0); c >= 0 && c < CPU_SETSIZE; c = nm_set_next(cpus, c + 1))
+		if (CPU_ISSET(c, allowed))
+			CPU_SET(c, &set);
 	return CPU_COUNT(&set) > 0 &&
 	       pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
@@ -143,7 +119,8 @@ static void *worker(void *arg)
 	}
 }
 
-int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq **out)
+int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct nm_topology *topo,
+		  struct nm_migq **out)
 {
 	struct nm_migq *q = calloc(1, sizeof(*q));
 	int r;
@@ -151,10 +128,11 @@ int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq
 	if (!q)
 		return -ENOMEM;
 	q->sys = sys;
+	q->topo = topo;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r = q->efd < 0 ? -errno : read_node_cpus(q);
+	r = q->efd < 0 ? -errno : 0;
 	workers = workers < 1 ? 1 : workers > NM_MIGQ_MAX_WORKERS ? NM_MIGQ_MAX_WORKERS : workers;
 	while (r == 0 && q->nr_threads < workers) {
 		r = -pthread_create(&q->threads[q->nr_threads], NULL, worker, q);
@@ -194,7 +172,6 @@ void nm_migq_free(struct nm_migq *q)
 		return;
 	if (q->efd >= 0)
 		close(q->efd);
-	free(q->node_cpus);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->wake);
 	free(q);

@@ -40,7 +40,7 @@ START_TEST(test_migq_custom)
 	struct nm_mig_job *done = NULL;
 	struct pollfd pfd;
 
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, &q), 0);
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, NULL, &q), 0);
 	nm_migq_submit(q, &c.base);
 	pfd = (struct pollfd){ .fd = nm_migq_fd(q), .events = POLLIN };
 	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
@@ -83,7 +83,7 @@ START_TEST(test_migq_custom_cancelled)
 	struct nm_migq *q;
 	pthread_t t;
 
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, &q), 0);
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, NULL, &q), 0);
 	nm_migq_submit(q, &a);
 	nm_migq_submit(q, &b.base);
 	ck_assert_int_eq(pthread_create(&t, NULL, releaser, NULL), 0);
@@ -121,7 +121,7 @@ START_TEST(test_migq_workers_in_parallel)
 	int back = 0;
 
 	ck_assert_int_eq(pthread_barrier_init(&meet, NULL, NR_PARALLEL), 0);
-	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, NR_PARALLEL, &q), 0);
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, NR_PARALLEL, NULL, &q), 0);
 	for (int i = 0; i < NR_PARALLEL; i++) {
 		jobs[i] = (struct nm_mig_job){ .run = meeting_run, .done = custom_done, .err = 1 };
 		nm_migq_submit(q, &jobs[i]);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 
 #include "numamig/migrator.h"
+#include "numamig/topology.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,8 +51,10 @@ struct nm_migq;
 #define NM_MIGQ_MAX_WORKERS 8
 
 /* Start WORKERS threads (1 .. NM_MIGQ_MAX_WORKERS, clamped) with syscalls
- * SYS (must outlive the queue). */
-int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, struct nm_migq **out);
+ * SYS; jobs are pinned to their target node's CPUs in TOPO (NULL: not
+ * pinned). Both must outlive the queue. */
+int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct nm_topology *topo,
+		  struct nm_migq **out);
 /* Stop after the jobs in progress; queued jobs come back unrun (err
  * -ECANCELED) through nm_migq_done(). Then nm_migq_free(). */
 void nm_migq_stop(struct nm_migq *q);
