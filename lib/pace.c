@@ -65,12 +65,16 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 	want = t->page_ns ? t->min + t->latency_ns / t->page_ns : t->max;
 	if (t->cur == t->min && want <= t->min && ++t->at_min % PROBE_EVERY == 0)
 		want = t->min + t->min / 4 + 1;
-	if (want < t->cur)
-		t->cur = want < t->min ? t->min : (unsigned)want;
-	else if (want > t->cur && pages >= t->cur) /* a short batch says nothing */
-		t->cur = t->cur + t->cur / 4 + 1 > want ? (unsigned)want : t->cur + t->cur / 4 + 1;
-	if (t->cur > t->max)
-		t->cur = t->max;
+	/* Down at once (WANT is never below the minimum); up by a quarter. */
+	if (want > t->cur) {
+		uint64_t step = (uint64_t)t->cur + t->cur / 4 + 1;
+
+		if (pages < t->cur)
+			return; /* a short batch says nothing */
+		if (want > step)
+			want = step;
+	}
+	t->cur = want > t->max ? t->max : (unsigned)want;
 }
 
 void nm_bucket_init(struct nm_bucket *b, uint64_t rate_bps, uint64_t now_ns)
