@@ -24,6 +24,8 @@ struct nm_engine {
 	int64_t *headroom;
 	struct bitmask *allowed;
 	uint64_t scan_spent;            /* numa_maps bytes read this tick */
+	uint64_t last_tick_ms;          /* 0 before the first tick */
+	uint64_t window_ms;             /* what this tick's samples cover */
 	nm_engine_reap_fn on_reap;
 	void *on_reap_arg;
 };

@@ -170,6 +170,7 @@ static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 	fill_allowed(e, t);
 	*in = (struct nm_plan_input){
 		.now_ms = now_ms,
+		.window_ms = e->window_ms,
 		.nr_nodes = e->nr_nodes,
 		.cpu_ns = t->res.node_ns,
 		.last_node = t->res.last_node,
@@ -232,6 +233,12 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	if (r < 0)
 		return r;
 	nm_sampler_collect(e->sampler);
+	/* The samples cover the time since the last tick, for every task:
+	 * one seen for the first time, or skipped while it was migrating,
+	 * gets this window, not the time since its own last plan (none, or
+	 * several ticks). */
+	e->window_ms = e->last_tick_ms && now_ms > e->last_tick_ms ? now_ms - e->last_tick_ms : 0;
+	e->last_tick_ms = now_ms;
 	nm_topo_refresh_mem(e->topo, e->root);
 	e->scan_spent = 0;
 	for (size_t i = 0; i < e->tracker.n; i++) {

@@ -1,0 +1,104 @@
+/* Tests of the engine's tick (lib/engine.c) on the 2n fixture tree, with
+ * replayed samples: what the planner is told about the tick. The planner
+ * itself is tested on synthetic states in test-planner.c; here the point
+ * is the wiring. On a captured tree every policy only advises, so nothing
+ * is moved. */
+#include "config.h"
+
+#include <check.h>
+
+#include "config-fixture.h"
+#include "numamig/engine.h"
+#include "numamig/sampler.h"
+#include "numamig/track.h"
+
+#define MS 1000000ull
+
+/* The fixture's workload: pid 108 in /numamig.test, whose worker 111 runs
+ * on CPU 0 (node 0) and 112 on CPU 1 (node 1). */
+#define PID 108
+
+static const char elsewhere[] = "policies:\n"
+				"  - name: other\n"
+				"    match: { cgroup: \"/elsewhere\" }\n";
+static const char test_cg[] = "policies:\n"
+			      "  - name: test\n"
+			      "    match: { cgroup: \"/numamig.test\" }\n"
+			      "    mode: lazy\n"
+			      "    dwell: 1s\n"
+			      "    min_rss: 0\n"
+			      "    min_gain: 1%\n";
+
+struct env {
+	struct nm_root *root;
+	struct nm_engine *e;
+	struct nm_config *c[2];
+	struct nm_config_diags d;
+};
+
+static void env_open(struct env *x)
+{
+	x->root = fixture_root("2n");
+	ck_assert_int_eq(nm_engine_new(x->root, NM_SAMPLER_REPLAY, &x->e), 0);
+	x->c[0] = load_str(elsewhere, &x->d);
+	ck_assert_ptr_nonnull(x->c[0]);
+	nm_config_diags_clear(&x->d);
+	x->c[1] = load_str(test_cg, &x->d);
+	ck_assert_ptr_nonnull(x->c[1]);
+	nm_config_diags_clear(&x->d);
+}
+
+static void env_close(struct env *x)
+{
+	nm_engine_free(x->e);
+	nm_config_free(x->c[0]);
+	nm_config_free(x->c[1]);
+	nm_root_free(x->root);
+}
+
+/* One second of PID's thread 112 on CPU 1 (node 1), ending at END_MS. */
+static void feed_second(struct env *x, uint64_t end_ms)
+{
+	struct nm_sample v[100];
+
+	for (int i = 0; i < 100; i++)
+		v[i] = (struct nm_sample){ PID, 112, 1, (end_ms - 1000) * MS + (uint64_t)i * 10 * MS };
+	ck_assert_int_eq(nm_sampler_feed(nm_engine_sampler(x->e), v, 100), 0);
+}
+
+/* A process the engine starts tracking mid-run has been sampled for the
+ * whole tick: that tick counts towards its dwell, so with dwell equal to
+ * the interval it is decided on at once, not one tick later. */
+START_TEST(test_first_tick_counts)
+{
+	const struct nm_task *t;
+	struct env x;
+
+	env_open(&x);
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[0], 0), 0);
+	ck_assert_int_eq(nm_engine_tick(x.e, 1000), 0);
+	ck_assert_ptr_null(nm_track_find(nm_engine_tracker(x.e), PID));
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 1000), 0);
+	feed_second(&x, 2000);
+	ck_assert_int_eq(nm_engine_tick(x.e, 2000), 0);
+	t = nm_track_find(nm_engine_tracker(x.e), PID);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->last.home, 1);
+	ck_assert_str_eq(nm_plan_reason_name(t->last.reason), "home_changed");
+	ck_assert_int_eq(t->last.action, NM_PLAN_ADVISE);
+	ck_assert_int_eq(t->last.target, 1);
+	env_close(&x);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("tick");
+
+	tcase_add_test(tc, test_first_tick_counts);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check-main.h"
