@@ -183,12 +183,22 @@ static enum nm_plan_reason at_home(const struct plan_ctx *c, struct nm_plan_stat
 	return attempt(c, st, st->home, NM_PLAN_R_MISPLACED, 0, d);
 }
 
+/* The streak is a sum of tick windows, and ticks fire a few ms early or
+ * late (and now_ms is whole ms): N windows of one interval may add up to
+ * a little less than N intervals. Missing the dwell by that much must not
+ * cost a whole tick more; a twentieth of a window is far above timer
+ * jitter and far below a tick. */
+static bool dwelt(const struct plan_ctx *c, const struct nm_plan_state *st, uint64_t dwell)
+{
+	return st->streak_ms + c->window_ms / 20 >= dwell;
+}
+
 /* Residency: NODE is dominant but is not home. */
 static enum nm_plan_reason away(const struct plan_ctx *c, struct nm_plan_state *st, int node,
 				struct nm_plan_decision *d)
 {
 	st->phase = NM_PLAN_CANDIDATE;
-	if (st->streak_ms < d->dwell_ms)
+	if (!dwelt(c, st, d->dwell_ms))
 		return NM_PLAN_R_DWELL;
 	st->phase = NM_PLAN_STABLE;
 	if (in_cooldown(st, c->in->now_ms))

@@ -31,6 +31,7 @@ struct sim {
 	uint64_t cpu[NODES], pages[NODES];
 	int64_t room[NODES];
 	uint64_t now, moved, migrations;
+	uint64_t window;                /* tick length, ms; 0: TICK */
 	bool frozen;                    /* pages do not move (a stalled kernel) */
 };
 
@@ -70,12 +71,12 @@ static inline void teardown(void)
  * Migrations take the pages from the other nodes in id order. */
 static inline enum nm_plan_reason sim_tick_cpu(struct sim *m, const uint64_t *cpu)
 {
-	uint64_t n, k;
+	uint64_t n, k, w = m->window ? m->window : TICK;
 
 	memcpy(m->cpu, cpu, sizeof(m->cpu));
-	m->now += TICK;
+	m->now += w;
 	m->in.now_ms = m->now;
-	m->in.window_ms = TICK;
+	m->in.window_ms = w;
 	m->in.placement_seq = m->now;   /* numa_maps re-read every tick */
 	ck_assert_int_eq(nm_plan_tick(&m->pol, &m->in, m->limited ? &m->budget : NULL,
 				      &m->st, &m->d), 0);

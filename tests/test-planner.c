@@ -88,6 +88,20 @@ START_TEST(test_dwell_and_idle)
 }
 END_TEST
 
+/* Ticks a little short of the interval still meet a dwell of whole
+ * ticks; a dwell longer by more than the jitter waits one tick more. */
+START_TEST(test_dwell_jitter)
+{
+	s->window = TICK - 3;
+	s->pol.dwell_ms = 2 * TICK;
+	play("1=dwell 1=home_changed");
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	s->window = TICK - 3;
+	s->pol.dwell_ms = 2 * TICK + TICK / 10;
+	play("1=dwell*2 1=home_changed");
+}
+END_TEST
+
 START_TEST(test_cooldown)
 {
 	play("1=home_changed"); /* t=1 s */
@@ -247,7 +261,7 @@ static Suite *make_suite(void)
 	Suite *suite = suite_create("planner");
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
-		test_dwell_and_idle, test_cooldown, test_catch_up_at_home, test_backoff,
+		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home, test_backoff,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };

@@ -32,7 +32,10 @@
  * - Dwell counts the wall time a candidate has been dominant, including
  *   the tick that first showed it (the sample covers the whole window):
  *   with dwell == interval one full tick of dominance is enough, so to
- *   filter one-tick blips set dwell above the interval.
+ *   filter one-tick blips set dwell above the interval. A streak short of
+ *   the dwell by at most a twentieth of the tick's window (timer jitter)
+ *   meets it. The window is the input's window_ms: the caller's tick,
+ *   which the samples cover, also on the first tick of a task.
  * - Cooldown: after each migration batch no migration to another node for
  *   `hysteresis` (seed 000's interval). Finishing the same move (lazy
  *   batches) is not a re-migration and continues through it, and neither
@@ -122,7 +125,8 @@ enum nm_plan_action {
  * nr_nodes entries; they belong to the caller. */
 struct nm_plan_input {
 	uint64_t now_ms;
-	uint64_t window_ms;          /* wall time cpu_ns covers; 0: since last tick */
+	uint64_t window_ms;          /* wall time cpu_ns covers; 0: since this
+	                              * task's last tick (none on its first) */
 	int nr_nodes;
 	const uint64_t *cpu_ns;      /* CPU time per node, summed over threads */
 	int last_node;               /* where it ran last; -1 unknown (greedy ties) */
