@@ -31,6 +31,7 @@ struct manager {
 	int knb_saved;                 /* value to restore on exit; -1: untouched */
 	struct control *control;       /* NULL when the socket could not be made */
 	uint64_t started_ms;
+	bool ticked;                   /* the first tick has run */
 	int metrics_err;               /* last metrics_file errno, to log changes only */
 };
 
@@ -190,6 +191,12 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	log_decisions(m, now);
 	notify_status(m);
 	write_metrics(m, now);
+	/* The period runs from the first tick, not from when the timer was
+	 * armed: the rest of start-up in between would shorten the first
+	 * window, and dwell counts windows. */
+	if (!m->ticked)
+		usec = now * 1000;
+	m->ticked = true;
 	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -312,7 +319,11 @@ static int setup_loop(struct manager *m)
 	if (r >= 0)
 		r = sd_event_add_signal(m->event, NULL, SIGHUP, on_hup, m);
 	if (r >= 0)
-		r = sd_event_add_time_relative(m->event, &m->tick, CLOCK_MONOTONIC, 0, 0, on_tick, m);
+		/* Accuracy 1 ms, not sd-event's default 250 ms: tick windows
+		 * are what dwell counts, and a late tick shifts every later
+		 * decision. */
+		r = sd_event_add_time_relative(m->event, &m->tick, CLOCK_MONOTONIC, 0, 1000, on_tick,
+					       m);
 	if (r >= 0)
 		r = sd_event_add_io(m->event, &m->reap, nm_engine_fd(m->engine), EPOLLIN, on_reap, m);
 	if (r >= 0)
