@@ -337,26 +337,32 @@ static int setup_loop(struct manager *m)
 int manager_new(const struct manager_opts *opts, struct manager **out)
 {
 	struct manager *m = calloc(1, sizeof(*m));
+	const char *what = "setting up";
 	int r;
 
-	if (!m)
+	if (!m) {
+		log_err("cannot start: %s", strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	m->opts = *opts;
 	m->knb_saved = -1;
 	m->started_ms = manager_now_ms();
 	m->config = manager_load_config(&opts->paths);
 	r = m->config ? block_signals() : -EINVAL;
+	if (r == 0 && (r = nm_root_open(opts->root, &m->root)) < 0)
+		what = "opening the root directory";
 	if (r == 0)
-		r = nm_root_open(opts->root, &m->root);
-	if (r == 0)
-		r = nm_engine_new(m->root, opts->source, &m->engine);
-	if (r == 0)
-		r = nm_engine_set_config(m->engine, m->config, manager_now_ms());
+		r = nm_engine_new(m->root, opts->source, &m->engine, &what);
+	if (r == 0 && (r = nm_engine_set_config(m->engine, m->config, manager_now_ms())) < 0)
+		what = "applying the config";
 	if (r == 0)
 		nm_engine_on_reap(m->engine, log_migration, m);
-	if (r == 0)
-		r = setup_loop(m);
+	if (r == 0 && (r = setup_loop(m)) < 0)
+		what = "setting up the event loop and control socket";
 	if (r < 0) {
+		/* Config errors were printed as they were found. */
+		if (m->config)
+			log_err("cannot start: %s under %s: %s", what, opts->root, strerror(-r));
 		manager_free(m);
 		return r;
 	}

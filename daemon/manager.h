@@ -19,6 +19,8 @@ struct manager_opts {
 
 struct manager;
 
+/* Load the config and set everything up; on failure it has logged why
+ * (config errors as file:line:col, anything else as "cannot start: ..."). */
 int manager_new(const struct manager_opts *opts, struct manager **out);
 /* Run until SIGTERM or SIGINT. Returns the exit status. */
 int manager_run(struct manager *m);

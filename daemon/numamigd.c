@@ -188,11 +188,8 @@ int main(int argc, char **argv)
 	if (a.check || a.print)
 		return check_or_print(&a);
 	r = manager_new(&a.opts, &m);
-	if (r < 0) {
-		if (r != -EINVAL) /* config errors were printed already */
-			log_err("cannot start: %s", strerror(-r));
-		return EXIT_FAILURE;
-	}
+	if (r < 0)
+		return EXIT_FAILURE; /* manager_new() said why */
 	r = manager_run(m);
 	manager_free(m);
 	return r;

@@ -18,27 +18,47 @@
 
 static int engine_alloc_scratch(struct nm_engine *e);
 
-int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
-		  struct nm_engine **out)
+/* Each step of nm_engine_new(), named for the error message. */
+static int engine_open(struct nm_engine *e, enum nm_sampler_source source, const char **what)
 {
-	struct nm_engine *e = calloc(1, sizeof(*e));
 	int r;
 
-	if (!e)
-		return -ENOMEM;
-	e->root = root;
-	r = nm_topo_load(root, &e->topo);
-	if (r == 0)
-		r = nm_cgfs_open(root, &e->cg);
-	if (r == 0)
-		r = nm_sampler_open(root, e->topo, source, 0, &e->sampler);
-	if (r == 0)
-		r = nm_migq_start(&nm_mig_kernel, (unsigned)numa_bitmask_weight(e->topo->has_memory),
-				  e->topo, &e->migq);
-	if (r == 0)
-		r = engine_alloc_scratch(e);
+	*what = "reading the NUMA topology in sys/devices/system and proc/zoneinfo";
+	r = nm_topo_load(e->root, &e->topo);
+	if (r < 0)
+		return r;
+	*what = "finding the cgroup2 mount in proc/self/mountinfo";
+	r = nm_cgfs_open(e->root, &e->cg);
+	if (r < 0)
+		return r;
+	*what = "opening the residency sampler";
+	r = nm_sampler_open(e->root, e->topo, source, 0, &e->sampler);
+	if (r < 0)
+		return r;
+	*what = "starting the migration workers";
+	r = nm_migq_start(&nm_mig_kernel, (unsigned)numa_bitmask_weight(e->topo->has_memory),
+			  e->topo, &e->migq);
+	if (r < 0)
+		return r;
+	*what = "allocating the engine";
+	return engine_alloc_scratch(e);
+}
+
+int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
+		  struct nm_engine **out, const char **what)
+{
+	struct nm_engine *e = calloc(1, sizeof(*e));
+	const char *step = "allocating the engine";
+	int r = e ? 0 : -ENOMEM;
+
+	if (e) {
+		e->root = root;
+		r = engine_open(e, source, &step);
+	}
 	if (r < 0) {
 		nm_engine_free(e);
+		if (what)
+			*what = step;
 		return r;
 	}
 	*out = e;

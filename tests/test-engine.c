@@ -39,7 +39,7 @@ struct env {
 static void env_open(struct env *x)
 {
 	x->root = fixture_root("2n");
-	ck_assert_int_eq(nm_engine_new(x->root, NM_SAMPLER_REPLAY, &x->e), 0);
+	ck_assert_int_eq(nm_engine_new(x->root, NM_SAMPLER_REPLAY, &x->e, NULL), 0);
 	x->c[0] = load_str(elsewhere, &x->d);
 	ck_assert_ptr_nonnull(x->c[0]);
 	nm_config_diags_clear(&x->d);

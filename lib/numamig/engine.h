@@ -49,9 +49,11 @@ struct nm_counters {
 struct nm_engine;
 
 /* ROOT must be live for migration to mean anything, but a fixture root
- * works for everything up to the planner. */
+ * works for everything up to the planner. On failure *WHAT (WHAT may be
+ * NULL) says what failed, for the error message: e.g. "finding the
+ * cgroup2 mount in proc/self/mountinfo" (paths relative to ROOT). */
 int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
-		  struct nm_engine **out);
+		  struct nm_engine **out, const char **what);
 void nm_engine_free(struct nm_engine *e);
 
 /* Switch to CONFIG (the caller keeps it alive until the next switch or
