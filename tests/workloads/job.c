@@ -94,7 +94,8 @@ static scan_fn load_library(char *libpath, size_t size)
 	return fn;
 }
 
-static void child(char *addr, size_t len, int node, scan_fn scan)
+/* READY gets one byte once the slice is mapped in (streamed once). */
+static void child(char *addr, size_t len, int node, scan_fn scan, int ready)
 {
 	unsigned long sum = 0;
 
@@ -106,8 +107,34 @@ static void child(char *addr, size_t len, int node, scan_fn scan)
 	while (!wl_stop) {
 		wl_stream(addr, len);
 		sum += scan(addr, len);
+		if (ready >= 0) {
+			if (write(ready, "r", 1) != 1)
+				_exit(1);
+			close(ready);
+			ready = -1;
+		}
 	}
 	_exit(sum == 42); /* keep sum live; the status is not looked at */
+}
+
+/* Until every child has its slice mapped in, its mapping of the file
+ * has no pages of its own (a reader of its numa_maps or a move_pages()
+ * query would see none): wait for N bytes, or for all children to be
+ * gone (EOF). */
+static void wait_children(int ready[2], int n)
+{
+	char c;
+
+	close(ready[1]);
+	for (int got = 0; got < n;) {
+		ssize_t r = read(ready[0], &c, 1);
+
+		if (r == 1)
+			got++;
+		else if (r == 0 || errno != EINTR)
+			break;
+	}
+	close(ready[0]);
 }
 
 int main(int argc, char **argv)
@@ -116,7 +143,7 @@ int main(int argc, char **argv)
 	struct wl_slice slices[WL_MAX_USERS];
 	static volatile int child_node[WL_MAX_USERS];
 	pid_t pids[WL_MAX_USERS];
-	int nodes[WL_MAX_NODES], nnodes, n, fd;
+	int nodes[WL_MAX_NODES], nnodes, n, fd, ready[2];
 	char path[PATH_MAX], libpath[PATH_MAX], extra[PATH_MAX * 3], *buf;
 	size_t len = 0;
 	scan_fn scan;
@@ -147,6 +174,8 @@ int main(int argc, char **argv)
 	wl_touch(buf, o.bytes);
 	numa_run_on_node(-1);
 
+	if (pipe(ready) < 0)
+		wl_die("pipe");
 	for (int k = 0; k < n; k++) {
 		wl_slice_part(&slices[k], buf, o.bytes, k, n);
 		child_node[k] = nodes[k % nnodes];
@@ -155,8 +184,9 @@ int main(int argc, char **argv)
 		if (pids[k] < 0)
 			wl_die("fork");
 		if (pids[k] == 0)
-			child(slices[k].addr, slices[k].len, child_node[k], scan);
+			child(slices[k].addr, slices[k].len, child_node[k], scan, ready[1]);
 	}
+	wait_children(ready, n);
 	len = (size_t)snprintf(extra, sizeof(extra), "procs=%d file=%s lib=%s cgroup=%s children=",
 			       n, path, libpath, o.cgroup ? o.cgroup : "-");
 	for (int k = 0; k < n && len < sizeof(extra) - 16; k++)
