@@ -77,6 +77,22 @@ kill "$pid"
 wait "$pid"
 rmdir "$root/vmt-job" || fail "cannot remove $root/vmt-job"
 
+# migrate_all PID SRC DST: migrate_pages() until no page is left behind
+# (at most 5 calls). The producer writes its buffer all the time, so on a
+# loaded guest a few pages are busy at the instant of a call and stay on
+# SRC; a CI run on 4n/6.1 left enough of them behind that the report never
+# reached 1/(N-1).
+migrate_all() {
+    _try=1
+    while :; do
+        _res=$(vmt-migrate pid "$@") || { echo "$_res"; fail "migrate_pages on pid $1"; return; }
+        echo "$_res"
+        case $_res in *"pages not moved"*) ;; *) return ;; esac
+        [ "$_try" -ge 5 ] && return
+        _try=$((_try + 1))
+    done
+}
+
 # The report follows placement: move the producer's buffer to the first
 # consumer node; consumers there now read locally.
 # One positional parameter per CPU node.
@@ -87,9 +103,9 @@ if [ $# -ge 2 ]; then
     wl-producer -s 8 -d 0 -i 0.25 >"$out" &
     pid=$!
     if wait_for "$out" '^t=' 60; then
-        vmt-migrate pid "$pid" "$1" "$2" || fail "migrate_pages on wl-producer"
+        migrate_all "$pid" "$1" "$2"
         want=$(awk -v n="$#" 'BEGIN { printf "%.3f", 1 / (n - 1) }')
-        if wait_for "$out" "local=$want" 20; then
+        if wait_for "$out" "local=$want" 60; then
             ok "wl-producer reported local=$want after the move"
         else
             fail "wl-producer never reported local=$want after the move"
