@@ -30,7 +30,7 @@ endif
 
 # The example policy goes to $(pkgdatadir)/examples, outside every
 # directory numamigd reads, so nothing is managed until the operator copies
-# it into /etc/numamigd/policy.d/ as *.yaml.
+# it into $(sysconfdir)/numamigd/policy.d/ as *.yaml.
 numamigexampledir = $(pkgdatadir)/examples
 dist_numamigexample_DATA = conf/policy.d/40-batch.yaml.example \
 	conf/policy.d/50-example.yaml.example

@@ -1,10 +1,10 @@
 /* config: the operator's YAML turned into a struct nm_config.
  *
- * Two kinds of file. The main file (/etc/numamigd/numamigd.yaml) holds the
+ * Two kinds of file. The main file (numamigd.yaml) holds the
  * daemon's own settings, a "defaults:" mapping every policy starts from,
  * and optionally policies. Policy files (NAME.yaml in a policy.d directory)
  * hold policies, and are read from several directories, highest priority first
- * (/etc/numamigd/policy.d, then the vendor's /usr/lib/numamigd/policy.d):
+ * (the operator's policy.d, then the vendor's):
  * a file name seen in an earlier directory masks the same name in later
  * ones (an empty file or a symlink to /dev/null masks a vendor file), and
  * the surviving files are read in lexical order of their names. Policies
@@ -35,13 +35,13 @@
 extern "C" {
 #endif
 
-#define NM_CONFIG_MAIN_FILE "/etc/numamigd/numamigd.yaml"
-#define NM_CONFIG_POLICY_DIR "/etc/numamigd/policy.d"
-#define NM_CONFIG_VENDOR_POLICY_DIR "/usr/lib/numamigd/policy.d"
 #define NM_CONFIG_MAX_DIRS 4
 
-/* Where to read from. nm_config_paths_init() fills in the defaults; the
- * daemon then overrides what --config and --policy-dir say. */
+/* Where to read from. nm_config_paths_init() fills in the defaults, fixed
+ * when the library is configured (SYSCONFDIR/numamigd/numamigd.yaml,
+ * SYSCONFDIR/numamigd/policy.d, PREFIX/lib/numamigd/policy.d: /etc and
+ * /usr/lib in a distribution's build); the daemon then overrides what
+ * --config and --policy-dir say. */
 struct nm_config_paths {
 	const char *main_file;      /* NULL: no main file, built-in defaults */
 	bool main_required;         /* given explicitly: missing is an error */
