@@ -76,7 +76,7 @@ static void print_nodes(FILE *f, json_object *p)
 static void print_footprint(FILE *f, json_object *p)
 {
 	json_object *sk = jget(p, "footprint.skipped_bytes");
-	char b[FMT_MAX], next[FMT_MAX];
+	char b[FMT_MAX], age[FMT_MAX], next[FMT_MAX];
 	int any = 0;
 
 	fprintf(f, "skipped:     ");
@@ -87,9 +87,10 @@ static void print_footprint(FILE *f, json_object *p)
 		}
 	}
 	fprintf(f, "%s\n", any ? "" : "-");
-	fprintf(f, "footprint:   %lld VMAs, %lld scans, last read %s (%s), next in %s\n",
+	fprintf(f, "footprint:   %lld VMAs, %lld scans, last read %s (%s) %s ago, next in %s\n",
 		(long long)jint(p, "footprint.vmas", 0), (long long)jint(p, "footprint.scans", 0),
 		fmt_bytes(b, jint(p, "footprint.scan_bytes", -1)), jstr(p, "footprint.scan_status", "?"),
+		fmt_ms(age, jint(p, "footprint.scan_age_ms", -1)),
 		fmt_ms(next, jint(p, "footprint.next_scan_ms", -1)));
 }
 

@@ -112,7 +112,8 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 	add(o, "scan_bytes", ctl_json_u64(fp->scan.bytes));
 	add(o, "scan_status", json_object_new_string((unsigned)fp->scan.status < 5 ?
 						     scan_status_names[fp->scan.status] : "unknown"));
-	add(o, "next_scan_ms", ctl_json_u64(ctl_ago(t->fp_due_ms, s->now_ms)));
+	add(o, "scan_age_ms", ctl_json_u64(ctl_ago(s->now_ms, t->fp_scanned_ms)));
+	add(o, "next_scan_ms", ctl_json_u64(ctl_ago(nm_engine_rescan_due(t), s->now_ms)));
 	return o;
 }
 

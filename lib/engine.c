@@ -12,9 +12,14 @@
 /* A footprint rescan costs its process a page-table walk under mmap_lock
  * and costs us CPU; spacing rescans 100x their own duration keeps both
  * near 1 %, so a big process is re-read less often. A migration forces
- * the next tick's rescan (placement is re-read after every migration). */
+ * the next tick's rescan (placement is re-read after every migration).
+ * No plan reads the map of an idle task (the planner stops at `idle`),
+ * only status does: each rescan made while the task is idle doubles the
+ * gap, up to RESCAN_MAX_MS, and the tick it runs again its map is re-read
+ * if older than the busy gap, so plans never work from an idle-era map. */
 #define RESCAN_FACTOR 100
 #define RESCAN_MAX_MS (300u * 1000)
+#define RESCAN_IDLE_SHIFT_MAX 12
 
 static int engine_alloc_scratch(struct nm_engine *e);
 
@@ -128,6 +133,31 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 	return 0;
 }
 
+/* GAP << SHIFT, at least FLOOR and at most RESCAN_MAX_MS. */
+static uint64_t rescan_gap(uint64_t gap, uint64_t floor, unsigned shift)
+{
+	if (gap < floor)
+		gap = floor;
+	return gap > RESCAN_MAX_MS >> shift ? RESCAN_MAX_MS : gap << shift;
+}
+
+/* When T's map is next due: an idle task keeps its backed-off schedule; a
+ * running one is due one busy gap after the last read (or sooner, when a
+ * migration asked for it), however far the idle schedule had got. */
+static uint64_t rescan_due(const struct nm_task *t, bool idle)
+{
+	uint64_t busy = t->fp_scanned_ms + t->fp_base_ms;
+
+	if (idle || t->fp_due_ms < busy)
+		return t->fp_due_ms;
+	return busy;
+}
+
+uint64_t nm_engine_rescan_due(const struct nm_task *t)
+{
+	return rescan_due(t, t->res.total_ns == 0);
+}
+
 /* Re-read the footprint when it is due and the tick's scan budget allows. */
 static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
@@ -136,11 +166,11 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 				     .file_backed = pol->file_backed,
 				     .exclude_files = pol->exclude_files,
 				     .n_exclude_files = pol->n_exclude_files };
-	uint64_t ms, gap;
+	bool idle = t->res.total_ns == 0;
 	int r;
 
-	if (t->fp_seq && now_ms < t->fp_due_ms)
-		return 0;
+	if (t->fp_seq && !t->triggered && now_ms < rescan_due(t, idle))
+		return 0; /* a trigger may act on an idle task: read its map now */
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
 	r = nm_fp_scan(t->proc, &rules, NULL, &t->fp);
@@ -151,11 +181,14 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	e->counters.scan_ns += t->fp.scan.elapsed_ns;
 	e->scan_spent += t->fp.scan.bytes;
 	t->fp_seq++;
-	ms = t->fp.scan.elapsed_ns / 1000000;
-	gap = ms * RESCAN_FACTOR;
-	if (gap < e->config->interval_ms)
-		gap = e->config->interval_ms;
-	t->fp_due_ms = now_ms + (gap > RESCAN_MAX_MS ? RESCAN_MAX_MS : gap);
+	t->fp_scanned_ms = now_ms;
+	t->fp_base_ms = rescan_gap(t->fp.scan.elapsed_ns / 1000000 * RESCAN_FACTOR,
+				   e->config->interval_ms, 0);
+	if (!idle)
+		t->fp_idle_scans = 0;
+	else if (t->fp_idle_scans < RESCAN_IDLE_SHIFT_MAX)
+		t->fp_idle_scans++;
+	t->fp_due_ms = now_ms + rescan_gap(t->fp_base_ms, 0, t->fp_idle_scans);
 	return 0;
 }
 

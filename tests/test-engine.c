@@ -91,12 +91,54 @@ START_TEST(test_first_tick_counts)
 }
 END_TEST
 
+/* PID's footprint reads after a tick at NOW_MS, busy or idle. */
+static uint64_t scans_at(struct env *x, uint64_t now_ms, bool busy)
+{
+	const struct nm_task *t;
+
+	if (busy)
+		feed_second(x, now_ms);
+	ck_assert_int_eq(nm_engine_tick(x->e, now_ms), 0);
+	t = nm_track_find(nm_engine_tracker(x->e), PID);
+	ck_assert_ptr_nonnull(t);
+	return t->fp_seq;
+}
+
+/* An idle task's map is read ever less often (the gap doubles with each
+ * idle read); the tick it runs again the stale map is re-read at once,
+ * and from then on every busy gap (one interval on the small fixture). */
+START_TEST(test_idle_rescans_back_off)
+{
+	const struct nm_task *t;
+	uint64_t now = 2000;
+	struct env x;
+
+	env_open(&x);
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 1000), 0);
+	for (; now < 16000; now += 1000)
+		scans_at(&x, now, false);
+	/* Read at 2 s (new), then 4, 8 and 16 s, not at every tick. */
+	ck_assert_uint_eq(scans_at(&x, now, false), 4);
+	t = nm_track_find(nm_engine_tracker(x.e), PID);
+	ck_assert_uint_eq(nm_engine_rescan_due(t), 32000);
+	for (now += 1000; now < 20000; now += 1000)
+		ck_assert_uint_eq(scans_at(&x, now, false), 4);
+	ck_assert_uint_eq(scans_at(&x, now, true), 5); /* runs again at 20 s */
+	ck_assert_str_eq(nm_plan_reason_name(t->last.reason), "home_changed");
+	now += 1000;
+	ck_assert_uint_eq(scans_at(&x, now, true), 6);
+	ck_assert_uint_eq(nm_engine_rescan_due(t), now + 1000);
+	env_close(&x);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("tick");
 
 	tcase_add_test(tc, test_first_tick_counts);
+	tcase_add_test(tc, test_idle_rescans_back_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

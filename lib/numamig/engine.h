@@ -87,6 +87,11 @@ bool nm_engine_paused(const struct nm_engine *e);
  * -ESRCH if it is not tracked. */
 int nm_engine_trigger(struct nm_engine *e, pid_t pid);
 
+/* When T's footprint is next re-read (engine clock, ms), if T is as busy
+ * or as idle in the coming ticks as in its last one: an idle task's map is
+ * re-read ever less often (see lib/engine.c). */
+uint64_t nm_engine_rescan_due(const struct nm_task *t);
+
 const struct nm_counters *nm_engine_counters(const struct nm_engine *e);
 const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e);
 const struct nm_topology *nm_engine_topology(const struct nm_engine *e);
