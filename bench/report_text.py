@@ -118,8 +118,11 @@ NOTES = """### Reading the goals
 - The guests have 256 MiB per node, so W6 tracks 160 MiB, not 2 GiB: the
   2 GiB figure is **extrapolated, not measured**. The model keeps the
   daemon's non-scan CPU as measured and scales one numa_maps scan linearly
-  to 2 GiB (its cost is linear in mapped 4K pages), re-read every max(1 s,
-  100 x scan time) as lib/engine.c does (RESCAN_FACTOR); the linear upper
+  to 2 GiB (its cost is linear in mapped 4K pages), re-read as lib/engine.c
+  re-reads an idle process: at once, then after gaps of 2, 4, 8... x
+  max(1 s, 100 x scan time) (RESCAN_FACTOR; no plan reads an idle
+  process's map). Had the process run, its map would be re-read every
+  max(1 s, 100 x scan time): that figure is given too. The linear upper
   bound scales all of the CPU instead.
 - W3 runs one *process* per node (`wl-phase -P`, as tests/vm's
   daemon-phase does), not threads: numamigd homes processes (see below).
