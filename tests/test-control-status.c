@@ -92,6 +92,11 @@ static void world_init(struct world *w)
 	w->tasks[0].res.total_ns = 1000000000;
 	w->tasks[0].res.last_node = 1;
 	w->tasks[0].fp.skipped_kb[NM_FP_EXCLUDED] = 2048;
+	/* Read at 9.2 s while idle (next idle read 13.2 s); it runs now, so
+	 * the next read is one busy gap after the last. */
+	w->tasks[0].fp_scanned_ms = 9200;
+	w->tasks[0].fp_base_ms = 1000;
+	w->tasks[0].fp_due_ms = 13200;
 	w->counters.nr_nodes = 2;
 	w->counters.moved = w->moved;
 	w->moved[0 * 2 + 1] = 512;            /* 0 -> 1 */
@@ -229,6 +234,8 @@ START_TEST(explain)
 	ck_assert_str_eq(json_object_to_json_string(get(o, "residency.cpu_pct_per_node.0")), "25.0");
 	ck_assert_int_eq(geti(o, "footprint.eligible_pages_per_node.1"), 9000 / 4);
 	ck_assert_int_eq(geti(o, "footprint.skipped_bytes.excluded_file"), 2048 * 1024);
+	ck_assert_int_eq(geti(o, "footprint.scan_age_ms"), 800);
+	ck_assert_int_eq(geti(o, "footprint.next_scan_ms"), 200);
 	json_object_put(o);
 	world_free(&w);
 }
