@@ -124,6 +124,14 @@ NOTES = """### Reading the goals
   process's map). Had the process run, its map would be re-read every
   max(1 s, 100 x scan time): that figure is given too. The linear upper
   bound scales all of the CPU instead.
+- W2 against autoNUMA: numamigd decides at a tick (every 1 s) and, with
+  `dwell: 1s`, only once the task has run mostly on its node for a whole
+  tick, by design: a blip shorter than the dwell moves nothing. The
+  decision therefore comes about one tick after the workload starts, and
+  the move of its misplaced pages (48 MiB) then takes about 0.6-0.75 s in
+  these guests. autoNUMA starts moving at the first hinting faults, with
+  no such filter. A shorter dwell or interval trades that delay against
+  following blips.
 - W3 runs one *process* per node (`wl-phase -P`, as tests/vm's
   daemon-phase does), not threads: numamigd homes processes (see below).
   The goal's text speaks of threads, and its autoNUMA anchor (11.6 x the
