@@ -152,7 +152,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 			nm_plan_budget_refund(j->budget, j->reserved - j->base.res.bytes_moved);
 		t->busy = false;
 		t->pages_moved += j->base.res.outcomes[NM_MIG_MOVED];
-		t->fp_due_ms = 0; /* re-read placement next tick */
+		t->fp_stale = true; /* re-read placement next tick */
 		if (e->config)
 			note_refusal(e, t, &j->base.res, now_ms);
 		if (j->base.res.stop == NM_MIG_GONE || j->base.err == -ECANCELED)

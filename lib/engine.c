@@ -141,21 +141,20 @@ static uint64_t rescan_gap(uint64_t gap, uint64_t floor, unsigned shift)
 	return gap > RESCAN_MAX_MS >> shift ? RESCAN_MAX_MS : gap << shift;
 }
 
-/* When T's map is next due: an idle task keeps its backed-off schedule; a
- * running one is due one busy gap after the last read (or sooner, when a
- * migration asked for it), however far the idle schedule had got. */
-static uint64_t rescan_due(const struct nm_task *t, bool idle)
+static bool task_idle(const struct nm_task *t)
 {
-	uint64_t busy = t->fp_scanned_ms + t->fp_base_ms;
-
-	if (idle || t->fp_due_ms < busy)
-		return t->fp_due_ms;
-	return busy;
+	return t->res.total_ns == 0;
 }
 
+/* Never read, stale after a move, or triggered (a trigger may act on an
+ * idle task): due now. Otherwise an idle task keeps its backed-off
+ * schedule, and a running one is due one busy gap after the last read,
+ * however far the idle schedule had got. */
 uint64_t nm_engine_rescan_due(const struct nm_task *t)
 {
-	return rescan_due(t, t->res.total_ns == 0);
+	if (!t->fp_seq || t->fp_stale || t->triggered)
+		return 0;
+	return t->fp_scanned_ms + rescan_gap(t->fp_base_ms, 0, task_idle(t) ? t->fp_idle_scans : 0);
 }
 
 /* Re-read the footprint when it is due and the tick's scan budget allows. */
@@ -166,11 +165,10 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 				     .file_backed = pol->file_backed,
 				     .exclude_files = pol->exclude_files,
 				     .n_exclude_files = pol->n_exclude_files };
-	bool idle = t->res.total_ns == 0;
 	int r;
 
-	if (t->fp_seq && !t->triggered && now_ms < rescan_due(t, idle))
-		return 0; /* a trigger may act on an idle task: read its map now */
+	if (now_ms < nm_engine_rescan_due(t))
+		return 0;
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
 	r = nm_fp_scan(t->proc, &rules, NULL, &t->fp);
@@ -181,14 +179,14 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	e->counters.scan_ns += t->fp.scan.elapsed_ns;
 	e->scan_spent += t->fp.scan.bytes;
 	t->fp_seq++;
+	t->fp_stale = false;
 	t->fp_scanned_ms = now_ms;
 	t->fp_base_ms = rescan_gap(t->fp.scan.elapsed_ns / 1000000 * RESCAN_FACTOR,
 				   e->config->interval_ms, 0);
-	if (!idle)
+	if (!task_idle(t))
 		t->fp_idle_scans = 0;
 	else if (t->fp_idle_scans < RESCAN_IDLE_SHIFT_MAX)
 		t->fp_idle_scans++;
-	t->fp_due_ms = now_ms + rescan_gap(t->fp_base_ms, 0, t->fp_idle_scans);
 	return 0;
 }
 

@@ -94,9 +94,10 @@ static void world_init(struct world *w)
 	w->tasks[0].fp.skipped_kb[NM_FP_EXCLUDED] = 2048;
 	/* Read at 9.2 s while idle (next idle read 13.2 s); it runs now, so
 	 * the next read is one busy gap after the last. */
+	w->tasks[0].fp_seq = 3;
 	w->tasks[0].fp_scanned_ms = 9200;
 	w->tasks[0].fp_base_ms = 1000;
-	w->tasks[0].fp_due_ms = 13200;
+	w->tasks[0].fp_idle_scans = 2;
 	w->counters.nr_nodes = 2;
 	w->counters.moved = w->moved;
 	w->moved[0 * 2 + 1] = 512;            /* 0 -> 1 */

@@ -46,10 +46,10 @@ struct nm_task {
 	struct nm_plan_decision last;   /* this tick's decision */
 	struct nm_footprint fp;
 	uint64_t fp_seq;                /* bumped by every footprint rescan */
-	uint64_t fp_due_ms;             /* next rescan; 0: next tick */
 	uint64_t fp_scanned_ms;         /* when the map was last read */
 	uint64_t fp_base_ms;            /* rescan gap while it runs */
 	unsigned fp_idle_scans;         /* rescans in a row while idle */
+	bool fp_stale;                  /* re-read it next tick (after a move) */
 	struct nm_residency res;
 	struct bitmask *mems_allowed;   /* Mems_allowed_list: its cpuset's mems */
 	struct nm_tuner tuner;          /* batch size learned for this process */
