@@ -10,7 +10,8 @@ wl_ldadd = tests/workloads/libwlcommon.la $(NUMA_LIBS) -lpthread
 # A libtool convenience archive: linked in statically, no wrapper scripts.
 check_LTLIBRARIES = tests/workloads/libwlcommon.la
 tests_workloads_libwlcommon_la_SOURCES = tests/workloads/wl-common.c \
-	tests/workloads/wl-common.h
+	tests/workloads/wl-common.h tests/workloads/wl-pagenode.c \
+	tests/workloads/wl-pagenode.h
 tests_workloads_libwlcommon_la_CFLAGS = $(wl_cflags)
 
 vm_programs = \

@@ -1,6 +1,7 @@
 /* wl-common: shared code of the test workloads (see wl-common.h). */
 #define _GNU_SOURCE
 #include "wl-common.h"
+#include "wl-pagenode.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -206,6 +207,28 @@ static unsigned long long mix(unsigned long long x)
 	return x ^ (x >> 31);
 }
 
+/* A page the status query calls absent may be in memory all the same,
+ * unmapped for a NUMA hinting fault (wl-pagenode.h): its node then comes
+ * from the pagemap. */
+static void resolve_absent(pid_t pid, void **pages, int *status, int n)
+{
+	int fd = -1;
+
+	for (int i = 0; i < n; i++) {
+		int node;
+
+		if (status[i] != -ENOENT)
+			continue;
+		if (fd < 0 && (fd = wl_pagenode_open(pid)) < 0)
+			return;
+		node = wl_pagenode(fd, pages[i], wl_pagesz);
+		if (node >= 0)
+			status[i] = node;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* One report: sample each slice, print the line. */
 static void report(const struct wl_opts *o, const struct wl_slice *s, int ns, void **pages,
 		   int *status, int *want)
@@ -237,10 +260,11 @@ static void report(const struct wl_opts *o, const struct wl_slice *s, int ns, vo
 		    move_pages(s[i].pid, (unsigned long)(n - first), pages + first, NULL,
 			       status + first, 0) < 0)
 			wl_die("move_pages (status query)");
+		resolve_absent(s[i].pid, pages + first, status + first, n - first);
 	}
 	for (int i = 0; i < n; i++) {
 		if (status[i] < 0) {
-			absent++; /* -ENOENT: not faulted in (yet) */
+			absent++; /* not faulted in (yet), or being migrated */
 			continue;
 		}
 		sampled++;

@@ -6,7 +6,9 @@
  * the balancer's own accounting. Locality is sampled, not counted: a few
  * hundred evenly spaced pages per slice, each asked with a move_pages()
  * status query (nodes == NULL moves nothing), and compared with the node the
- * slice's user runs on *now* (threads of the phase workload move).
+ * slice's user runs on *now* (threads of the phase workload move). A page
+ * the query cannot see but which is in memory (unmapped for a NUMA hinting
+ * fault) is placed from /proc/PID/pagemap (wl-pagenode.h).
  *
  * Output contract (tests parse it; keep it stable):
  *   "# key=value ..."                     set-up facts: pid, buffer address
@@ -16,7 +18,10 @@
  *                                         means "set up and running"; t counts
  *                                         from the end of set-up (the "# wl-"
  *                                         line), and so does -d; on= is
- *                                         sampled pages per node id 0..max
+ *                                         sampled pages per node id 0..max;
+ *                                         absent= pages in no node (not
+ *                                         faulted in, or being migrated),
+ *                                         left out of local=
  *   "# done"                              clean end (duration or SIGTERM)
  * stdout is line-buffered so a reader sees each line as it is printed.
  */
