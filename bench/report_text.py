@@ -1,5 +1,17 @@
 """bench/report_text.py: the fixed prose of bench/README.md (bench/report
 fills in the numbers). Edit here, not in README.md: bench/run rewrites it."""
+import os
+import re
+
+
+def engine_constant(name):
+    """A #define of lib/engine.c, so that the W6 model and its prose follow
+    the daemon's own numbers."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine.c")
+    return int(re.search(r"^#define %s (\d+)$" % name, open(src).read(), re.M).group(1))
+
+
+RESCAN_FACTOR = engine_constant("RESCAN_FACTOR")
 
 HEAD = """# numamigd benchmarks
 
@@ -79,6 +91,12 @@ METRICS = """## What each number means
 - **locality L(t)**: the workload's own report every 0.5 s (tests/workloads/wl-common.h):
   a few hundred evenly spaced pages per process, each asked with a
   move_pages() status query, compared with the node its user runs on now.
+  A page the query calls absent but which is in memory (on 6.1, one that
+  autoNUMA has unmapped to take a hinting fault: it is still on its old
+  node) is placed from /proc/PID/pagemap and /proc/zoneinfo (wl-pagenode.h).
+  Left out, as before 2026-11-22, such pages made autoNUMA look local
+  before it had moved them: W2 showed it at 90 % after 1.0 s, when numa_maps
+  still had most of the misplaced pages on node 0.
   For W1 it covers the private slices only (the shared buffer has no home).
 - **time to 90 % / 99 %**: the first report at or above that locality,
   seconds from the end of the workload's set-up; *never* if not reached in
@@ -120,9 +138,9 @@ NOTES = """### Reading the goals
   daemon's non-scan CPU as measured and scales one numa_maps scan linearly
   to 2 GiB (its cost is linear in mapped 4K pages), re-read as lib/engine.c
   re-reads an idle process: at once, then after gaps of 2, 4, 8... x
-  max(1 s, 100 x scan time) (RESCAN_FACTOR; no plan reads an idle
+  max(1 s, %d x scan time) (RESCAN_FACTOR; no plan reads an idle
   process's map). Had the process run, its map would be re-read every
-  max(1 s, 100 x scan time): that figure is given too. The linear upper
+  max(1 s, %d x scan time): that figure is given too. The linear upper
   bound scales all of the CPU instead.
 - W2 against autoNUMA: numamigd decides at a tick (every 1 s) and, with
   `dwell: 1s`, only once the task has run mostly on its node for a whole
@@ -160,7 +178,7 @@ NOTES = """### Reading the goals
   right for long. autoNUMA chases them (many times the working set
   migrated); numamigd's hysteresis stops following after the first moves,
   so its locality tends to the 0.5 of doing nothing while moving little.
-"""
+""" % (RESCAN_FACTOR, RESCAN_FACTOR)
 
 SCALE = """`bench/scale` generates a fixture tree (`bench/mkfixture`: tests/data/2n's
 topology plus N processes in 100 cgroups, 64 MiB RSS and a 12-VMA

@@ -10,14 +10,16 @@
 #include "engine-internal.h"
 
 /* A footprint rescan costs its process a page-table walk under mmap_lock
- * and costs us CPU; spacing rescans 100x their own duration keeps both
- * near 1 %, so a big process is re-read less often. A migration forces
- * the next tick's rescan (placement is re-read after every migration).
- * No plan reads the map of an idle task (the planner stops at `idle`),
- * only status does: each rescan made while the task is idle doubles the
- * gap, up to RESCAN_MAX_MS, and the tick it runs again its map is re-read
- * if older than the busy gap, so plans never work from an idle-era map. */
-#define RESCAN_FACTOR 100
+ * and costs us CPU; spacing rescans 200x their own duration keeps both
+ * near 0.5 %, half of the daemon's 1 %-of-a-core goal, leaving the other
+ * half to sampling and planning; so a big process is re-read less often.
+ * A migration forces the next tick's rescan (placement is re-read after
+ * every migration). No plan reads the map of an idle task (the planner
+ * stops at `idle`), only status does: each rescan made while the task is
+ * idle doubles the gap, up to RESCAN_MAX_MS, and the tick it runs again its
+ * map is re-read if older than the busy gap, so plans never work from an
+ * idle-era map. */
+#define RESCAN_FACTOR 200
 #define RESCAN_MAX_MS (300u * 1000)
 #define RESCAN_IDLE_SHIFT_MAX 12
 
