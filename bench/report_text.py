@@ -147,9 +147,16 @@ NOTES = """### Reading the goals
   tick, by design: a blip shorter than the dwell moves nothing. The
   decision therefore comes about one tick after the workload starts, and
   the move of its misplaced pages (48 MiB) then takes about 0.6-0.75 s in
-  these guests. autoNUMA starts moving at the first hinting faults, with
-  no such filter. A shorter dwell or interval trades that delay against
-  following blips.
+  these guests. autoNUMA's first scan comes 1 s after the start
+  (`numa_balancing_scan_delay_ms`) and its hinting faults move the pages
+  within the next 0.5 s: both reach 90 %% between the 1.0 s and 1.5 s
+  reports. On 4 nodes (W4) numamigd is one report later: its four moves
+  (one per worker, each pinned to its target node's one vCPU, which that
+  node's workload process keeps busy; TCG runs the 4 vCPUs on one host
+  thread) took 0.7-2.8 s for 9 MiB each (`daemon.txt` under
+  `results/raw/w4-run*/residency/`), where autoNUMA's fault-driven moves
+  were done 0.5 s after its first scan. Not profiled further. A shorter
+  dwell or interval trades the decision delay against following blips.
 - W3 runs one *process* per node (`wl-phase -P`, as tests/vm's
   daemon-phase does), not threads: numamigd homes processes (see below).
   The goal's text speaks of threads, and its autoNUMA anchor (11.6 x the
