@@ -12,7 +12,9 @@
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define MAX_ZONES 256
 
-/* PFN spans of every zone of every node, from /proc/zoneinfo. */
+/* PFN spans of every zone of every node, from /proc/zoneinfo. A span
+ * counts holes too, so on a machine whose nodes interleave physical memory
+ * spans overlap and the first wins; the test guests' nodes are contiguous. */
 static struct zone_span {
 	uint64_t start, end;
 	int node;

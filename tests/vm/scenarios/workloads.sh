@@ -10,7 +10,8 @@
 #   wl-producer             0    (buffer on node 0, consumers elsewhere)
 # Then migrate_pages() of wl-producer's buffer to the first consumer node
 # must raise its reported locality to 1/(N-1). wl-job runs in a cgroup and
-# its processes must all be in it.
+# its processes must all be in it. Under kernel autoNUMA the reports place
+# the pages it has unmapped for hinting faults (next to none absent).
 # topo: 2n 4n cxl
 # kernel: all
 . /etc/numamig-vm/lib.sh
@@ -116,5 +117,22 @@ if [ $# -ge 2 ]; then
     kill "$pid"
     wait "$pid" || fail "wl-producer exit status"
     tail -n 3 "$out"
+fi
+
+# Under kernel autoNUMA a page unmapped for a hinting fault is still in
+# memory, on its old node: the report places it from the pagemap
+# (wl-pagenode.h) rather than calling it absent. On 6.1, whose move_pages()
+# says -ENOENT for such pages, a report that left them out had hundreds
+# absent here and looked local before autoNUMA had moved anything; a page
+# caught mid-migration may still be absent, hence the allowance.
+nb=/proc/sys/kernel/numa_balancing
+if [ $# -ge 2 ] && [ -w "$nb" ]; then
+    saved=$(cat "$nb")
+    echo 1 >"$nb"
+    out=$TMPDIR/autonuma.out
+    wl-misplaced -P -s 32 -d 3 -i 0.25 >"$out" || fail "wl-misplaced under autoNUMA"
+    echo "$saved" >"$nb"
+    absent=$(awk '/^t=/ { sub(/.*absent=/, ""); s += $1 } END { print s + 0 }' "$out")
+    check_range "sampled pages absent under autoNUMA (all reports)" "$absent" 0 4
 fi
 finish
