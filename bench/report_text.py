@@ -6,12 +6,19 @@ import re
 
 def engine_constant(name):
     """A #define of lib/engine.c, so that the W6 model and its prose follow
-    the daemon's own numbers."""
+    the daemon's own numbers: an integer or a product of integers such as
+    (300u * 1000)."""
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine.c")
-    return int(re.search(r"^#define %s (\d+)$" % name, open(src).read(), re.M).group(1))
+    expr = re.search(r"^#define %s \(?([0-9u *]+?)\)?$" % name, open(src).read(), re.M).group(1)
+    v = 1
+    for f in expr.split("*"):
+        v *= int(f.strip().rstrip("u"))
+    return v
 
 
 RESCAN_FACTOR = engine_constant("RESCAN_FACTOR")
+RESCAN_IDLE_SHIFT_MAX = engine_constant("RESCAN_IDLE_SHIFT_MAX")
+RESCAN_MAX_MS = engine_constant("RESCAN_MAX_MS")
 
 HEAD = """# numamigd benchmarks
 
