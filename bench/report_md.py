@@ -131,10 +131,10 @@ def goals(data, tput, idle, scale, med):
                 sc, sc / raw, raw, verdict(sc <= 1.5 * raw)))
         pct = med([r["core_pct_2g_model"] for r in idle])
         lin = med([r["core_pct_2g"] for r in idle])
-        busy = med([r.get("core_pct_2g_busy") for r in idle])
-        rows.append("| W6 daemon <= 1 %% of a core with 2 GiB tracked, default 1 s interval (**extrapolated** from %.0f MiB measured: %.2f %%) | %.2f %% modelled (linear upper bound %.1f %%; %s %% were the process running) | (no peer tracks an idle process) | %s |" % (
+        busy = med([r["core_pct_2g_busy"] for r in idle])
+        rows.append("| W6 daemon <= 1 %% of a core with 2 GiB tracked, default 1 s interval (**extrapolated** from %.0f MiB measured: %.2f %%) | %.2f %% modelled (linear upper bound %.1f %%; %.2f %% were the process running) | (no peer tracks an idle process) | %s |" % (
             med([r["rss_mib"] for r in idle]), med([r["core_pct"] for r in idle]), pct, lin,
-            "%.2f" % busy if busy is not None else "?", verdict(pct <= 1)))
+            busy, verdict(pct <= 1)))
     if scale and "rss_kib" in scale:
         rss = int(scale["rss_kib"]) / 1024
         rows.append("| 10k processes in <= 64 MiB RSS | %.1f MiB (and %s %% of a host core at the 1 s interval) | (no peer) | %s |" % (
