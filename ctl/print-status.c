@@ -161,17 +161,17 @@ static void last_action(char *buf, size_t size, json_object *e)
 
 static void print_processes(FILE *f, json_object *p)
 {
-	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">ELIGIBLE",
+	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">RUNS ON", ">ELIGIBLE",
 					    ">LOCALITY", "STATE", "LAST TICK", "LAST ACTION" };
 	json_object *a = jget(p, "processes");
 	size_t n = a ? json_object_array_length(a) : 0;
-	struct table *t = table_new(9, head);
+	struct table *t = table_new(10, head);
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(a, i);
-		char pid[16], home[FMT_MAX], el[FMT_MAX], loc[FMT_MAX], act[256];
+		char pid[16], home[FMT_MAX], on[FMT_MAX], el[FMT_MAX], loc[FMT_MAX], act[256];
 		const char *row[] = { pid, jstr(e, "comm", "?"), jstr(e, "policy", "-"),
-				      fmt_node(home, jget(e, "home")),
+				      fmt_node(home, jget(e, "home")), fmt_node(on, jget(e, "cpu_node")),
 				      fmt_bytes(el, jint(e, "eligible_bytes", -1)),
 				      fmt_pct(loc, jget(e, "locality_pct")), jstr(e, "state", "?"),
 				      jstr(e, "last_reason", "-"), act };

@@ -67,6 +67,39 @@ int ctl_task_home(const struct nm_task *t)
 	return t->plan.has_home ? t->plan.home : -1;
 }
 
+int ctl_task_cpu_node(const struct nm_task *t)
+{
+	const struct nm_residency *r = &t->res;
+	int best = -1;
+
+	if (!r->total_ns || !r->node_ns)
+		return r->last_node;
+	for (int n = 0; n < r->nr_nodes; n++)
+		if (r->node_ns[n] && (best < 0 || r->node_ns[n] > r->node_ns[best]))
+			best = n;
+	return best;
+}
+
+/* The planner's home is where memory was sent, not where the task is: a
+ * task that moved on since (or has not been planned yet) has its memory
+ * on the home and its CPU time elsewhere. So locality weighs each node's
+ * memory by the node's share of the task's CPU time now: the share of its
+ * accesses that are local if its threads touch its pages alike. */
+bool ctl_task_local_kb(const struct nm_task *t, uint64_t *local_kb)
+{
+	const struct nm_residency *r = &t->res;
+	double sum = 0;
+
+	if (!r->total_ns || !r->node_ns) {
+		*local_kb = ctl_task_eligible_kb(t, r->last_node);
+		return r->last_node >= 0;
+	}
+	for (int n = 0; n < r->nr_nodes; n++)
+		sum += (double)ctl_task_eligible_kb(t, n) * (double)r->node_ns[n];
+	*local_kb = (uint64_t)(sum / (double)r->total_ns + 0.5);
+	return true;
+}
+
 uint64_t ctl_ago(uint64_t now, uint64_t then)
 {
 	return now > then ? now - then : 0;

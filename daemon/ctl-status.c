@@ -165,20 +165,20 @@ static json_object *totals_json(const struct ctl_state *s)
 struct policy_sum {
 	uint64_t processes, rss_bytes;
 	uint64_t *eligible_kb;          /* [nr_nodes] */
-	uint64_t home_kb, homed_kb;     /* over tasks with a home */
+	uint64_t local_kb, placed_kb;   /* over tasks known to run somewhere */
 };
 
 static void sum_task(struct policy_sum *p, const struct nm_task *t, int nr_nodes)
 {
-	int home = ctl_task_home(t);
+	uint64_t local;
 
 	p->processes++;
 	p->rss_bytes += t->rss_bytes;
 	for (int n = 0; n < nr_nodes; n++)
 		p->eligible_kb[n] += ctl_task_eligible_kb(t, n);
-	if (home >= 0) {
-		p->home_kb += ctl_task_eligible_kb(t, home);
-		p->homed_kb += ctl_task_eligible_total_kb(t);
+	if (ctl_task_local_kb(t, &local)) {
+		p->local_kb += local;
+		p->placed_kb += ctl_task_eligible_total_kb(t);
 	}
 }
 
@@ -199,9 +199,9 @@ static json_object *policy_sum_json(const struct nm_policy *pol, const struct po
 	add(o, "rss_bytes", ctl_json_u64(p->rss_bytes));
 	add(o, "eligible_bytes", ctl_json_u64(total));
 	add(o, "eligible_bytes_per_node", a);
-	/* Pages on their own process's home over the eligible pages of the
-	 * processes that have a home. */
-	add(o, "locality_pct", ctl_json_pct(p->home_kb, p->homed_kb));
+	/* Each process's locality (ctl_task_local_kb), weighted by its
+	 * eligible memory, over the processes known to run somewhere. */
+	add(o, "locality_pct", ctl_json_pct(p->local_kb, p->placed_kb));
 	return o;
 }
 
@@ -216,7 +216,7 @@ static json_object *policies_json(const struct ctl_state *s)
 		return a;
 	for (size_t i = 0; i < cfg->n_policies; i++) {
 		memset(p.eligible_kb, 0, ((size_t)s->nr_nodes + 1) * sizeof(*p.eligible_kb));
-		p.processes = p.rss_bytes = p.home_kb = p.homed_kb = 0;
+		p.processes = p.rss_bytes = p.local_kb = p.placed_kb = 0;
 		for (size_t j = 0; j < s->tracker->n; j++)
 			if (s->tracker->v[j]->policy == &cfg->policies[i])
 				sum_task(&p, s->tracker->v[j], s->nr_nodes);
@@ -248,8 +248,8 @@ static json_object *last_action_json(const struct ctl_state *s, const struct nm_
 json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
 {
 	json_object *o = json_object_new_object();
-	int home = ctl_task_home(t);
-	uint64_t total = ctl_task_eligible_total_kb(t);
+	uint64_t total = ctl_task_eligible_total_kb(t), local;
+	bool placed = ctl_task_local_kb(t, &local);
 
 	add(o, "pid", json_object_new_int((int)t->pid));
 	add(o, "comm", json_object_new_string(t->comm));
@@ -257,8 +257,10 @@ json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
 	add(o, "policy", t->policy ? json_object_new_string(t->policy->name) : NULL);
 	add(o, "rss_bytes", ctl_json_u64(t->rss_bytes));
 	add(o, "eligible_bytes", ctl_json_u64(total * 1024));
-	add(o, "home", ctl_json_node(home));
-	add(o, "locality_pct", home >= 0 ? ctl_json_pct(ctl_task_eligible_kb(t, home), total) : NULL);
+	/* Where the planner sent its memory, and where it runs now. */
+	add(o, "home", ctl_json_node(ctl_task_home(t)));
+	add(o, "cpu_node", ctl_json_node(ctl_task_cpu_node(t)));
+	add(o, "locality_pct", placed ? ctl_json_pct(local, total) : NULL);
 	add(o, "state", json_object_new_string(nm_plan_state_name(t->plan.phase)));
 	add(o, "busy", json_object_new_boolean(t->busy));
 	add(o, "pages_moved", ctl_json_u64(t->pages_moved));

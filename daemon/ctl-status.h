@@ -88,6 +88,13 @@ json_object *ctl_json_node(int node);
 uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node);
 uint64_t ctl_task_eligible_total_kb(const struct nm_task *t);
 int ctl_task_home(const struct nm_task *t);
+/* The node where T had most CPU time this tick, else where it last ran;
+ * -1 when unknown. */
+int ctl_task_cpu_node(const struct nm_task *t);
+/* Locality: *LOCAL_KB is T's eligible KiB on the nodes where its CPU time
+ * is now, each node weighted by its share of that time (the node it last
+ * ran on when it had none this tick). False when where it runs is unknown. */
+bool ctl_task_local_kb(const struct nm_task *t, uint64_t *local_kb);
 /* Milliseconds from THEN to NOW (0 when THEN is later). */
 uint64_t ctl_ago(uint64_t now, uint64_t then);
 

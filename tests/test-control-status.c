@@ -54,6 +54,7 @@ static void task(struct world *w, int i, pid_t pid, const char *comm, const char
 	t->plan.phase = home >= 0 ? NM_PLAN_SETTLED : NM_PLAN_NEW;
 	t->plan.has_home = home >= 0;
 	t->plan.home = home;
+	t->res.last_node = -1; /* never sampled */
 	w->tracker.v[i] = t;
 }
 
@@ -91,6 +92,10 @@ static void world_init(struct world *w)
 	w->node_ns[1] = 750000000;
 	w->tasks[0].res.total_ns = 1000000000;
 	w->tasks[0].res.last_node = 1;
+	/* pid 200 was settled on node 0 with all its memory there, then ran
+	 * on node 1 and is idle now: home 0, but none of it local. */
+	w->tasks[1].res.nr_nodes = 2;
+	w->tasks[1].res.last_node = 1;
 	w->tasks[0].fp.skipped_kb[NM_FP_EXCLUDED] = 2048;
 	/* Read at 9.2 s while idle (next idle read 13.2 s); it runs now, so
 	 * the next read is one busy gap after the last. */
@@ -179,20 +184,28 @@ START_TEST(status)
 	ck_assert(!json_object_object_get_ex(get(o, "totals.reasons"), "none", NULL));
 	ck_assert_int_eq(geti(o, "totals.numa_maps_bytes"), 12345);
 	ck_assert_int_eq(geti(o, "totals.processes_tracked"), 3);
-	/* Per policy: db has pids 100 (home 1: 9000 of 10000 KiB) and 200
-	 * (home 0: 4000 of 4000): 13000 / 14000 = 92.9 %. */
+	/* Per policy, against where each process runs: db has pids 100 (a
+	 * quarter of its CPU time on node 0 with 1000 KiB, three quarters on
+	 * node 1 with 9000: 7000 of 10000 KiB local) and 200 (on node 1, its
+	 * 4000 KiB on node 0): 7000 / 14000 = 50 %. */
 	ck_assert_str_eq(gets_(o, "policies.0.name"), "db");
 	ck_assert_int_eq(geti(o, "policies.0.processes"), 2);
 	ck_assert_int_eq(geti(o, "policies.0.eligible_bytes_per_node.0"), 5000 * 1024);
 	ck_assert_int_eq(geti(o, "policies.0.eligible_bytes_per_node.1"), 9000 * 1024);
-	ck_assert_str_eq(json_object_to_json_string(get(o, "policies.0.locality_pct")), "92.9");
-	ck_assert_ptr_null(get(o, "policies.1.locality_pct")); /* no task has a home */
+	ck_assert_str_eq(json_object_to_json_string(get(o, "policies.0.locality_pct")), "50.0");
+	/* pid 300 has never been seen running. */
+	ck_assert_ptr_null(get(o, "policies.1.locality_pct"));
 	ck_assert_str_eq(gets_(o, "policies.1.mode"), "advise");
 	/* Processes, most eligible memory first. */
 	ck_assert_int_eq(geti(o, "processes.0.pid"), 100);
 	ck_assert_int_eq(geti(o, "processes.1.pid"), 200);
 	ck_assert_int_eq(geti(o, "processes.0.home"), 1);
-	ck_assert_str_eq(json_object_to_json_string(get(o, "processes.0.locality_pct")), "90.0");
+	ck_assert_int_eq(geti(o, "processes.0.cpu_node"), 1);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "processes.0.locality_pct")), "70.0");
+	/* Home is not where it runs: locality says so. */
+	ck_assert_int_eq(geti(o, "processes.1.home"), 0);
+	ck_assert_int_eq(geti(o, "processes.1.cpu_node"), 1);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "processes.1.locality_pct")), "0.0");
 	ck_assert_str_eq(gets_(o, "processes.0.state"), "cooldown");
 	ck_assert_str_eq(gets_(o, "processes.0.last_action.action"), "migrate");
 	ck_assert_str_eq(gets_(o, "processes.0.last_action.reason"), "home_changed");
@@ -200,6 +213,8 @@ START_TEST(status)
 	ck_assert_int_eq(geti(o, "processes.0.last_action.bytes"), 2 << 20);
 	ck_assert_str_eq(gets_(o, "processes.0.cgroup"), "/db.slice");
 	ck_assert_ptr_null(get(o, "processes.2.home"));
+	ck_assert_ptr_null(get(o, "processes.2.cpu_node"));
+	ck_assert_ptr_null(get(o, "processes.2.locality_pct"));
 	ck_assert_ptr_null(get(o, "processes.2.last_action"));
 	json_object_put(o);
 	/* The top-N cut. */

@@ -163,6 +163,40 @@ numamigd_stop() {
     check_eq "numamigd exit status after SIGTERM" "$?" 0
 }
 
+# proc_on_cpu CGDIR CPU: the pid of a process of cgroup directory CGDIR
+# that last ran on CPU (/proc/PID/stat field 39; CPU k is on node k in the
+# test topologies), waiting up to 10 s for one; empty when there is none.
+# wl-misplaced -P's processes first-touch their slices on one node and then
+# move to their own CPU.
+proc_on_cpu() {
+    _i=0 _p=
+    while [ -z "$_p" ] && [ $_i -lt 50 ]; do
+        _p=$(for _c in $(cat "$1/cgroup.procs"); do
+            [ "$(awk '{ print $39 }' "/proc/$_c/stat" 2>/dev/null)" = "$2" ] && echo "$_c"
+        done | tail -n 1)
+        [ -n "$_p" ] || sleep 0.2
+        _i=$((_i + 1))
+    done
+    echo "$_p"
+}
+
+# wait_jq SECONDS CMD FILTER [JQ ARGS]: until `numamigctl --json CMD`
+# satisfies the jq FILTER (polled every 0.5 s, for at most SECONDS: a bound
+# for a hung daemon, not a timing the check relies on).
+wait_jq() {
+    _n=0 _secs=$1 _cmd=$2 _filter=$3
+    shift 3
+    while [ "$_n" -lt $((_secs * 2)) ]; do
+        # CMD is split into the command and its argument on purpose.
+        # shellcheck disable=SC2086
+        numamigctl --json $_cmd 2>/dev/null | jq -e "$@" "$_filter" >/dev/null && return 0
+        sleep 0.5
+        _n=$((_n + 1))
+    done
+    echo "wait_jq: '$_filter' not true for '$_cmd' after $_secs s"
+    return 1
+}
+
 # quiet_compaction: pgmigrate_success also counts pages that compaction
 # moves, and kcompactd's proactive compaction (vm.compaction_proactiveness,
 # 20 by default) can move some at any time. A scenario that holds the

@@ -13,7 +13,7 @@
 #            action reason "triggered").
 # topo: 2n
 # kernel: 6.1 6.12
-# timeout: 180
+# timeout: 420
 # host-tools: jq
 . /etc/numamig-vm/lib.sh
 
@@ -24,34 +24,6 @@ cg=/sys/fs/cgroup/numamig.ctl
 policy() { # DWELL
     wl_policy "$TMPDIR" ctl "dwell: $1"
 }
-# user_on_node1: the pid of the workload process running on node 1 (CPU
-# 1); it first-touches its slice on node 0 and then moves there.
-user_on_node1() {
-    _i=0
-    while [ $_i -lt 50 ]; do
-        _u=$(for c in $(cat "$cg/cgroup.procs"); do
-            [ "$(awk '{ print $39 }' "/proc/$c/stat")" = 1 ] && echo "$c"
-        done | tail -n 1)
-        [ -n "$_u" ] && break
-        _i=$((_i + 1))
-        sleep 0.2
-    done
-    echo "$_u"
-}
-# wait_jq SECONDS CMD FILTER: until `numamigctl --json CMD` satisfies FILTER.
-wait_jq() {
-    _n=0
-    while [ "$_n" -lt $(($1 * 2)) ]; do
-        # CMD is split into the command and its argument on purpose.
-        # shellcheck disable=SC2086
-        numamigctl --json $2 2>/dev/null | jq -e "$3" >/dev/null && return 0
-        sleep 0.5
-        _n=$((_n + 1))
-    done
-    echo "wait_jq: '$3' not true for '$2' after $1 s"
-    return 1
-}
-
 policy 1s
 numamigd_start "$TMPDIR"
 
@@ -64,7 +36,7 @@ sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s 64 -d 0 -i 1" >"$TMP
 wl=$!
 wait_for "$TMPDIR/wl.out" '^t=' 30 || fail "workload did not start"
 sleep 4
-user=$(user_on_node1)
+user=$(proc_on_cpu "$cg" 1)
 check_eq "pages migrated while paused (pgmigrate_success delta)" "$(($(vmstat pgmigrate_success) - before))" 0
 numamigctl --json status >"$TMPDIR/s.json"
 check_eq "status: paused" "$(jq .daemon.paused "$TMPDIR/s.json")" true
@@ -76,7 +48,7 @@ numamigctl status | head -n 1
 echo "--- resume"
 numamigctl resume
 check_eq "resume exit" "$?" 0
-wait_jq 30 "explain $user" '.process.locality_pct >= 90' || fail "no migration after resume"
+wait_jq 120 "explain $user" '.process.locality_pct >= 90' || fail "no migration after resume"
 check_range "pgmigrate_success delta after resume" "$(($(vmstat pgmigrate_success) - before))" 1 100000000
 kill -TERM "$wl"
 wait "$wl"
@@ -105,13 +77,13 @@ echo "--- trigger"
 sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s 64 -d 0 -i 1" >"$TMPDIR/wl2.out" &
 wl=$!
 wait_for "$TMPDIR/wl2.out" '^t=' 30 || fail "workload did not start"
-user=$(user_on_node1)
-wait_jq 20 "explain $user" '.reasons.dwell >= 2' || fail "dwell did not hold pid $user back"
+user=$(proc_on_cpu "$cg" 1)
+wait_jq 120 "explain $user" '.reasons.dwell >= 2' || fail "dwell did not hold pid $user back"
 check_eq "pages moved before trigger" "$(numamigctl --json explain "$user" | jq .process.pages_moved)" 0
 numamigctl explain "$user"
 numamigctl trigger "$user"
 check_eq "trigger exit" "$?" 0
-wait_jq 20 "explain $user" '.process.last_action.reason == "triggered" and .process.pages_moved > 0' ||
+wait_jq 120 "explain $user" '.process.last_action.reason == "triggered" and .process.pages_moved > 0' ||
     fail "trigger did not move pid $user"
 numamigctl explain "$user" | head -n 8
 kill -TERM "$wl"

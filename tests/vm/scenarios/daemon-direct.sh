@@ -31,9 +31,7 @@ sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-misplaced -P -s $mib -d 8 -i 0.5" \
 wl=$!
 wait_for "$TMPDIR/wl.out" '^t=' 30 || fail "workload did not start"
 # The user on the last CPU node: its libc lines before any migration.
-user=$(for c in $(cat "$cg/cgroup.procs"); do
-    [ "$(awk '{ print $39 }' "/proc/$c/stat")" = "$(echo "$cpu_nodes" | awk '{ print $NF }')" ] && echo "$c"
-done | tail -n 1)
+user=$(proc_on_cpu "$cg" "$(echo "$cpu_nodes" | awk '{ print $NF }')")
 # libc_code PID: the node counts of PID's largest shared libc mapping.
 libc_code() {
     grep 'libc.so.*mapmax=' "/proc/$1/numa_maps" |
