@@ -165,6 +165,7 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 		.uptime_s = (double)(now_ms - m->started_ms) / 1000,
 		.cpu_s = cpu_seconds(),
 	};
+	const char *why;
 	int r;
 
 	if (!m->config->metrics_file[0])
@@ -172,9 +173,10 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 	nm_sampler_get_stats(smp, &src.sampler);
 	if (nm_knb_read(m->root, &src.numa_balancing) < 0)
 		src.numa_balancing = -1;
-	r = nm_metrics_write(&src, m->config->metrics_file);
+	r = nm_metrics_write(&src, m->config->metrics_file, &why);
 	if (r < 0 && r != m->metrics_err)
-		log_warn("metrics_file %s: %s", m->config->metrics_file, strerror(-r));
+		log_warn("metrics_file %s: not written: %s", m->config->metrics_file,
+			 why ? why : strerror(-r));
 	else if (r == 0 && m->metrics_err)
 		log_notice("metrics_file %s: written again", m->config->metrics_file);
 	m->metrics_err = r;

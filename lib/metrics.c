@@ -6,7 +6,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "numamig/metrics.h"
@@ -127,37 +130,105 @@ int nm_metrics_print(const struct nm_metrics_src *src, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-int nm_metrics_write(const struct nm_metrics_src *src, const char *path)
+/* Why a metrics directory is unsafe to write into, or NULL. Anyone who
+ * may create names in it could make us write, as root, through a name
+ * they planted; a root-owned sticky directory (/tmp's kind) is the one
+ * shared directory where others cannot rename or remove our files. */
+static const char *unsafe_dir(const struct stat *st)
 {
-	size_t n = strlen(path) + 8;
-	char *tmp = malloc(n);
-	FILE *f;
-	int fd, r;
+	if (!S_ISDIR(st->st_mode))
+		return "its directory is not a directory";
+	if (!(st->st_mode & (S_IWGRP | S_IWOTH)) || ((st->st_mode & S_ISVTX) && st->st_uid == 0))
+		return NULL;
+	return "its directory is writable by group or others and is not a root-owned "
+	       "sticky directory (make it 0755, or write elsewhere)";
+}
 
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, n, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	/* Readable by the collector whatever our umask (the unit sets 0077). */
-	if (fd >= 0 && fchmod(fd, 0644) < 0) {
-		close(fd);
-		fd = -1;
+/* A new file in DFD with a random name, "." BASE "." hex ".tmp" (hidden,
+ * and not *.prom, so the collector skips it), written to NAME. O_EXCL
+ * with O_CREAT never follows a link nor opens an existing file, so a
+ * name planted in the directory cannot redirect the write; O_NONBLOCK
+ * keeps a FIFO from blocking us. glibc's mkostemp takes a path, not a
+ * directory fd, hence the hand-made name. */
+static int open_temp(int dfd, const char *base, char *name, size_t size)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t rnd;
+		int fd;
+
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -errno;
+		snprintf(name, size, ".%s.%016" PRIx64 ".tmp", base, rnd);
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+			    O_NOCTTY | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
 	}
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	return -EEXIST;
+}
+
+/* Print the metrics into the new file FD (in DFD as NAME): a regular file
+ * with one link (not one somebody linked elsewhere meanwhile), readable by
+ * the collector whatever our umask (the unit sets 0077). */
+static int fill_temp(const struct nm_metrics_src *src, int fd)
+{
+	struct stat st;
+	FILE *f;
+	int r;
+
+	if (fstat(fd, &st) < 0 || fchmod(fd, 0644) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return -EEXIST;
+	}
+	f = fdopen(fd, "w");
 	if (!f) {
 		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
+		close(fd);
 		return r;
 	}
 	r = nm_metrics_print(src, f);
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	return r;
+}
+
+int nm_metrics_write(const struct nm_metrics_src *src, const char *path, const char **why)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int dfd, fd, r;
+
+	*why = NULL;
+	if (!dir)
+		return -ENOMEM;
+	if (!*base || strlen(base) > NAME_MAX - 22) {
+		free(dir);
+		*why = "the name must be a file name, at most 233 bytes, after the last slash";
+		return -EINVAL;
+	}
+	dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd < 0)
+		return -errno;
+	if (fstat(dfd, &st) < 0 || (*why = unsafe_dir(&st))) {
+		r = *why ? -EPERM : -errno;
+		close(dfd);
+		return r;
+	}
+	fd = open_temp(dfd, base, name, sizeof(name));
+	r = fd < 0 ? fd : fill_temp(src, fd);
+	/* rename replaces a link planted at PATH itself, never its target. */
+	if (r == 0 && renameat(dfd, name, dfd, base) < 0)
 		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
+	if (r < 0 && fd >= 0)
+		unlinkat(dfd, name, 0);
+	close(dfd);
 	return r;
 }

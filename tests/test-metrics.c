@@ -5,8 +5,10 @@
 
 #include <check.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "numamig/metrics.h"
@@ -102,26 +104,118 @@ START_TEST(test_format)
 }
 END_TEST
 
+/* Names in DIR other than . and .. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 START_TEST(test_atomic_write)
 {
 	struct world w;
-	char *dir = make_tree(), path[512], tmp[520], *text;
+	char *dir = make_tree(), path[512], *text;
+	const char *why;
 	struct stat st;
 
 	world_init(&w);
 	snprintf(path, sizeof(path), "%s/numamigd.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	umask(077);
-	ck_assert_int_eq(nm_metrics_write(&w.src, path), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0644);
-	ck_assert_int_ne(stat(tmp, &st), 0);
+	ck_assert_int_eq(entries(dir), 1); /* no temporary file left */
 	ck_assert_int_eq(nm_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL), 0);
 	has(text, "numamigd_ticks_total 0\n");
 	free(text);
 	umask(022);
 	snprintf(path, sizeof(path), "%s/missing/numamigd.prom", dir);
-	ck_assert_int_eq(nm_metrics_write(&w.src, path), -ENOENT);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), -ENOENT);
+	ck_assert_ptr_null(why);
+	snprintf(path, sizeof(path), "%s/", dir);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), -EINVAL);
+	ck_assert_ptr_nonnull(why);
+	nm_config_free(w.config);
+	remove_tree(dir);
+}
+END_TEST
+
+/* Whoever may create names in the metrics directory cannot make the
+ * writer (root) write elsewhere, nor block it: a link or a FIFO at the
+ * old temporary name PATH.tmp or at PATH itself is left alone or
+ * replaced, never followed. */
+START_TEST(test_planted_names)
+{
+	struct world w;
+	char *dir = make_tree(), path[512], tmp[520], victim[512], *text;
+	const char *why;
+	struct stat st;
+
+	world_init(&w);
+	snprintf(path, sizeof(path), "%s/numamigd.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	put(dir, "victim", "secret\n");
+	ck_assert_int_eq(chmod(victim, 0600), 0);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
+	ck_assert_int_eq(nm_read_file_at(AT_FDCWD, victim, 1 << 20, &text, NULL), 0);
+	ck_assert_str_eq(text, "secret\n");
+	free(text);
+	ck_assert_int_eq(stat(victim, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	/* A link at PATH itself is replaced by the new file. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(nm_read_file_at(AT_FDCWD, victim, 1 << 20, &text, NULL), 0);
+	ck_assert_str_eq(text, "secret\n");
+	free(text);
+	/* A FIFO at either name blocks nothing. */
+	ck_assert_int_eq(unlink(tmp), 0);
+	ck_assert_int_eq(mkfifo(tmp, 0666), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0666), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(entries(dir), 3); /* victim, the FIFO at .tmp, the file */
+	nm_config_free(w.config);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A directory others may write into is refused with a reason, unless it
+ * is root-owned and sticky. */
+START_TEST(test_shared_dir)
+{
+	struct world w;
+	char *dir = make_tree(), path[512];
+	const char *why;
+
+	world_init(&w);
+	snprintf(path, sizeof(path), "%s/numamigd.prom", dir);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), -EPERM);
+	ck_assert_ptr_nonnull(strstr(why, "writable by group or others"));
+	ck_assert_int_eq(entries(dir), 0);
+	ck_assert_int_eq(chmod(dir, 0775), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), -EPERM);
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	/* Sticky is enough only when root owns it. */
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), geteuid() == 0 ? 0 : -EPERM);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
+	ck_assert_ptr_null(why);
 	nm_config_free(w.config);
 	remove_tree(dir);
 }
@@ -143,11 +237,12 @@ START_TEST(test_promtool)
 {
 	struct world w;
 	char *dir = make_tree(), path[512];
+	const char *why;
 	FILE *f;
 
 	world_init(&w);
 	snprintf(path, sizeof(path), "%s/numamigd.prom", dir);
-	ck_assert_int_eq(nm_metrics_write(&w.src, path), 0);
+	ck_assert_int_eq(nm_metrics_write(&w.src, path, &why), 0);
 	ck_assert_msg(promtool(path) != 127, "promtool not found: apt-get install prometheus");
 	ck_assert_int_eq(promtool(path), 0);
 	/* The linter does find problems: a counter without _total, typed twice. */
@@ -205,6 +300,8 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_atomic_write);
+	tcase_add_test(tc, test_planted_names);
+	tcase_add_test(tc, test_shared_dir);
 	/* promtool is a 48 MB Go binary: starting it twice on a loaded
 	 * machine can take longer than Check's 4 s default. */
 	tcase_set_timeout(tc, 60);

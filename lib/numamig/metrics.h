@@ -2,8 +2,10 @@
  *
  * node_exporter's textfile collector reads *.prom files from a directory;
  * numamigd writes one there (metrics_file) instead of listening on a TCP
- * port. The file is written to a temporary name in the same directory and
- * renamed over the old one, so the collector never reads half a file.
+ * port. The file is written to a new file of a random name in the same
+ * directory and renamed over the old one, so the collector never reads half
+ * a file, and nobody who may write to that directory can make root write
+ * elsewhere.
  * Metric names, labels and types are listed in numamigd(8).
  */
 #ifndef NUMAMIG_METRICS_H
@@ -36,8 +38,12 @@ struct nm_metrics_src {
 /* Print every metric to F. Returns 0 or -EIO. */
 int nm_metrics_print(const struct nm_metrics_src *src, FILE *f);
 
-/* Write them to PATH atomically (PATH.tmp, then rename). Returns 0 or -errno. */
-int nm_metrics_write(const struct nm_metrics_src *src, const char *path);
+/* Write them to PATH atomically: a new file of a random name in PATH's
+ * directory, renamed over PATH. Nothing planted in that directory (a link,
+ * a FIFO) can redirect or block the write, and a directory that others may
+ * write into is refused (-EPERM, *WHY says so; it is NULL for other
+ * errors). Returns 0 or -errno. */
+int nm_metrics_write(const struct nm_metrics_src *src, const char *path, const char **why);
 
 #ifdef __cplusplus
 }
