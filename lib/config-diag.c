@@ -84,15 +84,20 @@ void cfg_vdiag(struct nm_config_diags *diags, enum nm_config_severity sev,
 {
 	char msg[512];
 
+	/* Errors and the rest are capped apart: a flood of warnings must not
+	 * hide the error that rejects the config. */
+	size_t *shown = sev == NM_CONFIG_ERROR ? &diags->shown_errors : &diags->shown_others;
+
 	if (sev == NM_CONFIG_ERROR)
 		diags->errors++;
 	else if (sev == NM_CONFIG_WARNING)
 		diags->warnings++;
-	if (diags->n > NM_CONFIG_DIAGS_MAX)
+	if (*shown > NM_CONFIG_DIAGS_MAX)
 		return;
-	if (diags->n == NM_CONFIG_DIAGS_MAX) {
-		append(diags, NM_CONFIG_NOTE, loc,
-		       "too many problems; the rest are counted but not shown");
+	if ((*shown)++ == NM_CONFIG_DIAGS_MAX) {
+		append(diags, NM_CONFIG_NOTE, loc, sev == NM_CONFIG_ERROR ?
+		       "too many errors; the rest are counted but not shown" :
+		       "too many warnings and notes; the rest are counted but not shown");
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);

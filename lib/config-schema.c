@@ -309,7 +309,7 @@ static void unknown_key(struct walk *w, yaml_node_t *kn, const char *full)
 
 	/* Past the cap nothing is shown: skip the search (fuzzed files have
 	 * a hundred thousand keys). */
-	if (w->ld->diags->n < NM_CONFIG_DIAGS_MAX)
+	if (w->ld->diags->shown_others < NM_CONFIG_DIAGS_MAX)
 		cfg_key_hint(w->table, full, hint, sizeof(hint));
 	WARN(w, kn, "unknown key '%s'%s", cfg_quote(full, q, sizeof(q)), hint);
 }

@@ -309,7 +309,7 @@ END_TEST
 START_TEST(test_diag_safety_and_cap)
 {
 	struct nm_config_diags d;
-	char *text = malloc(200 * 16), *p = text;
+	char *text = malloc(400 * 24), *p = text;
 	struct nm_config *c = load_str("\"bad\\nkey\\e[0m\": 1\n", &d);
 
 	/* A forged line or terminal escape never reaches a log. */
@@ -323,8 +323,25 @@ START_TEST(test_diag_safety_and_cap)
 	ck_assert_uint_eq(d.warnings, 200);
 	ck_assert_uint_eq(d.n, NM_CONFIG_DIAGS_MAX + 1);
 	ck_assert_str_eq(diag_str(&d, NM_CONFIG_DIAGS_MAX),
-			 "t.yaml:101:1: note: too many problems; the rest are counted but not shown");
+			 "t.yaml:101:1: note: too many warnings and notes; the rest are counted but not shown");
 	nm_config_free(c);
+	nm_config_diags_clear(&d);
+	/* The error that rejects a config is shown after any number of
+	 * warnings, and errors have a cap of their own. */
+	sprintf(p, "interval: sideways\n");
+	ck_assert_ptr_null(c = load_str(text, &d));
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_str_eq(diag_str(&d, NM_CONFIG_DIAGS_MAX + 1),
+			 "t.yaml:201:11: error: invalid duration 'sideways' for 'interval': "
+			 "not a duration; write an integer with a unit, like 500ms, 2s or 5m");
+	nm_config_diags_clear(&d);
+	for (int i = 0; i < 200; i++)
+		p += sprintf(p, "interval: %d\n", i);
+	ck_assert_ptr_null(c = load_str(text, &d));
+	ck_assert_uint_eq(d.errors, 200);
+	ck_assert_uint_eq(d.n, 2 * (NM_CONFIG_DIAGS_MAX + 1));
+	ck_assert_str_eq(diag_str(&d, d.n - 1), "t.yaml:301:1: note: too many errors; "
+			 "the rest are counted but not shown");
 	nm_config_diags_clear(&d);
 	free(text);
 }

@@ -71,10 +71,13 @@ struct nm_config_diag {
 struct nm_config_diags {
 	struct nm_config_diag *v;
 	size_t n, cap;
-	size_t errors, warnings;    /* counted even past the cap on n */
+	size_t errors, warnings;    /* counted even past the caps */
+	size_t shown_errors, shown_others;
 };
 
-#define NM_CONFIG_DIAGS_MAX 100 /* then one "too many" note, counts go on */
+/* Errors shown, and warnings and notes shown, each; then one "too many"
+ * note each, and the counts go on. */
+#define NM_CONFIG_DIAGS_MAX 100
 
 void nm_config_diags_init(struct nm_config_diags *diags);
 void nm_config_diags_clear(struct nm_config_diags *diags);
