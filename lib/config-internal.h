@@ -1,5 +1,6 @@
 /* config-internal: what the config module's files share and nobody else
- * sees. config.c finds and reads files, config-schema.c walks one YAML
+ * sees. config.c finds files and parses them, config-guard.c says which
+ * files and which YAML may be read at all, config-schema.c walks one YAML
  * document into the structs, config-policy.c owns a policy's memory and its
  * cross-key checks, config-print.c prints, config-diag.c collects messages.
  * Names here start with cfg_, which the version script keeps private.
@@ -17,6 +18,15 @@
 /* Largest file we read: policy files are a few KiB; anything this big is a
  * mistake (a log pointed at by a symlink) and would only slow a reload. */
 #define CFG_FILE_MAX (1024 * 1024)
+
+/* Nesting (mappings and lists) a file may have: numamigd's own keys go 5
+ * deep; libyaml is quadratic in the depth. */
+#define CFG_DEPTH_MAX 32
+/* Bytes of values a whole load may hold once aliases are expanded: 16
+ * files of the largest size, each alias counted where it is used. */
+#define CFG_EXPAND_MAX (16u * CFG_FILE_MAX)
+/* Longest value (a glob, a path, a name): PATH_MAX. */
+#define CFG_STRING_MAX 4095
 
 /* Node ids are below the kernel's MAX_NUMNODES (1 << CONFIG_NODES_SHIFT,
  * at most 10): node masks have this many bits whatever the host. */
@@ -109,7 +119,22 @@ struct cfg_loader {
 	struct cfg_loc *name_at;    /* [n_policies]: each policy's name value */
 	size_t cap;
 	struct nm_config_diags *diags;
+	uint64_t expanded;          /* bytes of values so far, aliases expanded */
 };
+
+/* ---- what a file must be (config-guard.c) ---- */
+/* Read the config file PATH: a regular file only root (or we) can change,
+ * of at most CFG_FILE_MAX bytes, opened without blocking. Returns 0 with
+ * *TEXT (to free) and *LEN, -ENOENT (not reported: missing may be fine),
+ * or -1 when it reported why not. */
+int cfg_read_file(struct cfg_loader *ld, const char *path, char **text, size_t *len);
+/* The policy directory DIR, open as FD, is one only root (or we) can
+ * change; else reports why and returns false. */
+bool cfg_check_dir(struct cfg_loader *ld, const char *dir, int fd);
+/* A pre-pass over TEXT's YAML events: nesting depth, tags, and the bytes
+ * it expands to (added to LD's total). Reports and returns false on the
+ * first problem; syntax errors are left to the load. */
+bool cfg_guard_yaml(struct cfg_loader *ld, const char *file, const char *text, size_t len);
 
 /* ---- policies (config-policy.c) ---- */
 int cfg_policy_builtin(struct nm_policy *p); /* 0, or -1: no memory */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config-internal.h"
 
@@ -70,20 +71,41 @@ static const char *check_file_glob(const char *s)
 	return NULL;
 }
 
-static const char *check_socket(const char *s)
+/* A path numamigd creates: absolute, a file name after the last slash,
+ * and no control characters (it is logged, and named in replies). */
+static const char *check_path(const char *s)
 {
+	const char *base = strrchr(s, '/');
+
 	if (s[0] != '/')
 		return "must be an absolute path";
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "contains a control character";
+	base = base ? base + 1 : s;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return "names a directory; give a file name after the last '/'";
+	return NULL;
+}
+
+static const char *check_socket(const char *s)
+{
 	if (strlen(s) > 107)
 		return "longer than a UNIX socket path may be (107 bytes)";
-	return NULL;
+	return check_path(s);
 }
 
 static const char *check_metrics(const char *s)
 {
-	if (s[0] && s[0] != '/')
+	struct stat st;
+
+	if (!s[0])
+		return NULL;
+	if (s[0] != '/')
 		return "must be an absolute path, or \"\" for no metrics";
-	return NULL;
+	if (lstat(s, &st) == 0 && S_ISDIR(st.st_mode))
+		return "is a directory; give the file to write in it, like DIR/numamigd.prom";
+	return check_path(s);
 }
 
 /* ---- tables ---- */

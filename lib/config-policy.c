@@ -207,6 +207,48 @@ static void check_unique(struct cfg_loader *ld, const struct cfg_policy *cp)
 	}
 }
 
+static bool lists_comm(const struct nm_policy *p, const char *comm)
+{
+	for (size_t i = 0; i < p->n_match_comm; i++)
+		if (strcmp(p->match_comm[i], comm) == 0)
+			return true;
+	return false;
+}
+
+/* EARLIER matches every process LATER does (the same glob, and no comm
+ * list or one holding all of LATER's names), so LATER never applies. */
+static bool shadows(const struct nm_policy *earlier, const struct nm_policy *later)
+{
+	if (!earlier->match_cgroup || !later->match_cgroup ||
+	    strcmp(earlier->match_cgroup, later->match_cgroup) != 0)
+		return false;
+	if (!earlier->n_match_comm)
+		return true;
+	if (!later->n_match_comm)
+		return false;
+	for (size_t i = 0; i < later->n_match_comm; i++)
+		if (!lists_comm(earlier, later->match_comm[i]))
+			return false;
+	return true;
+}
+
+/* A policy that can never win is almost always a copy left behind. */
+static void check_shadowed(struct cfg_loader *ld, const struct cfg_policy *cp)
+{
+	const struct nm_config *c = ld->config;
+
+	for (size_t i = 0; i < c->n_policies; i++) {
+		if (!shadows(&c->policies[i], &cp->p))
+			continue;
+		cfg_diag(ld->diags, NM_CONFIG_NOTE, &cp->where[CFG_P_CGROUP],
+			 "policy '%s' never applies: policy '%s' (%s:%d) comes first and "
+			 "matches the same processes", cp->p.name ? cp->p.name : "",
+			 c->policies[i].name ? c->policies[i].name : "", c->policies[i].file,
+			 c->policies[i].line);
+		return;
+	}
+}
+
 int cfg_policy_add(struct cfg_loader *ld, struct cfg_policy *cp)
 {
 	struct nm_config *c = ld->config;
@@ -220,6 +262,7 @@ int cfg_policy_add(struct cfg_loader *ld, struct cfg_policy *cp)
 		return -1;
 	}
 	check_unique(ld, cp);
+	check_shadowed(ld, cp);
 	/* The name's position, kept with a file name that lives as long as
 	 * the config, for a later duplicate to point back at. */
 	ld->name_at[c->n_policies] = cp->where[CFG_P_NAME];

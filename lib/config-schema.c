@@ -69,6 +69,11 @@ static const char *scalar(struct walk *w, const struct cfg_key *k, yaml_node_t *
 		ERR(w, n, "'%s' contains a NUL character", k->name);
 		return NULL;
 	}
+	if (n->data.scalar.length > CFG_STRING_MAX) {
+		ERR(w, n, "'%s' is %zu bytes long; values have at most %d", k->name,
+		    n->data.scalar.length, CFG_STRING_MAX);
+		return NULL;
+	}
 	return s;
 }
 
@@ -302,16 +307,41 @@ static void apply(struct walk *w, const struct cfg_key *k, yaml_node_t *n)
 	}
 }
 
-/* KEY is not in this table: say so, with the likeliest fix. */
+/* A key numamigd knows, but not here: it would be silently ignored. */
+static bool misplaced(const struct walk *w, const char *full)
+{
+	return (w->table != cfg_main_keys && cfg_key_find(cfg_main_keys, full)) ||
+	       (w->table != cfg_policy_keys && cfg_key_find(cfg_policy_keys, full));
+}
+
+/* KEY is not in this table: say so, with the likeliest fix. Unknown keys
+ * are warnings (a newer config on an older daemon), except where ignoring
+ * one would do other than what was written: a key that belongs elsewhere
+ * (top-level 'mode:' would not set any policy's mode), any key under
+ * 'match:' (a match ignoring it covers more than meant), and YAML merge
+ * keys. */
 static void unknown_key(struct walk *w, yaml_node_t *kn, const char *full)
 {
+	const char *dot = strrchr(full, '.'), *leaf = dot ? dot + 1 : full;
 	char hint[160] = "", q[64];
 
+	if (strcmp(leaf, "<<") == 0) {
+		ERR(w, kn, "merge keys ('<<') are not supported: write the keys out, or put "
+		    "shared values under 'defaults:'");
+		return;
+	}
 	/* Past the cap nothing is shown: skip the search (fuzzed files have
 	 * a hundred thousand keys). */
-	if (w->ld->diags->shown_others < NM_CONFIG_DIAGS_MAX)
+	if (w->ld->diags->shown_others < NM_CONFIG_DIAGS_MAX ||
+	    w->ld->diags->shown_errors < NM_CONFIG_DIAGS_MAX)
 		cfg_key_hint(w->table, full, hint, sizeof(hint));
-	WARN(w, kn, "unknown key '%s'%s", cfg_quote(full, q, sizeof(q)), hint);
+	if (misplaced(w, full))
+		ERR(w, kn, "'%s' is not valid here%s", cfg_quote(full, q, sizeof(q)), hint);
+	else if (w->table == cfg_policy_keys && strncmp(full, "match.", 6) == 0)
+		ERR(w, kn, "unknown key '%s'%s: a match must be understood whole, or it would "
+		    "cover more than meant", cfg_quote(full, q, sizeof(q)), hint);
+	else
+		WARN(w, kn, "unknown key '%s'%s", cfg_quote(full, q, sizeof(q)), hint);
 }
 
 static void walk_pair(struct walk *w, yaml_node_t *kn, yaml_node_t *vn,

@@ -6,14 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config-internal.h"
-#include "numamig/root.h"
 
 void nm_config_paths_init(struct nm_config_paths *paths)
 {
@@ -137,6 +135,10 @@ static bool parse(struct cfg_loader *ld, const char *file, const char *text, siz
 		cfg_diag(ld->diags, NM_CONFIG_ERROR, &loc, "out of memory");
 		return false;
 	}
+	if (!cfg_guard_yaml(ld, file, text, len)) {
+		yaml_parser_delete(&p);
+		return false;
+	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	ok = yaml_parser_load(&p, doc);
 	if (!ok) {
@@ -163,36 +165,48 @@ static bool parse(struct cfg_loader *ld, const char *file, const char *text, siz
 	return ok;
 }
 
+enum load_kind {
+	LOAD_MAIN,              /* numamigd.yaml; missing: the defaults */
+	LOAD_MAIN_REQUIRED,     /* --config FILE */
+	LOAD_POLICY,            /* a policy file */
+	LOAD_POLICY_MASK,       /* one that masks a lower directory's file */
+};
+
 static void load_text(struct cfg_loader *ld, const char *file, const char *text, size_t len,
-		      bool main)
+		      enum load_kind kind)
 {
 	yaml_document_t doc;
 
 	if (!parse(ld, file, text, len, &doc))
 		return;
-	if (main)
+	if (kind == LOAD_POLICY && !yaml_document_get_root_node(&doc)) {
+		/* Masking is the one use of an empty policy file; otherwise it is
+		 * most likely one caught half-written, and a reload that took it
+		 * would drop its policies: refused, the old config is kept. */
+		cfg_diag(ld->diags, NM_CONFIG_ERROR, &(struct cfg_loc){ file, 0, 0 },
+			 "empty, and masks no file of a lower directory: a policy file holds "
+			 "a 'policies:' list (write 'policies: []' for none)");
+	} else if (kind == LOAD_MAIN || kind == LOAD_MAIN_REQUIRED) {
 		cfg_walk_main(ld, file, &doc);
-	else
+	} else {
 		cfg_walk_policies(ld, file, &doc);
+	}
 	yaml_document_delete(&doc);
 }
 
-static void load_file(struct cfg_loader *ld, const char *path, bool main, bool required)
+static void load_file(struct cfg_loader *ld, const char *path, enum load_kind kind)
 {
 	struct cfg_loc loc = { path, 0, 0 };
 	char *text = NULL;
 	size_t len = 0;
-	int r = nm_read_file_at(AT_FDCWD, path, CFG_FILE_MAX, &text, &len);
+	int r = cfg_read_file(ld, path, &text, &len);
 
-	if (r == -ENOENT && main && !required)
+	if (r == -ENOENT && kind == LOAD_MAIN)
 		cfg_diag(ld->diags, NM_CONFIG_NOTE, &loc, "not found; using built-in defaults");
-	else if (r == -EFBIG)
-		cfg_diag(ld->diags, NM_CONFIG_ERROR, &loc, "larger than %d KiB; not a config file?",
-			 CFG_FILE_MAX / 1024);
-	else if (r < 0)
-		cfg_diag(ld->diags, NM_CONFIG_ERROR, &loc, "cannot read: %s", strerror(-r));
-	else
-		load_text(ld, path, text, len, main);
+	else if (r == -ENOENT)
+		cfg_diag(ld->diags, NM_CONFIG_ERROR, &loc, "cannot read: %s", strerror(ENOENT));
+	else if (r == 0)
+		load_text(ld, path, text, len, kind);
 	free(text);
 }
 
@@ -201,6 +215,7 @@ static void load_file(struct cfg_loader *ld, const char *path, bool main, bool r
 struct entry {
 	char *name;
 	const char *dir;
+	bool masks;             /* a lower directory has this name too */
 };
 
 struct entries {
@@ -227,11 +242,11 @@ static bool is_policy_file(struct cfg_loader *ld, const char *dir, const char *n
 	return false;
 }
 
-static bool seen(const struct entries *e, const char *name)
+static bool seen(struct entries *e, const char *name)
 {
 	for (size_t i = 0; i < e->n; i++)
 		if (strcmp(e->v[i].name, name) == 0)
-			return true; /* an earlier directory masks this one */
+			return e->v[i].masks = true; /* an earlier directory masks this one */
 	return false;
 }
 
@@ -248,6 +263,7 @@ static int add_entry(struct entries *e, const char *dir, const char *name)
 	}
 	e->v[e->n].name = strdup(name);
 	e->v[e->n].dir = dir;
+	e->v[e->n].masks = false;
 	return e->v[e->n].name ? (e->n++, 0) : -ENOMEM;
 }
 
@@ -261,6 +277,10 @@ static void scan_dir(struct cfg_loader *ld, const char *dir, struct entries *e)
 		if (errno != ENOENT) /* no directory: no policies from it */
 			cfg_diag(ld->diags, NM_CONFIG_ERROR, &loc, "cannot read directory: %s",
 				 strerror(errno));
+		return;
+	}
+	if (!cfg_check_dir(ld, dir, dirfd(d))) {
+		closedir(d);
 		return;
 	}
 	while ((de = readdir(d)))
@@ -286,7 +306,7 @@ static void load_dirs(struct cfg_loader *ld, const char *const *dirs)
 		qsort(e.v, e.n, sizeof(*e.v), by_name);
 	for (size_t i = 0; i < e.n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", e.v[i].dir, e.v[i].name);
-		load_file(ld, path, false, true);
+		load_file(ld, path, e.v[i].masks ? LOAD_POLICY_MASK : LOAD_POLICY);
 		free(e.v[i].name);
 	}
 	free(e.v);
@@ -307,7 +327,7 @@ int nm_config_load(const struct nm_config_paths *paths, struct nm_config **out,
 	if (loader_init(&ld, diags) < 0)
 		return -ENOMEM;
 	if (paths->main_file)
-		load_file(&ld, paths->main_file, true, paths->main_required);
+		load_file(&ld, paths->main_file, paths->main_required ? LOAD_MAIN_REQUIRED : LOAD_MAIN);
 	load_dirs(&ld, paths->policy_dirs);
 	if (ld.config->n_policies == 0 && paths->policy_dirs[0]) {
 		struct cfg_loc loc = { paths->policy_dirs[0], 0, 0 };
@@ -326,7 +346,7 @@ int nm_config_load_text(const char *name, const char *text, size_t len,
 	*out = NULL;
 	if (loader_init(&ld, diags) < 0)
 		return -ENOMEM;
-	load_text(&ld, name, text, len, true);
+	load_text(&ld, name, text, len, LOAD_MAIN);
 	return loader_finish(&ld, errors0, out);
 }
 

@@ -67,8 +67,7 @@ const char *nm_root_path(const struct nm_root *root)
 	return root->path;
 }
 
-/* Read FD to EOF into a growing buffer of at most MAX bytes. */
-static int read_all(int fd, size_t max, char **buf, size_t *len)
+int nm_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
 	size_t cap = max < 4096 ? max : 4096, n = 0;
 	char *p = malloc(cap + 1);
@@ -122,7 +121,7 @@ int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	r = read_all(fd, max, buf, len);
+	r = nm_read_fd(fd, max, buf, len);
 	close(fd);
 	return r;
 }

@@ -235,19 +235,21 @@ START_TEST(test_unknown_keys_warn)
 {
 	static const char *const want[] = {
 		"unknown.yaml:2:1: warning: unknown key 'intervall' (did you mean 'interval'?)",
-		"unknown.yaml:5:33: warning: unknown key 'match.com' (did you mean 'match.comm'?)",
+		"unknown.yaml:5:33: error: unknown key 'match.com' (did you mean 'match.comm'?): "
+		"a match must be understood whole, or it would cover more than meant",
 		"unknown.yaml:6:5: warning: unknown key 'hysterisis' (did you mean 'hysteresis'?)",
 		"unknown.yaml:7:14: warning: unknown key 'batch.mn' (did you mean 'batch.min'?)",
 		"unknown.yaml:8:5: warning: unknown key 'colour'",
 		NULL,
 	};
 	struct nm_config_diags d;
-	struct nm_config *c = load_main(CFG "unknown.yaml", &d, 0);
 
+	/* A typo is a warning (a newer key on an older daemon), except under
+	 * match:, where ignoring it would widen the match to the whole cgroup. */
+	ck_assert_ptr_null(load_main(CFG "unknown.yaml", &d, -EINVAL));
 	assert_diags(&d, want);
-	ck_assert_uint_eq(d.warnings, 5);
-	ck_assert_uint_eq(c->policies[0].n_match_comm, 0);
-	nm_config_free(c);
+	ck_assert_uint_eq(d.warnings, 4);
+	ck_assert_uint_eq(d.errors, 1);
 	nm_config_diags_clear(&d);
 }
 END_TEST
@@ -257,7 +259,9 @@ START_TEST(test_misplaced_key_hints)
 	struct nm_config_diags d;
 	struct nm_config *c = load_str("dwell: 1s\n", &d);
 
-	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:1: warning: unknown key 'dwell' (policy keys "
+	/* A known key in the wrong place would be silently ignored: an error. */
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:1: error: 'dwell' is not valid here (policy keys "
 			 "go in an entry of 'policies:' or under 'defaults:')");
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
@@ -267,8 +271,14 @@ START_TEST(test_misplaced_key_hints)
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 	c = load_str("policies: [{name: a, match: {cgroup: /}, interval: 1s}]", &d);
-	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:42: warning: unknown key 'interval' "
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:42: error: 'interval' is not valid here "
 			 "('interval' belongs in the main file, numamigd.yaml)");
+	nm_config_diags_clear(&d);
+	c = load_str("mode: off\npolicies: [{name: a, match: {cgroup: /}}]\n", &d);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:1: error: 'mode' is not valid here (policy "
+			 "keys go in an entry of 'policies:' or under 'defaults:')");
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 }
