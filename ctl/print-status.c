@@ -28,7 +28,9 @@ static void print_daemon(FILE *f, json_object *p)
 	else
 		fprintf(f, "unreadable (%s)", jstr(knb, "error", "?"));
 	if (jbool(knb, "changed") == 1)
-		fprintf(f, ", set by numamigd (restores %lld on exit)", (long long)jint(knb, "restore_value", 0));
+		fprintf(f, ", set by numamigd (restores %lld on exit; saved in %s%s)",
+			(long long)jint(knb, "restore_value", 0), jstr(knb, "state_dir", "?"),
+			jbool(knb, "adopted") == 1 ? " by an earlier run that did not restore it" : "");
 	else
 		fprintf(f, ", left alone");
 	fputc('\n', f);

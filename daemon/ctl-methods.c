@@ -101,7 +101,7 @@ static void fill_state(struct manager *m, struct ctl_state *s, char *desc, size_
 	s->sampler_fallback = nm_sampler_reason(smp);
 	s->hw_pmu = nm_sampler_hw_pmu(smp, &s->hw_pmu_detail);
 	nm_sampler_get_stats(smp, &s->sampler_stats);
-	manager_knb(m, &s->knb_value, &s->knb_saved);
+	manager_knb(m, &s->knb_value, &s->knb_saved, &s->knb_adopted, &s->state_dir);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		s->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
 		s->cpu_system_ms = (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;

@@ -38,6 +38,10 @@ static json_object *knb_json(const struct ctl_state *s)
 		add(o, "error", json_object_new_string(strerror(-s->knb_value)));
 	add(o, "changed", json_object_new_boolean(s->knb_saved >= 0));
 	add(o, "restore_value", s->knb_saved >= 0 ? json_object_new_int(s->knb_saved) : NULL);
+	/* The value to restore survives a crash in this directory; "adopted":
+	 * an earlier numamigd saved it and never put it back. */
+	add(o, "state_dir", s->state_dir ? json_object_new_string(s->state_dir) : NULL);
+	add(o, "adopted", json_object_new_boolean(s->knb_adopted));
 	return o;
 }
 

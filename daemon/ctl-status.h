@@ -51,6 +51,8 @@ struct ctl_state {
 	/* kernel.numa_balancing */
 	int knb_value;                    /* now, or -errno when unreadable */
 	int knb_saved;                    /* restored on exit; -1: we did not change it */
+	bool knb_adopted;                 /* saved by an earlier run that did not restore it */
+	const char *state_dir;            /* where the value to restore is saved */
 	/* the daemon's own cost */
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t max_rss_bytes;

@@ -29,6 +29,7 @@ struct manager {
 	struct nm_engine *engine;
 	struct nm_config *config;
 	int knb_saved;                 /* value to restore on exit; -1: untouched */
+	bool knb_adopted;              /* saved by an earlier run that did not restore it */
 	struct control *control;       /* NULL when the socket could not be made */
 	uint64_t started_ms;
 	bool ticked;                   /* the first tick has run */
@@ -79,29 +80,67 @@ struct nm_config *manager_load_config(const struct nm_config_paths *paths)
 }
 
 /* Apply kernel_numa_balancing: disable saves and zeroes it, keep restores
- * whatever we changed (a reload may switch between the two). */
+ * whatever we changed (a reload may switch between the two). The old
+ * value is saved in the state directory before the sysctl changes, so a
+ * crash in between cannot lose it, and forgotten once it is back. */
 static void apply_knb(struct manager *m)
 {
+	const char *dir = m->opts.state_dir;
 	int v, r;
 
 	if (m->config->kernel_numa_balancing == NM_KNB_DISABLE && m->knb_saved < 0) {
 		r = nm_knb_read(m->root, &v);
-		if (r == 0 && v != 0)
-			r = nm_knb_write(m->root, 0);
+		if (r == 0 && v != 0 && (r = nm_knb_save(dir, v)) < 0) {
+			log_warn("cannot save kernel.numa_balancing=%d in %s, so it is left alone: %s",
+				 v, dir, strerror(-r));
+			return;
+		}
+		if (r == 0 && v != 0 && (r = nm_knb_write(m->root, 0)) < 0)
+			nm_knb_forget(dir);
 		if (r < 0) {
 			log_warn("cannot disable kernel.numa_balancing: %s", strerror(-r));
 			return;
 		}
 		m->knb_saved = v;
-		log_notice("kernel.numa_balancing: %d -> 0 while numamigd runs", v);
+		log_notice("kernel.numa_balancing: %d -> 0 while numamigd runs (saved in %s)", v, dir);
 	} else if (m->config->kernel_numa_balancing == NM_KNB_KEEP && m->knb_saved >= 0) {
 		r = nm_knb_write(m->root, m->knb_saved);
-		if (r < 0)
+		if (r < 0) {
+			/* The saved value stays for the next start to retry. */
 			log_warn("cannot restore kernel.numa_balancing=%d: %s", m->knb_saved, strerror(-r));
-		else
+		} else {
 			log_notice("kernel.numa_balancing restored to %d", m->knb_saved);
+			if ((r = nm_knb_forget(dir)) < 0)
+				log_warn("cannot remove the saved kernel.numa_balancing in %s: %s", dir,
+					 strerror(-r));
+		}
 		m->knb_saved = -1;
+		m->knb_adopted = false;
 	}
+}
+
+/* At start: a value an earlier numamigd saved and never restored (it was
+ * killed, or crashed) is the one to restore, not the 0 it left behind. */
+static void adopt_knb(struct manager *m)
+{
+	const char *dir = m->opts.state_dir;
+	bool disable = m->config->kernel_numa_balancing == NM_KNB_DISABLE;
+	int v, now, r = nm_knb_saved(dir, &v);
+
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		log_warn("cannot read the saved kernel.numa_balancing in %s: %s", dir, strerror(-r));
+		return;
+	}
+	m->knb_saved = v;
+	m->knb_adopted = true;
+	log_warn("kernel.numa_balancing: an earlier numamigd set it to 0 and did not put back %d "
+		 "(it was killed or crashed); %s", v, disable ? "it stays 0 while numamigd runs" :
+		 "restoring it now");
+	if (disable && nm_knb_read(m->root, &now) == 0 && now != 0 &&
+	    (r = nm_knb_write(m->root, 0)) < 0)
+		log_warn("cannot disable kernel.numa_balancing: %s", strerror(-r));
 }
 
 static void notify_status(struct manager *m)
@@ -377,6 +416,7 @@ int manager_run(struct manager *m)
 	char sampler[256];
 	int r;
 
+	adopt_knb(m);
 	apply_knb(m);
 	nm_sampler_describe(nm_engine_sampler(m->engine), sampler, sizeof(sampler));
 	/* The description names the fallback's reason, if any. */
@@ -423,13 +463,16 @@ uint64_t manager_started_ms(const struct manager *m)
 	return m->started_ms;
 }
 
-void manager_knb(const struct manager *m, int *value, int *saved)
+void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
+		 const char **state_dir)
 {
 	int r = nm_knb_read(m->root, value);
 
 	if (r < 0)
 		*value = r;
 	*saved = m->knb_saved;
+	*adopted = m->knb_adopted;
+	*state_dir = m->opts.state_dir;
 }
 
 void manager_set_paused(struct manager *m, bool paused, const char *who)

@@ -13,6 +13,7 @@
 
 struct manager_opts {
 	const char *root;                  /* "/" */
+	const char *state_dir;             /* kept across restarts */
 	struct nm_config_paths paths;
 	enum nm_sampler_source source;
 };
@@ -40,9 +41,11 @@ uint64_t manager_now_ms(void);
 struct nm_engine *manager_engine(const struct manager *m);
 const struct nm_config *manager_config(const struct manager *m);
 uint64_t manager_started_ms(const struct manager *m);
-/* kernel.numa_balancing now (-errno when unreadable), and the value
- * restored on exit (-1: we did not change it). */
-void manager_knb(const struct manager *m, int *value, int *saved);
+/* kernel.numa_balancing now (-errno when unreadable), the value restored
+ * on exit (-1: we did not change it), whether that value was saved by an
+ * earlier run that did not restore it, and where it is saved. */
+void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
+		 const char **state_dir);
 /* Reload the configuration, as SIGHUP does. DIAGS (initialized by the
  * caller, or NULL) receives every diagnostic. Returns 0, or -EINVAL when
  * the files have errors (the running configuration stays), or -errno. */

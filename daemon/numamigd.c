@@ -35,6 +35,9 @@ static void usage(FILE *out)
 		"      --sampler=SOURCE   residency source: auto (default), perf or proc\n"
 		"      --root=DIR         read /proc and /sys under DIR instead of / (for\n"
 		"                         inspecting a captured tree)\n"
+		"      --state-dir=DIR    keep state that must survive a crash (the value of\n"
+		"                         kernel.numa_balancing to restore) in DIR (default\n"
+		"                         $STATE_DIRECTORY, else " NM_STATE_DIR ")\n"
 		"  -d, --debug            log debug messages\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n");
@@ -114,6 +117,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "print-topology", no_argument, NULL, 'T' },
 		{ "sampler", required_argument, NULL, 'S' },
 		{ "root", required_argument, NULL, 'R' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -145,6 +149,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case 'R': a->opts.root = optarg; break;
+		case 's': a->opts.state_dir = optarg; break;
 		case 'd': a->debug = true; break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'V': printf("numamigd %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
@@ -187,6 +192,11 @@ int main(int argc, char **argv)
 		return print_topology(a.opts.root);
 	if (a.check || a.print)
 		return check_or_print(&a);
+	/* systemd's StateDirectory= sets $STATE_DIRECTORY (one directory here). */
+	if (!a.opts.state_dir)
+		a.opts.state_dir = getenv("STATE_DIRECTORY");
+	if (!a.opts.state_dir || !*a.opts.state_dir)
+		a.opts.state_dir = NM_STATE_DIR;
 	r = manager_new(&a.opts, &m);
 	if (r < 0)
 		return EXIT_FAILURE; /* manager_new() said why */

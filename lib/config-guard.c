@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "config-internal.h"
-#include "numamig/root.h"
+#include "numamig/file.h"
 
 /* Why ST (a file, or a directory when DIR) may be changed by someone who
  * is neither root nor us, or NULL. */

@@ -5,12 +5,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "numamig/file.h"
 #include "numamig/knb.h"
 
 #define KNB_PATH "proc/sys/kernel/numa_balancing"
+#define KNB_SAVED "kernel.numa_balancing.saved"
 
 int nm_knb_read(const struct nm_root *root, int *value)
 {
@@ -40,5 +43,98 @@ int nm_knb_write(const struct nm_root *root, int value)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
+	return r;
+}
+
+/* mkdir -p PATH: missing parents 0755 (as systemd makes /var/lib), PATH
+ * itself 0700 (as StateDirectoryMode's default). */
+static int make_dirs(const char *path)
+{
+	char *p = strdup(path);
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p + 1, '/'); s && r == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			r = -errno;
+		*s = '/';
+	}
+	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	free(p);
+	return r;
+}
+
+/* STATE_DIR as a directory fd; created when CREATE and missing. */
+static int open_state(const char *state_dir, bool create)
+{
+	int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if ((r = make_dirs(state_dir)) < 0)
+			return r;
+		fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static int print_value(FILE *f, const void *value)
+{
+	return fprintf(f, "%d\n", *(const int *)value) < 0 ? -EIO : 0;
+}
+
+int nm_knb_save(const char *state_dir, int value)
+{
+	int dfd = open_state(state_dir, true), r;
+
+	if (dfd < 0)
+		return dfd;
+	r = nm_replace_file_at(dfd, KNB_SAVED, 0600, print_value, &value);
+	close(dfd);
+	return r;
+}
+
+int nm_knb_saved(const char *state_dir, int *value)
+{
+	int dfd = open_state(state_dir, false), fd, r;
+	char *text = NULL, *end;
+	struct stat st;
+	long v;
+
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, KNB_SAVED, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	r = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else
+		r = nm_read_fd(fd, 64, &text, NULL);
+	close(fd);
+	if (r < 0)
+		return r;
+	v = strtol(text, &end, 10);
+	r = end == text || (*end && *end != '\n') || v < 0 || v > 255 ? -EINVAL : 0;
+	free(text);
+	if (r == 0)
+		*value = (int)v;
+	return r;
+}
+
+int nm_knb_forget(const char *state_dir)
+{
+	int dfd = open_state(state_dir, false), r = 0;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	if (unlinkat(dfd, KNB_SAVED, 0) < 0 && errno != ENOENT)
+		r = -errno;
+	close(dfd);
 	return r;
 }

@@ -6,12 +6,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "numamig/file.h"
 #include "numamig/metrics.h"
 
 #define PFX "numamigd_"
@@ -144,91 +143,31 @@ static const char *unsafe_dir(const struct stat *st)
 	       "sticky directory (make it 0755, or write elsewhere)";
 }
 
-/* A new file in DFD with a random name, "." BASE "." hex ".tmp" (hidden,
- * and not *.prom, so the collector skips it), written to NAME. O_EXCL
- * with O_CREAT never follows a link nor opens an existing file, so a
- * name planted in the directory cannot redirect the write; O_NONBLOCK
- * keeps a FIFO from blocking us. glibc's mkostemp takes a path, not a
- * directory fd, hence the hand-made name. */
-static int open_temp(int dfd, const char *base, char *name, size_t size)
+static int print(FILE *f, const void *src)
 {
-	for (int tries = 0; tries < 16; tries++) {
-		uint64_t rnd;
-		int fd;
-
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			return -errno;
-		snprintf(name, size, ".%s.%016" PRIx64 ".tmp", base, rnd);
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
-			    O_NOCTTY | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
-	}
-	return -EEXIST;
-}
-
-/* Print the metrics into the new file FD (in DFD as NAME): a regular file
- * with one link (not one somebody linked elsewhere meanwhile), readable by
- * the collector whatever our umask (the unit sets 0077). */
-static int fill_temp(const struct nm_metrics_src *src, int fd)
-{
-	struct stat st;
-	FILE *f;
-	int r;
-
-	if (fstat(fd, &st) < 0 || fchmod(fd, 0644) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		close(fd);
-		return -EEXIST;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	r = nm_metrics_print(src, f);
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	return r;
+	return nm_metrics_print(src, f);
 }
 
 int nm_metrics_write(const struct nm_metrics_src *src, const char *path, const char **why)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
-	char name[NAME_MAX + 1];
 	struct stat st;
-	int dfd, fd, r;
+	int dfd, r;
 
 	*why = NULL;
 	if (!dir)
 		return -ENOMEM;
-	if (!*base || strlen(base) > NAME_MAX - 22) {
-		free(dir);
-		*why = "the name must be a file name, at most 233 bytes, after the last slash";
-		return -EINVAL;
-	}
 	dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
 	if (dfd < 0)
 		return -errno;
-	if (fstat(dfd, &st) < 0 || (*why = unsafe_dir(&st))) {
-		r = *why ? -EPERM : -errno;
-		close(dfd);
-		return r;
-	}
-	fd = open_temp(dfd, base, name, sizeof(name));
-	r = fd < 0 ? fd : fill_temp(src, fd);
-	/* rename replaces a link planted at PATH itself, never its target. */
-	if (r == 0 && renameat(dfd, name, dfd, base) < 0)
+	if (fstat(dfd, &st) < 0)
 		r = -errno;
-	if (r < 0 && fd >= 0)
-		unlinkat(dfd, name, 0);
+	else if ((*why = unsafe_dir(&st)))
+		r = -EPERM;
+	else if ((r = nm_replace_file_at(dfd, base, 0644, print, src)) == -EINVAL)
+		*why = "the name must be a file name, at most 233 bytes, after the last slash";
 	close(dfd);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "numamig/file.h"
 #include "numamig/root.h"
 
 struct nm_root {
@@ -65,50 +66,6 @@ bool nm_root_is_live(const struct nm_root *root)
 const char *nm_root_path(const struct nm_root *root)
 {
 	return root->path;
-}
-
-int nm_read_fd(int fd, size_t max, char **buf, size_t *len)
-{
-	size_t cap = max < 4096 ? max : 4096, n = 0;
-	char *p = malloc(cap + 1);
-
-	if (!p)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			char *q;
-
-			if (cap >= max) {
-				free(p);
-				return -EFBIG;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			q = realloc(p, cap + 1);
-			if (!q) {
-				free(p);
-				return -ENOMEM;
-			}
-			p = q;
-		}
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-			free(p);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	p[n] = '\0';
-	*buf = p;
-	if (len)
-		*len = n;
-	return 0;
 }
 
 int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len)

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "numamig/knb.h"
@@ -44,6 +46,44 @@ START_TEST(test_write_and_errors)
 }
 END_TEST
 
+/* The value to restore outlives the process that saved it. */
+START_TEST(test_saved_value)
+{
+	char *tree = make_tree(), dir[512], path[600];
+	struct stat st;
+	int v = -1;
+
+	snprintf(dir, sizeof(dir), "%s/var/lib/state", tree);
+	ck_assert_int_eq(nm_knb_saved(dir, &v), -ENOENT);   /* no directory yet */
+	ck_assert_int_eq(nm_knb_forget(dir), 0);
+	ck_assert_int_eq(nm_knb_save(dir, 1), 0);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(nm_knb_saved(dir, &v), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(nm_knb_save(dir, 3), 0);            /* replaced */
+	ck_assert_int_eq(nm_knb_saved(dir, &v), 0);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(nm_knb_forget(dir), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, &v), -ENOENT);
+	/* Garbage is not a value, and a link is not followed. */
+	put(dir, "kernel.numa_balancing.saved", "one\n");
+	ck_assert_int_eq(nm_knb_saved(dir, &v), -EINVAL);
+	snprintf(path, sizeof(path), "%s/kernel.numa_balancing.saved", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	put(tree, "elsewhere", "1\n");
+	snprintf(dir + strlen(dir), 64, "/../elsewhere");
+	ck_assert_int_eq(symlink(dir, path), 0);
+	snprintf(dir, sizeof(dir), "%s/var/lib/state", tree);
+	ck_assert_int_eq(nm_knb_saved(dir, &v), -ELOOP);
+	/* Saving replaces the link, never writes through it. */
+	ck_assert_int_eq(nm_knb_save(dir, 2), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	remove_tree(tree);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("knb");
@@ -51,6 +91,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_read_guest);
 	tcase_add_test(tc, test_write_and_errors);
+	tcase_add_test(tc, test_saved_value);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -39,9 +39,6 @@ const char *nm_root_path(const struct nm_root *root);
  * success *BUF must be freed by the caller and *LEN (if not NULL) is set. */
 int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len);
 
-/* The same for a file already open as FD (left open). */
-int nm_read_fd(int fd, size_t max, char **buf, size_t *len);
-
 #ifdef __cplusplus
 }
 #endif

@@ -146,13 +146,25 @@ wl_policy() {
     } >"$_dir/policy.d/50-$_name.yaml"
 }
 
-# numamigd_start DIR: run numamigd on DIR/numamigd.yaml and DIR/policy.d
-# in the background, logging to DIR/daemon.log; sets numamigd_pid and
-# waits until it logged "started".
+# numamigd_start DIR: run numamigd on DIR/numamigd.yaml and DIR/policy.d,
+# with its state in DIR/state, in the background, appending to
+# DIR/daemon.log; sets numamigd_pid and waits until it logged "started".
 numamigd_start() {
-    numamigd --config "$1/numamigd.yaml" --policy-dir "$1/policy.d" >"$1/daemon.log" 2>&1 &
+    : >>"$1/daemon.log"
+    _started=$(grep -c ' started' "$1/daemon.log")
+    numamigd --config "$1/numamigd.yaml" --policy-dir "$1/policy.d" --state-dir "$1/state" \
+        >>"$1/daemon.log" 2>&1 &
     numamigd_pid=$!
-    wait_for "$1/daemon.log" 'started' 10 || fail "numamigd did not start"
+    _i=0
+    while [ "$(grep -c ' started' "$1/daemon.log")" -le "$_started" ]; do
+        _i=$((_i + 1))
+        if [ $_i -gt 600 ] || ! kill -0 "$numamigd_pid" 2>/dev/null; then
+            fail "numamigd did not start"
+            cat "$1/daemon.log"
+            break
+        fi
+        sleep 0.1
+    done
 }
 
 # numamigd_stop: SIGTERM the daemon started by numamigd_start and check

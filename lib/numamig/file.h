@@ -1,0 +1,38 @@
+/* file: whole files, read and replaced safely.
+ *
+ * Reading: /proc and /sys report sizes of 0 or 4096, so a file is read to
+ * EOF into a growing buffer, never trusting st_size, and never past a
+ * bound. Replacing: the daemon writes files (metrics, saved kernel
+ * settings) as root into directories others may be able to write to; a
+ * new file of a random name, created exclusively, is filled and renamed
+ * over the old one, so a reader never sees half a file and nothing
+ * planted in the directory can redirect or block the write.
+ */
+#ifndef NUMAMIG_FILE_H
+#define NUMAMIG_FILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Read FD to EOF into a fresh NUL-terminated buffer, retrying EINTR. A
+ * file of MAX bytes or more is an error (-EFBIG), never silently
+ * truncated. Returns 0 or -errno; on success *BUF must be freed by the
+ * caller and *LEN (if not NULL) is set. FD stays open. */
+int nm_read_fd(int fd, size_t max, char **buf, size_t *len);
+
+/* Replace DFD/NAME (a file name, at most NAME_MAX - 22 bytes) with what
+ * PRINT writes, as a regular file of MODE. PRINT returns 0 or -errno.
+ * Returns 0 or -errno; on failure NAME is unchanged and no temporary file
+ * is left. */
+int nm_replace_file_at(int dfd, const char *name, mode_t mode,
+		       int (*print)(FILE *f, const void *arg), const void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
