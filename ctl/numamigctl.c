@@ -458,6 +458,9 @@ static int report_error(const struct args *a, json_object *reply)
 
 	if (a->json)
 		printf("%s\n", json_object_to_json_string_ext(reply, CLIENT_JSON_FLAGS));
+	print_sanitize(reply); /* stderr is a terminal, not JSON */
+	error = jstr(reply, "error", "?");
+	msg = jstr(reply, "parameters.message", NULL);
 	if (msg)
 		fprintf(stderr, "numamigctl: %s: %s\n", error, msg);
 	else
@@ -495,8 +498,10 @@ static int run(const struct args *a, const struct command *cmd)
 	else if (a->json)
 		printf("%s\n", json_object_to_json_string_ext(jget(reply, "parameters"),
 							      CLIENT_JSON_FLAGS));
-	else
+	else {
+		print_sanitize(reply);
 		cmd->print(stdout, jget(reply, "parameters"));
+	}
 	json_object_put(reply);
 	return r == EXIT_ERROR ? EXIT_ERROR : EXIT_SUCCESS;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numamig/text.h"
 #include "print.h"
 
 /* ---- JSON access -------------------------------------------------------- */
@@ -47,6 +48,27 @@ int jbool(json_object *o, const char *path)
 	json_object *v = jget(o, path);
 
 	return v ? json_object_get_boolean(v) : -1;
+}
+
+void print_sanitize(json_object *o)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			print_sanitize(json_object_array_get_idx(o, i));
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			print_sanitize(v);
+		}
+	} else if (json_object_is_type(o, json_type_string)) {
+		const char *s = json_object_get_string(o);
+		size_t size = strlen(s) * NM_ESCAPE_GROWTH + 1;
+		char *safe = malloc(size);
+
+		if (safe && strcmp(nm_escape(s, safe, size), s) != 0)
+			json_object_set_string(o, safe);
+		free(safe);
+	}
 }
 
 /* ---- formatting --------------------------------------------------------- */

@@ -18,6 +18,11 @@ void print_policies(FILE *f, json_object *p);
 void print_move(FILE *f, json_object *p);        /* print-migrate.c */
 void print_migrate(FILE *f, json_object *p);
 
+/* Escape every string value of O in place (nm_escape): the daemon's
+ * replies carry comm, cgroup paths and file names from other users, which
+ * must not reach a terminal raw. For the tables, not for --json. */
+void print_sanitize(json_object *o);
+
 /* ---- JSON access: PATH is "a.b.c"; a missing or null field is NULL ---- */
 json_object *jget(json_object *o, const char *path);
 int64_t jint(json_object *o, const char *path, int64_t def);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "numamig/text.h"
 
 bool log_debug_enabled;
 bool log_prefixes;
@@ -15,6 +16,17 @@ void log_init(bool debug)
 {
 	log_debug_enabled = debug;
 	log_prefixes = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void log_at(const char *prefix, const char *fmt, ...)
+{
+	char msg[1024], safe[sizeof(msg) * NM_ESCAPE_GROWTH];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s%s\n", log_prefixes ? prefix : "", nm_escape(msg, safe, sizeof(safe)));
 }
 
 void numa_warn(int num, char *fmt, ...);

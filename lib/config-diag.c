@@ -3,8 +3,8 @@
  *
  * The daemon prints these to stderr with journald priorities and numamigctl
  * shows them, so nothing from a config file may reach them raw: a key
- * holding a newline and "<0>" would otherwise forge a log line. Control
- * characters become '?' when a diagnostic is stored.
+ * holding a newline and "<0>" would otherwise forge a log line. A
+ * diagnostic is stored escaped (nm_escape).
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config-internal.h"
+#include "numamig/text.h"
 
 void nm_config_diags_init(struct nm_config_diags *diags)
 {
@@ -45,12 +46,10 @@ const char *nm_config_severity_name(enum nm_config_severity severity)
 
 static char *sanitized(const char *s)
 {
-	char *copy = strdup(s ? s : "");
+	size_t size = (s ? strlen(s) : 0) * NM_ESCAPE_GROWTH + 1;
+	char *copy = malloc(size);
 
-	for (char *p = copy; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return copy;
+	return copy ? nm_escape(s ? s : "", copy, size) : NULL;
 }
 
 static void append(struct nm_config_diags *diags, enum nm_config_severity sev,

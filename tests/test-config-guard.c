@@ -240,7 +240,7 @@ START_TEST(test_wrong_accepts)
 		  "are not supported" },
 		{ "policies: !x []\n", "t.yaml:1:11: error: YAML tags ('!x') are not supported" },
 		{ "control_socket: \"/run/x\\n<0>forged\"\n",
-		  "t.yaml:1:17: error: invalid value '/run/x?<0>forged' for 'control_socket': "
+		  "t.yaml:1:17: error: invalid value '/run/x\\x0a<0>forged' for 'control_socket': "
 		  "contains a control character" },
 		{ "metrics_file: /nonexistent/\n", "t.yaml:1:15: error: invalid value '/nonexistent/' "
 		  "for 'metrics_file': names a directory" },

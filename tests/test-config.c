@@ -323,7 +323,7 @@ START_TEST(test_diag_safety_and_cap)
 	struct nm_config *c = load_str("\"bad\\nkey\\e[0m\": 1\n", &d);
 
 	/* A forged line or terminal escape never reaches a log. */
-	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:1: warning: unknown key 'bad?key?[0m'");
+	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:1: warning: unknown key 'bad\\x0akey\\x1b[0m'");
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 

@@ -175,6 +175,13 @@ numamigd_stop() {
     check_eq "numamigd exit status after SIGTERM" "$?" 0
 }
 
+# stat_cpu PID: the CPU PID last ran on (/proc/PID/stat field 39), read
+# after the comm's closing parenthesis: a comm may hold blanks, ')' and
+# newlines.
+stat_cpu() {
+    tr '\n' ' ' <"/proc/$1/stat" 2>/dev/null | sed 's/.*) //' | awk '{ print $37 }'
+}
+
 # proc_on_cpu CGDIR CPU: the pid of a process of cgroup directory CGDIR
 # that last ran on CPU (/proc/PID/stat field 39; CPU k is on node k in the
 # test topologies), waiting up to 10 s for one; empty when there is none.
@@ -184,7 +191,7 @@ proc_on_cpu() {
     _i=0 _p=
     while [ -z "$_p" ] && [ $_i -lt 50 ]; do
         _p=$(for _c in $(cat "$1/cgroup.procs"); do
-            [ "$(awk '{ print $39 }' "/proc/$_c/stat" 2>/dev/null)" = "$2" ] && echo "$_c"
+            [ "$(stat_cpu "$_c")" = "$2" ] && echo "$_c"
         done | tail -n 1)
         [ -n "$_p" ] || sleep 0.2
         _i=$((_i + 1))
