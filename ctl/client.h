@@ -8,6 +8,7 @@
 #define CLIENT_DEFAULT_SOCKET "/run/numamigd/io.numamigd"
 #define CLIENT_REPLY_MAX (16 * 1024 * 1024)
 #define CLIENT_TIMEOUT_MS 30000
+#define CLIENT_CONNECT_MS 10000  /* waiting for a slot in a full backlog */
 
 /* The JSON flags of the daemon: printing a parsed reply with them gives
  * back the bytes that were sent. */

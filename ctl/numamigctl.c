@@ -443,6 +443,9 @@ static int connect_error(const char *path, int r)
 	else if (r == -EACCES || r == -EPERM)
 		fprintf(stderr, "numamigctl: permission denied on %s: run as root or as a member "
 			"of the socket's group (numamig)\n", path);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "numamigctl: numamigd accepted no connection on %s within %d s "
+			"(all its connections are busy)\n", path, CLIENT_CONNECT_MS / 1000);
 	else
 		fprintf(stderr, "numamigctl: cannot connect to %s: %s\n", path, strerror(-r));
 	return EXIT_CONNECT;

@@ -235,10 +235,19 @@ static void dispatch_request(struct control_conn *k, json_object *req)
 		snprintf(msg, sizeof(msg), "%s %s", m->name, m->mutating ?
 			 "changes the daemon: only root may call it" :
 			 "needs root or membership in the control socket's group");
-		log_notice("control: %s refused to uid %u (pid %d)", m->name,
-			   (unsigned)k->peer.uid, (int)k->peer.pid);
+		if (control_log_refusal(k->ctl))
+			log_notice("control: %s refused to uid %u (pid %d)", m->name,
+				   (unsigned)k->peer.uid, (int)k->peer.pid);
 		if (!ow)
 			send_error_message(k, CONTROL_E_PERMISSION_DENIED, msg);
+		return;
+	}
+	/* A client that timed out has reported failure to its caller, who
+	 * may try again: acting now would do it twice. */
+	if (m->mutating && conn_peer_gone(k)) {
+		log_notice("control: %s of uid %u (pid %d) not run: the client has gone",
+			   m->name, (unsigned)k->peer.uid, (int)k->peer.pid);
+		k->closing = true;
 		return;
 	}
 	if (!params) {

@@ -19,6 +19,8 @@ struct control {
 	void *userdata;
 	struct control_conn *conns;
 	unsigned n_conns;
+	uint64_t log_window_us;         /* refusal log rate limit */
+	unsigned logged, suppressed;
 };
 
 struct control_call {
@@ -49,6 +51,12 @@ int conn_queue(struct control_conn *k, const char *data, size_t len);
 void conn_arm_deadline(struct control_conn *k, bool on);
 /* A deferred call was answered: serve what queued up meanwhile. May free K. */
 void conn_after_call(struct control_conn *k);
+
+/* Whether a refusal may be logged now (rate limit); says how many were
+ * not when a new window starts. */
+bool control_log_refusal(struct control *c);
+/* True when the client of K has hung up entirely. */
+bool conn_peer_gone(const struct control_conn *k);
 
 /* control-call.c: serve the request FRAME (LEN bytes, NUL excluded). */
 void control_dispatch(struct control_conn *k, const char *frame, size_t len);

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -251,10 +253,86 @@ static void read_peer(int fd, struct control_peer *peer)
 				 CONTROL_PEER_MAX_GROUPS : len / sizeof(gid_t);
 }
 
+int control_admit(uid_t uid, unsigned total, unsigned same, unsigned root)
+{
+	if (total >= CONTROL_MAX_CONNS)
+		return -EAGAIN;
+	if (uid == 0)
+		return 0;
+	if (total - root >= CONTROL_MAX_CONNS - CONTROL_ROOT_SLOTS)
+		return -EAGAIN;
+	return same >= CONTROL_MAX_PER_UID ? -EUSERS : 0;
+}
+
+bool control_log_refusal(struct control *c)
+{
+	uint64_t now = 0;
+
+	sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+	if (now >= c->log_window_us + CONTROL_LOG_WINDOW_US) {
+		if (c->suppressed)
+			log_notice("control: %u more refusals in the last %llu s were not logged",
+				   c->suppressed, CONTROL_LOG_WINDOW_US / 1000000);
+		c->log_window_us = now;
+		c->logged = c->suppressed = 0;
+	}
+	if (c->logged < CONTROL_LOG_BURST) {
+		c->logged++;
+		return true;
+	}
+	c->suppressed++;
+	return false;
+}
+
+bool conn_peer_gone(const struct control_conn *k)
+{
+	struct pollfd p = { .fd = k->fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Slots PEER may not take: reply why, close FD, and return -EUSERS. */
+static int refuse(struct control *c, int fd, const struct control_peer *peer, int why)
+{
+	char frame[256];
+	int n = snprintf(frame, sizeof(frame), "{\"error\":\"" CONTROL_E_TOO_MANY "\","
+			 "\"parameters\":{\"message\":\"%s\"}}", why == -EUSERS ?
+			 "this uid holds as many connections as it may" :
+			 "the connections left are reserved for root");
+
+	/* A fresh socket's buffer takes one small frame; if not, no matter. */
+	send(fd, frame, (size_t)n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+	if (control_log_refusal(c))
+		log_notice("control: connection of uid %u (pid %d) refused: %s",
+			   (unsigned)peer->uid, (int)peer->pid, why == -EUSERS ?
+			   "too many from this uid" : "only root slots left");
+	return -EUSERS;
+}
+
+static int admit(struct control *c, int fd, const struct control_peer *peer)
+{
+	unsigned same = 0, root = 0;
+	int r;
+
+	for (const struct control_conn *k = c->conns; k; k = k->next) {
+		same += k->peer.uid == peer->uid;
+		root += k->peer.uid == 0;
+	}
+	r = control_admit(peer->uid, c->n_conns, same, root);
+	return r < 0 ? refuse(c, fd, peer, r) : 0;
+}
+
 int control_adopt(struct control *c, int fd)
 {
-	struct control_conn *k = calloc(1, sizeof(*k));
+	struct control_conn *k;
+	struct control_peer peer;
 	int r = -ENOMEM;
+
+	read_peer(fd, &peer);
+	if (admit(c, fd, &peer) < 0)
+		return -EUSERS;
+	k = calloc(1, sizeof(*k));
 
 	if (k)
 		k->in = malloc(CONTROL_FRAME_MAX);
@@ -268,7 +346,7 @@ int control_adopt(struct control *c, int fd)
 	}
 	k->ctl = c;
 	k->fd = fd;
-	read_peer(fd, &k->peer);
+	k->peer = peer;
 	k->next = c->conns;
 	if (c->conns)
 		c->conns->prev = k;
@@ -305,7 +383,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		return 0;
 	}
 	r = control_adopt(c, cfd);
-	if (r < 0)
+	if (r < 0 && r != -EUSERS)
 		log_warn("control: cannot serve a connection: %s", strerror(-r));
 	return 0;
 }
@@ -332,24 +410,41 @@ static int make_parent(const char *path)
 	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-/* An existing socket at PATH: in use if something answers, else stale. */
-static int clear_stale(const struct sockaddr_un *sa)
+/* Why the socket's directory DFD could let someone else replace or
+ * redirect what we create there, or NULL. */
+static const char *unsafe_dir(int dfd)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st) < 0)
+		return "cannot stat the socket's directory";
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return "the socket's directory is not owned by root";
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return "the socket's directory is writable by group or others";
+	return NULL;
+}
+
+/* An existing socket NAME in DFD: in use if something answers, else stale.
+ * The probe does not block: a listener whose backlog is full (EAGAIN) is
+ * in use too. */
+static int clear_stale(int dfd, const char *name, const struct sockaddr_un *sa)
 {
 	struct stat st;
 	int fd, r;
 
-	if (lstat(sa->sun_path, &st) < 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST; /* never remove what is not ours */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? errno : 0;
 	close(fd);
-	if (r == 0)
+	if (r == 0 || r == EAGAIN || r == EINPROGRESS)
 		return -EADDRINUSE;
-	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+	return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 static gid_t socket_group(void)
@@ -359,41 +454,57 @@ static gid_t socket_group(void)
 	return g ? g->gr_gid : getgid();
 }
 
+/* Bind with the socket born 0660 (umask) and in the group (this thread's
+ * fsgid): nothing is changed by path after the bind, where a link could
+ * have been swapped in. */
 static int bind_socket(struct control *c, const struct sockaddr_un *sa)
 {
-	mode_t old;
+	gid_t old_gid;
+	mode_t old_mask;
 	int r;
 
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
-	/* The socket is created with 0777 & ~umask: 0660 from the start, so
-	 * there is no moment where anyone else could connect. */
-	old = umask(0117);
-	r = bind(c->fd, (const struct sockaddr *)sa, sizeof(*sa));
-	umask(old);
+	c->gid = socket_group();
+	old_mask = umask(0117);
+	old_gid = (gid_t)setfsgid(c->gid);
+	r = bind(c->fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
+	setfsgid(old_gid);
+	umask(old_mask);
 	if (r < 0)
-		return -errno;
+		return r;
 	c->path = strdup(sa->sun_path);
 	if (!c->path)
 		return -ENOMEM;
-	c->gid = socket_group();
-	if (chown(sa->sun_path, (uid_t)-1, c->gid) < 0 || chmod(sa->sun_path, 0660) < 0)
-		return -errno;
 	return listen(c->fd, CONTROL_BACKLOG) < 0 ? -errno : 0;
 }
 
-int control_listen(struct control *c, const char *path)
+int control_listen(struct control *c, const char *path, const char **why)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int r;
+	const char *base = strrchr(path, '/');
+	char dir[sizeof(sa.sun_path)];
+	int dfd, r;
 
+	*why = NULL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
+	if (!base || !base[1])
+		return -EINVAL;
 	strcpy(sa.sun_path, path);
 	r = make_parent(path);
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if ((*why = unsafe_dir(dfd)))
+		r = -EPERM;
 	if (r == 0)
-		r = clear_stale(&sa);
+		r = clear_stale(dfd, base + 1, &sa);
+	close(dfd);
 	if (r == 0)
 		r = bind_socket(c, &sa);
 	if (r == 0)

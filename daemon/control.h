@@ -19,6 +19,14 @@
  * reply), after which it is dropped; at most CONTROL_MAX_CONNS are open at
  * once, and while that many are, no new connection is accepted (the
  * kernel's backlog holds them, and the deadline frees slots).
+ *
+ * Fairness, since the socket's group may hold members nobody fully
+ * trusts: CONTROL_ROOT_SLOTS of the slots are root's alone, and no other
+ * uid holds more than CONTROL_MAX_PER_UID; a connection beyond that gets a
+ * TooManyConnections error and is closed at once, so no member can lock
+ * root out. A mutating call whose client has hung up is not run (it
+ * reported failure to its caller already). Refusals are logged at most
+ * CONTROL_LOG_BURST per CONTROL_LOG_WINDOW_US, then summed.
  */
 #ifndef NUMAMIGD_CONTROL_H
 #define NUMAMIGD_CONTROL_H
@@ -31,6 +39,10 @@
 
 #define CONTROL_FRAME_MAX (64 * 1024)      /* request bytes, NUL included */
 #define CONTROL_MAX_CONNS 64
+#define CONTROL_ROOT_SLOTS 8                /* of CONTROL_MAX_CONNS */
+#define CONTROL_MAX_PER_UID 16              /* for any uid but root */
+#define CONTROL_LOG_BURST 10
+#define CONTROL_LOG_WINDOW_US (10 * 1000000ULL)
 #define CONTROL_DEADLINE_US (5 * 1000000ULL)
 
 /* Standard Varlink errors, and ours. */
@@ -40,6 +52,7 @@
 #define CONTROL_E_INVALID_REQUEST "io.numamigd.InvalidRequest"
 #define CONTROL_E_FRAME_TOO_LARGE "io.numamigd.FrameTooLarge"
 #define CONTROL_E_INTERNAL "io.numamigd.InternalError"
+#define CONTROL_E_TOO_MANY "io.numamigd.TooManyConnections"
 
 /* Who is on the other end, from SO_PEERCRED and SO_PEERGROUPS. */
 #define CONTROL_PEER_MAX_GROUPS 64
@@ -54,6 +67,12 @@ struct control_peer {
 /* Whether PEER may call a method on a socket owned by group SOCK_GID:
  * 0, or -EPERM. Pure. */
 int control_peer_check(const struct control_peer *peer, gid_t sock_gid, bool mutating);
+
+/* Whether a new connection from UID may take a slot while TOTAL are open,
+ * SAME of them from UID and ROOT of them from root: 0, -EUSERS (UID holds
+ * its share) or -EAGAIN (the free slots are root's, or there are none).
+ * Pure. */
+int control_admit(uid_t uid, unsigned total, unsigned same, unsigned root);
 
 struct control_call;
 
@@ -91,14 +110,18 @@ struct control;
 int control_new(sd_event *event, const struct control_method *methods, size_t n,
 		void *userdata, struct control **out);
 
-/* Listen on PATH: create its directory (0755) if missing, replace a stale
- * socket (but -EADDRINUSE if something answers there), bind with mode 0660
- * and group "numamig" if that group exists, else the daemon's group.
- * Returns 0 or -errno. */
-int control_listen(struct control *c, const char *path);
+/* Listen on PATH: create its directory (0755) if missing, refuse one that
+ * is not owned by root (or us) or that group or others may write to
+ * (-EPERM, *WHY says so), replace a stale socket (but -EADDRINUSE if
+ * something answers there, without waiting on it), and create the socket
+ * with mode 0660 and group "numamig" if that group exists, else the
+ * daemon's group: born so, never changed by path afterwards, where a racer
+ * could have swapped in a link. Returns 0 or -errno (*WHY NULL). */
+int control_listen(struct control *c, const char *path, const char **why);
 
 /* Serve an already connected socket FD (taken over, made non-blocking),
- * e.g. one end of a socketpair in tests. Returns 0 or -errno. */
+ * e.g. one end of a socketpair in tests. Returns 0, -EUSERS when its peer
+ * may not have a slot (it got an error and FD is closed), or -errno. */
 int control_adopt(struct control *c, int fd);
 
 /* The group read-only callers must be in (tests set it). */

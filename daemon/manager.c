@@ -332,17 +332,17 @@ static int block_signals(void)
  * another daemon answering on it (two balancers would fight) stops us. */
 static int start_control(struct manager *m)
 {
-	const char *path = m->config->control_socket;
+	const char *path = m->config->control_socket, *why = NULL;
 	int r = control_new(m->event, ctl_methods, ctl_n_methods, m, &m->control);
 
 	if (r == 0)
-		r = control_listen(m->control, path);
+		r = control_listen(m->control, path, &why);
 	if (r == -EADDRINUSE) {
 		log_err("control socket %s: another numamigd is running", path);
 		return r;
 	}
 	if (r < 0) {
-		log_warn("control socket %s: %s; running without it", path, strerror(-r));
+		log_err("control socket %s: %s; running without it", path, why ? why : strerror(-r));
 		control_free(m->control);
 		m->control = NULL;
 	}
