@@ -516,6 +516,11 @@ void control_free(struct control *c)
 {
 	if (!c)
 		return;
+	/* Last answers (a job's "numamigd is stopping") go out if the
+	 * socket takes them now; nobody waits for a slow client. */
+	for (struct control_conn *k = c->conns; k; k = k->next)
+		if (k->out_off < k->out_len)
+			conn_write(k);
 	while (c->conns)
 		conn_free(c->conns);
 	sd_event_source_disable_unref(c->listen);

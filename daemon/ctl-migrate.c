@@ -54,7 +54,11 @@ static void migration_failed(struct control_call *call, int err, json_object *p,
 
 	if (!p)
 		p = json_object_new_object();
-	snprintf(msg, sizeof(msg), "%s: %s (%s)", what, strerror(err), nm_range_errno_name(err));
+	if (err == ECANCELED) /* what moved before the stop is in P */
+		snprintf(msg, sizeof(msg), "%s: numamigd is stopping", what);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s (%s)", what, strerror(err),
+			 nm_range_errno_name(err));
 	json_object_object_add(p, "errno", json_object_new_string(nm_range_errno_name(err)));
 	json_object_object_add(p, "message", json_object_new_string(msg));
 	control_call_error(call, CTL_E_MIGRATION_FAILED, p);

@@ -146,7 +146,7 @@ static json_object *totals_json(const struct ctl_state *s)
 	add(o, "migrations", ctl_json_u64(c->migrations));
 	add(o, "migration_ms", ctl_json_u64(c->mig_ns / 1000000));
 	add_failures(o, c);
-	add(o, "stops", counts_json(c->stops, 0, NM_MIG_ABORTED + 1, stop_name));
+	add(o, "stops", counts_json(c->stops, 0, NM_MIG_NR_STOPS, stop_name));
 	/* Refused by the kernel (EPERM/EACCES), and task ticks spent waiting. */
 	add(o, "refusals", ctl_json_u64(c->refusals));
 	add(o, "refused_ticks", ctl_json_u64(c->refused_ticks));

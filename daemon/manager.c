@@ -436,10 +436,13 @@ void manager_free(struct manager *m)
 {
 	if (!m)
 		return;
+	/* The engine first: stopping it answers the operator's jobs in
+	 * progress ("numamigd is stopping", with what they moved), and the
+	 * control connections then send those answers as they close. */
+	nm_engine_free(m->engine);
 	control_free(m->control);
 	sd_event_source_unref(m->tick);
 	sd_event_source_unref(m->reap);
-	nm_engine_free(m->engine);
 	sd_event_unref(m->event);
 	nm_root_free(m->root);
 	nm_config_free(m->config);

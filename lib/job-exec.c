@@ -54,10 +54,11 @@ static void add_counts(struct nm_walk_counts *to, const struct nm_walk_counts *f
 }
 
 /* Errors that concern the whole job, not one process: the target nodes
- * (ENODEV, a full node's ENOMEM) or our own state (EINVAL, ENOMEM). */
+ * (ENODEV, a full node's ENOMEM), our own state (EINVAL, ENOMEM), or the
+ * daemon stopping (ECANCELED). */
 static bool job_wide(int err)
 {
-	return err == ENODEV || err == EINVAL || err == ENOMEM;
+	return err == ENODEV || err == EINVAL || err == ENOMEM || err == ECANCELED;
 }
 
 /* Record ERR against process P. Returns ERR if it stops the job. */
@@ -285,6 +286,8 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 					err = -proc_error(plan, p, ESRCH);
 				else if (res.stop == NM_MIG_ABORTED)
 					err = -proc_error(plan, p, res.abort_errno);
+				else if (res.stop == NM_MIG_STOPPED)
+					err = -proc_error(plan, p, ECANCELED);
 			}
 		}
 	}

@@ -49,7 +49,7 @@ static void moved(FILE *f, const struct nm_counters *c)
 		fprintf(f, PFX "page_failures_total{outcome=\"%s\"} %" PRIu64 "\n",
 			nm_mig_outcome_name((enum nm_mig_outcome)o), c->outcomes[o]);
 	head(f, "migrations_total", "counter", "Migration runs, by how they ended.");
-	for (int s = 0; s <= NM_MIG_ABORTED; s++)
+	for (int s = 0; s < NM_MIG_NR_STOPS; s++)
 		fprintf(f, PFX "migrations_total{result=\"%s\"} %" PRIu64 "\n",
 			nm_mig_stop_name((enum nm_mig_stop)s), c->stops[s]);
 	head(f, "migration_aborts_total", "counter", "Migration runs aborted, by errno.");

@@ -157,8 +157,11 @@ void nm_migq_stop(struct nm_migq *q)
 	q->stopping = true;
 	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
+	/* Jobs in progress stop before their next call, not at their end. */
+	nm_mig_set_stopping(true);
 	for (unsigned i = 0; i < q->nr_threads; i++)
 		pthread_join(q->threads[i], NULL);
+	nm_mig_set_stopping(false);
 	while ((job = q->todo)) {
 		q->todo = job->next;
 		job->err = -ECANCELED;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,21 @@
 static const char *const outcome_names[NM_MIG_NR_OUTCOMES] = {
 	"moved", "ENOENT", "EFAULT", "EACCES", "EBUSY", "ENOMEM", "other",
 };
-static const char *const stop_names[] = { "done", "budget", "target_full", "gone", "aborted" };
+static const char *const stop_names[] = { "done", "budget", "target_full", "gone", "aborted",
+					   "stopped" };
+
+/* Set by the event loop's thread, read by the workers between calls. */
+static atomic_bool stopping;
+
+void nm_mig_set_stopping(bool on)
+{
+	atomic_store(&stopping, on);
+}
+
+bool nm_mig_stopping(void)
+{
+	return atomic_load(&stopping);
+}
 
 const char *nm_mig_outcome_name(enum nm_mig_outcome o)
 {
@@ -91,6 +106,8 @@ static int call(struct run *r, size_t n, void **pages, const int *nodes, int *st
 	const struct nm_mig_sys *s = r->sys;
 	int flags = r->req->max_mapcount > 1 ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE;
 
+	if (nm_mig_stopping())
+		return NM_MIG_STOPPED;
 	if (!s->alive(s->ctx, r->req->proc))
 		return NM_MIG_GONE;
 	*ret = s->move_pages(s->ctx, r->req->proc->pid, n, pages, nodes, status, nodes ? flags : 0);
@@ -321,6 +338,8 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 	return 0;
 }
 
+/* One call moves everything (the kernel orders overlapping moves), so a
+ * stop is seen before it, between the processes of a job, not inside. */
 int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 		  const struct bitmask *from, const struct bitmask *to, unsigned max_mapcount,
 		  struct nm_mig_result *res)
@@ -328,6 +347,10 @@ int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 	long left;
 
 	memset(res, 0, sizeof(*res));
+	if (nm_mig_stopping()) {
+		res->stop = NM_MIG_STOPPED;
+		return 0;
+	}
 	if (!sys->alive(sys->ctx, proc)) {
 		res->stop = NM_MIG_GONE;
 		return 0;

@@ -33,6 +33,7 @@ const char *nm_range_errno_name(int err)
 	case EACCES: return "EACCES";
 	case EBUSY: return "EBUSY";
 	case EAGAIN: return "EAGAIN";
+	case ECANCELED: return "ECANCELED";
 	default: return "EOTHER";
 	}
 }
@@ -92,6 +93,8 @@ static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int
 	const struct nm_mig_sys *s = w->sys;
 	int flags = w->move_all ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE;
 
+	if (nm_mig_stopping())
+		return -ECANCELED;
 	if (!s->alive(s->ctx, w->proc))
 		return -ESRCH;
 	*ret = s->move_pages(s->ctx, w->proc->pid, n, pages, nodes, status, nodes ? flags : 0);

@@ -197,6 +197,21 @@ START_TEST(test_esrch)
 }
 END_TEST
 
+/* A stopping daemon moves nothing more: -ECANCELED. */
+START_TEST(test_stopping)
+{
+	struct env *e = env_new();
+
+	nm_mig_set_stopping(true);
+	ck_assert_int_eq(move(e, ANON, ANON_PAGES * FK_PG, 1, 0), -ECANCELED);
+	ck_assert_int_eq(e->res.err, ECANCELED);
+	ck_assert_uint_eq(e->f->procs[0].move_calls, 0);
+	nm_mig_set_stopping(false);
+	ck_assert_str_eq(nm_range_errno_name(ECANCELED), "ECANCELED");
+	env_free(e);
+}
+END_TEST
+
 /* Every call-level error of move_pages aborts with that errno. */
 START_TEST(test_major_errors_abort)
 {
@@ -311,6 +326,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_enodev);
 	tcase_add_test(tc, test_efault_hole);
 	tcase_add_test(tc, test_esrch);
+	tcase_add_test(tc, test_stopping);
 	tcase_add_test(tc, test_major_errors_abort);
 	tcase_add_test(tc, test_full_target_enomem);
 	tcase_add_test(tc, test_dry_run);

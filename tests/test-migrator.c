@@ -25,6 +25,7 @@ struct fake {
 	int full_node;          /* moves to it fail with -ENOMEM */
 	int call_errno;         /* next moving call fails with this */
 	int die_after_calls;    /* alive() turns false after this many moves (0: never) */
+	unsigned stop_after_calls; /* the daemon stops after this many moves (0: never) */
 	bool dead;              /* alive() is false */
 	bool exit_on_error;     /* a failing call is the process exiting */
 	unsigned move_calls, query_calls, requested;
@@ -71,6 +72,8 @@ static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const in
 			status[i] = f->node[p] = nodes[i];
 		not_moved += status[i] < 0;
 	}
+	if (f->stop_after_calls && f->move_calls == f->stop_after_calls)
+		nm_mig_set_stopping(true); /* SIGTERM while this call runs */
 	/* Like the kernel: the number of pages not migrated. */
 	return not_moved;
 }
@@ -319,6 +322,33 @@ START_TEST(test_process_dies_midway)
 }
 END_TEST
 
+/* SIGTERM during a long walk: it ends before the next call, what moved
+ * counted; a direct move is not started. */
+START_TEST(test_stops_between_calls)
+{
+	struct setup *s = setup(5000, 0);
+	struct bitmask *from = numa_bitmask_alloc(8), *to = numa_bitmask_alloc(8);
+
+	s->f->stop_after_calls = 2;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_STOPPED);
+	ck_assert_uint_eq(s->f->move_calls, 2);
+	ck_assert_uint_gt(s->res.outcomes[NM_MIG_MOVED], 0);
+	ck_assert_uint_lt(s->res.outcomes[NM_MIG_MOVED], 5000);
+	numa_bitmask_setbit(from, 0);
+	numa_bitmask_setbit(to, 1);
+	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 1, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_STOPPED);
+	ck_assert_uint_eq(s->res.calls, 0);
+	nm_mig_set_stopping(false);
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE); /* the rest, once allowed */
+	numa_bitmask_free(from);
+	numa_bitmask_free(to);
+	teardown(s);
+}
+END_TEST
+
 START_TEST(test_sources_filter)
 {
 	struct setup *s = setup(1000, 0);
@@ -380,6 +410,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_byte_cap);
 	tcase_add_test(tc, test_process_dies_midway);
 	tcase_add_test(tc, test_sources_filter);
+	tcase_add_test(tc, test_stops_between_calls);
 	tcase_add_test(tc, test_direct);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

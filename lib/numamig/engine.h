@@ -36,7 +36,7 @@ struct nm_counters {
 	uint64_t *moved;                        /* pages, [src * nr_nodes + dst] */
 	uint64_t outcomes[NM_MIG_NR_OUTCOMES];  /* per page requested */
 	uint64_t aborts[NM_ERRNO_MAX + 1];      /* migrations stopped by a call errno */
-	uint64_t stops[NM_MIG_ABORTED + 1];     /* how migrations ended */
+	uint64_t stops[NM_MIG_NR_STOPS];     /* how migrations ended */
 	uint64_t reasons[NM_PLAN_R_COUNT];      /* decisions and skips, per task tick */
 	uint64_t migrations;                    /* jobs run */
 	uint64_t mig_ns;                        /* time inside move_pages */

@@ -55,8 +55,10 @@ struct nm_migq;
  * pinned). Both must outlive the queue. */
 int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct nm_topology *topo,
 		  struct nm_migq **out);
-/* Stop after the jobs in progress; queued jobs come back unrun (err
- * -ECANCELED) through nm_migq_done(). Then nm_migq_free(). */
+/* Stop: jobs in progress end before their next kernel call (a walk with
+ * NM_MIG_STOPPED, a custom job as its RUN makes of it), queued jobs come
+ * back unrun (err -ECANCELED), all through nm_migq_done(). Then
+ * nm_migq_free(). */
 void nm_migq_stop(struct nm_migq *q);
 void nm_migq_free(struct nm_migq *q);
 

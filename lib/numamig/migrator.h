@@ -79,8 +79,18 @@ enum nm_mig_stop {
 	NM_MIG_FULL,     /* a burst of ENOMEM: the target node is full */
 	NM_MIG_GONE,     /* the process exited (or its pid was reused) */
 	NM_MIG_ABORTED,  /* a call-level error; see abort_errno */
+	NM_MIG_STOPPED,  /* the daemon is stopping (nm_mig_set_stopping) */
+	NM_MIG_NR_STOPS
 };
 const char *nm_mig_stop_name(enum nm_mig_stop s);
+
+/* Ask every walk in progress, in any thread, to stop before its next
+ * move_pages or migrate_pages call (SIGTERM must not wait for a job of
+ * hundreds of GB); a walk then ends with NM_MIG_STOPPED, an operator's
+ * range or job move with -ECANCELED, what moved so far counted. A single
+ * call in flight finishes first. */
+void nm_mig_set_stopping(bool on);
+bool nm_mig_stopping(void);
 
 struct nm_mig_request {
 	const struct nm_proc *proc;
