@@ -139,6 +139,12 @@ def goals(data, tput, idle, scale, med):
         rss = int(scale["rss_kib"]) / 1024
         rows.append("| 10k processes in <= 64 MiB RSS | %.1f MiB (and %s %% of a host core at the 1 s interval) | (no peer) | %s |" % (
             rss, scale.get("native_cpu_pct", "?"), verdict(rss <= 64)))
+    cg = (scale or {}).get("cgroups_case")
+    if cg and "native_cpu_pct" in cg:
+        pct = float(cg["native_cpu_pct"])
+        rows.append("| daemon <= 1 %% of a core with thousands of unrelated cgroups (%s cgroups, %s policies, %s processes tracked) | %.1f %% of a host core (%s cgroups walked per tick) | (no peer) | %s |" % (
+            cg.get("cgroups", "?"), cg.get("policies", "?"), cg.get("tracked", "?"), pct,
+            cg.get("cgroups_walked_per_tick", "?"), verdict(pct <= 1)))
     return "\n".join(rows)
 
 

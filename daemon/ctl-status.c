@@ -161,6 +161,9 @@ static json_object *totals_json(const struct ctl_state *s)
 	add(o, "processes_tracked", ctl_json_u64(s->tracker->n));
 	add(o, "processes_added", ctl_json_u64(s->tracker->added));
 	add(o, "processes_dropped", ctl_json_u64(s->tracker->dropped));
+	/* Cgroups visited by the tracking walks (subtrees no policy can
+	 * match are not entered). */
+	add(o, "cgroups_walked", ctl_json_u64(s->tracker->cgroups_walked));
 	return o;
 }
 

@@ -106,8 +106,14 @@ static int walk(int dirfd, char *path, size_t len, int depth,
 	DIR *dir;
 	int r = cb(len ? path : "/", arg);
 
-	if (r || depth >= MAX_DEPTH)
+	if (r == NM_CGFS_PRUNE) {
+		close(dirfd);
+		return 0;
+	}
+	if (r || depth >= MAX_DEPTH) {
+		close(dirfd);
 		return r;
+	}
 	dir = fdopendir(dirfd);
 	if (!dir) {
 		close(dirfd);

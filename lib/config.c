@@ -396,6 +396,44 @@ const struct nm_policy *nm_config_match(const struct nm_config *config,
 	return NULL;
 }
 
+/* Could GLOB match a cgroup below PATH? Its first components match
+ * PATH's, component by component, and it has more of them. fnmatch's
+ * FNM_PATHNAME keeps '*' inside a component, so a component of the glob
+ * only ever matches a component of the path. */
+static bool may_match_below(const char *glob, const char *path)
+{
+	char g[PATH_MAX], p[PATH_MAX], *gs = NULL, *ps = NULL, *gc, *pc;
+
+	if (strlen(glob) >= sizeof(g) || strlen(path) >= sizeof(p))
+		return true; /* cannot tell: look */
+	strcpy(g, glob);
+	strcpy(p, path);
+	gc = strtok_r(g, "/", &gs);
+	for (pc = strtok_r(p, "/", &ps); pc; pc = strtok_r(NULL, "/", &ps)) {
+		if (!gc || fnmatch(gc, pc, 0) != 0)
+			return false;
+		gc = strtok_r(NULL, "/", &gs);
+	}
+	return gc != NULL;
+}
+
+enum nm_config_scope nm_config_cgroup_scope(const struct nm_config *config, const char *cgroup)
+{
+	enum nm_config_scope scope = NM_SCOPE_NONE;
+
+	for (size_t i = 0; i < config->n_policies; i++) {
+		const struct nm_policy *p = &config->policies[i];
+
+		if (p->mode == NM_MODE_OFF)
+			continue;
+		if (cgroup_matches(p->match_cgroup, cgroup))
+			return NM_SCOPE_HERE;
+		if (scope == NM_SCOPE_NONE && may_match_below(p->match_cgroup, cgroup))
+			scope = NM_SCOPE_BELOW;
+	}
+	return scope;
+}
+
 bool nm_config_wants_cgroup(const struct nm_config *config, const char *cgroup)
 {
 	for (size_t i = 0; cgroup && i < config->n_policies; i++) {

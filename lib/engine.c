@@ -118,6 +118,7 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 	free(e->budgets);
 	e->budgets = b;
 	e->config = config;
+	nm_track_forget_scopes(&e->tracker);
 	/* Nothing may point into the old config after this returns. */
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		struct nm_task *t = e->tracker.v[i];

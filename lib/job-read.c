@@ -27,23 +27,26 @@ struct cg_walk {
 static int on_cgroup(const char *path, void *arg)
 {
 	struct cg_walk *w = arg;
+	size_t len = strlen(path);
 	pid_t *v;
 	int n;
 
+	/* Outside TOP: look only on the way down to it. */
 	if (strcmp(w->top, "/") != 0 &&
 	    (strncmp(path, w->top, w->top_len) != 0 || (path[w->top_len] && path[w->top_len] != '/')))
-		return 0;
+		return (len == 1 || (len < w->top_len && strncmp(w->top, path, len) == 0 &&
+				     w->top[len] == '/')) ? 0 : NM_CGFS_PRUNE;
 	n = nm_cgfs_procs(w->cg, path, &v);
 	if (n == -ENOENT)
 		return 0; /* vanished mid-walk */
 	if (n < 0) {
 		w->err = n;
-		return 1;
+		return -1;
 	}
 	if (array_grow((void **)&w->pids, &w->cap, w->n + (size_t)n, sizeof(*w->pids)) < 0) {
 		free(v);
 		w->err = -ENOMEM;
-		return 1;
+		return -1;
 	}
 	memcpy(w->pids + w->n, v, (size_t)n * sizeof(*v));
 	w->n += (size_t)n;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ struct refresh {
 	const struct nm_cgroupfs *cg;
 	const struct nm_config *config;
 	uint64_t now_ms;
+	size_t walked;
 	int err;
 };
 
@@ -179,14 +181,60 @@ static void revisit(struct refresh *r, struct nm_task *task, const char *cgroup)
 	read_mems(task);
 }
 
+struct scope_entry {
+	enum nm_config_scope scope;
+	char path[];
+};
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct scope_entry *)a)->path, ((const struct scope_entry *)b)->path);
+}
+
+void nm_track_forget_scopes(struct nm_tracker *t)
+{
+	tdestroy(t->scopes, free);
+	t->scopes = NULL;
+	t->n_scopes = 0;
+}
+
+/* PATH's scope, from the cache or worked out once. Cgroups come and go:
+ * a cache grown well past what a walk visits is mostly dead paths, and is
+ * dropped (nm_track_refresh). */
+static enum nm_config_scope scope_of(struct refresh *r, const char *path)
+{
+	size_t len = strlen(path);
+	struct scope_entry *e = malloc(sizeof(*e) + len + 1), **found;
+
+	if (!e)
+		return nm_config_cgroup_scope(r->config, path);
+	memcpy(e->path, path, len + 1);
+	found = tsearch(e, &r->t->scopes, by_path);
+	if (!found) {
+		free(e);
+		return nm_config_cgroup_scope(r->config, path);
+	}
+	if (*found != e) {
+		free(e);
+		return (*found)->scope;
+	}
+	e->scope = nm_config_cgroup_scope(r->config, path);
+	r->t->n_scopes++;
+	return e->scope;
+}
+
 static int visit_cgroup(const char *path, void *arg)
 {
 	struct refresh *r = arg;
+	enum nm_config_scope scope = scope_of(r, path);
 	pid_t *pids;
 	int n;
 
+	r->walked++;
 	r->t->cgroups_walked++;
-	if (!nm_config_wants_cgroup(r->config, path))
+	if (scope == NM_SCOPE_NONE)
+		return NM_CGFS_PRUNE;
+	if (scope == NM_SCOPE_BELOW)
 		return 0;
 	n = nm_cgfs_procs(r->cg, path, &pids);
 	if (n < 0)
@@ -213,7 +261,10 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 
 	for (size_t i = 0; i < t->n; i++)
 		t->v[i]->seen = false;
+	if (t->n_scopes > 2 * t->walked_last + 1024)
+		nm_track_forget_scopes(t);
 	e = nm_cgfs_walk(cg, visit_cgroup, &r);
+	t->walked_last = r.walked;
 	for (size_t i = 0; i < t->n; i++)
 		if (!t->v[i]->seen)
 			t->v[i]->doomed = true;
@@ -240,6 +291,7 @@ void nm_track_sweep(struct nm_tracker *t)
 
 void nm_track_free(struct nm_tracker *t)
 {
+	nm_track_forget_scopes(t);
 	for (size_t i = 0; i < t->n; i++)
 		task_free(t->v[i]);
 	free(t->v);

@@ -121,6 +121,32 @@ START_TEST(test_walk_stops_and_hybrid_mount)
 }
 END_TEST
 
+static int prune_system(const char *path, void *arg)
+{
+	record(path, arg);
+	return strcmp(path, "/system.slice") == 0 ? NM_CGFS_PRUNE : 0;
+}
+
+/* A pruned cgroup is visited, its children are not, the walk goes on. */
+START_TEST(test_walk_prunes)
+{
+	char *tree = make_cgroup_tree("/sys/fs/cgroup");
+	struct nm_cgroupfs *cg;
+	struct nm_root *root;
+	struct seen s = { 0 };
+
+	ck_assert_int_eq(nm_root_open(tree, &root), 0);
+	ck_assert_int_eq(nm_cgfs_open(root, &cg), 0);
+	ck_assert_int_eq(nm_cgfs_walk(cg, prune_system, &s), 0);
+	ck_assert_int_eq(s.n, 3); /* /, /system.slice, /user.slice */
+	for (int i = 0; i < s.n; i++)
+		ck_assert_str_ne(s.paths[i], "/system.slice/db.service");
+	nm_cgfs_free(cg);
+	nm_root_free(root);
+	remove_tree(tree);
+}
+END_TEST
+
 START_TEST(test_no_cgroup2)
 {
 	char *tree = make_tree();
@@ -174,6 +200,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_procs_out_of_range);
 	tcase_add_test(tc, test_walk_stops_and_hybrid_mount);
 	tcase_add_test(tc, test_no_cgroup2);
+	tcase_add_test(tc, test_walk_prunes);
 	tcase_add_test(tc, test_live_self);
 	suite_add_tcase(s, tc);
 	return s;

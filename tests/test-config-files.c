@@ -168,6 +168,19 @@ START_TEST(test_match)
 	ck_assert(nm_config_wants_cgroup(c, "/system.slice/postgresql.service"));
 	ck_assert(nm_config_wants_cgroup(c, "/machine.slice"));
 	ck_assert(!nm_config_wants_cgroup(c, "/system.slice/sshd.service"));
+	/* What a walk does where: read, only look below, or skip the subtree. */
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/system.slice/postgresql.service"), NM_SCOPE_HERE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/system.slice/postgresql.service/x"),
+			 NM_SCOPE_HERE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/"), NM_SCOPE_BELOW);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/system.slice"), NM_SCOPE_BELOW);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/system.slice/sshd.service"), NM_SCOPE_NONE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/user.slice"), NM_SCOPE_NONE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/user.slice/user-1000.slice/a/b/c"),
+			 NM_SCOPE_NONE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/batch.slice"), NM_SCOPE_BELOW);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/batch.slice/job-1.scope"), NM_SCOPE_HERE);
+	ck_assert_int_eq(nm_config_cgroup_scope(c, "/machine.slicer"), NM_SCOPE_NONE);
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 

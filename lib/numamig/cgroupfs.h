@@ -38,9 +38,13 @@ void nm_cgfs_free(struct nm_cgroupfs *cg);
 const char *nm_cgfs_mount(const struct nm_cgroupfs *cg);
 
 /* Visit every cgroup depth first, parents before children, with its path
- * as /proc/PID/cgroup spells it ("/", "/system.slice/x.service"). A
- * nonzero return from CB stops the walk and is returned. Depth is bounded
- * (the kernel's default cgroup.max.depth is unlimited; we stop at 64). */
+ * as /proc/PID/cgroup spells it ("/", "/system.slice/x.service"). CB
+ * returns 0 to go on into the cgroup's children, NM_CGFS_PRUNE to skip
+ * them (a subtree nobody is interested in: thousands of cgroups a user
+ * may create under a delegated slice), anything else to stop the walk,
+ * which then returns it. Depth is bounded (the kernel's default
+ * cgroup.max.depth is unlimited; we stop at 64). */
+#define NM_CGFS_PRUNE 1
 int nm_cgfs_walk(const struct nm_cgroupfs *cg, int (*cb)(const char *path, void *arg),
 		 void *arg);
 

@@ -127,6 +127,17 @@ const struct nm_policy *nm_config_match(const struct nm_config *config,
  * with nm_config_match(). */
 bool nm_config_wants_cgroup(const struct nm_config *config, const char *cgroup);
 
+/* What a walk of the cgroup tree should do at CGROUP: read its processes
+ * (some policy that is not off matches it), only look below (none matches
+ * it, but one could match a cgroup below: its glob's leading components
+ * match CGROUP's), or skip the whole subtree (nothing below can match). */
+enum nm_config_scope {
+	NM_SCOPE_NONE,
+	NM_SCOPE_BELOW,
+	NM_SCOPE_HERE,
+};
+enum nm_config_scope nm_config_cgroup_scope(const struct nm_config *config, const char *cgroup);
+
 /* Print CONFIG as a YAML main file that loads back to the same config:
  * every key spelt out, each policy preceded by a comment naming where it
  * was defined. Returns 0 or -errno. */

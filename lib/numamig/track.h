@@ -9,7 +9,8 @@
  *
  * A refresh re-walks the cgroups, adds newcomers, re-resolves the policy
  * of everyone (a reload may have changed it), and drops the processes that
- * exited, left their cgroup or no longer match. A process with a migration
+ * exited, left their cgroup or no longer match. The walk skips subtrees no
+ * policy can match, and remembers per cgroup what the config makes of it. A process with a migration
  * in flight is only marked for dropping; the caller drops it once the
  * migrator hands it back, so the worker never holds a freed handle.
  */
@@ -67,6 +68,12 @@ struct nm_tracker {
 	size_t n, cap;
 	uint64_t added, dropped;        /* counters for status */
 	uint64_t cgroups_walked;
+	/* What each cgroup path means to the config (nm_config_cgroup_scope),
+	 * kept across refreshes: matching thousands of cgroups against
+	 * thousands of policies each tick took most of a core. */
+	void *scopes;                   /* tsearch tree */
+	size_t n_scopes;
+	size_t walked_last;             /* cgroups the last refresh visited */
 };
 
 struct nm_config;
@@ -77,6 +84,9 @@ struct nm_config;
 int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 		     const struct nm_cgroupfs *cg, const struct nm_config *config,
 		     uint64_t now_ms);
+
+/* Forget what cgroups meant to the config: call when it changes. */
+void nm_track_forget_scopes(struct nm_tracker *t);
 
 /* The task for PID, or NULL. */
 struct nm_task *nm_track_find(const struct nm_tracker *t, pid_t pid);
