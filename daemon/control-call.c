@@ -11,6 +11,7 @@
 
 #include "control-internal.h"
 #include "log.h"
+#include "numamig/text.h"
 
 /* Plain and with "/" unescaped: cgroup paths stay readable, and the
  * client's --json output is byte for byte what was sent. */
@@ -201,7 +202,12 @@ static void dispatch_request(struct control_conn *k, json_object *req)
 	const char *name;
 	bool ow;
 
-	json_object_object_get_ex(req, "oneway", &oneway);
+	/* json-c calls any non-empty string true: "no" would mean oneway. */
+	if (json_object_object_get_ex(req, "oneway", &oneway) && oneway &&
+	    !json_object_is_type(oneway, json_type_boolean)) {
+		send_error_message(k, CONTROL_E_INVALID_REQUEST, "\"oneway\" must be true or false");
+		return;
+	}
 	ow = oneway && json_object_get_boolean(oneway);
 	if (!json_object_object_get_ex(req, "method", &method) ||
 	    !json_object_is_type(method, json_type_string)) {
@@ -221,8 +227,13 @@ static void dispatch_request(struct control_conn *k, json_object *req)
 	m = find_method(k->ctl, name);
 	if (!m) {
 		json_object *p = json_object_new_object();
+		size_t size = strlen(name) * NM_ESCAPE_GROWTH + 1;
+		char *safe = malloc(size);
 
-		json_object_object_add(p, "method", json_object_new_string(name));
+		/* The client's bytes: not valid UTF-8 or JSON once echoed raw. */
+		json_object_object_add(p, "method", safe ?
+				       json_object_new_string(nm_escape(name, safe, size)) : NULL);
+		free(safe);
 		if (!ow)
 			send_reply(k, CONTROL_E_METHOD_NOT_FOUND, p);
 		else

@@ -277,23 +277,6 @@ static void migrate_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
 	job->err = j->exec_err;
 }
 
-static json_object *comm_of(pid_t pid)
-{
-	char path[64], buf[64];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return n ? json_object_new_string(buf) : NULL;
-}
-
 static json_object *int_list(const int *v, size_t n)
 {
 	json_object *a = json_object_new_array();
@@ -353,11 +336,13 @@ static json_object *migrate_reply(const struct migrate_job *j)
 	json_object_object_add(o, "nr_nodes", json_object_new_int(nn));
 	for (size_t i = 0; i < nm_job_nprocs(plan); i++) {
 		const struct nm_job_proc_info *pi = nm_job_proc(plan, i);
-		json_object *p = json_object_new_object(), *comm = comm_of(pi->pid), *after;
+		json_object *p = json_object_new_object(), *after;
 
 		json_object_object_add(p, "pid", json_object_new_int((int)pi->pid));
-		if (comm)
-			json_object_object_add(p, "comm", comm);
+		/* Read through its pidfd when planned: by pid now, it may be
+		 * another process's. */
+		if (pi->comm[0])
+			json_object_object_add(p, "comm", json_object_new_string(pi->comm));
 		json_object_object_add(p, "state", json_object_new_string(nm_job_state_name(pi->state)));
 		if (pi->err)
 			json_object_object_add(p, "errno",
@@ -455,11 +440,14 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 		goto fail;
 	v = ctl_param(params, "cgroup");
 	if (v) {
-		if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/') {
+		char canon[PATH_MAX];
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    nm_cgroup_path_norm(json_object_get_string(v), canon, sizeof(canon)) < 0) {
 			ctl_invalid_parameter(call, "cgroup");
 			goto fail;
 		}
-		j->cgroup = strdup(json_object_get_string(v));
+		j->cgroup = strdup(canon);
 		if (!j->cgroup) {
 			control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
 			goto fail;

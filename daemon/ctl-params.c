@@ -3,6 +3,7 @@
  * the method handlers. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ bool ctl_as_ulong(json_object *v, unsigned long *out)
 		unsigned long long n;
 		char *end;
 
-		if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		/* strtoull would skip leading blanks and take a sign. */
+		if (!*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
 			return false;
 		errno = 0;
 		n = strtoull(s, &end, 0);

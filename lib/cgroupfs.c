@@ -147,6 +147,34 @@ int nm_cgfs_walk(const struct nm_cgroupfs *cg, int (*cb)(const char *path, void 
 	return walk(fd, path, 0, 0, cb, arg);
 }
 
+int nm_cgroup_path_norm(const char *path, char *out, size_t size)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if (len >= size)
+		return -ENAMETOOLONG;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 1; i < len; i++) {
+		const char *c = path + i;
+		size_t n = strcspn(c, "/");
+
+		if (n > len - i)
+			n = len - i;
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return -EINVAL;
+		for (size_t k = 0; k < n; k++)
+			if ((unsigned char)c[k] < 0x20 || c[k] == 0x7f)
+				return -EINVAL;
+		i += n;
+	}
+	memcpy(out, path, len);
+	out[len] = '\0';
+	return 0;
+}
+
 int nm_cgfs_procs(const struct nm_cgroupfs *cg, const char *path, pid_t **pids)
 {
 	char file[PATH_MAX], *text, *p, *end;

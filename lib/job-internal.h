@@ -92,10 +92,16 @@ unsigned long long job_estimate(const struct nm_job_plan *plan, const struct job
 
 /* qsort/bsearch order of pid_t. */
 int job_by_pid(const void *a, const void *b);
-/* The pids of CGROUP and everything below it, sorted (job-read.c). */
-int job_cgroup_pids(const struct nm_root *root, const char *cgroup, pid_t **out, size_t *n);
+/* The pids of TOP (canonical: nm_cgroup_path_norm) and everything below
+ * it, sorted (job-read.c). */
+int job_cgroup_pids(const struct nm_root *root, const char *top, pid_t **out, size_t *n);
 /* Read JP's maps and numa_maps through its handle (job-read.c). */
 int job_read_proc(struct job_proc *jp);
+/* Read JP's comm through its handle and, for a job given as CGROUP (not
+ * NULL, no trailing slash), check that it is still there or below: a pid
+ * from cgroup.procs may have been reused by another process before its
+ * pidfd was opened. 0, -ESRCH when it is not, or -errno. */
+int job_read_identity(struct job_proc *jp, const char *cgroup);
 
 void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map);
 

@@ -18,24 +18,29 @@
 struct cg_walk {
 	const struct nm_cgroupfs *cg;
 	const char *top;
-	size_t top_len;
 	pid_t *pids;
 	size_t n, cap;
 	int err;
 };
 
+/* PATH is TOP (no trailing slash) or below it. */
+static bool under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strcmp(top, "/") == 0 ||
+	       (strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/'));
+}
+
 static int on_cgroup(const char *path, void *arg)
 {
 	struct cg_walk *w = arg;
-	size_t len = strlen(path);
 	pid_t *v;
 	int n;
 
 	/* Outside TOP: look only on the way down to it. */
-	if (strcmp(w->top, "/") != 0 &&
-	    (strncmp(path, w->top, w->top_len) != 0 || (path[w->top_len] && path[w->top_len] != '/')))
-		return (len == 1 || (len < w->top_len && strncmp(w->top, path, len) == 0 &&
-				     w->top[len] == '/')) ? 0 : NM_CGFS_PRUNE;
+	if (!under(path, w->top))
+		return under(w->top, path) ? 0 : NM_CGFS_PRUNE;
 	n = nm_cgfs_procs(w->cg, path, &v);
 	if (n == -ENOENT)
 		return 0; /* vanished mid-walk */
@@ -62,20 +67,13 @@ int job_by_pid(const void *a, const void *b)
 }
 
 /* The cgroup's processes and its descendants', by pid. */
-int job_cgroup_pids(const struct nm_root *root, const char *cgroup, pid_t **out, size_t *n)
+int job_cgroup_pids(const struct nm_root *root, const char *top, pid_t **out, size_t *n)
 {
 	struct nm_cgroupfs *cg;
-	char top[4096];
-	size_t len = strlen(cgroup);
 	struct cg_walk w = { 0 };
 	pid_t *probe;
 	int r;
 
-	if (cgroup[0] != '/' || len >= sizeof(top))
-		return -EINVAL;
-	memcpy(top, cgroup, len + 1);
-	while (len > 1 && top[len - 1] == '/')
-		top[--len] = '\0';
 	r = nm_cgfs_open(root, &cg);
 	if (r < 0)
 		return r;
@@ -85,7 +83,7 @@ int job_cgroup_pids(const struct nm_root *root, const char *cgroup, pid_t **out,
 		return r;
 	}
 	free(probe);
-	w = (struct cg_walk){ .cg = cg, .top = top, .top_len = len };
+	w = (struct cg_walk){ .cg = cg, .top = top };
 	r = nm_cgfs_walk(cg, on_cgroup, &w);
 	nm_cgfs_free(cg);
 	if (r < 0 || w.err) {
@@ -177,6 +175,34 @@ static int on_numa_vma(const struct nm_vma *nv, void *arg)
 
 /* maps, then numa_maps joined to it by start address. A torn numa_maps
  * read (mappings changed under it) is tried again a few times. */
+int job_read_identity(struct job_proc *jp, const char *cgroup)
+{
+	struct nm_cgroup_path cg = { 0 };
+	struct nm_stat st;
+	size_t len;
+	char *text;
+	int r = nm_proc_read(jp->handle, "stat", 4096, &text, &len);
+
+	if (r < 0)
+		return r;
+	r = nm_stat_parse(text, len, &st);
+	free(text);
+	if (r < 0)
+		return r;
+	memcpy(jp->info.comm, st.comm, sizeof(jp->info.comm));
+	if (!cgroup)
+		return 0;
+	r = nm_proc_read(jp->handle, "cgroup", 64 * 1024, &text, &len);
+	if (r < 0)
+		return r;
+	r = nm_cgroup_path_parse(text, len, &cg);
+	free(text);
+	if (r == 0 && (!cg.unified || !under(cg.unified, cgroup)))
+		r = -ESRCH; /* not the process cgroup.procs listed */
+	nm_cgroup_path_clear(&cg);
+	return r;
+}
+
 int job_read_proc(struct job_proc *jp)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {

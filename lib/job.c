@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,10 +176,10 @@ static int count_nodes(const struct nm_job_plan *plan, const struct nm_topology 
 }
 
 static int open_procs(struct nm_job_plan *plan, const struct nm_root *root, const pid_t *pids,
-		      size_t n)
+		      size_t n, const char *cgroup)
 {
 	size_t alive = 0;
-	int err = 0;
+	int err = 0, refused = 0;
 	pid_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
 	bool *seen = calloc(n ? n : 1, sizeof(*seen));
 
@@ -208,14 +209,20 @@ static int open_procs(struct nm_job_plan *plan, const struct nm_root *root, cons
 		jp->info.target = -1;
 		r = nm_proc_open(root, pids[i], &jp->handle);
 		if (r == 0)
+			r = job_read_identity(jp, cgroup);
+		if (r == 0)
 			r = job_read_proc(jp);
 		if (r == -ENOMEM) {
 			err = r;
 			break;
 		}
 		if (r < 0) {
-			jp->info.state = NM_JOB_GONE;
+			/* Gone is gone; a refusal (EACCES reading pid 1's maps
+			 * under a hardened unit) is a failure, and says so. */
+			jp->info.state = r == -ESRCH ? NM_JOB_GONE : NM_JOB_FAILED;
 			jp->info.err = -r;
+			if (r != -ESRCH && !refused)
+				refused = r;
 			nm_proc_close(jp->handle);
 			jp->handle = NULL;
 			continue;
@@ -224,7 +231,7 @@ static int open_procs(struct nm_job_plan *plan, const struct nm_root *root, cons
 	}
 	free(sorted);
 	free(seen);
-	return err ? err : alive ? 0 : -ESRCH;
+	return err ? err : alive ? 0 : refused ? refused : -ESRCH;
 }
 
 static int build(struct nm_job_plan *plan, const struct nm_job_spec *spec)
@@ -319,6 +326,7 @@ int nm_job_plan(const struct nm_root *root, const struct nm_job_spec *spec,
 	struct nm_job_plan *plan = calloc(1, sizeof(*plan));
 	struct nm_topology *topo = NULL;
 	pid_t *pids = NULL;
+	char top[PATH_MAX];
 	size_t n = 0;
 	int r;
 
@@ -335,11 +343,11 @@ int nm_job_plan(const struct nm_root *root, const struct nm_job_spec *spec,
 		r = -ENOMEM;
 	if (r == 0)
 		copy_bitmask_to_bitmask(topo->has_memory, plan->has_memory);
-	if (r == 0 && spec->cgroup)
-		r = job_cgroup_pids(root, spec->cgroup, &pids, &n);
+	if (r == 0 && spec->cgroup && (r = nm_cgroup_path_norm(spec->cgroup, top, sizeof(top))) == 0)
+		r = job_cgroup_pids(root, top, &pids, &n);
 	if (r == 0)
-		r = spec->cgroup ? (n ? open_procs(plan, root, pids, n) : -ESRCH)
-				 : open_procs(plan, root, spec->pids, spec->n_pids);
+		r = spec->cgroup ? (n ? open_procs(plan, root, pids, n, top) : -ESRCH)
+				 : open_procs(plan, root, spec->pids, spec->n_pids, NULL);
 	if (r == 0) {
 		plan->nr_nodes = count_nodes(plan, topo, spec);
 		r = build(plan, spec);

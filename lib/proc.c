@@ -43,7 +43,9 @@ int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
 	if (nm_root_is_live(root)) {
 		p->pidfd = sys_pidfd_open(pid);
 		if (p->pidfd < 0 && errno != ENOSYS) {
-			int err = errno == EINVAL ? -ESRCH : -errno;
+			/* A thread id that is not a process's: EINVAL, or ENOENT
+			 * on newer kernels; for us no such process either way. */
+			int err = errno == EINVAL || errno == ENOENT ? -ESRCH : -errno;
 			free(p);
 			return err;
 		}

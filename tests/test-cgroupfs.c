@@ -147,6 +147,25 @@ START_TEST(test_walk_prunes)
 }
 END_TEST
 
+START_TEST(test_path_norm)
+{
+	static const char *const bad[] = { "", "x", "/..", "/a/../b", "/a/./b", "/a//b", "/.",
+					   "/a/\nb", "/a/\x1b" };
+	char out[16];
+
+	ck_assert_int_eq(nm_cgroup_path_norm("/", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/");
+	ck_assert_int_eq(nm_cgroup_path_norm("///", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/");
+	ck_assert_int_eq(nm_cgroup_path_norm("/a/b.slice/", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a/b.slice");
+	ck_assert_int_eq(nm_cgroup_path_norm("/a/..b/c..", out, sizeof(out)), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(nm_cgroup_path_norm(bad[i], out, sizeof(out)) == -EINVAL, "%s", bad[i]);
+	ck_assert_int_eq(nm_cgroup_path_norm("/0123456789abcdef", out, sizeof(out)), -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(test_no_cgroup2)
 {
 	char *tree = make_tree();
@@ -201,6 +220,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_walk_stops_and_hybrid_mount);
 	tcase_add_test(tc, test_no_cgroup2);
 	tcase_add_test(tc, test_walk_prunes);
+	tcase_add_test(tc, test_path_norm);
 	tcase_add_test(tc, test_live_self);
 	suite_add_tcase(s, tc);
 	return s;

@@ -19,6 +19,7 @@
 #include <check.h>
 
 #include "control.h"
+#include "ctl-params.h"
 
 static struct control_call *saved_call;
 
@@ -380,6 +381,31 @@ START_TEST(listen_path)
 }
 END_TEST
 
+/* Request fields are what they must be, and what is echoed is escaped. */
+START_TEST(strict_requests)
+{
+	struct fx f;
+	bool eof;
+	unsigned long v;
+
+	fx_open(&f);
+	/* json-c would call the string "no" true. */
+	SEND(&f, REQ("{\"method\":\"t.Poke\",\"oneway\":\"no\"}"));
+	ck_assert_str_eq(pump(&f, 1, &eof), "{\"error\":\"io.numamigd.InvalidRequest\","
+			 "\"parameters\":{\"message\":\"\\\"oneway\\\" must be true or false\"}}|");
+	ck_assert_int_eq(f.pokes, 0);
+	SEND(&f, REQ("{\"method\":\"t.\xff\x1b[2J\"}"));
+	ck_assert_str_eq(pump(&f, 1, &eof), "{\"error\":\"org.varlink.service.MethodNotFound\","
+			 "\"parameters\":{\"method\":\"t.\\\\xff\\\\x1b[2J\"}}|");
+	fx_close(&f);
+	/* Numbers in strings: no blanks, no signs. */
+	ck_assert(ctl_as_ulong(json_object_new_string("0x1000"), &v) && v == 0x1000);
+	ck_assert(!ctl_as_ulong(json_object_new_string("\t4096"), &v));
+	ck_assert(!ctl_as_ulong(json_object_new_string(" 4096"), &v));
+	ck_assert(!ctl_as_ulong(json_object_new_string("-1"), &v));
+}
+END_TEST
+
 START_TEST(admit)
 {
 	unsigned share = CONTROL_MAX_CONNS - CONTROL_ROOT_SLOTS;
@@ -552,6 +578,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, deferred);
 	tcase_add_test(tc, listen_path);
 	tcase_add_test(tc, admit);
+	tcase_add_test(tc, strict_requests);
 	tcase_add_test(tc, gone_client_mutates_nothing);
 	tcase_add_test(tc, no_lockout);
 	tcase_add_test(tc, listen_guards);

@@ -296,6 +296,60 @@ START_TEST(test_bad_specs)
 }
 END_TEST
 
+/* A job given as a cgroup: its processes and its descendants', read
+ * through their pidfds. A pid cgroup.procs listed that is now a process
+ * elsewhere (reused) is not one of the job's; paths that could name
+ * another cgroup are refused. */
+START_TEST(test_cgroup_job)
+{
+	static const int to1[] = { 1 };
+	char *tree = make_tree(), cmd[PATH_MAX * 2 + 32];
+	struct nm_job_spec s = { .to = to1, .n_to = 1, .cgroup = "/job.slice/" };
+	struct nm_job_plan *plan;
+	struct nm_root *root;
+
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/job/.' '%s/'", NM_TEST_DATA, tree);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(nm_root_open(tree, &root), 0);
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), 0);
+	ck_assert_uint_eq(nm_job_nprocs(plan), 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_ne(nm_job_proc(plan, i)->state, NM_JOB_GONE);
+		ck_assert_str_eq(nm_job_proc(plan, i)->comm, "solver");
+	}
+	nm_job_plan_free(plan);
+	put(tree, "proc/203/cgroup", "0::/other.slice\n"); /* 203 is another process now */
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), 0);
+	for (size_t i = 0; i < nm_job_nprocs(plan); i++)
+		ck_assert_int_eq(nm_job_proc(plan, i)->state,
+				 nm_job_proc(plan, i)->pid == 203 ? NM_JOB_GONE : NM_JOB_PLANNED);
+	nm_job_plan_free(plan);
+	/* A process that is there but cannot be read (EACCES on pid 1
+	 * under a hardened unit; here its maps are missing) failed: it is
+	 * not gone, and a job of it alone says why. */
+	snprintf(cmd, sizeof(cmd), "%s/proc/202/maps", tree);
+	ck_assert_int_eq(unlink(cmd), 0);
+	s.cgroup = NULL;
+	s.pids = (const pid_t[]){ 202 };
+	s.n_pids = 1;
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), -ENOENT);
+	s.pids = (const pid_t[]){ 202, 201 };
+	s.n_pids = 2;
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), 0);
+	ck_assert_int_eq(nm_job_proc(plan, 0)->state, NM_JOB_FAILED);
+	ck_assert_int_eq(nm_job_proc(plan, 0)->err, ENOENT);
+	nm_job_plan_free(plan);
+	s.pids = NULL;
+	s.n_pids = 0;
+	s.cgroup = "/job.slice/../other.slice";
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), -EINVAL);
+	s.cgroup = "/job.slice//rank2";
+	ck_assert_int_eq(nm_job_plan(root, &s, &plan), -EINVAL);
+	nm_root_free(root);
+	remove_tree(tree);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(nm_job_skip_name(NM_JOB_SKIP_EXCLUDED), "excluded_file");
@@ -320,6 +374,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_file_pages_through_alternates);
 	tcase_add_test(tc, test_bad_specs);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_cgroup_job);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -168,6 +168,14 @@ START_TEST(test_tids_live)
 	for (int i = 0; i < n; i++)
 		found += tids[i] == getpid();
 	ck_assert_int_eq(found, 1);
+	/* A thread's id is not a process: "no such process", whatever the
+	 * kernel's pidfd_open() says of it (EINVAL, or ENOENT since 6.x). */
+	for (int i = 0; i < n; i++) {
+		struct nm_proc *q;
+
+		if (tids[i] != getpid())
+			ck_assert_int_eq(nm_proc_open(root, tids[i], &q), -ESRCH);
+	}
 	free(tids);
 	nm_proc_close(p);
 	nm_root_free(root);

@@ -48,6 +48,13 @@ const char *nm_cgfs_mount(const struct nm_cgroupfs *cg);
 int nm_cgfs_walk(const struct nm_cgroupfs *cg, int (*cb)(const char *path, void *arg),
 		 void *arg);
 
+/* PATH as a cgroup v2 path in canonical form into OUT (SIZE bytes): it
+ * starts with '/', has no empty, "." or ".." component and no control
+ * character, and loses trailing slashes ("/a/b/" -> "/a/b"). Returns 0, or
+ * -EINVAL (a path that could name another cgroup than it seems to, like
+ * "/../x", or none), or -ENAMETOOLONG. Pure. */
+int nm_cgroup_path_norm(const char *path, char *out, size_t size);
+
 /* The pids in PATH's cgroup.procs, into a new array. Returns the count or
  * -errno (-ENOENT when the cgroup is gone). */
 int nm_cgfs_procs(const struct nm_cgroupfs *cg, const char *path, pid_t **pids);

@@ -66,6 +66,7 @@
 #include <sys/types.h>
 
 #include "numamig/migrator.h"
+#include "numamig/procparse.h"
 #include "numamig/rangemove.h"
 #include "numamig/root.h"
 
@@ -122,6 +123,7 @@ const char *nm_job_state_name(enum nm_job_state s);
  * pages of nm_job_page_bytes() (hugetlb, skipped, is not counted). */
 struct nm_job_proc_info {
 	pid_t pid;
+	char comm[NM_COMM_MAX];          /* read through its pidfd at plan; "" if gone */
 	int target;                      /* TO-only mode: its node; else -1 */
 	enum nm_job_state state;
 	int err;                         /* errno for GONE and FAILED */
