@@ -20,6 +20,7 @@ vm_programs = \
 	tests/workloads/wl-interleaved \
 	tests/workloads/wl-job \
 	tests/workloads/wl-producer \
+	tests/workloads/wl-churn \
 	tests/workloads/libwljob.so \
 	tests/vm/vmt-topology \
 	tests/vm/vmt-numamaps \
@@ -37,6 +38,9 @@ tests_workloads_wl_interleaved_LDADD = $(wl_ldadd)
 tests_workloads_wl_job_SOURCES = tests/workloads/job.c
 tests_workloads_wl_job_CFLAGS = $(wl_cflags)
 tests_workloads_wl_job_LDADD = $(wl_ldadd) -ldl
+tests_workloads_wl_churn_SOURCES = tests/workloads/churn.c
+tests_workloads_wl_churn_CFLAGS = $(wl_cflags)
+tests_workloads_wl_churn_LDADD = $(wl_ldadd)
 tests_workloads_wl_producer_SOURCES = tests/workloads/producer.c
 tests_workloads_wl_producer_CFLAGS = $(wl_cflags)
 tests_workloads_wl_producer_LDADD = $(wl_ldadd)
