@@ -15,20 +15,25 @@
 #define KNB_PATH "proc/sys/kernel/numa_balancing"
 #define KNB_SAVED "kernel.numa_balancing.saved"
 
-int nm_knb_read(const struct nm_root *root, int *value)
+/* TEXT (freed here) as the sysctl's value: 0 or -EINVAL. */
+static int parse_value(char *text, int *value)
 {
-	char *text, *end;
-	long v;
-	int r = nm_read_file_at(nm_root_fd(root), KNB_PATH, 64, &text, NULL);
+	char *end;
+	long v = strtol(text, &end, 10);
+	int r = end == text || (*end && *end != '\n') || v < 0 || v > 255 ? -EINVAL : 0;
 
-	if (r < 0)
-		return r;
-	v = strtol(text, &end, 10);
-	r = end == text || (*end && *end != '\n') || v < 0 || v > 255 ? -EINVAL : 0;
 	free(text);
 	if (r == 0)
 		*value = (int)v;
 	return r;
+}
+
+int nm_knb_read(const struct nm_root *root, int *value)
+{
+	char *text;
+	int r = nm_read_file_at(nm_root_fd(root), KNB_PATH, 64, &text, NULL);
+
+	return r < 0 ? r : parse_value(text, value);
 }
 
 int nm_knb_write(const struct nm_root *root, int value)
@@ -99,9 +104,8 @@ int nm_knb_save(const char *state_dir, int value)
 int nm_knb_saved(const char *state_dir, int *value)
 {
 	int dfd = open_state(state_dir, false), fd, r;
-	char *text = NULL, *end;
+	char *text = NULL;
 	struct stat st;
-	long v;
 
 	if (dfd < 0)
 		return dfd;
@@ -117,14 +121,7 @@ int nm_knb_saved(const char *state_dir, int *value)
 	else
 		r = nm_read_fd(fd, 64, &text, NULL);
 	close(fd);
-	if (r < 0)
-		return r;
-	v = strtol(text, &end, 10);
-	r = end == text || (*end && *end != '\n') || v < 0 || v > 255 ? -EINVAL : 0;
-	free(text);
-	if (r == 0)
-		*value = (int)v;
-	return r;
+	return r < 0 ? r : parse_value(text, value);
 }
 
 int nm_knb_forget(const char *state_dir)

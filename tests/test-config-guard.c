@@ -51,6 +51,17 @@ static void expect(const struct tree *t, const char *want)
 	nm_config_diags_clear(&d);
 }
 
+/* DIR over VENDOR loads cleanly, with N policies. */
+static void expect_policies(const char *dir, const char *vendor, size_t n)
+{
+	struct nm_config_diags d;
+	struct nm_config *c = load_dirs(NULL, dir, vendor, &d, 0);
+
+	ck_assert_uint_eq(c->n_policies, n);
+	nm_config_free(c);
+	nm_config_diags_clear(&d);
+}
+
 START_TEST(test_file_types)
 {
 	struct tree t;
@@ -72,14 +83,7 @@ START_TEST(test_file_types)
 	/* A link to a regular file is read. */
 	put(t.root, "elsewhere.yaml", "policies:\n  - name: b\n    match: { cgroup: /b }\n");
 	ck_assert_int_eq(symlink("../elsewhere.yaml", at(&t, "30-link.yaml")), 0);
-	{
-		struct nm_config_diags d;
-		struct nm_config *c = load_dirs(NULL, t.dir, NULL, &d, 0);
-
-		ck_assert_uint_eq(c->n_policies, 2);
-		nm_config_free(c);
-		nm_config_diags_clear(&d);
-	}
+	expect_policies(t.dir, NULL, 2);
 	remove_tree(t.root);
 }
 END_TEST
@@ -94,25 +98,11 @@ START_TEST(test_masks)
 	put(vendor, "50-v.yaml", policy);
 	/* An empty file masks the vendor file of its name, as documented. */
 	put(t.dir, "50-v.yaml", "");
-	{
-		struct nm_config_diags d;
-		struct nm_config *c = load_dirs(NULL, t.dir, vendor, &d, 0);
-
-		ck_assert_uint_eq(c->n_policies, 0);
-		nm_config_free(c);
-		nm_config_diags_clear(&d);
-	}
+	expect_policies(t.dir, vendor, 0);
 	/* So does a link to /dev/null (a device, but the one that is empty). */
 	ck_assert_int_eq(unlink(at(&t, "50-v.yaml")), 0);
 	ck_assert_int_eq(symlink("/dev/null", at(&t, "50-v.yaml")), 0);
-	{
-		struct nm_config_diags d;
-		struct nm_config *c = load_dirs(NULL, t.dir, vendor, &d, 0);
-
-		ck_assert_uint_eq(c->n_policies, 0);
-		nm_config_free(c);
-		nm_config_diags_clear(&d);
-	}
+	expect_policies(t.dir, vendor, 0);
 	/* An empty file that masks nothing is a file being rewritten: a
 	 * reload that took it would drop its policies. */
 	ck_assert_int_eq(unlink(at(&t, "50-v.yaml")), 0);
