@@ -5,6 +5,7 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "numamig/config.h"
@@ -196,6 +197,15 @@ void nm_track_forget_scopes(struct nm_tracker *t)
 	tdestroy(t->scopes, free);
 	t->scopes = NULL;
 	t->n_scopes = 0;
+	t->next_walk_ms = 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* PATH's scope, from the cache or worked out once. Cgroups come and go:
@@ -257,13 +267,22 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 {
 	struct refresh r = { .t = t, .root = root, .cg = cg, .config = config,
 			     .now_ms = now_ms };
+	uint64_t t0, gap;
 	int e;
 
+	if (now_ms < t->next_walk_ms) {
+		nm_track_sweep(t);
+		return 0;
+	}
 	for (size_t i = 0; i < t->n; i++)
 		t->v[i]->seen = false;
 	if (t->n_scopes > 2 * t->walked_last + 1024)
 		nm_track_forget_scopes(t);
+	t0 = mono_ns();
 	e = nm_cgfs_walk(cg, visit_cgroup, &r);
+	t->walk_ns = mono_ns() - t0;
+	gap = t->walk_ns / 1000000 * NM_TRACK_WALK_FACTOR;
+	t->next_walk_ms = now_ms + (gap > NM_TRACK_WALK_MAX_MS ? NM_TRACK_WALK_MAX_MS : gap);
 	t->walked_last = r.walked;
 	for (size_t i = 0; i < t->n; i++)
 		if (!t->v[i]->seen)

@@ -132,6 +132,37 @@ START_TEST(test_idle_rescans_back_off)
 }
 END_TEST
 
+/* The cgroup walk runs when due: a walk that took T waits T x
+ * NM_TRACK_WALK_FACTOR; a new config makes one due at once. */
+START_TEST(test_walk_cadence)
+{
+	struct nm_tracker *t;
+	uint64_t walked;
+	struct env x;
+
+	env_open(&x);
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 1000), 0);
+	ck_assert_int_eq(nm_engine_tick(x.e, 1000), 0);
+	t = (struct nm_tracker *)nm_engine_tracker(x.e);
+	ck_assert_uint_gt(t->cgroups_walked, 0);
+	ck_assert_uint_le(t->next_walk_ms, 1000 + t->walk_ns / 1000000 * NM_TRACK_WALK_FACTOR);
+	/* As if that walk had taken 50 ms: the next one 5 s later. */
+	t->next_walk_ms = 6000;
+	walked = t->cgroups_walked;
+	ck_assert_int_eq(nm_engine_tick(x.e, 2000), 0);
+	ck_assert_uint_eq(t->cgroups_walked, walked);
+	ck_assert_ptr_nonnull(nm_track_find(t, PID)); /* still tracked meanwhile */
+	ck_assert_int_eq(nm_engine_tick(x.e, 6000), 0);
+	ck_assert_uint_gt(t->cgroups_walked, walked);
+	t->next_walk_ms = 60000;
+	walked = t->cgroups_walked;
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[0], 7000), 0);
+	ck_assert_int_eq(nm_engine_tick(x.e, 7000), 0);
+	ck_assert_uint_gt(t->cgroups_walked, walked);
+	env_close(&x);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -139,6 +170,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_first_tick_counts);
 	tcase_add_test(tc, test_idle_rescans_back_off);
+	tcase_add_test(tc, test_walk_cadence);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,18 +74,32 @@ struct nm_tracker {
 	void *scopes;                   /* tsearch tree */
 	size_t n_scopes;
 	size_t walked_last;             /* cgroups the last refresh visited */
+	/* The walk's cost decides when the next one is due, so that walking
+	 * takes at most 1 / NM_TRACK_WALK_FACTOR of a core. */
+	uint64_t walk_ns;               /* the last walk took */
+	uint64_t next_walk_ms;          /* 0: at the next refresh */
 };
+
+/* A walk that took T is followed by the next one T x this later (at the
+ * latest NM_TRACK_WALK_MAX_MS): at most 1 % of a core. Between walks,
+ * tracked processes that exit are still dropped (their pidfds say so);
+ * newcomers wait for the next walk. */
+#define NM_TRACK_WALK_FACTOR 100
+#define NM_TRACK_WALK_MAX_MS 10000
 
 struct nm_config;
 
-/* Re-walk the cgroups under CG and bring T in line with CONFIG. NOW_MS
- * stamps newcomers. Returns 0 or -errno (only for failures of the walk
- * itself: single processes or cgroups that vanish are skipped). */
+/* Re-walk the cgroups under CG and bring T in line with CONFIG, when a
+ * walk is due (see NM_TRACK_WALK_FACTOR; a config change makes one due at
+ * once). NOW_MS stamps newcomers. Returns 0 or -errno (only for failures
+ * of the walk itself: single processes or cgroups that vanish are
+ * skipped). */
 int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 		     const struct nm_cgroupfs *cg, const struct nm_config *config,
 		     uint64_t now_ms);
 
-/* Forget what cgroups meant to the config: call when it changes. */
+/* Forget what cgroups meant to the config, and walk at the next refresh:
+ * call when the config changes. */
 void nm_track_forget_scopes(struct nm_tracker *t);
 
 /* The task for PID, or NULL. */
