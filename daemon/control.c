@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -454,26 +453,29 @@ static gid_t socket_group(void)
 	return g ? g->gr_gid : getgid();
 }
 
-/* Bind with the socket born 0660 (umask) and in the group (this thread's
- * fsgid): nothing is changed by path after the bind, where a link could
- * have been swapped in. */
-static int bind_socket(struct control *c, const struct sockaddr_un *sa)
+/* Bind with the socket born 0660 (umask: there is no moment anyone else
+ * could connect), then give it its group through the directory fd DFD
+ * without following links. Only root can change that directory
+ * (unsafe_dir), so nobody can swap a link in between; and setting the
+ * group through the fsgid instead would need CAP_SETGID, which the unit
+ * does not grant. */
+static int bind_socket(struct control *c, int dfd, const char *name,
+		       const struct sockaddr_un *sa)
 {
-	gid_t old_gid;
 	mode_t old_mask;
 	int r;
 
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
-	c->gid = socket_group();
 	old_mask = umask(0117);
-	old_gid = (gid_t)setfsgid(c->gid);
 	r = bind(c->fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
-	setfsgid(old_gid);
 	umask(old_mask);
 	if (r < 0)
 		return r;
+	c->gid = socket_group();
+	if (fchownat(dfd, name, (uid_t)-1, c->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
 	c->path = strdup(sa->sun_path);
 	if (!c->path)
 		return -ENOMEM;
@@ -504,9 +506,9 @@ int control_listen(struct control *c, const char *path, const char **why)
 		r = -EPERM;
 	if (r == 0)
 		r = clear_stale(dfd, base + 1, &sa);
-	close(dfd);
 	if (r == 0)
-		r = bind_socket(c, &sa);
+		r = bind_socket(c, dfd, base + 1, &sa);
+	close(dfd);
 	if (r == 0)
 		r = sd_event_add_io(c->event, &c->listen, c->fd, EPOLLIN, on_accept, c);
 	return r < 0 ? r : 0;

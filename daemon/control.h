@@ -114,9 +114,9 @@ int control_new(sd_event *event, const struct control_method *methods, size_t n,
  * is not owned by root (or us) or that group or others may write to
  * (-EPERM, *WHY says so), replace a stale socket (but -EADDRINUSE if
  * something answers there, without waiting on it), and create the socket
- * with mode 0660 and group "numamig" if that group exists, else the
- * daemon's group: born so, never changed by path afterwards, where a racer
- * could have swapped in a link. Returns 0 or -errno (*WHY NULL). */
+ * with mode 0660 (born so) and group "numamig" if that group exists, else
+ * the daemon's group (set through the directory's fd, never following a
+ * link). Returns 0 or -errno (*WHY NULL). */
 int control_listen(struct control *c, const char *path, const char **why);
 
 /* Serve an already connected socket FD (taken over, made non-blocking),

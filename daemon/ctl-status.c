@@ -164,6 +164,8 @@ static json_object *totals_json(const struct ctl_state *s)
 	/* Cgroups visited by the tracking walks (subtrees no policy can
 	 * match are not entered). */
 	add(o, "cgroups_walked", ctl_json_u64(s->tracker->cgroups_walked));
+	/* The last walk's cost, which paces the next (NM_TRACK_WALK_FACTOR). */
+	add(o, "cgroup_walk_us", ctl_json_u64(s->tracker->walk_ns / 1000));
 	return o;
 }
 

@@ -112,6 +112,8 @@ check_eq "nothing migrated from node $last_node to itself" \
 check_eq "policy ctl: processes" "$(jq '.policies[0].processes' "$TMPDIR/s.json")" "$procs"
 check_eq "sampler source named" "$(jq -r '.daemon.sampler.source | test("perf|proc")' "$TMPDIR/s.json")" true
 check_eq "paused" "$(jq .daemon.paused "$TMPDIR/s.json")" false
+echo "cgroup walk: $(jq .totals.cgroup_walk_us "$TMPDIR/s.json") us," \
+    "$(jq .totals.cgroups_walked "$TMPDIR/s.json") cgroups visited in all"
 check_eq "top process has the home node $last_node" \
     "$(jq --argjson p "$user" '.processes[] | select(.pid == $p) | .home' "$TMPDIR/s.json")" "$last_node"
 
