@@ -31,13 +31,15 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: wl-churn [-r PER_SEC] [-l LIFE_MS] [-s KIB] [-d SEC] [-T PER_SEC]\n"
+	"Usage: wl-churn [-r PER_SEC] [-l LIFE_MS] [-s KIB] [-d SEC] [-T PER_SEC] [-W N]\n"
 	"  Fork PER_SEC children a second (default 1000) for SEC seconds (default\n"
 	"  30), each touching KIB KiB (default 64) on the first CPU node, then\n"
 	"  living LIFE_MS ms (default 10) on the last one; report how many of\n"
 	"  their pages were moved meanwhile. -s 0: children that exit at once\n"
 	"  (vfork), for pids alone. -T N: also N threads a second that exit at\n"
-	"  once (thread ids come from the same pids, and cost far less).\n";
+	"  once (thread ids come from the same pids, and cost far less).\n"
+	"  -W N: go on past SEC until the system's pids have wrapped N times\n"
+	"  (kernel.ns_last_pid went down), for at most 5 x SEC.\n";
 
 struct report {
 	long moved;
@@ -120,6 +122,20 @@ static long burn_tids(double rate, double t0, double now, long done)
 	return done;
 }
 
+/* The last pid the kernel handed out, or -1. */
+static long last_pid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 /* Reap what has exited and read what it reported. */
 static void collect(int fd, long *reported, long *moved_children, long *moved)
 {
@@ -138,16 +154,18 @@ int main(int argc, char **argv)
 {
 	double rate = 1000, duration = 30, trate = 0, t0, next;
 	long life_ms = 10, kib = 64, spawned = 0, reported = 0, moved_children = 0, moved = 0;
-	long threads = 0;
+	long threads = 0, want_wraps = 0, wraps = 0, prev_pid = last_pid();
+	double checked = 0;
 	int nodes[WL_MAX_NODES], nn, fds[2], c;
 
-	while ((c = getopt(argc, argv, "r:l:s:d:T:h")) != -1) {
+	while ((c = getopt(argc, argv, "r:l:s:d:T:W:h")) != -1) {
 		switch (c) {
 		case 'r': rate = atof(optarg); break;
 		case 'l': life_ms = atol(optarg); break;
 		case 's': kib = atol(optarg); break;
 		case 'd': duration = atof(optarg); break;
 		case 'T': trate = atof(optarg); break;
+		case 'W': want_wraps = atol(optarg); break;
 		default: fputs(usage, c == 'h' ? stdout : stderr); return c == 'h' ? 0 : 2;
 		}
 	}
@@ -164,9 +182,18 @@ int main(int argc, char **argv)
 	printf("# wl-churn pid=%d rate=%g life_ms=%ld kib=%ld first=%d last=%d\n", (int)getpid(),
 	       rate, life_ms, kib, nodes[0], nodes[nn - 1]);
 	t0 = next = now_s();
-	while (now_s() - t0 < duration) {
+	while (now_s() - t0 < duration ||
+	       (wraps < want_wraps && now_s() - t0 < 5 * duration)) {
 		pid_t pid;
 
+		/* Ten times a second: has the pid counter gone round? */
+		if (now_s() - checked > 0.1) {
+			long p = last_pid();
+
+			wraps += p >= 0 && prev_pid >= 0 && p < prev_pid;
+			prev_pid = p;
+			checked = now_s();
+		}
 		/* Every round: a full pipe would hold the children up. */
 		collect(fds[0], &reported, &moved_children, &moved);
 		if (trate > 0)
@@ -187,7 +214,7 @@ int main(int argc, char **argv)
 	fcntl(fds[0], F_SETFL, 0);
 	collect(fds[0], &reported, &moved_children, &moved);
 	printf("spawned=%ld reported=%ld moved_children=%ld moved_pages=%ld per_sec=%.0f "
-	       "threads=%ld\n", spawned, reported, moved_children, moved,
-	       (double)spawned / duration, threads);
+	       "threads=%ld wraps=%ld seconds=%.0f\n", spawned, reported, moved_children, moved,
+	       (double)spawned / (now_s() - t0), threads, wraps, now_s() - t0);
 	return 0;
 }
