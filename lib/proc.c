@@ -15,6 +15,7 @@
 #endif
 
 #include "numamig/proc.h"
+#include "numamig/procparse.h"
 
 static int sys_pidfd_open(pid_t pid)
 {
@@ -23,6 +24,25 @@ static int sys_pidfd_open(pid_t pid)
 #else
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
+}
+
+/* /proc/TID of a thread opens like a process's: without a pidfd to say
+ * otherwise (pidfd_open refuses thread ids), ask its status. */
+static bool is_thread(int dirfd, pid_t pid)
+{
+	struct nm_status st;
+	size_t len;
+	char *text;
+	bool thread = false;
+
+	if (nm_read_file_at(dirfd, "status", 64 * 1024, &text, &len) < 0)
+		return false;
+	if (nm_status_parse(text, len, &st) == 0) {
+		thread = st.tgid != pid;
+		nm_status_clear(&st);
+	}
+	free(text);
+	return thread;
 }
 
 int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
@@ -52,7 +72,8 @@ int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
 	}
 	snprintf(path, sizeof(path), "proc/%d", (int)pid);
 	p->dirfd = openat(nm_root_fd(root), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p->dirfd < 0 || !nm_proc_alive(p)) {
+	if (p->dirfd < 0 || !nm_proc_alive(p) ||
+	    (nm_root_is_live(root) && p->pidfd < 0 && is_thread(p->dirfd, pid))) {
 		int err = p->dirfd < 0 && errno != ENOENT ? -errno : -ESRCH;
 		nm_proc_close(p);
 		return err;

@@ -381,6 +381,15 @@ START_TEST(listen_path)
 }
 END_TEST
 
+static bool ulong_of(const char *text, unsigned long *v)
+{
+	json_object *o = json_object_new_string(text);
+	bool ok = ctl_as_ulong(o, v);
+
+	json_object_put(o);
+	return ok;
+}
+
 /* Request fields are what they must be, and what is echoed is escaped. */
 START_TEST(strict_requests)
 {
@@ -399,10 +408,10 @@ START_TEST(strict_requests)
 			 "\"parameters\":{\"method\":\"t.\\\\xff\\\\x1b[2J\"}}|");
 	fx_close(&f);
 	/* Numbers in strings: no blanks, no signs. */
-	ck_assert(ctl_as_ulong(json_object_new_string("0x1000"), &v) && v == 0x1000);
-	ck_assert(!ctl_as_ulong(json_object_new_string("\t4096"), &v));
-	ck_assert(!ctl_as_ulong(json_object_new_string(" 4096"), &v));
-	ck_assert(!ctl_as_ulong(json_object_new_string("-1"), &v));
+	ck_assert(ulong_of("0x1000", &v) && v == 0x1000);
+	ck_assert(!ulong_of("\t4096", &v));
+	ck_assert(!ulong_of(" 4096", &v));
+	ck_assert(!ulong_of("-1", &v));
 }
 END_TEST
 
