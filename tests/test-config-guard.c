@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config-fixture.h"
@@ -147,22 +146,15 @@ START_TEST(test_ownership_and_modes)
 }
 END_TEST
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* libyaml is quadratic in the nesting depth: 100k nested '[' took 50 s.
- * The pre-pass stops at the first level too deep, with its place. */
+ * The pre-pass stops at the first level too deep, with its place, and
+ * nothing else is said (libyaml never got to the rest; without the
+ * pre-pass this test runs into Check's timeout). */
 START_TEST(test_deep_nesting)
 {
 	struct nm_config_diags d;
 	size_t n = 1000 * 1000 - 1;
 	char *text = malloc(n + 1);
-	double t0 = now_s();
 
 	memset(text, '[', n);
 	text[n] = '\0';
@@ -171,8 +163,6 @@ START_TEST(test_deep_nesting)
 	ck_assert_str_eq(diag_str(&d, 0), "t.yaml:1:42: error: nested more than 32 levels deep");
 	ck_assert_uint_eq(d.n, 1);
 	nm_config_diags_clear(&d);
-	/* Far below libyaml's minute: a generous bound for a busy host. */
-	ck_assert_msg(now_s() - t0 < 2.0, "took %.1f s", now_s() - t0);
 	/* Block style counts the same. */
 	text[0] = '\0';
 	for (int i = 0; i < 40; i++)
