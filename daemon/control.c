@@ -16,6 +16,7 @@
 
 #include "control-internal.h"
 #include "log.h"
+#include "numamig/file.h"
 
 #define CONTROL_GROUP_NAME "numamig"
 #define CONTROL_BACKLOG 16
@@ -387,28 +388,6 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
-/* mkdir -p of PATH's directory, mode 0755 for what is created. */
-static int make_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Why the socket's directory DFD could let someone else replace or
  * redirect what we create there, or NULL. */
 static const char *unsafe_dir(int dfd)
@@ -495,10 +474,10 @@ int control_listen(struct control *c, const char *path, const char **why)
 	if (!base || !base[1])
 		return -EINVAL;
 	strcpy(sa.sun_path, path);
-	r = make_parent(path);
+	snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+	r = nm_make_dirs(dir, 0755);
 	if (r < 0)
 		return r;
-	snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;

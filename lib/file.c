@@ -58,6 +58,25 @@ int nm_read_fd(int fd, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
+int nm_make_dirs(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p + 1, '/'); s && r == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			r = -errno;
+		*s = '/';
+	}
+	if (r == 0 && mkdir(p, mode) < 0 && errno != EEXIST)
+		r = -errno;
+	free(p);
+	return r;
+}
+
 /* A new file in DFD with a random name, "." BASE "." hex ".tmp" (hidden,
  * and matching no *.prom or *.yaml glob, so readers of the directory skip
  * it), its name left in NAME. O_EXCL with O_CREAT never follows a link nor

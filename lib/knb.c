@@ -51,34 +51,14 @@ int nm_knb_write(const struct nm_root *root, int value)
 	return r;
 }
 
-/* mkdir -p PATH: missing parents 0755 (as systemd makes /var/lib), PATH
- * itself 0700 (as StateDirectoryMode's default). */
-static int make_dirs(const char *path)
-{
-	char *p = strdup(path);
-	int r = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = strchr(p + 1, '/'); s && r == 0; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			r = -errno;
-		*s = '/';
-	}
-	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
-		r = -errno;
-	free(p);
-	return r;
-}
-
 /* STATE_DIR as a directory fd; created when CREATE and missing. */
 static int open_state(const char *state_dir, bool create)
 {
 	int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
 	if (fd < 0 && errno == ENOENT && create) {
-		if ((r = make_dirs(state_dir)) < 0)
+		/* Mode 0700, as StateDirectoryMode's default. */
+		if ((r = nm_make_dirs(state_dir, 0700)) < 0)
 			return r;
 		fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}

@@ -25,6 +25,10 @@ extern "C" {
  * caller and *LEN (if not NULL) is set. FD stays open. */
 int nm_read_fd(int fd, size_t max, char **buf, size_t *len);
 
+/* mkdir -p PATH: missing parents 0755, PATH itself MODE (umask applies).
+ * Returns 0 or -errno. */
+int nm_make_dirs(const char *path, mode_t mode);
+
 /* Replace DFD/NAME (a file name, at most NAME_MAX - 22 bytes) with what
  * PRINT writes, as a regular file of MODE. PRINT returns 0 or -errno.
  * Returns 0 or -errno; on failure NAME is unchanged and no temporary file
