@@ -196,7 +196,6 @@ static int tput(size_t len, int thp)
 		struct nm_footprint fp;
 		struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = false };
 		struct nm_tuner tuner;
-		struct nm_bucket bucket;
 		struct nm_mig_result res;
 		struct nm_mig_request req;
 		double t0, t1, t2;
@@ -207,7 +206,6 @@ static int tput(size_t len, int thp)
 		if (nm_root_open("/", &root) < 0 || nm_proc_open(root, child, &proc) < 0)
 			die("nm_proc_open");
 		nm_tuner_init(&tuner, 64, 4096, 20000000);
-		nm_bucket_init(&bucket, 0, 0);
 		t0 = now();
 		r = nm_fp_scan(proc, &rules, NULL, &fp);
 		if (r < 0) {
@@ -216,8 +214,7 @@ static int tput(size_t len, int thp)
 		}
 		t1 = now();
 		req = (struct nm_mig_request){ .proc = proc, .fp = &fp, .target = 1,
-					       .max_mapcount = 1, .tuner = &tuner,
-					       .bucket = &bucket };
+					       .max_mapcount = 1, .tuner = &tuner };
 		r = nm_mig_lazy(&nm_mig_kernel, &req, &res);
 		t2 = now();
 		if (r < 0) {
@@ -232,8 +229,8 @@ static int tput(size_t len, int thp)
 		report(kind, "numamigd_migrator+scan", (int)tuner.cur,
 		       (double)on_node(child, buf, len, 1) * 4096, t2 - t0);
 		printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
-		       nm_mig_stop_name(res.stop), res.requested, res.bytes_moved, res.calls,
-		       res.busy_ns / 1e6);
+		       nm_mig_stop_name(res.stop), res.c.requested, res.c.bytes_moved, res.c.calls,
+		       res.c.busy_ns / 1e6);
 		nm_fp_free(&fp);
 		nm_proc_close(proc);
 		nm_root_free(root);

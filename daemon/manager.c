@@ -245,16 +245,13 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 static void log_migration(const struct nm_task *t, const struct nm_mig_job *job, void *arg)
 {
 	const struct nm_mig_result *r = &job->res;
-	uint64_t failed = 0;
 
 	(void)arg;
-	for (int i = 1; i < NM_MIG_NR_OUTCOMES; i++)
-		failed += r->outcomes[i];
-	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %" PRIu64 " failed, "
+	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %llu failed, "
 		 "%u calls in %" PRIu64 " ms%s%s", (int)t->pid, t->comm,
 		 job->direct ? "migrate_pages" : "move_pages", job->req.target,
-		 nm_mig_stop_name(r->stop), r->outcomes[NM_MIG_MOVED], failed, r->calls,
-		 r->busy_ns / 1000000, r->abort_errno ? ": " : "",
+		 nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
+		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
 		 r->abort_errno ? strerror(r->abort_errno) : "");
 }
 

@@ -13,7 +13,6 @@
  * worker hands back is also this. */
 struct job {
 	struct nm_mig_job base;
-	struct nm_bucket bucket;        /* unlimited: the planner's budget rules */
 	struct bitmask *sources;
 	const struct nm_config *config; /* the config the budget belongs to */
 	struct nm_plan_budget *budget;
@@ -70,11 +69,10 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 		nm_plan_budget_refund(budget, d->bytes);
 		return;
 	}
-	nm_bucket_init(&j->bucket, 0, 0);
 	j->base.req = (struct nm_mig_request){
 		.proc = t->proc, .fp = &t->fp, .target = d->target, .sources = j->sources,
 		.max_mapcount = t->policy->max_mapcount, .max_bytes = d->bytes,
-		.tuner = &t->tuner, .bucket = &j->bucket,
+		.tuner = &t->tuner,
 	};
 	j->base.owner = t;
 	j->config = e->config;
@@ -91,12 +89,13 @@ static void account(struct nm_engine *e, const struct nm_mig_job *job)
 	int dst = job->req.target;
 
 	c->migrations++;
-	c->mig_ns += res->busy_ns;
+	c->mig_ns += res->c.busy_ns;
 	c->stops[res->stop]++;
 	if (res->stop == NM_MIG_ABORTED && res->abort_errno > 0 && res->abort_errno <= NM_ERRNO_MAX)
 		c->aborts[res->abort_errno]++;
-	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
-		c->outcomes[i] += res->outcomes[i];
+	c->outcomes[NM_MIG_MOVED] += res->c.moved;
+	for (int i = 1; i < NM_MIG_NR_OUTCOMES; i++)
+		c->outcomes[i] += res->c.failed_by[i];
 	for (int src = 0; src < e->nr_nodes && dst >= 0 && dst < e->nr_nodes; src++)
 		c->moved[src * e->nr_nodes + dst] += res->moved_from[src];
 }
@@ -112,10 +111,10 @@ static void note_refusal(struct nm_engine *e, struct nm_task *t, const struct nm
 {
 	bool refused = (r->stop == NM_MIG_ABORTED &&
 			(r->abort_errno == EPERM || r->abort_errno == EACCES)) ||
-		       (r->outcomes[NM_MIG_EACCES] && !r->outcomes[NM_MIG_MOVED]);
+		       (r->c.failed_by[NM_MIG_EACCES] && !r->c.moved);
 
 	if (!refused) {
-		if (r->outcomes[NM_MIG_MOVED])
+		if (r->c.moved)
 			t->refused_wait_ms = 0;
 		return;
 	}
@@ -148,10 +147,10 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 			e->on_reap(t, &j->base, e->on_reap_arg);
 		/* Give back what the planner reserved but the worker did not move
 		 * (direct mode cannot tell, and keeps its debit). */
-		if (!j->base.direct && j->config == e->config && j->reserved > j->base.res.bytes_moved)
-			nm_plan_budget_refund(j->budget, j->reserved - j->base.res.bytes_moved);
+		if (!j->base.direct && j->config == e->config && j->reserved > j->base.res.c.bytes_moved)
+			nm_plan_budget_refund(j->budget, j->reserved - j->base.res.c.bytes_moved);
 		t->busy = false;
-		t->pages_moved += j->base.res.outcomes[NM_MIG_MOVED];
+		t->pages_moved += j->base.res.c.moved;
 		t->fp_stale = true; /* re-read placement next tick */
 		if (e->config)
 			note_refusal(e, t, &j->base.res, now_ms);

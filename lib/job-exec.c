@@ -7,7 +7,7 @@
 
 #include "job-internal.h"
 #include "numamig/set.h"
-#include "rangemove-internal.h"
+#include "walk.h"
 
 struct placement {
 	unsigned long page_bytes;
@@ -48,6 +48,9 @@ static void add_counts(struct nm_walk_counts *to, const struct nm_walk_counts *f
 	to->moved += from->moved;
 	to->failed += from->failed;
 	to->retried += from->retried;
+	to->misplaced += from->misplaced;
+	to->bytes_moved += from->bytes_moved;
+	to->busy_ns += from->busy_ns;
 	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
 		to->failed_by[i] += from->failed_by[i];
 	to->calls += from->calls;
@@ -100,7 +103,8 @@ static int walk_through(struct nm_job_plan *plan, struct nm_walk *w, const struc
 	w->exclusive_only = q->exclusive_only;
 	w->c = c;
 	w->moved_from = jp->info.moved_from;
-	return nm_walk_range(w, start, end);
+	nm_walk_range(w, start, end);
+	return nm_walk_errno(w);
 }
 
 static size_t count_set(const unsigned char *v, size_t n)
@@ -281,7 +285,7 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 				}
 				t->direct_calls++;
 				plan->procs[p].info.done.calls++;
-				t->direct_not_moved += res.outcomes[NM_MIG_EOTHER];
+				t->direct_not_moved += res.c.failed_by[NM_MIG_EOTHER];
 				if (res.stop == NM_MIG_GONE)
 					err = -proc_error(plan, p, ESRCH);
 				else if (res.stop == NM_MIG_ABORTED)

@@ -3,7 +3,6 @@
 # migration (seed 003, lib/job*.c), with their unit tests and VM checker.
 lib_libnumamig_la_SOURCES += \
 	lib/rangemove.c \
-	lib/rangemove-internal.h \
 	lib/job.c \
 	lib/job-read.c \
 	lib/job-requests.c \
@@ -12,16 +11,16 @@ lib_libnumamig_la_SOURCES += \
 numamiginclude_HEADERS += lib/numamig/rangemove.h lib/numamig/job.h
 
 UNIT_TESTS += tests/test-job tests/test-job-exec tests/test-job-range
-tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/test-job-fake.h \
+tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/fake-kernel.h \
 	tests/test-job-env.h
 tests_test_job_CFLAGS = $(tests_cflags)
 tests_test_job_LDADD = $(tests_ldadd)
 tests_test_job_exec_SOURCES = tests/test-job-exec.c tests/check-main.h tests/fixture.h \
-	tests/test-job-fake.h tests/test-job-env.h
+	tests/fake-kernel.h tests/test-job-env.h
 tests_test_job_exec_CFLAGS = $(tests_cflags)
 tests_test_job_exec_LDADD = $(tests_ldadd)
 tests_test_job_range_SOURCES = tests/test-job-range.c tests/check-main.h tests/fixture.h \
-	tests/test-job-fake.h
+	tests/fake-kernel.h
 tests_test_job_range_CFLAGS = $(tests_cflags)
 tests_test_job_range_LDADD = $(tests_ldadd)
 

@@ -1,4 +1,4 @@
-/* pace: batch tuner and token bucket. See numamig/pace.h. */
+/* pace: batch tuner and backoff. See numamig/pace.h. */
 #include "config.h"
 
 #include "numamig/pace.h"
@@ -75,42 +75,6 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 			want = step;
 	}
 	t->cur = want > t->max ? t->max : (unsigned)want;
-}
-
-void nm_bucket_init(struct nm_bucket *b, uint64_t rate_bps, uint64_t now_ns)
-{
-	b->rate_bps = rate_bps;
-	b->burst = rate_bps; /* one second's worth */
-	b->tokens = b->burst;
-	b->last_ns = now_ns;
-}
-
-uint64_t nm_bucket_available(struct nm_bucket *b, uint64_t now_ns)
-{
-	uint64_t dt, add;
-
-	if (b->rate_bps == 0)
-		return UINT64_MAX;
-	if (now_ns > b->last_ns) {
-		dt = now_ns - b->last_ns;
-		/* Split to avoid overflow of rate * dt for long idle periods. */
-		add = dt >= NS_PER_S ? b->burst
-				     : (uint64_t)((unsigned __int128)b->rate_bps * dt / NS_PER_S);
-		/* Keep the clock where it was until a whole byte has accrued,
-		 * or frequent callers would never earn a token. */
-		if (add == 0)
-			return b->tokens;
-		b->tokens = b->tokens + add > b->burst ? b->burst : b->tokens + add;
-		b->last_ns = now_ns;
-	}
-	return b->tokens;
-}
-
-void nm_bucket_take(struct nm_bucket *b, uint64_t bytes)
-{
-	if (b->rate_bps == 0)
-		return;
-	b->tokens = bytes > b->tokens ? 0 : b->tokens - bytes;
 }
 
 uint64_t nm_backoff_next(uint64_t prev_ms, uint64_t min_ms, uint64_t max_ms)

@@ -1,5 +1,5 @@
 /* test-job-env: the 3-process job of tests/data/job (make-job-tree there
- * describes it) on the scripted kernel of test-job-fake.h, shared by
+ * describes it) on the scripted kernel of fake-kernel.h, shared by
  * tests/test-job.c (planning) and tests/test-job-exec.c (execution).
  * Header-only: each test program includes it once. */
 #ifndef NM_TEST_JOB_ENV_H
@@ -9,7 +9,7 @@
 
 #include "fixture.h"
 #include "numamig/job.h"
-#include "test-job-fake.h"
+#include "fake-kernel.h"
 
 static const pid_t job[] = { 201, 202, 203 };
 

@@ -114,6 +114,27 @@ START_TEST(test_exit_mid_job)
 }
 END_TEST
 
+/* A process that exits during a call (EINVAL on 6.12, see
+ * test-job-range) is gone, and the job goes on past it. */
+START_TEST(test_exit_during_call)
+{
+	static const int to[] = { 1 };
+	struct env *e = env_new(to, 1);
+
+	e->f->procs[0].call_errno = EINVAL; /* 201, walked first */
+	e->f->procs[0].exit_on_error = true;
+	ck_assert_int_eq(nm_job_plan(e->root, &e->spec, &e->plan), 0);
+	ck_assert_int_eq(nm_job_execute(&e->sys, e->plan, 0), 0);
+	ck_assert_int_eq(nm_job_totals(e->plan)->err, 0);
+	ck_assert_int_eq(nm_job_proc(e->plan, 0)->state, NM_JOB_GONE);
+	ck_assert_int_eq(nm_job_proc(e->plan, 0)->err, ESRCH);
+	ck_assert_int_eq(nm_job_proc(e->plan, 1)->state, NM_JOB_DONE);
+	ck_assert_int_eq(nm_job_proc(e->plan, 2)->state, NM_JOB_DONE);
+	ck_assert_uint_eq(fk_count(e->f, 203, BASE(203) + 0x2a000, BASE(203) + 0x12a000, 1), 256);
+	env_free(e);
+}
+END_TEST
+
 /* A per-process major error fails that process; a job-wide one (the
  * target node) stops the job with its errno. */
 START_TEST(test_major_errors)
@@ -219,6 +240,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_dry_run_execute);
 	tcase_add_test(tc, test_exit_mid_job);
 	tcase_add_test(tc, test_major_errors);
+	tcase_add_test(tc, test_exit_during_call);
 	tcase_add_test(tc, test_cgroup_and_gone);
 	tcase_add_test(tc, test_direct);
 	suite_add_tcase(s, tc);

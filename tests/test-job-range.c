@@ -1,5 +1,5 @@
 /* Tests of lib/rangemove.c (seed 004: move an address range of a pid to a
- * node) with a scripted kernel (tests/test-job-fake.h) on the job fixture
+ * node) with a scripted kernel (tests/fake-kernel.h) on the job fixture
  * tree (tests/data/job) and throwaway trees: the counts of moved and
  * failed pages by errno, and the errno contract (each major error aborts
  * with that errno; per-page failures are counted and the walk goes on).
@@ -12,7 +12,7 @@
 #include "numamig/proc.h"
 #include "numamig/rangemove.h"
 #include "numamig/topology.h"
-#include "test-job-fake.h"
+#include "fake-kernel.h"
 
 /* pid 201 of tests/data/job: its 256-page anonymous VMA and the VMAs
  * around it (see tests/data/job/make-job-tree). */
@@ -197,6 +197,21 @@ START_TEST(test_esrch)
 }
 END_TEST
 
+/* A process that exits during the call: 6.12 fails move_pages() with
+ * EINVAL once the mm is gone, before the pidfd says so. That is ESRCH
+ * (gone), not the contract's EINVAL (a bad address). */
+START_TEST(test_exit_during_call)
+{
+	struct env *e = env_new();
+
+	e->f->procs[0].call_errno = EINVAL;
+	e->f->procs[0].exit_on_error = true;
+	ck_assert_int_eq(move(e, ANON, ANON_PAGES * FK_PG, 1, 0), -ESRCH);
+	ck_assert_int_eq(e->res.err, ESRCH);
+	env_free(e);
+}
+END_TEST
+
 /* A stopping daemon moves nothing more: -ECANCELED. */
 START_TEST(test_stopping)
 {
@@ -327,6 +342,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_efault_hole);
 	tcase_add_test(tc, test_esrch);
 	tcase_add_test(tc, test_stopping);
+	tcase_add_test(tc, test_exit_during_call);
 	tcase_add_test(tc, test_major_errors_abort);
 	tcase_add_test(tc, test_full_target_enomem);
 	tcase_add_test(tc, test_dry_run);

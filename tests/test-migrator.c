@@ -1,8 +1,7 @@
-/* Tests of lib/migrator.c with a scripted kernel: the
- * struct nm_mig_sys seam answers move_pages/pagemap from a model of one
- * process's pages. These test the migrator's own logic (ordering, batching,
- * accounting, stopping); that pages really move is tested on real kernels
- * in the multi-node VM tests. */
+/* Tests of the daemon's moves (lib/migrator.c) and the page walker under
+ * them (lib/walk.c) on the one scripted kernel (tests/fake-kernel.h):
+ * ordering, batching, accounting, retries, huge pages, stopping. That pages
+ * really move is tested on real kernels in the multi-node VM tests. */
 #include "config.h"
 
 #include <check.h>
@@ -12,122 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fake-kernel.h"
 #include "numamig/migrator.h"
+#include "walk.h"
 
-#define PG 4096ul
-#define BASE 0x100000ul
-#define NPAGES 10000
+#define PG FK_PG
+#define BASE 0x200000ul /* 2 MiB aligned: huge pages fit */
+#define PID 4242
 
-struct fake {
-	int node[NPAGES];
-	bool present[NPAGES], exclusive[NPAGES], busy[NPAGES];
-	bool lie[NPAGES];       /* status claims the target, the page stays */
-	int full_node;          /* moves to it fail with -ENOMEM */
-	int call_errno;         /* next moving call fails with this */
-	int die_after_calls;    /* alive() turns false after this many moves (0: never) */
-	unsigned stop_after_calls; /* the daemon stops after this many moves (0: never) */
-	bool dead;              /* alive() is false */
-	bool exit_on_error;     /* a failing call is the process exiting */
-	unsigned move_calls, query_calls, requested;
-	uint64_t now, ns_per_page;
-	bool was_requested[NPAGES];
-	bool migrate_shared;    /* what the last migrate_pages call asked */
-};
-
-static long f_move(void *ctx, pid_t pid, unsigned long n, void **pages, const int *nodes,
-		   int *status, int flags)
-{
-	struct fake *f = ctx;
-
-	(void)pid;
-	(void)flags;
-	if (!nodes) {
-		f->query_calls++;
-		for (unsigned long i = 0; i < n; i++) {
-			size_t p = ((unsigned long)pages[i] - BASE) / PG;
-			status[i] = f->present[p] ? f->node[p] : -ENOENT;
-		}
-		return 0;
-	}
-	if (f->call_errno) {
-		f->dead = f->exit_on_error;
-		errno = f->call_errno;
-		return -1;
-	}
-	f->move_calls++;
-	f->now += n * f->ns_per_page;
-	long not_moved = 0;
-	for (unsigned long i = 0; i < n; i++) {
-		size_t p = ((unsigned long)pages[i] - BASE) / PG;
-
-		f->requested++;
-		f->was_requested[p] = true;
-		if (f->busy[p])
-			status[i] = -EBUSY;
-		else if (nodes[i] == f->full_node)
-			status[i] = -ENOMEM;
-		else if (f->lie[p])
-			status[i] = nodes[i];
-		else
-			status[i] = f->node[p] = nodes[i];
-		not_moved += status[i] < 0;
-	}
-	if (f->stop_after_calls && f->move_calls == f->stop_after_calls)
-		nm_mig_set_stopping(true); /* SIGTERM while this call runs */
-	/* Like the kernel: the number of pages not migrated. */
-	return not_moved;
-}
-
-static long f_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsigned long *old_nodes,
-		      const unsigned long *new_nodes, bool shared)
-{
-	((struct fake *)ctx)->migrate_shared = shared;
-	(void)pid;
-	(void)maxnode;
-	(void)old_nodes;
-	(void)new_nodes;
-	return 7; /* pages not moved */
-}
-
-static int f_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
-		     uint64_t *e)
-{
-	struct fake *f = ctx;
-
-	(void)p;
-	for (size_t i = 0; i < n; i++) {
-		size_t pg = (start - BASE) / PG + i;
-
-		e[i] = (f->present[pg] ? 1ull << 63 : 0) | (f->exclusive[pg] ? 1ull << 56 : 0);
-	}
-	return 0;
-}
-
-static bool f_alive(void *ctx, const struct nm_proc *p)
-{
-	struct fake *f = ctx;
-
-	(void)p;
-	return !f->dead && (!f->die_after_calls || f->move_calls < (unsigned)f->die_after_calls);
-}
-
-static uint64_t f_now(void *ctx)
-{
-	return ((struct fake *)ctx)->now;
-}
-
-static struct fake *fake_new(int n, int on_node)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-
-	f->full_node = -1;
-	f->ns_per_page = 1000; /* 1 us per page */
-	for (int i = 0; i < n; i++) {
-		f->node[i] = on_node;
-		f->present[i] = f->exclusive[i] = true;
-	}
-	return f;
-}
+/* The page I of the one VMA. */
+#define AT(s, i) fk_page((s)->f, PID, BASE + (unsigned long)(i) * PG)
 
 /* A footprint with one VMA [BASE, BASE + n pages) reported on node 0. */
 static void one_vma(struct nm_footprint *fp, unsigned long n)
@@ -149,79 +42,78 @@ struct setup {
 	struct nm_mig_sys sys;
 	struct nm_footprint fp;
 	struct nm_tuner tuner;
-	struct nm_bucket bucket;
 	struct nm_proc proc;
 	struct nm_mig_request req;
 	struct nm_mig_result res;
 };
 
-static struct setup *setup(int pages, uint64_t rate_bps)
+static struct setup *setup(int pages)
 {
 	struct setup *s = calloc(1, sizeof(*s));
 
-	s->f = fake_new(pages, 0);
-	s->sys = (struct nm_mig_sys){ f_move, f_migrate, f_pagemap, f_alive, f_now, s->f };
+	s->f = fk_new();
+	s->f->ns_per_page = 1000; /* 1 us per page */
+	fk_add_anon(s->f, PID, BASE, BASE + (unsigned long)pages * PG);
+	s->sys = fk_sys(s->f);
 	one_vma(&s->fp, (unsigned long)pages);
 	nm_tuner_init(&s->tuner, 64, 4096, 20 * 1000000ull);
-	nm_bucket_init(&s->bucket, rate_bps, 0);
-	s->proc.pid = 4242;
+	s->proc.pid = PID;
 	s->req = (struct nm_mig_request){ .proc = &s->proc, .fp = &s->fp, .target = 1,
-					  .max_mapcount = 1, .tuner = &s->tuner,
-					  .bucket = &s->bucket };
+					  .max_mapcount = 1, .tuner = &s->tuner };
 	return s;
 }
 
 static void teardown(struct setup *s)
 {
-	free(s->f);
+	fk_free(s->f);
 	free(s);
 }
 
 START_TEST(test_moves_everything_misplaced)
 {
-	struct setup *s = setup(5000, 0);
+	struct setup *s = setup(5000);
 
-	s->f->node[10] = 1; /* already local: never requested */
-	s->f->present[20] = false;
+	AT(s, 10)->node = 1; /* already local: never requested */
+	AT(s, 20)->absent = true;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
-	ck_assert_uint_eq(s->res.misplaced, 4998);
-	ck_assert_uint_eq(s->res.requested, 4998);
+	ck_assert_uint_eq(s->res.c.misplaced, 4998);
+	ck_assert_uint_eq(s->res.c.requested, 4998);
 	ck_assert_uint_eq(s->f->requested, 4998);
-	ck_assert(!s->f->was_requested[10]);
-	ck_assert(!s->f->was_requested[20]);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 4998);
+	ck_assert(!AT(s, 10)->requested);
+	ck_assert(!AT(s, 20)->requested);
+	ck_assert_uint_eq(s->res.c.moved, 4998);
 	ck_assert_uint_eq(s->res.moved_from[0], 4998);
-	ck_assert_uint_eq(s->res.bytes_moved, 4998 * PG);
+	ck_assert_uint_eq(s->res.c.bytes_moved, 4998 * PG);
 	for (int i = 0; i < 5000; i++)
-		ck_assert_int_eq(s->f->node[i], i == 20 ? 0 : 1);
+		ck_assert_int_eq(AT(s, i)->node, i == 20 ? 0 : 1);
 	/* 1 us/page is far under 20 ms: the batch grew from its minimum. */
 	ck_assert_uint_gt(s->tuner.cur, 64);
-	ck_assert_uint_lt(s->res.calls, 4998 / 64);
+	ck_assert_uint_lt(s->res.c.calls, 4998 / 64);
 	teardown(s);
 }
 END_TEST
 
 START_TEST(test_shared_never_requested_busy_counted)
 {
-	struct setup *s = setup(1000, 0);
+	struct setup *s = setup(1000);
 
 	for (int i = 0; i < 100; i++)
-		s->f->exclusive[i] = false;
+		AT(s, i)->mapped_twice = true;
 	for (int i = 100; i < 110; i++)
-		s->f->busy[i] = true;
+		AT(s, i)->busy = true;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	for (int i = 0; i < 100; i++)
-		ck_assert_msg(!s->f->was_requested[i], "shared page %d was requested", i);
-	ck_assert_uint_eq(s->res.requested, 900);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 890);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EBUSY], 10);
+		ck_assert_msg(!AT(s, i)->requested, "shared page %d was requested", i);
+	ck_assert_uint_eq(s->res.c.requested, 900);
+	ck_assert_uint_eq(s->res.c.moved, 890);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_EBUSY], 10);
 	/* With max_mapcount 2 shared pages are requested (MPOL_MF_MOVE_ALL). */
 	s->req.max_mapcount = 2;
 	for (int i = 0; i < 1000; i++)
-		s->f->node[i] = 0;
+		AT(s, i)->node = 0;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
-	ck_assert_uint_eq(s->res.requested, 1000);
+	ck_assert_uint_eq(s->res.c.requested, 1000);
 	teardown(s);
 }
 END_TEST
@@ -229,34 +121,34 @@ END_TEST
 /* A partial return makes the migrator check placement itself. */
 START_TEST(test_partial_is_reverified)
 {
-	struct setup *s = setup(1000, 0);
+	struct setup *s = setup(1000);
 
-	s->f->busy[5] = true;
-	s->f->lie[6] = true;
+	AT(s, 5)->busy = true;
+	AT(s, 6)->lie = true;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EBUSY], 1);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EOTHER], 1);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 998);
-	ck_assert_int_eq(s->f->node[6], 0);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_EBUSY], 1);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_EOTHER], 1);
+	ck_assert_uint_eq(s->res.c.moved, 998);
+	ck_assert_int_eq(AT(s, 6)->node, 0);
 	teardown(s);
 }
 END_TEST
 
 START_TEST(test_major_error_aborts)
 {
-	struct setup *s = setup(1000, 0);
+	struct setup *s = setup(1000);
 
-	s->f->call_errno = ENODEV;
+	s->f->procs[0].call_errno = ENODEV;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_ABORTED);
 	ck_assert_int_eq(s->res.abort_errno, ENODEV);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 0);
-	s->f->call_errno = ESRCH;
+	ck_assert_uint_eq(s->res.c.moved, 0);
+	s->f->procs[0].call_errno = ESRCH;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_GONE);
 	/* An exiting process has lost its mm: EINVAL (6.12), then gone. */
-	s->f->call_errno = EINVAL;
-	s->f->exit_on_error = true;
+	s->f->procs[0].call_errno = EINVAL;
+	s->f->procs[0].exit_on_error = true;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_GONE);
 	ck_assert_int_eq(s->res.abort_errno, 0);
@@ -266,58 +158,39 @@ END_TEST
 
 START_TEST(test_enomem_burst_stops)
 {
-	struct setup *s = setup(3000, 0);
+	struct setup *s = setup(3000);
 
 	s->f->full_node = 1;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_FULL);
 	ck_assert_uint_eq(s->f->move_calls, 1); /* stopped after the first batch */
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_ENOMEM], 64);
-	teardown(s);
-}
-END_TEST
-
-START_TEST(test_rate_limit)
-{
-	/* 1 MiB/s: the bucket starts with one second's worth (256 pages). */
-	struct setup *s = setup(2000, 1 << 20);
-
-	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
-	ck_assert_int_eq(s->res.stop, NM_MIG_BUDGET);
-	/* 256 pages plus what accrued during the fake 1 us per page moves. */
-	ck_assert_uint_ge(s->res.requested, 256);
-	ck_assert_uint_le(s->res.requested, 258);
-	/* Half a second later, about 128 more pages are allowed. */
-	s->f->now += 500000000ull;
-	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
-	ck_assert_uint_ge(s->res.requested, 127);
-	ck_assert_uint_le(s->res.requested, 130);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_ENOMEM], 64);
 	teardown(s);
 }
 END_TEST
 
 START_TEST(test_byte_cap)
 {
-	struct setup *s = setup(2000, 0);
+	struct setup *s = setup(2000);
 
 	s->req.max_bytes = 100 * PG;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_BUDGET);
-	ck_assert_uint_eq(s->res.requested, 100);
+	ck_assert_uint_eq(s->res.c.requested, 100);
 	teardown(s);
 }
 END_TEST
 
 START_TEST(test_process_dies_midway)
 {
-	struct setup *s = setup(5000, 0);
+	struct setup *s = setup(5000);
 
-	s->f->die_after_calls = 2;
+	s->f->procs[0].die_after = 2;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_GONE);
 	/* The second call's results are dropped, and nothing follows it. */
 	ck_assert_uint_eq(s->f->move_calls, 2);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_MOVED], 64);
+	ck_assert_uint_eq(s->res.c.moved, 64);
 	teardown(s);
 }
 END_TEST
@@ -326,20 +199,20 @@ END_TEST
  * counted; a direct move is not started. */
 START_TEST(test_stops_between_calls)
 {
-	struct setup *s = setup(5000, 0);
+	struct setup *s = setup(5000);
 	struct bitmask *from = numa_bitmask_alloc(8), *to = numa_bitmask_alloc(8);
 
 	s->f->stop_after_calls = 2;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_STOPPED);
 	ck_assert_uint_eq(s->f->move_calls, 2);
-	ck_assert_uint_gt(s->res.outcomes[NM_MIG_MOVED], 0);
-	ck_assert_uint_lt(s->res.outcomes[NM_MIG_MOVED], 5000);
+	ck_assert_uint_gt(s->res.c.moved, 0);
+	ck_assert_uint_lt(s->res.c.moved, 5000);
 	numa_bitmask_setbit(from, 0);
 	numa_bitmask_setbit(to, 1);
 	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 1, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_STOPPED);
-	ck_assert_uint_eq(s->res.calls, 0);
+	ck_assert_uint_eq(s->res.c.calls, 0);
 	nm_mig_set_stopping(false);
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_DONE); /* the rest, once allowed */
@@ -351,15 +224,15 @@ END_TEST
 
 START_TEST(test_sources_filter)
 {
-	struct setup *s = setup(1000, 0);
+	struct setup *s = setup(1000);
 	struct bitmask *src = numa_bitmask_alloc(8);
 
 	for (int i = 0; i < 1000; i++)
-		s->f->node[i] = i % 2 ? 2 : 0;
+		AT(s, i)->node = i % 2 ? 2 : 0;
 	numa_bitmask_setbit(src, 2);
 	s->req.sources = src;
 	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
-	ck_assert_uint_eq(s->res.requested, 500);
+	ck_assert_uint_eq(s->res.c.requested, 500);
 	ck_assert_uint_eq(s->res.moved_from[2], 500);
 	ck_assert_uint_eq(s->res.moved_from[0], 0);
 	numa_bitmask_free(src);
@@ -369,23 +242,130 @@ END_TEST
 
 START_TEST(test_direct)
 {
-	struct setup *s = setup(10, 0);
+	struct setup *s = setup(10);
 	struct bitmask *from = numa_bitmask_alloc(8), *to = numa_bitmask_alloc(8);
 
 	numa_bitmask_setbit(from, 0);
 	numa_bitmask_setbit(to, 1);
 	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 1, &s->res), 0);
 	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
-	ck_assert_uint_eq(s->res.outcomes[NM_MIG_EOTHER], 7);
-	ck_assert(!s->f->migrate_shared);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_EOTHER], 3);
+	ck_assert(!s->f->last_migrate_shared);
 	ck_assert_int_eq(nm_mig_direct(&s->sys, &s->proc, from, to, 2, &s->res), 0);
-	ck_assert(s->f->migrate_shared);
+	ck_assert(s->f->last_migrate_shared);
 	numa_bitmask_free(from);
 	numa_bitmask_free(to);
 	teardown(s);
 }
 END_TEST
 
+
+/* The daemon's walk asks pages that were busy for an instant once more
+ * (the same rule as the operator's Move). */
+START_TEST(test_busy_retried)
+{
+	struct setup *s = setup(1000);
+
+	for (int i = 0; i < 10; i++)
+		AT(s, i)->busy_once = true;
+	AT(s, 20)->busy = true;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
+	ck_assert_uint_eq(s->res.c.retried, 11);
+	ck_assert_uint_eq(s->res.c.moved, 999);
+	ck_assert_uint_eq(s->res.c.failed_by[NM_MIG_EBUSY], 1);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(AT(s, i)->node, 1);
+	teardown(s);
+}
+END_TEST
+
+/* A huge page is requested by its head alone and counted as its 512
+ * pages; without kpageflags (unprivileged) every page is requested. */
+START_TEST(test_thp_one_address)
+{
+	struct setup *s = setup(2048);
+
+	fk_thp(s->f, PID, BASE);
+	fk_thp(s->f, PID, BASE + 1024 * PG);
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
+	ck_assert_uint_eq(s->f->requested, 2 + 1024);
+	ck_assert_uint_eq(s->res.c.moved, 2048);
+	ck_assert_uint_eq(s->res.c.requested, 2048);
+	ck_assert_uint_eq(s->res.moved_from[0], 2048);
+	ck_assert_uint_eq(s->res.c.bytes_moved, 2048 * PG);
+	for (int i = 0; i < 2048; i++)
+		ck_assert_int_eq(AT(s, i)->node, 1);
+	/* A run whose head is not a THP head is not one. */
+	for (int i = 0; i < 2048; i++)
+		AT(s, i)->node = 0;
+	AT(s, 0)->thp = false;
+	s->f->requested = 0;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_uint_eq(s->f->requested, 512 + 1 + 1024);
+	ck_assert_uint_eq(s->res.c.moved, 2048);
+	/* No kpageflags: page by page, the same result. */
+	for (int i = 0; i < 2048; i++)
+		AT(s, i)->node = 0;
+	s->f->no_kpageflags = true;
+	s->f->requested = 0;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_uint_eq(s->f->requested, 2048);
+	ck_assert_uint_eq(s->res.c.moved, 2048);
+	teardown(s);
+}
+END_TEST
+
+/* A byte cap smaller than a huge page stops before it. */
+START_TEST(test_thp_budget)
+{
+	struct setup *s = setup(1024);
+
+	fk_thp(s->f, PID, BASE);
+	s->req.max_bytes = 100 * PG;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_BUDGET);
+	ck_assert_uint_eq(s->res.c.requested, 0);
+	s->req.max_bytes = 600 * PG;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_BUDGET);
+	ck_assert_uint_eq(s->res.c.requested, 600);
+	teardown(s);
+}
+END_TEST
+
+/* An address list with a target per page: each page goes to its own
+ * node, absent pages and pages already there are not requested. */
+START_TEST(test_list_per_page)
+{
+	struct setup *s = setup(100);
+	unsigned long addrs[6];
+	int targets[6] = { 1, 2, 3, -1, 1, 0 };
+	struct nm_walk_counts c = { 0 };
+	struct nm_walk w = { .sys = &s->sys, .proc = &s->proc, .exclusive_only = true, .c = &c };
+
+	for (int i = 0; i < 6; i++)
+		addrs[i] = BASE + (unsigned long)i * 10 * PG + 5; /* not page aligned */
+	AT(s, 40)->absent = true;
+	AT(s, 30)->mapped_twice = true;
+	ck_assert_int_eq(nm_walk_init(&w), 0);
+	ck_assert_int_eq(nm_walk_list(&w, addrs, targets, 6), NM_MIG_DONE);
+	nm_walk_fini(&w);
+	ck_assert_int_eq(AT(s, 0)->node, 1);
+	ck_assert_int_eq(AT(s, 10)->node, 2);
+	ck_assert_int_eq(AT(s, 20)->node, 3);
+	ck_assert_int_eq(AT(s, 30)->node, 0);
+	ck_assert_uint_eq(c.pages, 6);
+	ck_assert_uint_eq(c.absent, 1);
+	ck_assert_uint_eq(c.shared, 1);
+	ck_assert_uint_eq(c.stay, 1);  /* page 50: already on node 0 */
+	ck_assert_uint_eq(c.requested, 3);
+	ck_assert_uint_eq(c.moved, 3);
+	ck_assert_uint_eq(s->f->requested, 3);
+	teardown(s);
+}
+END_TEST
 
 START_TEST(test_names)
 {
@@ -406,12 +386,15 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_partial_is_reverified);
 	tcase_add_test(tc, test_major_error_aborts);
 	tcase_add_test(tc, test_enomem_burst_stops);
-	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_byte_cap);
 	tcase_add_test(tc, test_process_dies_midway);
 	tcase_add_test(tc, test_sources_filter);
 	tcase_add_test(tc, test_stops_between_calls);
 	tcase_add_test(tc, test_direct);
+	tcase_add_test(tc, test_busy_retried);
+	tcase_add_test(tc, test_thp_one_address);
+	tcase_add_test(tc, test_thp_budget);
+	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -73,27 +73,6 @@ START_TEST(test_tuner_noise_and_slowdown)
 }
 END_TEST
 
-START_TEST(test_bucket)
-{
-	struct nm_bucket b;
-
-	nm_bucket_init(&b, 1000, 0);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), 1000);
-	nm_bucket_take(&b, 900);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), 100);
-	ck_assert_uint_eq(nm_bucket_available(&b, 500000000), 600);
-	/* Tiny steps still accrue. */
-	for (int i = 1; i <= 1000; i++)
-		nm_bucket_available(&b, 500000000 + (uint64_t)i * 100000);
-	ck_assert_uint_eq(nm_bucket_available(&b, 600000000), 700);
-	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 1000); /* burst cap */
-	nm_bucket_take(&b, 5000);
-	ck_assert_uint_eq(nm_bucket_available(&b, 10000000000ull), 0);
-	nm_bucket_init(&b, 0, 0);
-	ck_assert_uint_eq(nm_bucket_available(&b, 0), UINT64_MAX);
-}
-END_TEST
-
 START_TEST(test_backoff)
 {
 	ck_assert_uint_eq(nm_backoff_next(0, 1000, 300000), 1000);
@@ -113,7 +92,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_tuner);
 	tcase_add_test(tc, test_tuner_fixed_cost);
 	tcase_add_test(tc, test_tuner_noise_and_slowdown);
-	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);
 	return s;

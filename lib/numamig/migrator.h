@@ -1,14 +1,14 @@
 /* migrator: the "act" stage. Moves a process's misplaced pages to a
  * target node and reports, page by page, what happened.
  *
- * lazy (seeds 000, 002): walk the footprint's eligible VMAs, most misplaced
- * first; read /proc/PID/pagemap to skip absent pages and, with
- * max_mapcount 1, pages not exclusively mapped; ask the kernel where the
- * rest are (move_pages with nodes NULL); move the misplaced ones in batches
- * sized by the tuner and paid for from the token bucket; count each page by
- * its status, and query again the batches the call says were not wholly
- * migrated (a positive return), since only placement is proof.
- * direct (seed 000): migrate_pages(pid, old nodes, new node) at once. With
+ * lazy: walk the footprint's eligible VMAs, most misplaced first, with
+ * the act stage's one page walker (lib/walk.h): pagemap skips absent
+ * pages and, with max_mapcount 1, pages not exclusively mapped; the kernel
+ * says where the rest are (move_pages with nodes NULL); the misplaced ones
+ * move in batches sized by the tuner, up to the run's byte cap (the
+ * planner's budget); each page is counted by its status, and only
+ * placement is proof.
+ * direct: migrate_pages(pid, old nodes, new node) at once. With
  * max_mapcount 1 the call is made without CAP_SYS_NICE, so the kernel
  * moves only pages mapped by this process alone (MPOL_MF_MOVE): shared
  * libraries and shared memory stay. migrate_pages() cannot skip files, so
@@ -17,8 +17,9 @@
  *
  * The process is checked through its pidfd before and after every call,
  * so a pid that died or was reused mid-run stops the run and nothing
- * further is done to it. Call-level errors (ENODEV, ESRCH, EPERM, EINVAL,
- * EFAULT, ENOMEM) abort with that errno (seed 004); per-page failures are
+ * further is done to it; a call that fails while the process exits counts
+ * as gone, whatever the errno. Other call-level errors (ENODEV, EPERM,
+ * EINVAL, EFAULT, ENOMEM) abort with that errno; per-page failures are
  * counted by errno and the run goes on, except that a burst of ENOMEM
  * (the target is full) stops it.
  *
@@ -50,6 +51,8 @@ struct nm_mig_sys {
 	/* Fill N pagemap entries starting at virtual address START. */
 	int (*pagemap)(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
 		       uint64_t *entries);
+	/* The /proc/kpageflags word of frame PFN: 0 or -errno (NULL: none). */
+	int (*kpageflags)(void *ctx, uint64_t pfn, uint64_t *flags);
 	bool (*alive)(void *ctx, const struct nm_proc *p);
 	uint64_t (*now_ns)(void *ctx);
 	void *ctx;
@@ -100,19 +103,35 @@ struct nm_mig_request {
 	unsigned max_mapcount;          /* 1: exclusively mapped pages only */
 	uint64_t max_bytes;             /* cap for this run (headroom); 0 = none */
 	struct nm_tuner *tuner;         /* batch size, kept across runs */
-	struct nm_bucket *bucket;       /* rate limit, kept across runs */
+};
+
+/* Page counts of one walk, the one result of every move (the daemon's,
+ * a range's, a job's). All are in base pages (a huge page counts as the
+ * pages it holds). */
+struct nm_walk_counts {
+	unsigned long long pages;     /* pages examined */
+	unsigned long long absent;    /* not present, or not a page of its own
+				       * (the shared zero page): nothing to move */
+	unsigned long long shared;    /* present but mapped by other processes,
+				       * left alone by an exclusive-only walk */
+	unsigned long long stay;      /* present, and left where they are (on
+				       * their target, or not from a source) */
+	unsigned long long misplaced; /* present and bound elsewhere */
+	unsigned long long requested; /* passed to move_pages (would be, in a dry run) */
+	unsigned long long moved;     /* on their target afterwards */
+	unsigned long long failed;    /* requested, not moved: sum of failed_by */
+	unsigned long long failed_by[NM_MIG_NR_OUTCOMES]; /* [NM_MIG_MOVED] stays 0 */
+	unsigned long long retried;   /* requested again after a transient failure */
+	unsigned long long bytes_moved;
+	unsigned calls;               /* move_pages calls that moved (or tried to) */
+	uint64_t busy_ns;             /* time inside those calls */
 };
 
 struct nm_mig_result {
 	enum nm_mig_stop stop;
 	int abort_errno;                /* for NM_MIG_ABORTED */
-	unsigned long long misplaced;   /* pages found off target */
-	unsigned long long requested;   /* pages passed to move_pages */
-	unsigned long long outcomes[NM_MIG_NR_OUTCOMES];
-	unsigned long long bytes_moved;
+	struct nm_walk_counts c;
 	unsigned long long moved_from[NM_MAPS_MAX_NODES]; /* pages moved, by source node */
-	unsigned calls;                 /* move_pages calls that moved pages */
-	uint64_t busy_ns;               /* time inside those calls */
 };
 
 /* Lazy mode. Returns 0 with RES filled (stop says why it ended), or
@@ -120,9 +139,9 @@ struct nm_mig_result {
 int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res);
 
-/* Direct mode: migrate_pages(pid, FROM, TO). RES->requested is unknown
- * (the kernel does not say); RES->outcomes[NM_MIG_EOTHER] gets the pages
- * it reports as not moved. Returns 0 or -ENOMEM. */
+/* Direct mode: migrate_pages(pid, FROM, TO). RES->c.requested is unknown
+ * (the kernel does not say); RES->c.failed_by[NM_MIG_EOTHER] gets the
+ * pages it reports as not moved. Returns 0 or -ENOMEM. */
 int nm_mig_direct(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 		  const struct bitmask *from, const struct bitmask *to, unsigned max_mapcount,
 		  struct nm_mig_result *res);

@@ -1,4 +1,6 @@
-/* pace: how fast the migrator may go. Two small pure mechanisms:
+/* pace: how fast the migrator may go, and how soon it tries again. Two
+ * small pure mechanisms (the byte rate is the planner's budget,
+ * numamig/planner.h):
  *
  *  - a batch tuner (seed 002): pages per move_pages() call, between a
  *    minimum and a maximum, sized so that a call takes at most the
@@ -16,8 +18,7 @@
  *    with outliers clipped); the batch goes straight down to what fits
  *    when the cost per page rises, and up by a quarter per full call when
  *    there is room, as TCP probes.
- *  - a token bucket for the policy's rate_limit (bytes per second), with a
- *    burst of one second's worth so a tick can spend what it accrued.
+ *  - an exponential backoff for a process the kernel refused.
  *
  * Time is an input: no clock is read here, so tests drive it.
  */
@@ -44,19 +45,6 @@ struct nm_tuner {
 void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t latency_ns);
 /* Feed back one call that moved PAGES in ELAPSED_NS. */
 void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns);
-
-struct nm_bucket {
-	uint64_t rate_bps;     /* 0: unlimited */
-	uint64_t burst;        /* bytes the bucket can hold */
-	uint64_t tokens;
-	uint64_t last_ns;
-};
-
-void nm_bucket_init(struct nm_bucket *b, uint64_t rate_bps, uint64_t now_ns);
-/* Bytes available at NOW_NS (refilled first); UINT64_MAX when unlimited. */
-uint64_t nm_bucket_available(struct nm_bucket *b, uint64_t now_ns);
-/* Spend BYTES (at most what is available). */
-void nm_bucket_take(struct nm_bucket *b, uint64_t bytes);
 
 /* Exponential backoff for a process the kernel refused (EPERM, EACCES):
  * the wait after a refusal, given the previous one (0: none yet). Starts

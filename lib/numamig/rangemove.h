@@ -59,23 +59,6 @@ extern "C" {
 /* Count pages per node and what would be requested; move nothing. */
 #define NM_RANGE_DRY_RUN 0x2u
 
-/* Page counts of one walk. All are in pages of the system's page size. */
-struct nm_walk_counts {
-	unsigned long long pages;     /* pages examined */
-	unsigned long long absent;    /* not present, or not a page of its own
-				       * (the shared zero page): nothing to move */
-	unsigned long long shared;    /* present but mapped by other processes,
-				       * left alone by an exclusive-only walk */
-	unsigned long long stay;      /* present, and the map keeps them where
-				       * they are (already on the target) */
-	unsigned long long requested; /* passed to move_pages (would be, in a dry run) */
-	unsigned long long moved;     /* on their target afterwards */
-	unsigned long long failed;    /* requested, not moved: sum of failed_by */
-	unsigned long long failed_by[NM_MIG_NR_OUTCOMES]; /* [NM_MIG_MOVED] stays 0 */
-	unsigned long long retried;   /* requested again after a transient failure */
-	unsigned calls;               /* move_pages calls that moved (or tried to) */
-};
-
 struct nm_range_result {
 	int err;                      /* 0, or the major errno that stopped it */
 	unsigned long long bytes;     /* LEN rounded up to pages */

@@ -1,12 +1,16 @@
-/* A scripted kernel for the job and range-move tests: the struct
- * nm_mig_sys seam answers pagemap, move_pages and migrate_pages from a
- * model of several processes' pages, built from the fixture's
- * /proc/PID/maps. A page of a MAP_SHARED or read-only file mapping is one
- * page of the file, the same in every process mapping it (keyed by inode
- * and file page); any other page belongs to its process. Every page
- * starts present on node 0. */
-#ifndef NM_TEST_JOB_FAKE_H
-#define NM_TEST_JOB_FAKE_H
+/* The one scripted kernel of the unit tests: the struct nm_mig_sys seam
+ * (numamig/migrator.h) answers pagemap, kpageflags, move_pages and
+ * migrate_pages from a model of several processes' pages, built from a
+ * fixture's /proc/PID/maps (fk_add_proc) or VMA by VMA (fk_add_anon). A
+ * page of a MAP_SHARED or read-only file mapping is one page of the file,
+ * the same in every process mapping it (keyed by inode and file page); any
+ * other page belongs to its process. Every page starts present on node 0.
+ * A page's frame number is its address's page number plus one, so an
+ * aligned run of 512 looks contiguous; fk_thp() makes one a huge page
+ * (kpageflags says THP on its head, and moving the head moves the run).
+ * That pages really move is tested in the VM. */
+#ifndef NM_TEST_FAKE_KERNEL_H
+#define NM_TEST_FAKE_KERNEL_H
 
 #include <errno.h>
 #include <numaif.h>
@@ -28,6 +32,8 @@ struct fk_page {
 	uint64_t key;         /* 0: free slot */
 	int node;
 	bool absent, busy, busy_once, lie;
+	bool mapped_twice;    /* pagemap says not exclusive */
+	bool thp;             /* the head of a 512-page huge page */
 	unsigned requested;   /* times passed to a moving move_pages */
 };
 
@@ -44,6 +50,7 @@ struct fk_proc {
 	unsigned move_calls, query_calls, migrate_calls;
 	int call_errno;       /* the next moving call fails with this */
 	int die_after;        /* not alive once move_calls reaches this (0: never) */
+	bool exit_on_error;   /* a failing call is the process exiting */
 	unsigned long hide_start, hide_end; /* not in this process's page tables */
 	bool dead;
 };
@@ -58,9 +65,12 @@ struct fake {
 	unsigned long long requested;
 	int last_migrate_from, last_migrate_to;
 	bool last_migrate_shared;
+	unsigned stop_after_calls; /* the daemon stops after this many moves (0: never) */
+	uint64_t now, ns_per_page; /* the clock, and what a page's move costs */
+	bool no_kpageflags;   /* kpageflags reads fail (unprivileged) */
 };
 
-static struct fk_proc *fk_proc(struct fake *f, pid_t pid)
+static inline struct fk_proc *fk_proc(struct fake *f, pid_t pid)
 {
 	for (int i = 0; i < f->nprocs; i++)
 		if (f->procs[i].pid == pid)
@@ -69,7 +79,7 @@ static struct fk_proc *fk_proc(struct fake *f, pid_t pid)
 }
 
 /* The page at ADDR of PID, created on node 0 if new; NULL outside VMAs. */
-static struct fk_page *fk_page(struct fake *f, pid_t pid, unsigned long addr)
+static inline struct fk_page *fk_page(struct fake *f, pid_t pid, unsigned long addr)
 {
 	struct fk_proc *p = fk_proc(f, pid);
 	uint64_t key = 0, h;
@@ -100,14 +110,25 @@ static struct fk_page *fk_page(struct fake *f, pid_t pid, unsigned long addr)
 	}
 }
 
-static bool fk_hidden(struct fake *f, pid_t pid, unsigned long addr)
+static inline bool fk_hidden(struct fake *f, pid_t pid, unsigned long addr)
 {
 	struct fk_proc *p = fk_proc(f, pid);
 
 	return p && addr >= p->hide_start && addr < p->hide_end;
 }
 
-static long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, const int *nodes,
+/* Move the page at ADDR (a huge page's head: the whole run) to NODE. */
+static inline int fk_set_node(struct fake *f, pid_t pid, unsigned long addr, int node)
+{
+	struct fk_page *pg = fk_page(f, pid, addr);
+	unsigned n = pg->thp ? 512 : 1;
+
+	for (unsigned i = 0; i < n; i++)
+		fk_page(f, pid, addr + i * FK_PG)->node = node;
+	return node;
+}
+
+static inline long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, const int *nodes,
 		    int *status, int flags)
 {
 	struct fake *f = ctx;
@@ -130,6 +151,7 @@ static long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, const i
 		return 0;
 	}
 	if (p->call_errno) {
+		p->dead = p->exit_on_error;
 		errno = p->call_errno;
 		return -1;
 	}
@@ -140,6 +162,7 @@ static long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, const i
 		}
 	p->move_calls++;
 	f->move_calls++;
+	f->now += n * f->ns_per_page;
 	f->move_all_calls += (flags & MPOL_MF_MOVE_ALL) != 0;
 	for (unsigned long i = 0; i < n; i++) {
 		struct fk_page *pg = fk_page(f, pid, (unsigned long)pages[i]);
@@ -162,14 +185,16 @@ static long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, const i
 			else if (pg->lie)
 				status[i] = nodes[i];
 			else
-				status[i] = pg->node = nodes[i];
+				status[i] = fk_set_node(f, pid, (unsigned long)pages[i], nodes[i]);
 		}
 		not_moved += status[i] < 0 || (pg && pg->lie);
 	}
+	if (f->stop_after_calls && f->move_calls == f->stop_after_calls)
+		nm_mig_set_stopping(true); /* SIGTERM while this call runs */
 	return not_moved;
 }
 
-static long fk_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsigned long *from,
+static inline long fk_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsigned long *from,
 		       const unsigned long *to, bool shared)
 {
 	struct fake *f = ctx;
@@ -187,7 +212,7 @@ static long fk_migrate(void *ctx, pid_t pid, unsigned long maxnode, const unsign
 	return 3;
 }
 
-static int fk_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
+static inline int fk_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
 		      uint64_t *e)
 {
 	struct fake *f = ctx;
@@ -201,12 +226,29 @@ static int fk_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, s
 		bool shared = pg && (pg->key >> 63);
 
 		e[i] = !pg || pg->absent || fk_hidden(f, p->pid, addr)
-			       ? 0 : (1ull << 63) | (shared ? 0 : 1ull << 56);
+			       ? 0 : (1ull << 63) | (shared || pg->mapped_twice ? 0 : 1ull << 56) |
+					     (addr / FK_PG + 1);
 	}
 	return 0;
 }
 
-static bool fk_alive(void *ctx, const struct nm_proc *p)
+static inline int fk_kpageflags(void *ctx, uint64_t pfn, uint64_t *flags)
+{
+	struct fake *f = ctx;
+
+	if (f->no_kpageflags)
+		return -EPERM;
+	*flags = 0;
+	for (int i = 0; i < f->nprocs; i++) {
+		struct fk_page *pg = fk_page(f, f->procs[i].pid, (pfn - 1) * FK_PG);
+
+		if (pg && pg->thp)
+			*flags = (1ull << 22) | (1ull << 15); /* KPF_THP, KPF_COMPOUND_HEAD */
+	}
+	return 0;
+}
+
+static inline bool fk_alive(void *ctx, const struct nm_proc *p)
 {
 	struct fake *f = ctx;
 	struct fk_proc *fp = fk_proc(f, p->pid);
@@ -218,14 +260,31 @@ static bool fk_alive(void *ctx, const struct nm_proc *p)
 	return !fp->dead;
 }
 
-static uint64_t fk_now(void *ctx)
+static inline uint64_t fk_now(void *ctx)
 {
-	(void)ctx;
-	return 0;
+	return ((struct fake *)ctx)->now;
+}
+
+/* Model PID with one private anonymous VMA [START, END). */
+static inline void fk_add_anon(struct fake *f, pid_t pid, unsigned long start, unsigned long end)
+{
+	struct fk_proc *p = fk_proc(f, pid);
+
+	if (!p) {
+		p = &f->procs[f->nprocs++];
+		p->pid = pid;
+	}
+	p->vmas[p->n_vmas++] = (struct fk_vma){ .start = start, .end = end };
+}
+
+/* Make the 512 pages at ADDR (2 MiB aligned) of PID one huge page. */
+static inline void fk_thp(struct fake *f, pid_t pid, unsigned long addr)
+{
+	fk_page(f, pid, addr)->thp = true;
 }
 
 /* Model PID from ROOT's proc/PID/maps. */
-static void fk_add_proc(struct fake *f, const struct nm_root *root, pid_t pid)
+static inline void fk_add_proc(struct fake *f, const struct nm_root *root, pid_t pid)
 {
 	char rel[64], *text, *line, *save = NULL;
 	struct fk_proc *p = &f->procs[f->nprocs++];
@@ -247,7 +306,7 @@ static void fk_add_proc(struct fake *f, const struct nm_root *root, pid_t pid)
 	free(text);
 }
 
-static struct fake *fk_new(void)
+static inline struct fake *fk_new(void)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 
@@ -257,19 +316,21 @@ static struct fake *fk_new(void)
 	return f;
 }
 
-static void fk_free(struct fake *f)
+static inline void fk_free(struct fake *f)
 {
 	free(f->pages);
 	free(f);
 }
 
-static struct nm_mig_sys fk_sys(struct fake *f)
+static inline struct nm_mig_sys fk_sys(struct fake *f)
 {
-	return (struct nm_mig_sys){ fk_move, fk_migrate, fk_pagemap, fk_alive, fk_now, f };
+	return (struct nm_mig_sys){ .move_pages = fk_move, .migrate_pages = fk_migrate,
+				    .pagemap = fk_pagemap, .kpageflags = fk_kpageflags,
+				    .alive = fk_alive, .now_ns = fk_now, .ctx = f };
 }
 
 /* Pages of the model on NODE among [START, END) of PID. */
-static unsigned long fk_count(struct fake *f, pid_t pid, unsigned long start, unsigned long end,
+static inline unsigned long fk_count(struct fake *f, pid_t pid, unsigned long start, unsigned long end,
 			      int node)
 {
 	unsigned long n = 0;
