@@ -24,7 +24,8 @@ vm_programs = \
 	tests/workloads/libwljob.so \
 	tests/vm/vmt-topology \
 	tests/vm/vmt-numamaps \
-	tests/vm/vmt-migrate
+	tests/vm/vmt-migrate \
+	tests/vm/vmt-walk
 check_PROGRAMS += $(vm_programs)
 tests_workloads_wl_misplaced_SOURCES = tests/workloads/misplaced.c
 tests_workloads_wl_misplaced_CFLAGS = $(wl_cflags)
@@ -72,6 +73,10 @@ tests_vm_vmt_migrate_SOURCES = tests/vm/vmt-migrate.c tests/vm/vmt-check.h
 tests_vm_vmt_migrate_CFLAGS = $(vmt_cflags)
 tests_vm_vmt_migrate_LDADD = $(vmt_ldadd)
 tests_vm_vmt_migrate_LDFLAGS = -static
+tests_vm_vmt_walk_SOURCES = tests/vm/vmt-walk.c tests/vm/vmt-check.h
+tests_vm_vmt_walk_CFLAGS = $(vmt_cflags)
+tests_vm_vmt_walk_LDADD = $(vmt_ldadd)
+tests_vm_vmt_walk_LDFLAGS = -static
 
 # ---- the VM tests ---------------------------------------------------------
 # One *.vmtest = one guest boot (topology x kernel) that runs every scenario
