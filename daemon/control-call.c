@@ -61,15 +61,6 @@ static void send_reply(struct control_conn *k, const char *error, json_object *p
 	json_object_put(msg);
 }
 
-void control_send_error(struct control_conn *k, const char *error, const char *key,
-			int64_t value)
-{
-	json_object *p = json_object_new_object();
-
-	json_object_object_add(p, key, json_object_new_int64(value));
-	send_reply(k, error, p);
-}
-
 static void send_error_message(struct control_conn *k, const char *error, const char *msg)
 {
 	json_object *p = json_object_new_object();

@@ -1,5 +1,7 @@
-/* control-internal: what control.c (sockets, connections) and
- * control-call.c (requests, dispatch) share. */
+/* control-internal: what the control server's three layers share:
+ * control.c (the socket, admission) on top of control-call.c (requests,
+ * dispatch), both on control-conn.c (connections). Calls go down only:
+ * a connection hands a frame up through control.dispatch. */
 #ifndef NUMAMIGD_CONTROL_INTERNAL_H
 #define NUMAMIGD_CONTROL_INTERNAL_H
 
@@ -17,6 +19,8 @@ struct control {
 	const struct control_method *methods;
 	size_t n_methods;
 	void *userdata;
+	/* Serve the request FRAME (LEN bytes, NUL excluded) on K. */
+	void (*dispatch)(struct control_conn *k, const char *frame, size_t len);
 	struct control_conn *conns;
 	unsigned n_conns;
 	uint64_t log_window_us;         /* refusal log rate limit */
@@ -46,7 +50,12 @@ struct control_conn {
 	bool closing;                   /* close once the output is written */
 };
 
-/* control.c */
+/* control-conn.c */
+/* Serve FD for PEER (FD is closed on failure). 0 or -errno. */
+int conn_new(struct control *c, int fd, const struct control_peer *peer);
+void conn_free(struct control_conn *k);
+/* Write what is queued, if the socket takes it now. */
+void conn_flush(struct control_conn *k);
 int conn_queue(struct control_conn *k, const char *data, size_t len);
 void conn_arm_deadline(struct control_conn *k, bool on);
 /* A deferred call was answered: serve what queued up meanwhile. May free K. */
@@ -60,8 +69,5 @@ bool conn_peer_gone(const struct control_conn *k);
 
 /* control-call.c: serve the request FRAME (LEN bytes, NUL excluded). */
 void control_dispatch(struct control_conn *k, const char *frame, size_t len);
-/* An error reply with parameters {KEY: VALUE} outside any call. */
-void control_send_error(struct control_conn *k, const char *error, const char *key,
-			int64_t value);
 
 #endif

@@ -5,6 +5,7 @@
 daemon_numamigd_SOURCES += \
 	daemon/control.c \
 	daemon/control-call.c \
+	daemon/control-conn.c \
 	daemon/control.h \
 	daemon/control-internal.h \
 	daemon/ctl-methods.c \
@@ -45,7 +46,8 @@ ctl_test_cflags = $(tests_cflags) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcd
 ctl_test_ldadd = $(tests_ldadd) $(SYSTEMD_LIBS) $(JSONC_LIBS)
 UNIT_TESTS += tests/test-control tests/test-control-status
 tests_test_control_SOURCES = tests/test-control.c tests/check-main.h \
-	daemon/control.c daemon/control-call.c daemon/ctl-params.c daemon/log.c
+	daemon/control.c daemon/control-call.c daemon/control-conn.c daemon/ctl-params.c \
+	daemon/log.c
 tests_test_control_CFLAGS = $(ctl_test_cflags)
 tests_test_control_LDADD = $(ctl_test_ldadd)
 tests_test_control_status_SOURCES = tests/test-control-status.c tests/check-main.h \

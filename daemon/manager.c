@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "control.h"
-#include "ctl-methods.h"
 #include "log.h"
 #include "manager.h"
 #include "numamig/engine.h"
@@ -330,7 +329,7 @@ static int block_signals(void)
 static int start_control(struct manager *m)
 {
 	const char *path = m->config->control_socket, *why = NULL;
-	int r = control_new(m->event, ctl_methods, ctl_n_methods, m, &m->control);
+	int r = control_new(m->event, m->opts.methods, m->opts.n_methods, m, &m->control);
 
 	if (r == 0)
 		r = control_listen(m->control, path, &why);

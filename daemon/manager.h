@@ -11,11 +11,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct control_method;
+
 struct manager_opts {
 	const char *root;                  /* "/" */
 	const char *state_dir;             /* kept across restarts */
 	struct nm_config_paths paths;
 	enum nm_sampler_source source;
+	/* The control socket's methods (ctl-methods.c): given by main, so
+	 * that the manager does not depend on the methods that call it. */
+	const struct control_method *methods;
+	size_t n_methods;
 };
 
 struct manager;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl-methods.h"
 #include "log.h"
 #include "manager.h"
 #include "numamig/set.h"
@@ -184,6 +185,8 @@ int main(int argc, char **argv)
 	int r;
 
 	nm_config_paths_init(&a.opts.paths);
+	a.opts.methods = ctl_methods;
+	a.opts.n_methods = ctl_n_methods;
 	r = parse_args(argc, argv, &a);
 	if (r >= 0)
 		return r;

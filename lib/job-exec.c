@@ -231,14 +231,6 @@ static bool has_memory_bit(const struct nm_job_plan *plan, int n)
 	       numa_bitmask_isbitset(plan->has_memory, (unsigned)n);
 }
 
-static bool target_node(const struct nm_job_plan *plan, int n)
-{
-	for (size_t i = 0; i < plan->n_to; i++)
-		if (plan->to[i] == n)
-			return true;
-	return false;
-}
-
 /* Direct mode: migrate_pages() per process, per stage and pair. With TO
  * alone, one call per process: every node with memory that is not a
  * target, to the process's target. */
@@ -268,7 +260,7 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 					int tgt = plan->procs[p].info.target;
 
 					for (int n = 0; n < plan->nr_nodes; n++)
-						if (has_memory_bit(plan, n) && !target_node(plan, n))
+						if (has_memory_bit(plan, n) && !job_in_list(plan->to, plan->n_to, n))
 							numa_bitmask_setbit(from, (unsigned)n);
 					numa_bitmask_setbit(to, (unsigned)tgt);
 				} else {

@@ -103,6 +103,17 @@ int job_read_proc(struct job_proc *jp);
  * pidfd was opened. 0, -ESRCH when it is not, or -errno. */
 int job_read_identity(struct job_proc *jp, const char *cgroup);
 
+/* Is X among the N ints at V? */
+static inline bool job_in_list(const int *v, size_t n, int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Where a page on each node goes when process PROC is walked at STAGE:
+ * MAP[nr_nodes], -1 for "stays" (job-requests.c). */
 void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map);
 
 /* Pages per node (base pages) of P's numa_maps into PAGES[nr_nodes]

@@ -159,6 +159,23 @@ static int request_pieces(struct nm_job_plan *plan, const struct fmap *f, struct
 	return ivset_add(covered, f->off0, f->off1);
 }
 
+void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map)
+{
+	for (int n = 0; n < plan->nr_nodes; n++)
+		map[n] = -1;
+	if (plan->n_to) {
+		int t = plan->to[plan->procs[proc].order % plan->n_to];
+
+		for (int n = 0; n < plan->nr_nodes; n++)
+			if (!job_in_list(plan->to, plan->n_to, n))
+				map[n] = t;
+		return;
+	}
+	for (size_t i = 0; i < plan->n_pairs; i++)
+		if (plan->pairs[i].stage == stage && plan->pairs[i].from < plan->nr_nodes)
+			map[plan->pairs[i].from] = plan->pairs[i].to;
+}
+
 /* Classify P's VMAs: skip, request privately, or collect for dedupe. */
 int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_ex,
 		    struct fmap **fm, size_t *n_fm, size_t *cap_fm, int *map)

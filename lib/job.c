@@ -13,7 +13,6 @@
 #include "numamig/procparse.h"
 #include "numamig/topology.h"
 
-#define MAPS_MAX (16u << 20)
 /* A job is a batch scheduler's unit: thousands of processes at most. */
 #define MAX_PROCS 65536u
 
@@ -47,14 +46,6 @@ const char *nm_job_state_name(enum nm_job_state s)
 }
 
 /* ---- the spec ---- */
-
-static bool in_list(const int *v, size_t n, int x)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == x)
-			return true;
-	return false;
-}
 
 static bool has_mem(const struct bitmask *m, int node)
 {
@@ -115,7 +106,7 @@ static int check_spec(const struct nm_job_spec *s, const struct nm_topology *top
 			return -ENODEV;
 	for (size_t i = 0; i < s->n_from; i++) {
 		if (s->from[i] < 0 || s->from[i] >= NM_MAPS_MAX_NODES ||
-		    in_list(s->from, i, s->from[i]))
+		    job_in_list(s->from, i, s->from[i]))
 			return -EINVAL;
 	}
 	if (s->n_from) {
@@ -134,23 +125,6 @@ static int check_spec(const struct nm_job_spec *s, const struct nm_topology *top
 	plan->n_to = s->n_to;
 	plan->nstages = 1;
 	return 0;
-}
-
-void job_fill_map(const struct nm_job_plan *plan, size_t proc, unsigned stage, int *map)
-{
-	for (int n = 0; n < plan->nr_nodes; n++)
-		map[n] = -1;
-	if (plan->n_to) {
-		int t = plan->to[plan->procs[proc].order % plan->n_to];
-
-		for (int n = 0; n < plan->nr_nodes; n++)
-			if (!in_list(plan->to, plan->n_to, n))
-				map[n] = t;
-		return;
-	}
-	for (size_t i = 0; i < plan->n_pairs; i++)
-		if (plan->pairs[i].stage == stage && plan->pairs[i].from < plan->nr_nodes)
-			map[plan->pairs[i].from] = plan->pairs[i].to;
 }
 
 static unsigned long long *nodes_array(const struct nm_job_plan *plan)

@@ -1,0 +1,61 @@
+#!/bin/sh
+# check-deps: no cycle between source files. A file depends on another
+# when its object uses a symbol the other defines (nm); the modules of
+# lib/, of daemon/ and of ctl/ must each form a DAG, so that every file can
+# be read, tested and replaced knowing only the files below it
+# (docs/ARCHITECTURE.md). A cycle is printed as a path, and fails.
+#
+# Runs in the build tree after make (the objects must exist). Exit 0 and
+# "deps: OK", or 1.
+set -eu
+
+fail=0
+check() { # GROUP OBJECT...
+	group=$1
+	shift
+	[ -e "$1" ] || { echo "deps: FAIL: no objects for $group (run make first)"; fail=1; return; }
+	for o in "$@"; do
+		# The module: the source file's name, without automake's prefix.
+		m=$(basename "$o" .o | sed 's/^[a-z_]*-//')
+		nm -P "$o" | awk -v m="$m" '$2 ~ /^[TDBRCV]$/ { print "D", m, $1 } $2 == "U" { print "U", m, $1 }'
+	done | awk -v group="$group" '
+	$1 == "D" { def[$3] = $2; next }
+	{ use[NR] = $2 " " $3 }
+	END {
+		for (i in use) {
+			split(use[i], u, " ")
+			d = def[u[2]]
+			if (d != "" && d != u[1] && !((u[1], d) in edge)) {
+				edge[u[1], d] = 1
+				out[u[1]] = out[u[1]] " " d
+			}
+		}
+		for (n in out) if (!(n in state)) dfs(n, n)
+		exit bad
+	}
+	function dfs(n, path,   k, next_, i) {
+		state[n] = 1
+		k = split(out[n], next_, " ")
+		for (i = 1; i <= k; i++) {
+			# "in" first: a plain reference would create the entry.
+			if ((next_[i] in state) && state[next_[i]] == 1) {
+				printf "deps: FAIL: %s: a cycle: %s -> %s\n", group, path, next_[i]
+				bad = 1
+			} else if (!(next_[i] in state)) {
+				dfs(next_[i], path " -> " next_[i])
+			}
+		}
+		state[n] = 2
+	}' || fail=1
+}
+
+# Non-PIC objects, or only PIC ones with --disable-static.
+if [ -e lib/libnumamig_la-walk.o ]; then
+	check lib lib/libnumamig_la-*.o
+else
+	check lib lib/.libs/libnumamig_la-*.o
+fi
+check daemon daemon/numamigd-*.o
+check ctl ctl/numamigctl-*.o
+[ "$fail" -eq 0 ] && echo "deps: OK"
+exit "$fail"
