@@ -16,6 +16,7 @@ daemon_numamigd_SOURCES += \
 	daemon/ctl-status.c \
 	daemon/ctl-explain.c \
 	daemon/ctl-policy.c \
+	daemon/ctl-json.c \
 	daemon/ctl-status.h
 daemon_numamigd_CFLAGS += $(JSONC_CFLAGS)
 daemon_numamigd_LDADD += $(JSONC_LIBS)
@@ -51,6 +52,6 @@ tests_test_control_SOURCES = tests/test-control.c tests/check-main.h \
 tests_test_control_CFLAGS = $(ctl_test_cflags)
 tests_test_control_LDADD = $(ctl_test_ldadd)
 tests_test_control_status_SOURCES = tests/test-control-status.c tests/check-main.h \
-	daemon/ctl-status.c daemon/ctl-explain.c daemon/ctl-policy.c
+	daemon/ctl-status.c daemon/ctl-explain.c daemon/ctl-policy.c daemon/ctl-json.c
 tests_test_control_status_CFLAGS = $(ctl_test_cflags)
 tests_test_control_status_LDADD = $(ctl_test_ldadd)

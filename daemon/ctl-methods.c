@@ -25,55 +25,16 @@
 
 /* ---- parameters --------------------------------------------------------- */
 
-/* PARAMS' integer NAME into *OUT, within [MIN, MAX]. Missing: DEF, or an
- * error when DEF < MIN (required). Answers CALL and returns false on error. */
-static bool get_int(struct control_call *call, json_object *params, const char *name,
-		    int64_t min, int64_t max, int64_t def, int64_t *out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(params, name, &v) || !v) {
-		if (def < min) {
-			ctl_invalid_parameter(call, name);
-			return false;
-		}
-		*out = def;
-		return true;
-	}
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (!json_object_is_type(v, json_type_int) || errno || *out < min || *out > max) {
-		ctl_invalid_parameter(call, name);
-		return false;
-	}
-	return true;
-}
-
 static bool get_pid(struct control_call *call, json_object *params, pid_t *pid)
 {
 	int64_t v;
 
-	if (!get_int(call, params, "pid", 1, INT32_MAX, 0, &v))
+	if (!ctl_get_int(call, params, "pid", 1, INT32_MAX, 0, &v))
 		return false;
 	*pid = (pid_t)v;
 	return true;
 }
 
-/* A pid the daemon does not track: say whether it exists at all, which
- * is what the operator needs to know next. */
-static void no_such_process(struct control_call *call, pid_t pid)
-{
-	bool exists = kill(pid, 0) == 0 || errno == EPERM;
-	json_object *p = json_object_new_object();
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), exists ? "process %d is not tracked by any policy" :
-		 "no process %d", (int)pid);
-	json_object_object_add(p, "pid", json_object_new_int((int)pid));
-	json_object_object_add(p, "exists", json_object_new_boolean(exists));
-	json_object_object_add(p, "message", json_object_new_string(msg));
-	control_call_error(call, CTL_E_NO_SUCH_PROCESS, p);
-}
 
 /* ---- the daemon's state ------------------------------------------------- */
 
@@ -118,7 +79,7 @@ static void get_status(struct control_call *call, json_object *params, void *use
 	char desc[256];
 	int64_t top;
 
-	if (!get_int(call, params, "top", 0, CTL_STATUS_TOP_MAX, CTL_STATUS_TOP_DEFAULT, &top))
+	if (!ctl_get_int(call, params, "top", 0, CTL_STATUS_TOP_MAX, CTL_STATUS_TOP_DEFAULT, &top))
 		return;
 	fill_state(userdata, &s, desc, sizeof(desc));
 	reply = ctl_status_build(&s, (size_t)top);
@@ -141,7 +102,7 @@ static void explain(struct control_call *call, json_object *params, void *userda
 	fill_state(userdata, &s, desc, sizeof(desc));
 	r = ctl_explain_build(&s, pid, &reply);
 	if (r == -ESRCH)
-		no_such_process(call, pid);
+		ctl_no_such_process(call, pid);
 	else if (r < 0)
 		control_call_errorf(call, CONTROL_E_INTERNAL, "%s", strerror(-r));
 	else
@@ -174,7 +135,7 @@ static void trigger(struct control_call *call, json_object *params, void *userda
 	if (!get_pid(call, params, &pid))
 		return;
 	if (nm_engine_trigger(manager_engine(m), pid) < 0) {
-		no_such_process(call, pid);
+		ctl_no_such_process(call, pid);
 		return;
 	}
 	reply = json_object_new_object();

@@ -32,19 +32,6 @@
 
 /* ---- errors and JSON ---------------------------------------------------- */
 
-static void no_such_process(struct control_call *call, pid_t pid)
-{
-	json_object *p = json_object_new_object();
-	char msg[64];
-
-	snprintf(msg, sizeof(msg), "no process %d", (int)pid);
-	json_object_object_add(p, "pid", json_object_new_int((int)pid));
-	json_object_object_add(p, "exists", json_object_new_boolean(false));
-	json_object_object_add(p, "errno", json_object_new_string("ESRCH"));
-	json_object_object_add(p, "message", json_object_new_string(msg));
-	control_call_error(call, CTL_E_NO_SUCH_PROCESS, p);
-}
-
 /* io.numamigd.MigrationFailed {errno, message} plus P's fields (P taken;
  * NULL: none). */
 static void migration_failed(struct control_call *call, int err, json_object *p,
@@ -64,26 +51,14 @@ static void migration_failed(struct control_call *call, int err, json_object *p,
 	control_call_error(call, CTL_E_MIGRATION_FAILED, p);
 }
 
-/* A daemon reading a captured tree (--root) sees fixture pids: moving the
- * live processes that happen to have those numbers would be acting on the
- * wrong process. Returns true (and replies EPERM) when that is the case. */
+/* Replies EPERM and returns true when nothing may be moved (a captured
+ * tree: nm_engine_acts). */
 static bool captured_tree(struct control_call *call, const struct nm_engine *e)
 {
-	if (nm_root_is_live(nm_engine_root(e)))
+	if (nm_engine_acts(e))
 		return false;
 	migration_failed(call, EPERM, NULL, "numamigd reads a captured tree (--root)");
 	return true;
-}
-
-static json_object *u64_array(const unsigned long long *v, int n)
-{
-	json_object *a = json_object_new_array();
-
-	if (!v)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		json_object_array_add(a, ctl_json_u64(v[i]));
-	return a;
 }
 
 /* {errno name: pages} of the failures counted in C. */
@@ -148,8 +123,8 @@ static json_object *move_reply(const struct move_job *m)
 	json_object_object_add(o, "shared", json_object_new_boolean(m->flags & NM_RANGE_SHARED));
 	json_object_object_add(o, "page_size", ctl_json_u64((uint64_t)sysconf(_SC_PAGESIZE)));
 	add_counts(o, &m->res.c);
-	json_object_object_add(o, "on_node", n > 0 ? u64_array(m->res.on_node, n) : json_object_new_array());
-	json_object_object_add(o, "moved_from", n > 0 ? u64_array(m->res.moved_from, n) : json_object_new_array());
+	json_object_object_add(o, "on_node", n > 0 ? ctl_json_u64_array(m->res.on_node, n) : json_object_new_array());
+	json_object_object_add(o, "moved_from", n > 0 ? ctl_json_u64_array(m->res.moved_from, n) : json_object_new_array());
 	return o;
 }
 
@@ -160,7 +135,7 @@ static void move_done(struct nm_mig_job *job)
 	if (job->err == -ECANCELED && !m->res.err) {
 		control_call_errorf(m->call, CONTROL_E_INTERNAL, "numamigd is stopping");
 	} else if (job->err == -ESRCH) {
-		no_such_process(m->call, m->pid);
+		ctl_no_such_process(m->call, m->pid);
 	} else if (job->err < 0) {
 		log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s",
 			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-job->err));
@@ -191,10 +166,8 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 
 	if (captured_tree(call, e))
 		return;
-	if (!ctl_as_int(ctl_param(params, "pid"), 1, INT32_MAX, &pid)) {
-		ctl_invalid_parameter(call, "pid");
+	if (!ctl_get_int(call, params, "pid", 1, INT32_MAX, 0, &pid))
 		return;
-	}
 	if (!ctl_as_ulong(ctl_param(params, "address"), &addr)) {
 		ctl_invalid_parameter(call, "address");
 		return;
@@ -204,10 +177,8 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 		return;
 	}
 	/* Negative or absent nodes are the library's ENODEV, as documented. */
-	if (!ctl_as_int(ctl_param(params, "node"), INT32_MIN, INT32_MAX, &node)) {
-		ctl_invalid_parameter(call, "node");
+	if (!ctl_get_int(call, params, "node", INT32_MIN, INT32_MAX, INT32_MIN, &node))
 		return;
-	}
 	if (!ctl_get_bool(call, params, "dry_run", &dry_run) ||
 	    !ctl_get_bool(call, params, "shared", &shared))
 		return;
@@ -220,7 +191,7 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	if (r < 0) {
 		free(m);
 		if (r == -ESRCH)
-			no_such_process(call, (pid_t)pid);
+			ctl_no_such_process(call, (pid_t)pid);
 		else
 			migration_failed(call, -r, NULL, "cannot open the process");
 		return;
@@ -277,15 +248,6 @@ static void migrate_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
 	job->err = j->exec_err;
 }
 
-static json_object *int_list(const int *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_int(v[i]));
-	return a;
-}
-
 /* The shared file pieces requested once for the job, by path:
  * [{path, requests, planned_pages, moved}]. */
 static json_object *shared_files(const struct nm_job_plan *plan)
@@ -330,8 +292,8 @@ static json_object *migrate_reply(const struct migrate_job *j)
 	json_object_object_add(o, "dry_run", json_object_new_boolean(j->dry_run));
 	if (j->cgroup)
 		json_object_object_add(o, "cgroup", json_object_new_string(j->cgroup));
-	json_object_object_add(o, "from", int_list(j->from, j->n_from));
-	json_object_object_add(o, "to", int_list(j->to, j->n_to));
+	json_object_object_add(o, "from", ctl_json_int_array(j->from, j->n_from));
+	json_object_object_add(o, "to", ctl_json_int_array(j->to, j->n_to));
 	json_object_object_add(o, "page_size", ctl_json_u64(nm_job_page_bytes(plan)));
 	json_object_object_add(o, "nr_nodes", json_object_new_int(nn));
 	for (size_t i = 0; i < nm_job_nprocs(plan); i++) {
@@ -349,9 +311,9 @@ static json_object *migrate_reply(const struct migrate_job *j)
 					       json_object_new_string(nm_range_errno_name(pi->err)));
 		json_object_object_add(p, "target", pi->target >= 0 ? json_object_new_int(pi->target) : NULL);
 		json_object_object_add(p, "requests", json_object_new_int((int)pi->requests));
-		json_object_object_add(p, "before", u64_array(pi->resident, nn));
-		json_object_object_add(p, "planned", u64_array(pi->planned, nn));
-		after = u64_array(pi->after, nn);
+		json_object_object_add(p, "before", ctl_json_u64_array(pi->resident, nn));
+		json_object_object_add(p, "planned", ctl_json_u64_array(pi->planned, nn));
+		after = ctl_json_u64_array(pi->after, nn);
 		json_object_object_add(p, "after", after);
 		json_object_object_add(p, "planned_pages", ctl_json_u64(pi->planned_pages));
 		add_counts(p, &pi->done);
@@ -373,10 +335,10 @@ static json_object *migrate_reply(const struct migrate_job *j)
 	json_object_object_add(tot, "planned_pages", ctl_json_u64(t->planned_pages));
 	json_object_object_add(tot, "done_pages", ctl_json_u64(t->done.moved));
 	add_counts(tot, &t->done);
-	json_object_object_add(tot, "planned_from", u64_array(t->planned_from, nn));
-	json_object_object_add(tot, "planned_to", u64_array(t->planned_to, nn));
-	json_object_object_add(tot, "moved_from", u64_array(t->moved_from, nn));
-	json_object_object_add(tot, "moved_to", u64_array(t->moved_to, nn));
+	json_object_object_add(tot, "planned_from", ctl_json_u64_array(t->planned_from, nn));
+	json_object_object_add(tot, "planned_to", ctl_json_u64_array(t->planned_to, nn));
+	json_object_object_add(tot, "moved_from", ctl_json_u64_array(t->moved_from, nn));
+	json_object_object_add(tot, "moved_to", ctl_json_u64_array(t->moved_to, nn));
 	json_object_object_add(o, "totals", tot);
 	return o;
 }
@@ -398,7 +360,7 @@ static void migrate_done(struct nm_mig_job *job)
 	if (!j->planned) {
 		control_call_errorf(j->call, CONTROL_E_INTERNAL, "numamigd is stopping");
 	} else if (j->plan_err == -ESRCH && j->n_pids == 1) {
-		no_such_process(j->call, (pid_t)j->pids[0]);
+		ctl_no_such_process(j->call, (pid_t)j->pids[0]);
 	} else if (j->plan_err < 0) {
 		json_object *p = json_object_new_object();
 

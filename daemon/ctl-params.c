@@ -6,9 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ctl-methods.h"
 #include "ctl-params.h"
 
 void ctl_invalid_parameter(struct control_call *call, const char *name)
@@ -36,6 +38,22 @@ bool ctl_as_int(json_object *v, int64_t min, int64_t max, int64_t *out)
 	errno = 0;
 	*out = json_object_get_int64(v);
 	return !errno && *out >= min && *out <= max;
+}
+
+bool ctl_get_int(struct control_call *call, json_object *params, const char *name,
+		 int64_t min, int64_t max, int64_t def, int64_t *out)
+{
+	json_object *v = ctl_param(params, name);
+
+	if (!v && def >= min) {
+		*out = def;
+		return true;
+	}
+	if (!ctl_as_int(v, min, max, out)) {
+		ctl_invalid_parameter(call, name);
+		return false;
+	}
+	return true;
 }
 
 /* An unsigned number: a JSON integer >= 0, or a string ("0x7f00...",
@@ -130,4 +148,20 @@ void ctl_who(const struct control_call *call, char *buf, size_t size)
 	const struct control_peer *p = control_call_peer(call);
 
 	snprintf(buf, size, "numamigctl (uid %u, pid %d)", (unsigned)p->uid, (int)p->pid);
+}
+
+void ctl_no_such_process(struct control_call *call, pid_t pid)
+{
+	bool exists = kill(pid, 0) == 0 || errno == EPERM;
+	json_object *p = json_object_new_object();
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), exists ? "process %d is not tracked by any policy" :
+		 "no process %d", (int)pid);
+	json_object_object_add(p, "pid", json_object_new_int((int)pid));
+	json_object_object_add(p, "exists", json_object_new_boolean(exists));
+	if (!exists)
+		json_object_object_add(p, "errno", json_object_new_string("ESRCH"));
+	json_object_object_add(p, "message", json_object_new_string(msg));
+	control_call_error(call, CTL_E_NO_SUCH_PROCESS, p);
 }

@@ -1,6 +1,5 @@
 /* ctl-policy: policies as JSON (GetPolicy, and the policy of a process in
- * Explain), plus the small helpers every ctl-* builder shares. See
- * ctl-status.h. */
+ * Explain). See ctl-status.h. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -9,109 +8,6 @@
 
 #include "ctl-status.h"
 #include "numamig/set.h"
-
-/* The config's own spelling (lib/config-keys.c keeps these private). */
-static const char *const mode_names[] = { "off", "advise", "lazy", "direct" };
-static const char *const kind_names[] = { "residency", "greedy" };
-
-const char *ctl_mode_name(enum nm_mode m)
-{
-	return (unsigned)m < sizeof(mode_names) / sizeof(*mode_names) ? mode_names[m] : "unknown";
-}
-
-const char *ctl_kind_name(enum nm_policy_kind k)
-{
-	return (unsigned)k < sizeof(kind_names) / sizeof(*kind_names) ? kind_names[k] : "unknown";
-}
-
-json_object *ctl_json_u64(uint64_t v)
-{
-	return json_object_new_uint64(v);
-}
-
-json_object *ctl_json_pct(uint64_t num, uint64_t den)
-{
-	char buf[32];
-
-	if (!den)
-		return NULL;
-	/* Keep the printed form: json-c would print the double's full
-	 * binary expansion (93.400000000000006). */
-	snprintf(buf, sizeof(buf), "%.1f", (double)num * 100.0 / (double)den);
-	return json_object_new_double_s((double)num * 100.0 / (double)den, buf);
-}
-
-json_object *ctl_json_node(int node)
-{
-	return node < 0 ? NULL : json_object_new_int(node);
-}
-
-uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node)
-{
-	if (node < 0 || node >= t->fp.eligible.nr_nodes || !t->fp.eligible.kb)
-		return 0;
-	return t->fp.eligible.kb[node];
-}
-
-uint64_t ctl_task_eligible_total_kb(const struct nm_task *t)
-{
-	uint64_t sum = 0;
-
-	for (int n = 0; n < t->fp.eligible.nr_nodes && t->fp.eligible.kb; n++)
-		sum += t->fp.eligible.kb[n];
-	return sum;
-}
-
-int ctl_task_home(const struct nm_task *t)
-{
-	return t->plan.has_home ? t->plan.home : -1;
-}
-
-int ctl_task_cpu_node(const struct nm_task *t)
-{
-	const struct nm_residency *r = &t->res;
-	int best = -1;
-
-	if (!r->total_ns || !r->node_ns)
-		return r->last_node;
-	for (int n = 0; n < r->nr_nodes; n++)
-		if (r->node_ns[n] && (best < 0 || r->node_ns[n] > r->node_ns[best]))
-			best = n;
-	return best;
-}
-
-/* The planner's home is where memory was sent, not where the task is: a
- * task that moved on since (or has not been planned yet) has its memory
- * on the home and its CPU time elsewhere. So locality weighs each node's
- * memory by the node's share of the task's CPU time now: the share of its
- * accesses that are local if its threads touch its pages alike. */
-bool ctl_task_local_kb(const struct nm_task *t, uint64_t *local_kb)
-{
-	const struct nm_residency *r = &t->res;
-	double sum = 0;
-
-	if (!r->total_ns || !r->node_ns) {
-		*local_kb = ctl_task_eligible_kb(t, r->last_node);
-		return r->last_node >= 0;
-	}
-	for (int n = 0; n < r->nr_nodes; n++)
-		sum += (double)ctl_task_eligible_kb(t, n) * (double)r->node_ns[n];
-	*local_kb = (uint64_t)(sum / (double)r->total_ns + 0.5);
-	return true;
-}
-
-uint64_t ctl_ago(uint64_t now, uint64_t then)
-{
-	return now > then ? now - then : 0;
-}
-
-json_object *ctl_json_hash(const struct nm_config *config)
-{
-	char buf[20];
-
-	snprintf(buf, sizeof(buf), "%016" PRIx64, nm_config_hash(config));
-	return json_object_new_string(buf);
-}
 
 static json_object *string_array(char *const *v, size_t n)
 {
@@ -149,8 +45,8 @@ json_object *ctl_json_policy(const struct nm_policy *pol)
 	json_object_object_add(o, "file", pol->file ? json_object_new_string(pol->file) : NULL);
 	json_object_object_add(o, "line", json_object_new_int(pol->line));
 	json_object_object_add(o, "match", match_of(pol));
-	json_object_object_add(o, "mode", json_object_new_string(ctl_mode_name(pol->mode)));
-	json_object_object_add(o, "policy", json_object_new_string(ctl_kind_name(pol->policy)));
+	json_object_object_add(o, "mode", json_object_new_string(nm_mode_name(pol->mode)));
+	json_object_object_add(o, "policy", json_object_new_string(nm_policy_kind_name(pol->policy)));
 	json_object_object_add(o, "dwell_ms", ctl_json_u64(pol->dwell_ms));
 	json_object_object_add(o, "hysteresis_ms", ctl_json_u64(pol->hysteresis_ms));
 	json_object_object_add(o, "max_dwell_ms", ctl_json_u64(pol->max_dwell_ms));

@@ -202,8 +202,8 @@ static json_object *policy_sum_json(const struct nm_policy *pol, const struct po
 		total += p->eligible_kb[n] * 1024;
 	}
 	add(o, "name", json_object_new_string(pol->name));
-	add(o, "mode", json_object_new_string(ctl_mode_name(pol->mode)));
-	add(o, "policy", json_object_new_string(ctl_kind_name(pol->policy)));
+	add(o, "mode", json_object_new_string(nm_mode_name(pol->mode)));
+	add(o, "policy", json_object_new_string(nm_policy_kind_name(pol->policy)));
 	add(o, "processes", ctl_json_u64(p->processes));
 	add(o, "rss_bytes", ctl_json_u64(p->rss_bytes));
 	add(o, "eligible_bytes", ctl_json_u64(total));

@@ -72,9 +72,6 @@ json_object *ctl_policy_build(const struct nm_config *config, const char *cgroup
 
 /* ---- shared by the builders (ctl-json.c) ---- */
 
-/* The config's names of a mode and a policy kind. */
-const char *ctl_mode_name(enum nm_mode m);
-const char *ctl_kind_name(enum nm_policy_kind k);
 /* One tracked process as in GetStatus's "processes". */
 json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t);
 /* One policy as JSON. */
@@ -86,6 +83,9 @@ json_object *ctl_json_hash(const struct nm_config *config);
 json_object *ctl_json_pct(uint64_t num, uint64_t den);
 /* A node id, or null when negative. */
 json_object *ctl_json_node(int node);
+/* N numbers as an array; NULL when V is. */
+json_object *ctl_json_u64_array(const unsigned long long *v, int n);
+json_object *ctl_json_int_array(const int *v, size_t n);
 /* Eligible KiB of T per node, and in total; the node of T's home or -1. */
 uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node);
 uint64_t ctl_task_eligible_total_kb(const struct nm_task *t);

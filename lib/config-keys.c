@@ -17,6 +17,16 @@ const char *const cfg_mode_names[] = { "off", "advise", "lazy", "direct", NULL }
 const char *const cfg_policy_kind_names[] = { "residency", "greedy", NULL };
 const char *const cfg_knb_names[] = { "keep", "disable", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
+const char *nm_mode_name(enum nm_mode m)
+{
+	return (unsigned)m <= NM_MODE_DIRECT ? cfg_mode_names[m] : "unknown";
+}
+
+const char *nm_policy_kind_name(enum nm_policy_kind k)
+{
+	return (unsigned)k <= NM_POLICY_GREEDY ? cfg_policy_kind_names[k] : "unknown";
+}
+
 static const char *const bool_names[] = { "true", "false", "yes", "no", "on", "off", NULL };
 
 /* walk_mapping() keeps one slot per row; enums are stored through an int. */

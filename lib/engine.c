@@ -238,13 +238,17 @@ static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 	};
 }
 
-/* The policy as planned. On a captured tree (--root) the pids are the
- * fixture's, not live processes that may have the same numbers: every
- * policy that would move memory only advises there. */
+bool nm_engine_acts(const struct nm_engine *e)
+{
+	return nm_root_is_live(e->root);
+}
+
+/* The policy as planned: one that would move memory only advises where
+ * nothing may be moved (nm_engine_acts). */
 static const struct nm_policy *plan_policy(const struct nm_engine *e, const struct nm_task *t,
 					   struct nm_policy *copy)
 {
-	if (nm_root_is_live(e->root) || t->policy->mode == NM_MODE_OFF ||
+	if (nm_engine_acts(e) || t->policy->mode == NM_MODE_OFF ||
 	    t->policy->mode == NM_MODE_ADVISE)
 		return t->policy;
 	*copy = *t->policy;

@@ -96,6 +96,11 @@ const struct nm_counters *nm_engine_counters(const struct nm_engine *e);
 const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e);
 const struct nm_topology *nm_engine_topology(const struct nm_engine *e);
 const struct nm_root *nm_engine_root(const struct nm_engine *e);
+/* Whether anything may be moved at all: not on a captured tree (--root),
+ * whose pids are the fixture's, not the live processes that may have the
+ * same numbers. There every policy only advises and every Move and
+ * Migrate is refused. */
+bool nm_engine_acts(const struct nm_engine *e);
 struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
 
 #ifdef __cplusplus

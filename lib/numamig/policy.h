@@ -29,6 +29,11 @@ enum nm_policy_kind {
 	NM_POLICY_GREEDY,    /* home = where the task ran last tick (baseline) */
 };
 
+/* The config's own spelling of a mode and a policy kind ("lazy",
+ * "residency"), for status and messages; "unknown" out of range. */
+const char *nm_mode_name(enum nm_mode m);
+const char *nm_policy_kind_name(enum nm_policy_kind k);
+
 enum nm_knb {
 	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
 	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
