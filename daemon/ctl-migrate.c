@@ -1,6 +1,6 @@
 /* ctl-migrate: the operator's migrations, io.numamigd.Move (a pid's
- * address range to a node, seed 004) and io.numamigd.Migrate (a whole job,
- * seed 003). numamigctl(8) documents the parameters and replies.
+ * address range to a node) and io.numamigd.Migrate (a whole job).
+ * numamigctl(8) documents the parameters and replies.
  *
  * Both calls can take seconds, so they never run on the event loop: the
  * handler checks the parameters, defers the call and hands a custom job

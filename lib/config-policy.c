@@ -14,8 +14,8 @@
 #include "config-internal.h"
 
 /* Shared-library and system file pages stay put even with file_backed:
- * every process maps them, so there is no one right node for them (seed
- * 003), and moving them only costs. Patterns match across '/'. */
+ * every process maps them, so there is no one right node for them, and
+ * moving them only costs. Patterns match across '/'. */
 static const char *const builtin_excludes[] = {
 	"/usr/lib/*", "/usr/lib64/*", "/lib/*", "/lib64/*",
 };
@@ -54,7 +54,7 @@ int cfg_policy_builtin(struct nm_policy *p)
 	 * 1-1.5 s and the bar is to be no slower; the instability backoff,
 	 * not a long dwell, is what stops ping-pong. */
 	p->dwell_ms = 1000;
-	/* Seed 000's anti-thrash interval: after a migration nothing moves
+	/* The anti-thrash interval: after a migration nothing moves
 	 * for 30 s, so a task rotating nodes every few seconds costs at most
 	 * one working set per 30 s even before the backoff kicks in. */
 	p->hysteresis_ms = 30000;
@@ -67,7 +67,7 @@ int cfg_policy_builtin(struct nm_policy *p)
 	/* Scanning a small process costs about as much as it can gain;
 	 * 64 MiB is well below what database, JVM and VM hosts care about. */
 	p->min_rss_bytes = 64ull << 20;
-	/* Seed 000: a page mapped by two processes has no one right node. */
+	/* A page mapped by two processes has no one right node. */
 	p->max_mapcount = 1;
 	p->file_backed = false;
 	p->exclude_files = strv_copy((char *const *)builtin_excludes, N_EXCLUDES);

@@ -52,7 +52,8 @@ enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_v
 {
 	bool file = v->kind == NM_VMA_FILE && !shared_anon(v);
 
-	/* Seed 000: only VMAs under the default policy are ours to move. */
+	/* Only VMAs under the default policy are ours to move: an explicit
+	 * mempolicy is the application's own placement. */
 	if (v->mode != NM_MPOL_DEFAULT)
 		return NM_FP_POLICY;
 	if (v->huge)

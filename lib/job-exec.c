@@ -1,4 +1,4 @@
-/* job: carrying out a job migration plan (seed 003). See numamig/job.h. */
+/* job-exec: carrying out a job migration plan. See numamig/job.h. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* job-read: reading a job's processes for planning (seed 003): the pids
+/* job-read: reading a job's processes for planning: the pids
  * of a cgroup, and each process's /proc/PID/maps (for device, inode and
  * file offset, which dedupe needs) joined with its numa_maps (for where
  * the pages are). See numamig/job.h. */

@@ -1,4 +1,4 @@
-/* job-requests: turning a job's mappings into move requests (seed 003):
+/* job-requests: turning a job's mappings into move requests:
  * each mapping is classified (excluded library, special, private memory,
  * a file shared with other processes of the job), and the file mappings
  * of the whole job are deduplicated by (device, inode) over the union of

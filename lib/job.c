@@ -1,4 +1,4 @@
-/* job: planning a manual job migration (seed 003). See numamig/job.h. */
+/* job: planning a manual job migration. See numamig/job.h. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* plan-gates: the planner's view of one tick's inputs, and the gates a
  * migration must pass. See numamig/planner.h for the order and reasons.
  *
- * Cost/benefit (seed 004: a migration pays only if the pages are touched
+ * Cost/benefit (a migration pays only if the pages are touched
  * enough afterwards). Both sides are in task time:
  *   benefit = horizon × cpu_rate × misplaced/eligible × remote_penalty
  *     the run time the task stops losing to remote accesses: over the

@@ -1,4 +1,4 @@
-/* rangemove: address-range migration (seed 004). See numamig/rangemove.h. */
+/* rangemove: address-range migration. See numamig/rangemove.h. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* job: manual migration of a whole job (seed 003, Bryant): a batch
+/* job: manual migration of a whole job: a batch
  * scheduler moves several processes from old nodes to new ones.
  *
  * nm_job_plan() reads /proc/PID/maps and numa_maps of every process of the

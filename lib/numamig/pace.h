@@ -2,7 +2,7 @@
  * small pure mechanisms (the byte rate is the planner's budget,
  * numamig/planner.h):
  *
- *  - a batch tuner (seed 002): pages per move_pages() call, between a
+ *  - a batch tuner: pages per move_pages() call, between a
  *    minimum and a maximum, sized so that a call takes at most the
  *    latency budget longer than a call of the minimum batch. A call costs
  *    a fixed part (the kernel drains every CPU's per-CPU page lists before

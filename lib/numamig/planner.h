@@ -10,7 +10,7 @@
  * a plain struct the daemon owns; all zeroes is a task never seen.
  *
  * Two policies share this mechanism so they can be compared on the same
- * inputs (seed 001): "residency", a hysteresis state machine, and
+ * inputs: "residency", a hysteresis state machine, and
  * "greedy", the deliberately dumb baseline that moves memory to wherever
  * the task ran most last tick.
  *
@@ -37,7 +37,7 @@
  *   meets it. The window is the input's window_ms: the caller's tick,
  *   which the samples cover, also on the first tick of a task.
  * - Cooldown: after each migration batch no migration to another node for
- *   `hysteresis` (seed 000's interval). Finishing the same move (lazy
+ *   `hysteresis` (the anti-thrash interval). Finishing the same move (lazy
  *   batches) is not a re-migration and continues through it, and neither
  *   is moving pages still away from an unchanged home, unless the last
  *   batch stalled (moved nothing) or the mode is advise.

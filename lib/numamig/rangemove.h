@@ -1,4 +1,4 @@
-/* rangemove: the migration service of seed 004 (Menyhart): move the pages
+/* rangemove: the address-range migration service: move the pages
  * of a virtual address range of a process to a node, and say how many
  * moved and why the others did not.
  *
@@ -14,7 +14,7 @@
  * again and is counted. All of it goes through struct nm_mig_sys, the
  * migrator's syscall seam, so unit tests script the kernel.
  *
- * The errno contract (seed 004, and docs in the kernel notes):
+ * The errno contract:
  *  - major errors abort with that errno; pages already moved stay moved
  *    and are counted in the result:
  *      EINVAL  ADDR not page aligned, LEN 0, or ADDR+LEN overflows
