@@ -10,9 +10,6 @@
 #include "numamig/footprint.h"
 #include "numamig/procparse.h"
 
-/* /proc/PID/maps of a process with 64k VMAs (the default vm.max_map_count)
- * is about 6 MiB. */
-#define MAPS_MAX (16u << 20)
 
 static const char *const verdict_names[NM_FP_NR_VERDICTS] = {
 	[NM_FP_ELIGIBLE] = "eligible",
@@ -147,33 +144,37 @@ static int on_vma(const struct nm_vma *v, void *arg)
 	return c->err != 0;
 }
 
+struct ends {
+	struct nm_footprint *fp;
+	size_t i, kept;
+};
+
+static int fill_end(const struct nm_pidmaps_line *m, void *arg)
+{
+	struct ends *e = arg;
+	struct nm_footprint *fp = e->fp;
+
+	while (e->i < fp->n_vmas && fp->vmas[e->i].start < m->start)
+		e->i++; /* gone from maps */
+	if (e->i < fp->n_vmas && fp->vmas[e->i].start == m->start) {
+		fp->vmas[e->i].end = m->end;
+		fp->vmas[e->kept++] = fp->vmas[e->i++];
+	}
+	return e->i < fp->n_vmas ? 0 : 1;
+}
+
 /* Fill in each eligible VMA's end from /proc/PID/maps. Both lists are in
  * address order, so one merge pass suffices. A VMA that vanished between
  * the two reads is dropped from the list (its counts stay in the totals
- * until the next scan; the migrator re-verifies placement anyway). */
+ * until the next scan; the walker re-verifies placement anyway). */
 static int fill_ends(const struct nm_proc *p, struct nm_footprint *fp)
 {
-	char *text, *line, *save = NULL;
-	size_t i = 0, kept = 0;
-	int r = nm_proc_read(p, "maps", MAPS_MAX, &text, NULL);
+	struct ends e = { fp, 0, 0 };
+	int r = fp->n_vmas ? nm_pidmaps_read(p, fill_end, &e) : 0;
 
 	if (r < 0)
 		return r;
-	for (line = strtok_r(text, "\n", &save); line && i < fp->n_vmas;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct nm_maps_line m;
-
-		if (nm_maps_line_parse(line, &m) < 0)
-			continue;
-		while (i < fp->n_vmas && fp->vmas[i].start < m.start)
-			i++; /* gone from maps */
-		if (i < fp->n_vmas && fp->vmas[i].start == m.start) {
-			fp->vmas[i].end = m.end;
-			fp->vmas[kept++] = fp->vmas[i++];
-		}
-	}
-	fp->n_vmas = kept;
-	free(text);
+	fp->n_vmas = e.kept;
 	return 0;
 }
 

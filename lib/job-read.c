@@ -12,7 +12,6 @@
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
 
-#define MAPS_MAX (16u << 20)
 
 
 struct cg_walk {
@@ -103,33 +102,24 @@ static int by_start(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+static int add_vma(const struct nm_pidmaps_line *m, void *arg)
+{
+	struct job_proc *jp = arg;
+	struct job_vma *v;
+
+	if (array_grow((void **)&jp->vmas, &jp->cap_vmas, jp->n_vmas + 1, sizeof(*jp->vmas)))
+		return -ENOMEM;
+	v = &jp->vmas[jp->n_vmas++];
+	*v = (struct job_vma){ .start = m->start, .end = m->end, .dev_major = m->dev_major,
+			       .dev_minor = m->dev_minor, .inode = m->inode, .offset = m->offset };
+	memcpy(v->perms, m->perms, sizeof(v->perms));
+	return m->path[0] && !(v->path = strdup(m->path)) ? -ENOMEM : 0;
+}
+
 static int read_maps(struct job_proc *jp)
 {
-	char *text, *line, *save = NULL;
-	int r = nm_proc_read(jp->handle, "maps", MAPS_MAX, &text, NULL);
+	int r = nm_pidmaps_read(jp->handle, add_vma, jp);
 
-	if (r < 0)
-		return r;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct nm_maps_line m;
-		struct job_vma *v;
-
-		if (nm_maps_line_parse(line, &m) < 0)
-			continue;
-		r = array_grow((void **)&jp->vmas, &jp->cap_vmas, jp->n_vmas + 1, sizeof(*jp->vmas));
-		if (r < 0)
-			break;
-		v = &jp->vmas[jp->n_vmas++];
-		*v = (struct job_vma){ .start = m.start, .end = m.end, .dev_major = m.dev_major,
-				       .dev_minor = m.dev_minor, .inode = m.inode,
-				       .offset = m.offset };
-		memcpy(v->perms, m.perms, sizeof(v->perms));
-		if (m.path[0] && !(v->path = strdup(m.path))) {
-			r = -ENOMEM;
-			break;
-		}
-	}
-	free(text);
 	if (r < 0)
 		return r;
 	qsort(jp->vmas, jp->n_vmas, sizeof(*jp->vmas), by_start);

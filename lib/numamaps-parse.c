@@ -192,7 +192,7 @@ static int finish(struct nm_vma *vma, unsigned seen)
 	return 0;
 }
 
-int nm_maps_parse_line(char *line, size_t len, struct nm_vma *vma, struct nm_node_pages *nodes)
+int nm_numamaps_parse_line(char *line, size_t len, struct nm_vma *vma, struct nm_node_pages *nodes)
 {
 	char *p = line, *end, *tok;
 	unsigned seen = 0;

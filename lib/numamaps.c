@@ -46,7 +46,7 @@ static void handle_line(struct reader *rd, char *line, size_t len)
 {
 	struct nm_vma vma;
 
-	if (nm_maps_parse_line(line, len, &vma, rd->nodes) < 0) {
+	if (nm_numamaps_parse_line(line, len, &vma, rd->nodes) < 0) {
 		rd->res->bad_lines++;
 		mark(rd, NM_MAPS_BAD_LINE);
 		return;

@@ -187,3 +187,24 @@ int nm_proc_tids(const struct nm_proc *p, pid_t **tids)
 	*tids = v;
 	return (int)n;
 }
+
+/* /proc/PID/maps of a process with 64k VMAs is about 6 MiB. */
+#define PIDMAPS_MAX (16u << 20)
+
+int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg)
+{
+	char *text, *line, *save = NULL;
+	int r = nm_proc_read(proc, "maps", PIDMAPS_MAX, &text, NULL);
+
+	if (r < 0)
+		return r;
+	for (line = strtok_r(text, "\n", &save); line && r == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct nm_pidmaps_line m;
+
+		if (nm_pidmaps_parse_line(line, &m) == 0)
+			r = fn(&m, arg);
+	}
+	free(text);
+	return r;
+}

@@ -241,7 +241,7 @@ void nm_cgroup_path_clear(struct nm_cgroup_path *cg)
 	cg->unified = cg->cpuset = cg->memory = NULL;
 }
 
-int nm_maps_line_parse(const char *line, struct nm_maps_line *m)
+int nm_pidmaps_parse_line(const char *line, struct nm_pidmaps_line *m)
 {
 	int path_at = -1;
 

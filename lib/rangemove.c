@@ -12,50 +12,40 @@
 #include "numamig/rangemove.h"
 #include "walk.h"
 
-/* /proc/PID/maps of a process with 64k VMAs is about 6 MiB. */
-#define MAPS_MAX (16u << 20)
 
 const char *nm_range_errno_name(int err)
 {
-	switch (err) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case ESRCH: return "ESRCH";
-	case EPERM: return "EPERM";
-	case EFAULT: return "EFAULT";
-	case ENOMEM: return "ENOMEM";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EBUSY: return "EBUSY";
-	case EAGAIN: return "EAGAIN";
-	case ECANCELED: return "ECANCELED";
-	default: return "EOTHER";
-	}
+	const char *name = err ? strerrorname_np(err) : "0";
+
+	return name ? name : "EOTHER"; /* not an errno glibc knows */
+}
+
+struct coverage {
+	unsigned long covered, end;
+};
+
+static int cover(const struct nm_pidmaps_line *m, void *arg)
+{
+	struct coverage *c = arg;
+
+	if (c->covered >= c->end || m->end <= c->covered)
+		return 0;
+	if (m->start > c->covered)
+		return 1; /* a hole */
+	c->covered = m->end;
+	return 0;
 }
 
 /* Is [ADDR, END) covered by mappings, with no hole? 0, -EFAULT, or the
  * read's -errno. */
 static int check_mapped(const struct nm_proc *p, unsigned long addr, unsigned long end)
 {
-	char *text, *line, *save = NULL;
-	unsigned long covered = addr;
-	int r = nm_proc_read(p, "maps", MAPS_MAX, &text, NULL);
+	struct coverage c = { addr, end };
+	int r = nm_pidmaps_read(p, cover, &c);
 
 	if (r < 0)
 		return r;
-	for (line = strtok_r(text, "\n", &save); line && covered < end;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct nm_maps_line m;
-
-		if (nm_maps_line_parse(line, &m) < 0 || m.end <= covered)
-			continue;
-		if (m.start > covered)
-			break; /* a hole */
-		covered = m.end;
-	}
-	free(text);
-	return covered >= end ? 0 : -EFAULT;
+	return c.covered >= end ? 0 : -EFAULT;
 }
 
 static int check_node(const struct nm_topology *topo, int node)

@@ -294,9 +294,9 @@ static inline void fk_add_proc(struct fake *f, const struct nm_root *root, pid_t
 	if (nm_read_file_at(nm_root_fd(root), rel, 1 << 20, &text, NULL) < 0)
 		abort();
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct nm_maps_line m;
+		struct nm_pidmaps_line m;
 
-		if (nm_maps_line_parse(line, &m) < 0 || p->n_vmas == FK_VMAS)
+		if (nm_pidmaps_parse_line(line, &m) < 0 || p->n_vmas == FK_VMAS)
 			continue;
 		p->vmas[p->n_vmas++] = (struct fk_vma){
 			.start = m.start, .end = m.end, .inode = m.inode, .offset = m.offset,

@@ -135,26 +135,26 @@ END_TEST
 
 START_TEST(test_maps_line)
 {
-	struct nm_maps_line m;
+	struct nm_pidmaps_line m;
 
-	ck_assert_int_eq(nm_maps_line_parse("5556b2af8000-5556b2b19000 rw-p 00000000 00:00 0"
+	ck_assert_int_eq(nm_pidmaps_parse_line("5556b2af8000-5556b2b19000 rw-p 00000000 00:00 0"
 					    "                          [heap]", &m), 0);
 	ck_assert_uint_eq(m.start, 0x5556b2af8000UL);
 	ck_assert_uint_eq(m.end, 0x5556b2b19000UL);
 	ck_assert_str_eq(m.perms, "rw-p");
 	ck_assert_str_eq(m.path, "[heap]");
-	ck_assert_int_eq(nm_maps_line_parse("7f0000-7f1000 r--s 00002000 fd:01 1234567 "
+	ck_assert_int_eq(nm_pidmaps_parse_line("7f0000-7f1000 r--s 00002000 fd:01 1234567 "
 					    "/tmp/a b (deleted)", &m), 0);
 	ck_assert_uint_eq(m.offset, 0x2000);
 	ck_assert_uint_eq(m.dev_major, 0xfd);
 	ck_assert_uint_eq(m.dev_minor, 1);
 	ck_assert_uint_eq(m.inode, 1234567);
 	ck_assert_str_eq(m.path, "/tmp/a b (deleted)");
-	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 00000000 00:00 0", &m), 0);
+	ck_assert_int_eq(nm_pidmaps_parse_line("1000-2000 rw-p 00000000 00:00 0", &m), 0);
 	ck_assert_str_eq(m.path, "");
-	ck_assert_int_eq(nm_maps_line_parse("2000-1000 rw-p 00000000 00:00 0", &m), -EINVAL);
-	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 0 00:00", &m), -EINVAL);
-	ck_assert_int_eq(nm_maps_line_parse("1000-2000 rw-p 00000000 00:00 0x", &m), -EINVAL);
+	ck_assert_int_eq(nm_pidmaps_parse_line("2000-1000 rw-p 00000000 00:00 0", &m), -EINVAL);
+	ck_assert_int_eq(nm_pidmaps_parse_line("1000-2000 rw-p 0 00:00", &m), -EINVAL);
+	ck_assert_int_eq(nm_pidmaps_parse_line("1000-2000 rw-p 00000000 00:00 0x", &m), -EINVAL);
 }
 END_TEST
 

@@ -53,7 +53,7 @@ static int parse(const char *text, struct nm_vma *vma, struct nm_node_pages *nod
 	static char buf[512];
 
 	snprintf(buf, sizeof(buf), "%s", text);
-	return nm_maps_parse_line(buf, strlen(buf), vma, nodes);
+	return nm_numamaps_parse_line(buf, strlen(buf), vma, nodes);
 }
 
 static void assert_nodes(const struct vma_copy *d, int n, const int *node, const unsigned long *pages)

@@ -82,7 +82,7 @@ struct nm_vma {
  * LINE[LEN]) in place. NODES must hold
  * NM_MAPS_MAX_NODES entries. Returns 0, or -EINVAL for a malformed or
  * truncated line. */
-int nm_maps_parse_line(char *line, size_t len, struct nm_vma *vma,
+int nm_numamaps_parse_line(char *line, size_t len, struct nm_vma *vma,
 		       struct nm_node_pages *nodes);
 
 /* The policy's node list as a new bitmask, or NULL (errno set) if none. */

@@ -49,6 +49,15 @@ bool nm_proc_alive(const struct nm_proc *proc);
 int nm_proc_read(const struct nm_proc *proc, const char *relpath, size_t max,
 		 char **buf, size_t *len);
 
+struct nm_pidmaps_line;
+typedef int (*nm_pidmaps_fn)(const struct nm_pidmaps_line *m, void *arg);
+
+/* The one reader of /proc/PID/maps: read it whole (bounded: 64k VMAs, the
+ * default vm.max_map_count, are about 6 MiB of text), then call FN for
+ * each line that parses, in address order. FN returns 0 to go on; its
+ * first other value is returned. 0, or -errno (-ESRCH: gone). */
+int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg);
+
 /* Open /proc/PID/RELPATH for streaming reads (numa_maps). Returns an fd or
  * -errno, with ENOENT mapped to -ESRCH because the file vanishes with the
  * process. */

@@ -75,7 +75,7 @@ void nm_cgroup_path_clear(struct nm_cgroup_path *cg);
 /* One line of /proc/PID/maps: "start-end perms offset major:minor inode
  * path". The path (or "[heap]", "[stack]", ...) is everything after the
  * inode's padding; the kernel escapes only '\n' in it (as "\012"). */
-struct nm_maps_line {
+struct nm_pidmaps_line {
 	unsigned long start, end;
 	char perms[5];
 	unsigned long long offset;
@@ -85,7 +85,7 @@ struct nm_maps_line {
 };
 
 /* Parse LINE (without '\n'; NUL-terminated). Returns 0 or -EINVAL. */
-int nm_maps_line_parse(const char *line, struct nm_maps_line *out);
+int nm_pidmaps_parse_line(const char *line, struct nm_pidmaps_line *out);
 
 #ifdef __cplusplus
 }

@@ -57,7 +57,7 @@ static void parse_lines(const uint8_t *data, size_t size)
 			nl = text + size;
 		len = (size_t)(nl - p);
 		/* The parser writes its NUL at p[len], which is the '\n'. */
-		if (nm_maps_parse_line(p, len, &vma, nodes) == 0)
+		if (nm_numamaps_parse_line(p, len, &vma, nodes) == 0)
 			use_vma(&totals, &vma);
 	}
 	nm_maps_totals_clear(&totals);

@@ -65,12 +65,12 @@ static void cgroup_file(const uint8_t *data, size_t size)
 static void maps_file(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_text(data, size), *line, *save = NULL;
-	struct nm_maps_line m;
+	struct nm_pidmaps_line m;
 
 	if (!text)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (nm_maps_line_parse(line, &m) == 0) {
+		if (nm_pidmaps_parse_line(line, &m) == 0) {
 			FUZZ_CHECK(m.start < m.end && strlen(m.perms) == 4);
 			FUZZ_CHECK(m.path >= line && m.path <= line + strlen(line));
 		}
