@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "numamig/migrator.h"
+#include "numamig/procfs.h"
+#include "api.h"
 
 static long k_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
 			 const int *nodes, int *status, int flags)
@@ -114,7 +116,7 @@ static uint64_t k_now_ns(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-const struct nm_mig_sys nm_mig_kernel = {
+NM_API const struct nm_mig_sys nm_mig_kernel = {
 	.move_pages = k_move_pages,
 	.migrate_pages = k_migrate_pages,
 	.pagemap = k_pagemap,

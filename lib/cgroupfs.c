@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "numamig/cgroupfs.h"
+#include "numamig/file.h"
 
 #define MOUNTINFO_MAX (4u << 20)
 #define PROCS_MAX (64u << 20)  /* ~4M pids of 16 bytes */

@@ -1,6 +1,6 @@
 # lib/config.mk: automake fragment for the config module, included from Makefile.am.
 # The config module: YAML (libyaml) -> struct nm_config, see lib/numamig/config.h.
-lib_libnumamig_la_SOURCES += \
+lib_libnumamig_core_la_SOURCES += \
 	lib/config.c \
 	lib/config-diag.c \
 	lib/config-guard.c \
@@ -10,9 +10,9 @@ lib_libnumamig_la_SOURCES += \
 	lib/config-schema.c \
 	lib/config-value.c \
 	lib/config-internal.h
-lib_libnumamig_la_CFLAGS += $(YAML_CFLAGS)
-lib_libnumamig_la_LIBADD += $(YAML_LIBS)
-numamiginclude_HEADERS += lib/numamig/config.h
+lib_libnumamig_core_la_CFLAGS += $(YAML_CFLAGS)
+lib_libnumamig_core_la_LIBADD += $(YAML_LIBS)
+noinst_HEADERS += lib/numamig/config.h
 
 UNIT_TESTS += tests/test-config tests/test-config-files tests/test-config-guard
 config_test_sources = tests/config-fixture.h tests/check-main.h tests/fixture.h

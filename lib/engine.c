@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine-internal.h"
+#include "numamig/file.h"
 
 /* A footprint rescan costs its process a page-table walk under mmap_lock
  * and costs us CPU; spacing rescans 200x their own duration keeps both

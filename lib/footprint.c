@@ -9,6 +9,7 @@
 #include "array.h"
 #include "numamig/footprint.h"
 #include "numamig/procparse.h"
+#include "numamig/procfs.h"
 
 
 static const char *const verdict_names[NM_FP_NR_VERDICTS] = {

@@ -8,6 +8,7 @@
 #include "job-internal.h"
 #include "numamig/set.h"
 #include "walk.h"
+#include "api.h"
 
 struct placement {
 	unsigned long page_bytes;
@@ -296,7 +297,7 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 	return err;
 }
 
-int nm_job_execute(const struct nm_mig_sys *sys, struct nm_job_plan *plan, unsigned flags)
+NM_API int nm_job_execute(const struct nm_mig_sys *sys, struct nm_job_plan *plan, unsigned flags)
 {
 	struct nm_job_totals *t = &plan->totals;
 	bool dry_run = flags & NM_JOB_DRY_RUN;

@@ -11,6 +11,7 @@
 #include "job-internal.h"
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
+#include "numamig/procfs.h"
 
 
 

@@ -12,6 +12,7 @@
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
 #include "numamig/topology.h"
+#include "api.h"
 
 /* A job is a batch scheduler's unit: thousands of processes at most. */
 #define MAX_PROCS 65536u
@@ -23,7 +24,7 @@ static char *const default_excludes[] = {
 	(char *)"*.so", (char *)"*.so.*",
 };
 
-char *const *nm_job_default_excludes(size_t *n)
+NM_API char *const *nm_job_default_excludes(size_t *n)
 {
 	*n = sizeof(default_excludes) / sizeof(default_excludes[0]);
 	return default_excludes;
@@ -34,12 +35,12 @@ static const char *const skip_names[NM_JOB_NR_SKIPS] = {
 };
 static const char *const state_names[] = { "planned", "done", "gone", "failed" };
 
-const char *nm_job_skip_name(enum nm_job_skip s)
+NM_API const char *nm_job_skip_name(enum nm_job_skip s)
 {
 	return s < NM_JOB_NR_SKIPS ? skip_names[s] : "unknown";
 }
 
-const char *nm_job_state_name(enum nm_job_state s)
+NM_API const char *nm_job_state_name(enum nm_job_state s)
 {
 	return (size_t)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s]
 									 : "unknown";
@@ -294,8 +295,8 @@ static int build(struct nm_job_plan *plan, const struct nm_job_spec *spec)
 	return 0;
 }
 
-int nm_job_plan(const struct nm_root *root, const struct nm_job_spec *spec,
-		struct nm_job_plan **out)
+NM_API int nm_job_plan(const struct nm_root *root, const struct nm_job_spec *spec,
+		       struct nm_job_plan **out)
 {
 	struct nm_job_plan *plan = calloc(1, sizeof(*plan));
 	struct nm_topology *topo = NULL;
@@ -336,7 +337,7 @@ int nm_job_plan(const struct nm_root *root, const struct nm_job_spec *spec,
 	return 0;
 }
 
-void nm_job_plan_free(struct nm_job_plan *plan)
+NM_API void nm_job_plan_free(struct nm_job_plan *plan)
 {
 	if (!plan)
 		return;
@@ -370,47 +371,47 @@ void nm_job_plan_free(struct nm_job_plan *plan)
 
 /* ---- accessors ---- */
 
-int nm_job_nr_nodes(const struct nm_job_plan *plan)
+NM_API int nm_job_nr_nodes(const struct nm_job_plan *plan)
 {
 	return plan->nr_nodes;
 }
 
-unsigned long nm_job_page_bytes(const struct nm_job_plan *plan)
+NM_API unsigned long nm_job_page_bytes(const struct nm_job_plan *plan)
 {
 	return plan->page_bytes;
 }
 
-size_t nm_job_nprocs(const struct nm_job_plan *plan)
+NM_API size_t nm_job_nprocs(const struct nm_job_plan *plan)
 {
 	return plan->nprocs;
 }
 
-const struct nm_job_proc_info *nm_job_proc(const struct nm_job_plan *plan, size_t i)
+NM_API const struct nm_job_proc_info *nm_job_proc(const struct nm_job_plan *plan, size_t i)
 {
 	return i < plan->nprocs ? &plan->procs[i].info : NULL;
 }
 
-size_t nm_job_nrequests(const struct nm_job_plan *plan)
+NM_API size_t nm_job_nrequests(const struct nm_job_plan *plan)
 {
 	return plan->nreqs;
 }
 
-const struct nm_job_request *nm_job_request(const struct nm_job_plan *plan, size_t i)
+NM_API const struct nm_job_request *nm_job_request(const struct nm_job_plan *plan, size_t i)
 {
 	return i < plan->nreqs ? &plan->reqs[i] : NULL;
 }
 
-const struct nm_job_totals *nm_job_totals(const struct nm_job_plan *plan)
+NM_API const struct nm_job_totals *nm_job_totals(const struct nm_job_plan *plan)
 {
 	return &plan->totals;
 }
 
-unsigned nm_job_nr_stages(const struct nm_job_plan *plan)
+NM_API unsigned nm_job_nr_stages(const struct nm_job_plan *plan)
 {
 	return plan->nstages;
 }
 
-unsigned nm_job_requests_for(const struct nm_job_plan *plan, const char *glob)
+NM_API unsigned nm_job_requests_for(const struct nm_job_plan *plan, const char *glob)
 {
 	unsigned n = 0;
 

@@ -1,14 +1,13 @@
 # lib/job.mk: automake fragment for manual migration, included from
 # Makefile.am: address-range moves (seed 004, lib/rangemove.c) and whole-job
 # migration (seed 003, lib/job*.c), with their unit tests and VM checker.
-lib_libnumamig_la_SOURCES += \
+lib_libnumamig_core_la_SOURCES += \
 	lib/rangemove.c \
 	lib/job.c \
 	lib/job-read.c \
 	lib/job-requests.c \
 	lib/job-exec.c \
 	lib/job-internal.h
-numamiginclude_HEADERS += lib/numamig/rangemove.h lib/numamig/job.h
 
 UNIT_TESTS += tests/test-job tests/test-job-exec tests/test-job-range
 tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/fake-kernel.h \
@@ -29,6 +28,6 @@ tests_test_job_range_LDADD = $(tests_ldadd)
 check_PROGRAMS += tests/vm/vmt-job
 tests_vm_vmt_job_SOURCES = tests/vm/vmt-job.c tests/vm/vmt-check.h
 tests_vm_vmt_job_CFLAGS = $(AM_CFLAGS) $(NUMA_CFLAGS)
-tests_vm_vmt_job_LDADD = lib/libnumamig.la $(NUMA_LIBS)
+tests_vm_vmt_job_LDADD = lib/libnumamig-core.la $(NUMA_LIBS)
 tests_vm_vmt_job_LDFLAGS = -static
 vm-programs: tests/vm/vmt-job

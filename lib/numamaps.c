@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "numamig/numamaps.h"
+#include "numamig/procfs.h"
 
 /* One read() hands back this much; the kernel fills it with whole records
  * where it can, and walks page tables for each, so big chunks mean fewer

@@ -1,10 +1,10 @@
 # lib/planner.mk: automake fragment for the planner module, included from Makefile.am.
-lib_libnumamig_la_SOURCES += \
+lib_libnumamig_core_la_SOURCES += \
 	lib/planner.c \
 	lib/plan-gates.c \
 	lib/plan-budget.c \
 	lib/plan-internal.h
-numamiginclude_HEADERS += lib/numamig/planner.h
+noinst_HEADERS += lib/numamig/planner.h
 
 UNIT_TESTS += tests/test-planner tests/test-plan-gates
 tests_test_planner_SOURCES = tests/test-planner.c tests/plan-sim.h tests/check-main.h

@@ -16,6 +16,9 @@
 
 #include "numamig/proc.h"
 #include "numamig/procparse.h"
+#include "numamig/file.h"
+#include "numamig/procfs.h"
+#include "api.h"
 
 static int sys_pidfd_open(pid_t pid)
 {
@@ -45,7 +48,7 @@ static bool is_thread(int dirfd, pid_t pid)
 	return thread;
 }
 
-int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
+NM_API int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
 {
 	struct nm_proc *p;
 	char path[32];
@@ -82,7 +85,7 @@ int nm_proc_open(const struct nm_root *root, pid_t pid, struct nm_proc **out)
 	return 0;
 }
 
-void nm_proc_close(struct nm_proc *p)
+NM_API void nm_proc_close(struct nm_proc *p)
 {
 	if (!p)
 		return;
@@ -111,7 +114,7 @@ static bool dir_alive(int dirfd)
 	return alive;
 }
 
-bool nm_proc_alive(const struct nm_proc *p)
+NM_API bool nm_proc_alive(const struct nm_proc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 

@@ -11,9 +11,11 @@
 #include "numamig/set.h"
 #include "numamig/rangemove.h"
 #include "walk.h"
+#include "numamig/procfs.h"
+#include "api.h"
 
 
-const char *nm_range_errno_name(int err)
+NM_API const char *nm_range_errno_name(int err)
 {
 	const char *name = err ? strerrorname_np(err) : "0";
 
@@ -60,9 +62,9 @@ static int check_node(const struct nm_topology *topo, int node)
 	return 0;
 }
 
-int nm_range_move(const struct nm_mig_sys *sys, const struct nm_topology *topo,
-		  const struct nm_proc *p, unsigned long addr, unsigned long len, int node,
-		  unsigned flags, struct nm_range_result *res)
+NM_API int nm_range_move(const struct nm_mig_sys *sys, const struct nm_topology *topo,
+			 const struct nm_proc *p, unsigned long addr, unsigned long len, int node,
+			 unsigned flags, struct nm_range_result *res)
 {
 	unsigned long psz = (unsigned long)sysconf(_SC_PAGESIZE), end;
 	int *nodemap = NULL;

@@ -10,6 +10,7 @@
 
 #include "numamig/file.h"
 #include "numamig/root.h"
+#include "api.h"
 
 struct nm_root {
 	int fd;
@@ -17,7 +18,7 @@ struct nm_root {
 	char *path;
 };
 
-int nm_root_open(const char *path, struct nm_root **out)
+NM_API int nm_root_open(const char *path, struct nm_root **out)
 {
 	struct nm_root *root;
 	struct stat st, slash;
@@ -43,7 +44,7 @@ int nm_root_open(const char *path, struct nm_root **out)
 	return 0;
 }
 
-void nm_root_free(struct nm_root *root)
+NM_API void nm_root_free(struct nm_root *root)
 {
 	if (!root)
 		return;

@@ -16,6 +16,7 @@
 
 #include "numamig/procparse.h"
 #include "sampler-internal.h"
+#include "numamig/procfs.h"
 
 /* A task stat line is about 300 bytes; the comm is at most 64. */
 #define STAT_MAX 4096

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sampler-internal.h"
+#include "numamig/file.h"
 
 struct nm_sampler {
 	const struct nm_root *root;

@@ -1,6 +1,6 @@
 # lib/sampler.mk: automake fragment for the residency sampler (perf
 # cpu-clock via libpfm4, /proc fallback), included from Makefile.am.
-lib_libnumamig_la_SOURCES += \
+lib_libnumamig_core_la_SOURCES += \
 	lib/sampler.c \
 	lib/sampler-agg.c \
 	lib/sampler-hash.c \
@@ -8,8 +8,8 @@ lib_libnumamig_la_SOURCES += \
 	lib/sampler-proc.c \
 	lib/sampler-ring.c \
 	lib/sampler-internal.h
-numamiginclude_HEADERS += lib/numamig/sampler.h
-lib_libnumamig_la_LIBADD += $(PFM_LIBS)
+noinst_HEADERS += lib/numamig/sampler.h
+lib_libnumamig_core_la_LIBADD += $(PFM_LIBS)
 
 UNIT_TESTS += tests/test-sampler tests/test-sampler-ring
 tests_test_sampler_ring_SOURCES = tests/test-sampler-ring.c tests/check-main.h

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "numamig/set.h"
+#include "api.h"
 
 /* Read one decimal id at *P; advance *P. -1 if there is none or it is too big. */
 static long parse_id(const char **p)
@@ -60,7 +61,7 @@ static int scan_list(const char *text, long *highest)
 	return 0;
 }
 
-struct bitmask *nm_set_parse_list(const char *text, unsigned nbits)
+NM_API struct bitmask *nm_set_parse_list(const char *text, unsigned nbits)
 {
 	struct bitmask *set;
 	const char *p = text;
@@ -91,7 +92,7 @@ struct bitmask *nm_set_parse_list(const char *text, unsigned nbits)
 	return set;
 }
 
-int nm_set_next(const struct bitmask *set, int from)
+NM_API int nm_set_next(const struct bitmask *set, int from)
 {
 	for (unsigned long i = from < 0 ? 0 : (unsigned long)from; i < set->size; i++)
 		if (numa_bitmask_isbitset(set, (unsigned)i))
@@ -99,7 +100,7 @@ int nm_set_next(const struct bitmask *set, int from)
 	return -1;
 }
 
-int nm_set_last(const struct bitmask *set)
+NM_API int nm_set_last(const struct bitmask *set)
 {
 	for (unsigned long i = set->size; i-- > 0;)
 		if (numa_bitmask_isbitset(set, (unsigned)i))
@@ -107,7 +108,7 @@ int nm_set_last(const struct bitmask *set)
 	return -1;
 }
 
-int nm_set_format(const struct bitmask *set, char *buf, size_t size)
+NM_API int nm_set_format(const struct bitmask *set, char *buf, size_t size)
 {
 	size_t n = 0;
 
@@ -131,7 +132,7 @@ int nm_set_format(const struct bitmask *set, char *buf, size_t size)
 	return (int)n;
 }
 
-struct bitmask *nm_set_parse_user(const char *text)
+NM_API struct bitmask *nm_set_parse_user(const char *text)
 {
 	return numa_parse_nodestring(text);
 }

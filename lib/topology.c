@@ -9,6 +9,8 @@
 
 #include "numamig/set.h"
 #include "numamig/topology.h"
+#include "numamig/file.h"
+#include "api.h"
 
 #define NODE_DIR "sys/devices/system/node"
 /* Small sysfs files are a few hundred bytes; zoneinfo grows with nodes and
@@ -127,7 +129,7 @@ static int read_nodes(struct nm_topology *t, const struct nm_root *root)
 	return r;
 }
 
-int nm_topo_load(const struct nm_root *root, struct nm_topology **out)
+NM_API int nm_topo_load(const struct nm_root *root, struct nm_topology **out)
 {
 	struct nm_topology *t = calloc(1, sizeof(*t));
 	int r;
@@ -203,7 +205,7 @@ static void parse_zoneinfo(struct nm_topology *t, char *text)
 	}
 }
 
-int nm_topo_refresh_mem(struct nm_topology *t, const struct nm_root *root)
+NM_API int nm_topo_refresh_mem(struct nm_topology *t, const struct nm_root *root)
 {
 	char *zoneinfo;
 	int r;
@@ -224,7 +226,7 @@ int nm_topo_refresh_mem(struct nm_topology *t, const struct nm_root *root)
 	return 0;
 }
 
-int nm_topo_distance(const struct nm_topology *t, int a, int b)
+NM_API int nm_topo_distance(const struct nm_topology *t, int a, int b)
 {
 	if (a < 0 || b < 0 || a > t->max_node || b > t->max_node ||
 	    !numa_bitmask_isbitset(t->online, (unsigned)a) ||
@@ -233,12 +235,12 @@ int nm_topo_distance(const struct nm_topology *t, int a, int b)
 	return t->distance[a * (t->max_node + 1) + b];
 }
 
-int nm_topo_cpu_node(const struct nm_topology *t, int cpu)
+NM_API int nm_topo_cpu_node(const struct nm_topology *t, int cpu)
 {
 	return cpu >= 0 && cpu < t->nr_cpus ? t->cpu_node[cpu] : -1;
 }
 
-void nm_topo_free(struct nm_topology *t)
+NM_API void nm_topo_free(struct nm_topology *t)
 {
 	if (!t)
 		return;

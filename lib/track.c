@@ -10,6 +10,7 @@
 
 #include "numamig/config.h"
 #include "numamig/track.h"
+#include "numamig/procfs.h"
 
 #define STAT_MAX 4096
 

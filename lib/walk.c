@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "walk.h"
+#include "api.h"
 
 #define PM_PRESENT (1ull << 63)
 #define PM_EXCLUSIVE (1ull << 56)
@@ -43,7 +44,7 @@ bool nm_mig_stopping(void)
 	return atomic_load(&stopping);
 }
 
-const char *nm_mig_outcome_name(enum nm_mig_outcome o)
+NM_API const char *nm_mig_outcome_name(enum nm_mig_outcome o)
 {
 	return o < NM_MIG_NR_OUTCOMES ? outcome_names[o] : "unknown";
 }

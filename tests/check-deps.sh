@@ -50,10 +50,10 @@ check() { # GROUP OBJECT...
 }
 
 # Non-PIC objects, or only PIC ones with --disable-static.
-if [ -e lib/libnumamig_la-walk.o ]; then
-	check lib lib/libnumamig_la-*.o
+if [ -e lib/libnumamig_core_la-walk.o ]; then
+	check lib lib/libnumamig_core_la-*.o
 else
-	check lib lib/.libs/libnumamig_la-*.o
+	check lib lib/.libs/libnumamig_core_la-*.o
 fi
 check daemon daemon/numamigd-*.o
 check ctl ctl/numamigctl-*.o

@@ -22,6 +22,7 @@
 #include "numamig/migrator.h"
 #include "numamig/procparse.h"
 #include "numamig/root.h"
+#include "numamig/file.h"
 
 #define FK_PG 4096ul
 #define FK_SLOTS (1u << 16)

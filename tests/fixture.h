@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "numamig/root.h"
+#include "numamig/file.h"
 
 /* Open the fixture tree tests/data/NAME as a root. */
 static inline struct nm_root *fixture_root(const char *name)

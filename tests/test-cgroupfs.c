@@ -7,6 +7,7 @@
 #include "fixture.h"
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
+#include "numamig/file.h"
 
 struct seen {
 	char paths[8][64];

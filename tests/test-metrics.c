@@ -12,6 +12,7 @@
 
 #include "fixture.h"
 #include "numamig/metrics.h"
+#include "numamig/file.h"
 
 static const char cfg_text[] =
 	"policies:\n"

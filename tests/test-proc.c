@@ -11,6 +11,8 @@
 #include "fixture.h"
 #include "numamig/proc.h"
 #include "numamig/procparse.h"
+#include "numamig/file.h"
+#include "numamig/procfs.h"
 
 static struct nm_root *live(void)
 {

@@ -17,6 +17,7 @@
 #include "numamig/proc.h"
 #include "numamig/sampler.h"
 #include "numamig/topology.h"
+#include "numamig/procfs.h"
 
 #define MS 1000000ull
 

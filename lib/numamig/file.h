@@ -1,4 +1,6 @@
-/* file: whole files, read and replaced safely.
+/* file: whole files, read and replaced safely, and what the library
+ * itself needs of a root (numamig/root.h): its directory fd, its path,
+ * whether it is the live system. Internal to libnumamig.
  *
  * Reading: /proc and /sys report sizes of 0 or 4096, so a file is read to
  * EOF into a growing buffer, never trusting st_size, and never past a
@@ -11,9 +13,12 @@
 #ifndef NUMAMIG_FILE_H
 #define NUMAMIG_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include "numamig/root.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +40,22 @@ int nm_make_dirs(const char *path, mode_t mode);
  * is left. */
 int nm_replace_file_at(int dfd, const char *name, mode_t mode,
 		       int (*print)(FILE *f, const void *arg), const void *arg);
+
+/* The O_PATH|O_DIRECTORY fd of the root; owned by the root. */
+int nm_root_fd(const struct nm_root *root);
+
+/* True when the root is the running system's "/". */
+bool nm_root_is_live(const struct nm_root *root);
+
+/* The path the root was opened with. */
+const char *nm_root_path(const struct nm_root *root);
+
+/* Read the whole of DIRFD/PATH into a fresh NUL-terminated buffer.
+ * /proc and /sys files report a size of 0 or 4096, so this reads to EOF
+ * instead of trusting st_size, retrying EINTR. A file of MAX bytes or more
+ * is an error (-EFBIG), never silently truncated. Returns 0 or -errno; on
+ * success *BUF must be freed by the caller and *LEN (if not NULL) is set. */
+int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -65,8 +65,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "numamig/migrator.h"
-#include "numamig/procparse.h"
+#include "numamig/act.h"
 #include "numamig/rangemove.h"
 #include "numamig/root.h"
 

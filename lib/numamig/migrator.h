@@ -33,6 +33,7 @@
 #include <sys/types.h>
 #include <numa.h>
 
+#include "numamig/act.h"
 #include "numamig/footprint.h"
 #include "numamig/pace.h"
 #include "numamig/proc.h"
@@ -41,38 +42,6 @@
 extern "C" {
 #endif
 
-struct nm_mig_sys {
-	long (*move_pages)(void *ctx, pid_t pid, unsigned long count, void **pages,
-			   const int *nodes, int *status, int flags);
-	/* SHARED: allow pages mapped by other processes too (MOVE_ALL). */
-	long (*migrate_pages)(void *ctx, pid_t pid, unsigned long maxnode,
-			      const unsigned long *old_nodes, const unsigned long *new_nodes,
-			      bool shared);
-	/* Fill N pagemap entries starting at virtual address START. */
-	int (*pagemap)(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
-		       uint64_t *entries);
-	/* The /proc/kpageflags word of frame PFN: 0 or -errno (NULL: none). */
-	int (*kpageflags)(void *ctx, uint64_t pfn, uint64_t *flags);
-	bool (*alive)(void *ctx, const struct nm_proc *p);
-	uint64_t (*now_ns)(void *ctx);
-	void *ctx;
-};
-
-/* The kernel, through libnuma's move_pages()/migrate_pages(). */
-extern const struct nm_mig_sys nm_mig_kernel;
-
-/* What became of each page requested. */
-enum nm_mig_outcome {
-	NM_MIG_MOVED,    /* on the target afterwards */
-	NM_MIG_ENOENT,   /* not present any more */
-	NM_MIG_EFAULT,   /* zero page or bad address */
-	NM_MIG_EACCES,   /* shared: needs MPOL_MF_MOVE_ALL */
-	NM_MIG_EBUSY,    /* pinned or busy (long-term GUP pins never move) */
-	NM_MIG_ENOMEM,   /* target full */
-	NM_MIG_EOTHER,   /* any other status, or not on the target afterwards */
-	NM_MIG_NR_OUTCOMES
-};
-const char *nm_mig_outcome_name(enum nm_mig_outcome o);
 /* The outcome a negative per-page status of move_pages() stands for. */
 enum nm_mig_outcome nm_mig_outcome_of(int status);
 
@@ -103,28 +72,6 @@ struct nm_mig_request {
 	unsigned max_mapcount;          /* 1: exclusively mapped pages only */
 	uint64_t max_bytes;             /* cap for this run (headroom); 0 = none */
 	struct nm_tuner *tuner;         /* batch size, kept across runs */
-};
-
-/* Page counts of one walk, the one result of every move (the daemon's,
- * a range's, a job's). All are in base pages (a huge page counts as the
- * pages it holds). */
-struct nm_walk_counts {
-	unsigned long long pages;     /* pages examined */
-	unsigned long long absent;    /* not present, or not a page of its own
-				       * (the shared zero page): nothing to move */
-	unsigned long long shared;    /* present but mapped by other processes,
-				       * left alone by an exclusive-only walk */
-	unsigned long long stay;      /* present, and left where they are (on
-				       * their target, or not from a source) */
-	unsigned long long misplaced; /* present and bound elsewhere */
-	unsigned long long requested; /* passed to move_pages (would be, in a dry run) */
-	unsigned long long moved;     /* on their target afterwards */
-	unsigned long long failed;    /* requested, not moved: sum of failed_by */
-	unsigned long long failed_by[NM_MIG_NR_OUTCOMES]; /* [NM_MIG_MOVED] stays 0 */
-	unsigned long long retried;   /* requested again after a transient failure */
-	unsigned long long bytes_moved;
-	unsigned calls;               /* move_pages calls that moved (or tried to) */
-	uint64_t busy_ns;             /* time inside those calls */
 };
 
 struct nm_mig_result {

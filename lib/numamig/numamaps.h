@@ -24,13 +24,12 @@
 #include <numa.h>
 
 #include "numamig/proc.h"
+#include "numamig/set.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The kernel's MAX_NUMNODES ceiling: N<node> keys beyond it are invalid. */
-#define NM_MAPS_MAX_NODES 1024
 /* Longest line accepted. A path is at most PATH_MAX (4096) bytes and each
  * byte escapes to at most 4, so real lines stay far below this. */
 #define NM_MAPS_LINE_MAX (20 * 1024)

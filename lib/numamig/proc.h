@@ -13,6 +13,8 @@
  * On a fixture root there are no processes to pidfd_open, and kernels
  * before 5.3 have no pidfd_open; the handle then works on the /proc/PID
  * directory alone (pidfd is -1), which still cannot reach a newcomer.
+ *
+ * Part of the installed API: nm_range_move() takes a handle.
  */
 #ifndef NUMAMIG_PROC_H
 #define NUMAMIG_PROC_H
@@ -26,6 +28,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The kernel's TASK_COMM_LEN is 16; leave room for a future increase. */
+#define NM_COMM_MAX 64
 
 struct nm_proc {
 	pid_t pid;
@@ -42,30 +47,6 @@ void nm_proc_close(struct nm_proc *proc);
 
 /* True while the process has not exited. */
 bool nm_proc_alive(const struct nm_proc *proc);
-
-/* Read /proc/PID/RELPATH (e.g. "stat", "task/123/stat") whole, as
- * nm_read_file_at() does, then check the process is still alive: -ESRCH if
- * it is gone, whatever the read returned. */
-int nm_proc_read(const struct nm_proc *proc, const char *relpath, size_t max,
-		 char **buf, size_t *len);
-
-struct nm_pidmaps_line;
-typedef int (*nm_pidmaps_fn)(const struct nm_pidmaps_line *m, void *arg);
-
-/* The one reader of /proc/PID/maps: read it whole (bounded: 64k VMAs, the
- * default vm.max_map_count, are about 6 MiB of text), then call FN for
- * each line that parses, in address order. FN returns 0 to go on; its
- * first other value is returned. 0, or -errno (-ESRCH: gone). */
-int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg);
-
-/* Open /proc/PID/RELPATH for streaming reads (numa_maps). Returns an fd or
- * -errno, with ENOENT mapped to -ESRCH because the file vanishes with the
- * process. */
-int nm_proc_openat(const struct nm_proc *proc, const char *relpath);
-
-/* List the thread ids of the process (task/ directory) into a new array.
- * Returns the count or -errno. */
-int nm_proc_tids(const struct nm_proc *proc, pid_t **tids);
 
 #ifdef __cplusplus
 }

@@ -15,12 +15,12 @@
 #include <sys/types.h>
 #include <numa.h>
 
+#include "numamig/proc.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The kernel's TASK_COMM_LEN is 16; leave room for a future increase. */
-#define NM_COMM_MAX 64
 
 /* The fields of /proc/PID/stat the daemon uses (man 5 proc numbering). */
 struct nm_stat {

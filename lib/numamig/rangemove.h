@@ -34,9 +34,10 @@
  * rounded, since silently moving bytes the caller did not name is worse
  * than an error.
  *
- * The migrator (lib/migrator.c) walks footprints with one target node; the
- * walker here takes a node map (page on node n -> map[n]), which the job
- * migration (numamig/job.h) needs for relative from/to lists.
+ * The pages are walked by the same walker as the daemon's own moves and
+ * the job migration (numamig/job.h): one address per transparent huge
+ * page, and a process that exits during a call is ESRCH, whatever errno
+ * the kernel chose.
  */
 #ifndef NUMAMIG_RANGEMOVE_H
 #define NUMAMIG_RANGEMOVE_H
@@ -44,9 +45,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "numamig/migrator.h"
-#include "numamig/numamaps.h"
+#include "numamig/act.h"
 #include "numamig/proc.h"
+#include "numamig/set.h"
 #include "numamig/topology.h"
 
 #ifdef __cplusplus

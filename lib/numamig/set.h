@@ -22,6 +22,9 @@ extern "C" {
 /* Largest id we accept in a list: the kernel's NR_CPUS ceiling (8192) also
  * bounds MAX_NUMNODES (1024), so one limit serves both. */
 #define NM_SET_MAX_ID 8191
+/* The kernel's MAX_NUMNODES ceiling: per-node arrays of libnumamig hold
+ * this many entries, and node ids beyond it are invalid. */
+#define NM_MAPS_MAX_NODES 1024
 
 /* Parse the kernel list format ("", "0", "0-3", "0-1,16-17", with an
  * optional trailing newline) into a new bitmask of NBITS bits (0: large

@@ -56,11 +56,11 @@ tests_workloads_libwljob_so_LINK = $(CCLD) $(tests_workloads_libwljob_so_CFLAGS)
 	$(tests_workloads_libwljob_so_LDFLAGS) $(LDFLAGS) -o $@
 
 # ---- in-guest checkers (tests/vm/vmt-*.c) ---------------------------------
-# Linked with -static (libtool: the uninstalled libnumamig.la goes in as an
+# Linked with -static (libtool: the uninstalled libnumamig-core.la goes in as an
 # archive), so each is one self-contained binary for the guest; libnuma
 # and libc stay shared and come with mkinitramfs's ldd closure.
 vmt_cflags = $(AM_CFLAGS) $(NUMA_CFLAGS)
-vmt_ldadd = lib/libnumamig.la $(NUMA_LIBS)
+vmt_ldadd = lib/libnumamig-core.la $(NUMA_LIBS)
 tests_vm_vmt_topology_SOURCES = tests/vm/vmt-topology.c
 tests_vm_vmt_topology_CFLAGS = $(vmt_cflags)
 tests_vm_vmt_topology_LDADD = $(vmt_ldadd)

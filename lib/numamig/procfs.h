@@ -1,0 +1,36 @@
+/* procfs: a process's /proc files, read through its handle (numamig/proc.h),
+ * each read followed by a liveness check so that what a process that died
+ * meanwhile said is never used. Internal to libnumamig. */
+#ifndef NUMAMIG_PROCFS_H
+#define NUMAMIG_PROCFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "numamig/proc.h"
+
+/* Read /proc/PID/RELPATH (e.g. "stat", "task/123/stat") whole, as
+ * nm_read_file_at() does, then check the process is still alive: -ESRCH if
+ * it is gone, whatever the read returned. */
+int nm_proc_read(const struct nm_proc *proc, const char *relpath, size_t max,
+		 char **buf, size_t *len);
+
+struct nm_pidmaps_line;
+typedef int (*nm_pidmaps_fn)(const struct nm_pidmaps_line *m, void *arg);
+
+/* The one reader of /proc/PID/maps: read it whole (bounded: 64k VMAs, the
+ * default vm.max_map_count, are about 6 MiB of text), then call FN for
+ * each line that parses, in address order. FN returns 0 to go on; its
+ * first other value is returned. 0, or -errno (-ESRCH: gone). */
+int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg);
+
+/* Open /proc/PID/RELPATH for streaming reads (numa_maps). Returns an fd or
+ * -errno, with ENOENT mapped to -ESRCH because the file vanishes with the
+ * process. */
+int nm_proc_openat(const struct nm_proc *proc, const char *relpath);
+
+/* List the thread ids of the process (task/ directory) into a new array.
+ * Returns the count or -errno. */
+int nm_proc_tids(const struct nm_proc *proc, pid_t **tids);
+
+#endif
