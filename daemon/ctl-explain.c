@@ -25,7 +25,7 @@ static json_object *planner_json(const struct ctl_state *s, const struct nm_task
 	add(o, "dominant", st->has_dom ? json_object_new_int(st->dom) : NULL);
 	add(o, "dominant_for_ms", st->has_dom ? ctl_json_u64(ctl_ago(s->now_ms, st->dom_since_ms)) : NULL);
 	add(o, "streak_ms", ctl_json_u64(st->streak_ms));
-	add(o, "dwell_ms", t->policy ? ctl_json_u64(nm_plan_dwell_ms(t->policy, st)) : NULL);
+	add(o, "dwell_ms", t->id.policy ? ctl_json_u64(nm_plan_dwell_ms(t->id.policy, st)) : NULL);
 	add(o, "backoff", json_object_new_int(st->backoff));
 	add(o, "cooldown_remaining_ms", ctl_json_u64(ctl_ago(st->cooldown_until_ms, s->now_ms)));
 	add(o, "awaiting_placement", json_object_new_boolean(st->awaiting));
@@ -119,17 +119,18 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 
 int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
 {
-	const struct nm_task *t = nm_track_find(s->tracker, pid);
+	const struct nm_ident *id = nm_track_find(s->tracker, pid);
+	const struct nm_task *t = id ? nm_task_of(id) : NULL;
 	json_object *o;
 
-	if (!t || t->doomed)
+	if (!t || t->id.doomed)
 		return -ESRCH;
 	o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
 	add(o, "process", ctl_task_json(s, t));
-	add(o, "policy", t->policy ? ctl_json_policy(t->policy) : NULL);
-	add(o, "tracked_for_ms", ctl_json_u64(ctl_ago(s->now_ms, t->tracked_since_ms)));
+	add(o, "policy", t->id.policy ? ctl_json_policy(t->id.policy) : NULL);
+	add(o, "tracked_for_ms", ctl_json_u64(ctl_ago(s->now_ms, t->id.tracked_since_ms)));
 	add(o, "paused", json_object_new_boolean(s->paused));
 	add(o, "planner", planner_json(s, t));
 	add(o, "reasons", reasons_json(&t->plan));

@@ -182,7 +182,7 @@ static void sum_task(struct policy_sum *p, const struct nm_task *t, int nr_nodes
 	uint64_t local;
 
 	p->processes++;
-	p->rss_bytes += t->rss_bytes;
+	p->rss_bytes += t->id.rss_bytes;
 	for (int n = 0; n < nr_nodes; n++)
 		p->eligible_kb[n] += ctl_task_eligible_kb(t, n);
 	if (ctl_task_local_kb(t, &local)) {
@@ -228,7 +228,7 @@ static json_object *policies_json(const struct ctl_state *s)
 		p.processes = p.rss_bytes = p.local_kb = p.placed_kb = 0;
 		for (size_t j = 0; j < s->tracker->n; j++)
 			if (s->tracker->v[j]->policy == &cfg->policies[i])
-				sum_task(&p, s->tracker->v[j], s->nr_nodes);
+				sum_task(&p, nm_task_of(s->tracker->v[j]), s->nr_nodes);
 		json_object_array_add(a, policy_sum_json(&cfg->policies[i], &p, s->nr_nodes));
 	}
 	free(p.eligible_kb);
@@ -245,7 +245,7 @@ static json_object *last_action_json(const struct ctl_state *s, const struct nm_
 	if (st->last_action_reason == NM_PLAN_R_NONE)
 		return NULL;
 	o = json_object_new_object();
-	add(o, "action", json_object_new_string(t->policy && t->policy->mode == NM_MODE_ADVISE ?
+	add(o, "action", json_object_new_string(t->id.policy && t->id.policy->mode == NM_MODE_ADVISE ?
 						"advise" : "migrate"));
 	add(o, "reason", json_object_new_string(nm_plan_reason_name(st->last_action_reason)));
 	add(o, "target", ctl_json_node(st->last_target));
@@ -260,11 +260,11 @@ json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
 	uint64_t total = ctl_task_eligible_total_kb(t), local;
 	bool placed = ctl_task_local_kb(t, &local);
 
-	add(o, "pid", json_object_new_int((int)t->pid));
-	add(o, "comm", json_object_new_string(t->comm));
-	add(o, "cgroup", t->cgroup ? json_object_new_string(t->cgroup) : NULL);
-	add(o, "policy", t->policy ? json_object_new_string(t->policy->name) : NULL);
-	add(o, "rss_bytes", ctl_json_u64(t->rss_bytes));
+	add(o, "pid", json_object_new_int((int)t->id.pid));
+	add(o, "comm", json_object_new_string(t->id.comm));
+	add(o, "cgroup", t->id.cgroup ? json_object_new_string(t->id.cgroup) : NULL);
+	add(o, "policy", t->id.policy ? json_object_new_string(t->id.policy->name) : NULL);
+	add(o, "rss_bytes", ctl_json_u64(t->id.rss_bytes));
 	add(o, "eligible_bytes", ctl_json_u64(total * 1024));
 	/* Where the planner sent its memory, and where it runs now. */
 	add(o, "home", ctl_json_node(ctl_task_home(t)));
@@ -289,7 +289,7 @@ static int by_eligible(const void *a, const void *b)
 
 	if (ex != ey)
 		return ex < ey ? 1 : -1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
+	return x->id.pid < y->id.pid ? -1 : x->id.pid > y->id.pid;
 }
 
 static json_object *processes_json(const struct ctl_state *s, size_t top)
@@ -303,7 +303,8 @@ static json_object *processes_json(const struct ctl_state *s, size_t top)
 	v = malloc(tr->n * sizeof(*v));
 	if (!v)
 		return a;
-	memcpy(v, tr->v, tr->n * sizeof(*v));
+	for (size_t i = 0; i < tr->n; i++)
+		v[i] = nm_task_of(tr->v[i]);
 	qsort(v, tr->n, sizeof(*v), by_eligible);
 	for (size_t i = 0; i < tr->n && i < top; i++)
 		json_object_array_add(a, ctl_task_json(s, v[i]));

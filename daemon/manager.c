@@ -161,17 +161,18 @@ static void log_decisions(struct manager *m, uint64_t tick_ms)
 	const struct nm_tracker *t = nm_engine_tracker(m->engine);
 
 	for (size_t i = 0; i < t->n; i++) {
-		const struct nm_task *k = t->v[i];
+		const struct nm_task *k = nm_task_of(t->v[i]);
 		const struct nm_plan_decision *d = &k->last;
 
 		if (d->now_ms != tick_ms)
 			continue;
 		if (d->action != NM_PLAN_NONE)
 			log_info("pid %d (%s): %s (%s) to node %d: %" PRIu64 " of %" PRIu64
-				 " pages misplaced", (int)k->pid, k->comm, nm_plan_action_name(d->action),
-				 nm_plan_reason_name(d->reason), d->target, d->pages, d->misplaced_pages);
+				 " pages misplaced", (int)k->id.pid, k->id.comm,
+				 nm_plan_action_name(d->action), nm_plan_reason_name(d->reason),
+				 d->target, d->pages, d->misplaced_pages);
 		else
-			log_debug("pid %d (%s): %s, home %d, %s", (int)k->pid, k->comm,
+			log_debug("pid %d (%s): %s, home %d, %s", (int)k->id.pid, k->id.comm,
 				  nm_plan_reason_name(d->reason), d->home,
 				  nm_plan_state_name(k->plan.phase));
 	}
@@ -247,7 +248,7 @@ static void log_migration(const struct nm_task *t, const struct nm_mig_job *job,
 
 	(void)arg;
 	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %llu failed, "
-		 "%u calls in %" PRIu64 " ms%s%s", (int)t->pid, t->comm,
+		 "%u calls in %" PRIu64 " ms%s%s", (int)t->id.pid, t->id.comm,
 		 job->direct ? "migrate_pages" : "move_pages", job->req.target,
 		 nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
 		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",

@@ -70,8 +70,8 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 		return;
 	}
 	j->base.req = (struct nm_mig_request){
-		.proc = t->proc, .fp = &t->fp, .target = d->target, .sources = j->sources,
-		.max_mapcount = t->policy->max_mapcount, .max_bytes = d->bytes,
+		.proc = t->id.proc, .fp = &t->fp, .target = d->target, .sources = j->sources,
+		.max_mapcount = t->id.policy->max_mapcount, .max_bytes = d->bytes,
 		.tuner = &t->tuner,
 	};
 	j->base.owner = t;
@@ -155,7 +155,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		if (e->config)
 			note_refusal(e, t, &j->base.res, now_ms);
 		if (j->base.res.stop == NM_MIG_GONE || j->base.err == -ECANCELED)
-			t->doomed = true;
+			t->id.doomed = true;
 		job_free(j);
 	}
 	nm_track_sweep(&e->tracker);

@@ -6,7 +6,6 @@
 #include "numamig/engine.h"
 #include "numamig/migq.h"
 
-#define NM_HIDDEN __attribute__((visibility("hidden")))
 
 struct nm_engine {
 	const struct nm_root *root;
@@ -31,7 +30,7 @@ struct nm_engine {
 };
 
 /* Hand T's decision (t->last) to the worker. */
-NM_HIDDEN void engine_submit(struct nm_engine *e, struct nm_task *t,
-			     struct nm_plan_budget *budget);
+void engine_submit(struct nm_engine *e, struct nm_task *t,
+		   struct nm_plan_budget *budget);
 
 #endif

@@ -26,6 +26,46 @@
 
 static int engine_alloc_scratch(struct nm_engine *e);
 
+/* ---- the tracker's storage: a struct nm_task around each identity ---- */
+
+static struct nm_ident *task_create(void *arg)
+{
+	struct nm_task *t = calloc(1, sizeof(*t));
+
+	(void)arg;
+	return t ? &t->id : NULL;
+}
+
+static void task_adopted(struct nm_ident *id, void *arg)
+{
+	const struct nm_policy *pol = id->policy;
+
+	(void)arg;
+	nm_tuner_init(&nm_task_of(id)->tuner, pol->batch_min, pol->batch_max,
+		      pol->batch_latency_us * 1000);
+}
+
+static bool task_busy(const struct nm_ident *id, void *arg)
+{
+	(void)arg;
+	return nm_task_of(id)->busy;
+}
+
+static void task_destroy(struct nm_ident *id, void *arg)
+{
+	struct nm_task *t = nm_task_of(id);
+
+	(void)arg;
+	nm_fp_free(&t->fp);
+	nm_sampler_residency_free(&t->res);
+	free(t);
+}
+
+static const struct nm_track_ops task_ops = {
+	.create = task_create, .adopted = task_adopted, .busy = task_busy,
+	.destroy = task_destroy,
+};
+
 /* Each step of nm_engine_new(), named for the error message. */
 static int engine_open(struct nm_engine *e, enum nm_sampler_source source, const char **what)
 {
@@ -61,6 +101,7 @@ int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
 
 	if (e) {
 		e->root = root;
+		e->tracker.ops = &task_ops;
 		r = engine_open(e, source, &step);
 	}
 	if (r < 0) {
@@ -122,16 +163,16 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 	nm_track_forget_scopes(&e->tracker);
 	/* Nothing may point into the old config after this returns. */
 	for (size_t i = 0; i < e->tracker.n; i++) {
-		struct nm_task *t = e->tracker.v[i];
+		struct nm_task *t = nm_task_of(e->tracker.v[i]);
 
-		t->policy = nm_config_match(config, t->cgroup, t->comm);
-		if (!t->policy || t->policy->mode == NM_MODE_OFF) {
-			t->policy = NULL;
-			t->doomed = true;
+		t->id.policy = nm_config_match(config, t->id.cgroup, t->id.comm);
+		if (!t->id.policy || t->id.policy->mode == NM_MODE_OFF) {
+			t->id.policy = NULL;
+			t->id.doomed = true;
 			continue;
 		}
-		nm_tuner_init(&t->tuner, t->policy->batch_min, t->policy->batch_max,
-			      t->policy->batch_latency_us * 1000);
+		nm_tuner_init(&t->tuner, t->id.policy->batch_min, t->id.policy->batch_max,
+			      t->id.policy->batch_latency_us * 1000);
 	}
 	nm_track_sweep(&e->tracker);
 	return 0;
@@ -164,7 +205,7 @@ uint64_t nm_engine_rescan_due(const struct nm_task *t)
 /* Re-read the footprint when it is due and the tick's scan budget allows. */
 static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
-	const struct nm_policy *pol = t->policy;
+	const struct nm_policy *pol = t->id.policy;
 	struct nm_fp_rules rules = { .max_mapcount = pol->max_mapcount,
 				     .file_backed = pol->file_backed,
 				     .exclude_files = pol->exclude_files,
@@ -175,7 +216,7 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return 0;
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
-	r = nm_fp_scan(t->proc, &rules, NULL, &t->fp);
+	r = nm_fp_scan(t->id.proc, &rules, NULL, &t->fp);
 	if (r < 0)
 		return r;
 	e->counters.scans++;
@@ -201,11 +242,11 @@ static void fill_allowed(struct nm_engine *e, const struct nm_task *t)
 	for (int n = 0; n < e->nr_nodes; n++) {
 		if (!numa_bitmask_isbitset(e->topo->has_memory, (unsigned)n))
 			continue;
-		if (t->policy->nodes && (n >= (int)t->policy->nodes->size ||
-					 !numa_bitmask_isbitset(t->policy->nodes, (unsigned)n)))
+		if (t->id.policy->nodes && (n >= (int)t->id.policy->nodes->size ||
+					 !numa_bitmask_isbitset(t->id.policy->nodes, (unsigned)n)))
 			continue;
-		if (t->mems_allowed && (n >= (int)t->mems_allowed->size ||
-					!numa_bitmask_isbitset(t->mems_allowed, (unsigned)n)))
+		if (t->id.mems_allowed && (n >= (int)t->id.mems_allowed->size ||
+					!numa_bitmask_isbitset(t->id.mems_allowed, (unsigned)n)))
 			continue;
 		numa_bitmask_setbit(e->allowed, (unsigned)n);
 	}
@@ -249,25 +290,25 @@ bool nm_engine_acts(const struct nm_engine *e)
 static const struct nm_policy *plan_policy(const struct nm_engine *e, const struct nm_task *t,
 					   struct nm_policy *copy)
 {
-	if (nm_engine_acts(e) || t->policy->mode == NM_MODE_OFF ||
-	    t->policy->mode == NM_MODE_ADVISE)
-		return t->policy;
-	*copy = *t->policy;
+	if (nm_engine_acts(e) || t->id.policy->mode == NM_MODE_OFF ||
+	    t->id.policy->mode == NM_MODE_ADVISE)
+		return t->id.policy;
+	*copy = *t->id.policy;
 	copy->mode = NM_MODE_ADVISE;
 	return copy;
 }
 
 static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
-	struct nm_plan_budget *budget = &e->budgets[t->policy - e->config->policies];
+	struct nm_plan_budget *budget = &e->budgets[t->id.policy - e->config->policies];
 	struct nm_plan_input in;
 	struct nm_policy pol;
-	int r = nm_sampler_residency(e->sampler, t->proc, &t->res);
+	int r = nm_sampler_residency(e->sampler, t->id.proc, &t->res);
 
 	if (r == 0)
 		r = rescan(e, t, now_ms);
 	if (r < 0) {
-		t->doomed = true; /* -ESRCH: gone; anything else: cannot be read */
+		t->id.doomed = true; /* -ESRCH: gone; anything else: cannot be read */
 		return;
 	}
 	if (e->paused || t->res.nr_nodes != e->nr_nodes)
@@ -301,9 +342,9 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	nm_topo_refresh_mem(e->topo, e->root);
 	e->scan_spent = 0;
 	for (size_t i = 0; i < e->tracker.n; i++) {
-		struct nm_task *t = e->tracker.v[i];
+		struct nm_task *t = nm_task_of(e->tracker.v[i]);
 
-		if (t->busy || t->doomed || !t->policy)
+		if (t->busy || t->id.doomed || !t->id.policy)
 			continue;
 		if (now_ms < t->refused_until_ms) {
 			e->counters.refused_ticks++;
@@ -329,9 +370,10 @@ bool nm_engine_paused(const struct nm_engine *e)
 
 int nm_engine_trigger(struct nm_engine *e, pid_t pid)
 {
-	struct nm_task *t = nm_track_find(&e->tracker, pid);
+	struct nm_ident *id = nm_track_find(&e->tracker, pid);
+	struct nm_task *t = id ? nm_task_of(id) : NULL;
 
-	if (!t || t->doomed)
+	if (!t || t->id.doomed)
 		return -ESRCH;
 	t->triggered = true;
 	return 0;
@@ -340,6 +382,13 @@ int nm_engine_trigger(struct nm_engine *e, pid_t pid)
 const struct nm_counters *nm_engine_counters(const struct nm_engine *e)
 {
 	return &e->counters;
+}
+
+const struct nm_task *nm_engine_find(const struct nm_engine *e, pid_t pid)
+{
+	const struct nm_ident *id = nm_track_find(&e->tracker, pid);
+
+	return id ? nm_task_of(id) : NULL;
 }
 
 const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e)

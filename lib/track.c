@@ -11,6 +11,7 @@
 #include "numamig/config.h"
 #include "numamig/track.h"
 #include "numamig/procfs.h"
+#include "numamig/procparse.h"
 
 #define STAT_MAX 4096
 
@@ -39,20 +40,20 @@ static size_t lower_bound(const struct nm_tracker *t, pid_t pid)
 	return lo;
 }
 
-struct nm_task *nm_track_find(const struct nm_tracker *t, pid_t pid)
+struct nm_ident *nm_track_find(const struct nm_tracker *t, pid_t pid)
 {
 	size_t i = lower_bound(t, pid);
 
 	return i < t->n && t->v[i]->pid == pid ? t->v[i] : NULL;
 }
 
-static int insert(struct nm_tracker *t, struct nm_task *task)
+static int insert(struct nm_tracker *t, struct nm_ident *task)
 {
 	size_t i = lower_bound(t, task->pid);
 
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct nm_task **v = realloc(t->v, cap * sizeof(*v));
+		struct nm_ident **v = realloc(t->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -66,15 +67,13 @@ static int insert(struct nm_tracker *t, struct nm_task *task)
 	return 0;
 }
 
-static void task_free(struct nm_task *task)
+static void task_free(const struct nm_tracker *t, struct nm_ident *task)
 {
 	nm_proc_close(task->proc);
-	nm_fp_free(&task->fp);
-	nm_sampler_residency_free(&task->res);
 	if (task->mems_allowed)
 		numa_bitmask_free(task->mems_allowed);
 	free(task->cgroup);
-	free(task);
+	t->ops->destroy(task, t->ops->arg);
 }
 
 /* Read comm and RSS; NULL policy when the process does not qualify. */
@@ -104,7 +103,7 @@ static const struct nm_policy *qualify(const struct refresh *r, const struct nm_
  * equal to its cpuset's effective mems (cpuset.mems.effective on v2, the
  * v1 cpuset's effective_mems on a hybrid system), so one status read
  * serves both layouts. */
-static void read_mems(struct nm_task *task)
+static void read_mems(struct nm_ident *task)
 {
 	struct nm_status st;
 	char *text;
@@ -124,7 +123,8 @@ static void read_mems(struct nm_task *task)
 
 static void adopt(struct refresh *r, pid_t pid, const char *cgroup)
 {
-	struct nm_task *task;
+	const struct nm_track_ops *ops = r->t->ops;
+	struct nm_ident *task;
 	struct nm_proc *p;
 	struct nm_stat st;
 	const struct nm_policy *pol;
@@ -132,12 +132,12 @@ static void adopt(struct refresh *r, pid_t pid, const char *cgroup)
 	if (nm_proc_open(r->root, pid, &p) < 0)
 		return; /* gone already */
 	pol = qualify(r, p, cgroup, &st);
-	task = pol ? calloc(1, sizeof(*task)) : NULL;
+	task = pol ? ops->create(ops->arg) : NULL;
 	if (task)
 		task->cgroup = strdup(cgroup);
 	if (!task || !task->cgroup) {
 		if (task)
-			free(task);
+			ops->destroy(task, ops->arg);
 		nm_proc_close(p);
 		if (pol)
 			r->err = -ENOMEM;
@@ -150,17 +150,17 @@ static void adopt(struct refresh *r, pid_t pid, const char *cgroup)
 	task->rss_bytes = (uint64_t)st.rss * (uint64_t)sysconf(_SC_PAGESIZE);
 	task->tracked_since_ms = r->now_ms;
 	task->seen = true;
-	nm_tuner_init(&task->tuner, pol->batch_min, pol->batch_max, pol->batch_latency_us * 1000);
 	read_mems(task);
+	ops->adopted(task, ops->arg);
 	if (insert(r->t, task) < 0) {
-		task_free(task);
+		task_free(r->t, task);
 		r->err = -ENOMEM;
 	}
 }
 
 /* A known process: re-resolve its policy, it may have changed with a
  * reload, a new comm (exec) or a new cgroup. */
-static void revisit(struct refresh *r, struct nm_task *task, const char *cgroup)
+static void revisit(struct refresh *r, struct nm_ident *task, const char *cgroup)
 {
 	struct nm_stat st;
 	const struct nm_policy *pol = qualify(r, task->proc, cgroup, &st);
@@ -251,7 +251,7 @@ static int visit_cgroup(const char *path, void *arg)
 	if (n < 0)
 		return 0; /* vanished mid-walk: normal */
 	for (int i = 0; i < n && !r->err; i++) {
-		struct nm_task *task = nm_track_find(r->t, pids[i]);
+		struct nm_ident *task = nm_track_find(r->t, pids[i]);
 
 		if (task)
 			revisit(r, task, path);
@@ -297,10 +297,10 @@ void nm_track_sweep(struct nm_tracker *t)
 	size_t kept = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
-		struct nm_task *task = t->v[i];
+		struct nm_ident *task = t->v[i];
 
-		if (task->doomed && !task->busy) {
-			task_free(task);
+		if (task->doomed && !t->ops->busy(task, t->ops->arg)) {
+			task_free(t, task);
 			t->dropped++;
 		} else {
 			t->v[kept++] = task;
@@ -313,7 +313,7 @@ void nm_track_free(struct nm_tracker *t)
 {
 	nm_track_forget_scopes(t);
 	for (size_t i = 0; i < t->n; i++)
-		task_free(t->v[i]);
+		task_free(t, t->v[i]);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }

@@ -42,11 +42,11 @@ static void task(struct world *w, int i, pid_t pid, const char *comm, const char
 {
 	struct nm_task *t = &w->tasks[i];
 
-	t->pid = pid;
-	snprintf(t->comm, sizeof(t->comm), "%s", comm);
-	t->cgroup = (char *)cgroup;
-	t->policy = &w->config->policies[pol];
-	t->rss_bytes = (kb0 + kb1 + 100) * 1024;
+	t->id.pid = pid;
+	snprintf(t->id.comm, sizeof(t->id.comm), "%s", comm);
+	t->id.cgroup = (char *)cgroup;
+	t->id.policy = &w->config->policies[pol];
+	t->id.rss_bytes = (kb0 + kb1 + 100) * 1024;
 	w->kb[i][0] = kb0;
 	w->kb[i][1] = kb1;
 	t->fp.eligible.nr_nodes = 2;
@@ -55,7 +55,7 @@ static void task(struct world *w, int i, pid_t pid, const char *comm, const char
 	t->plan.has_home = home >= 0;
 	t->plan.home = home;
 	t->res.last_node = -1; /* never sampled */
-	w->tracker.v[i] = t;
+	w->tracker.v[i] = &t->id;
 }
 
 static void world_init(struct world *w)
@@ -234,7 +234,7 @@ START_TEST(explain)
 
 	world_init(&w);
 	ck_assert_int_eq(ctl_explain_build(&w.s, 999, &o), -ESRCH);
-	w.tasks[1].doomed = true;
+	w.tasks[1].id.doomed = true;
 	ck_assert_int_eq(ctl_explain_build(&w.s, 200, &o), -ESRCH);
 	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
 	ck_assert_int_eq(geti(o, "process.pid"), 100);

@@ -77,11 +77,11 @@ START_TEST(test_first_tick_counts)
 	env_open(&x);
 	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[0], 0), 0);
 	ck_assert_int_eq(nm_engine_tick(x.e, 1000), 0);
-	ck_assert_ptr_null(nm_track_find(nm_engine_tracker(x.e), PID));
+	ck_assert_ptr_null(nm_engine_find(x.e, PID));
 	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 1000), 0);
 	feed_second(&x, 2000);
 	ck_assert_int_eq(nm_engine_tick(x.e, 2000), 0);
-	t = nm_track_find(nm_engine_tracker(x.e), PID);
+	t = nm_engine_find(x.e, PID);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(t->last.home, 1);
 	ck_assert_str_eq(nm_plan_reason_name(t->last.reason), "home_changed");
@@ -99,7 +99,7 @@ static uint64_t scans_at(struct env *x, uint64_t now_ms, bool busy)
 	if (busy)
 		feed_second(x, now_ms);
 	ck_assert_int_eq(nm_engine_tick(x->e, now_ms), 0);
-	t = nm_track_find(nm_engine_tracker(x->e), PID);
+	t = nm_engine_find(x->e, PID);
 	ck_assert_ptr_nonnull(t);
 	return t->fp_seq;
 }
@@ -119,7 +119,7 @@ START_TEST(test_idle_rescans_back_off)
 		scans_at(&x, now, false);
 	/* Read at 2 s (new), then 4, 8 and 16 s, not at every tick. */
 	ck_assert_uint_eq(scans_at(&x, now, false), 4);
-	t = nm_track_find(nm_engine_tracker(x.e), PID);
+	t = nm_engine_find(x.e, PID);
 	ck_assert_uint_eq(nm_engine_rescan_due(t), 32000);
 	for (now += 1000; now < 20000; now += 1000)
 		ck_assert_uint_eq(scans_at(&x, now, false), 4);

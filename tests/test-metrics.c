@@ -25,7 +25,8 @@ struct world {
 	struct nm_config *config;
 	struct nm_counters c;
 	uint64_t moved[4];
-	struct nm_task tasks[3], *tv[3];
+	struct nm_task tasks[3];
+	struct nm_ident *tv[3];
 	struct nm_tracker t;
 	struct nm_metrics_src src;
 };
@@ -51,8 +52,8 @@ static void world_init(struct world *w)
 	w->c.scans = 7;
 	w->c.scan_bytes = 4096;
 	for (int i = 0; i < 3; i++) {
-		w->tasks[i].policy = &w->config->policies[i < 2 ? 0 : 1];
-		w->tv[i] = &w->tasks[i];
+		w->tasks[i].id.policy = &w->config->policies[i < 2 ? 0 : 1];
+		w->tv[i] = &w->tasks[i].id;
 	}
 	w->t.v = w->tv;
 	w->t.n = 3;

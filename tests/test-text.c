@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "numamig/text.h"
@@ -39,23 +41,31 @@ START_TEST(test_escape)
 END_TEST
 
 /* Whatever the input, the output has no byte a terminal or journald
- * would act on. */
+ * would act on. The bytes are checked in plain C and asserted once: each
+ * Check assertion that passes still reports to the parent process, and
+ * half a million of them make the test slow on a busy host. */
+static bool harmless(const char *out)
+{
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return false;
+	return true;
+}
+
 START_TEST(test_every_byte)
 {
-	char in[3] = { 0 }, out[32];
+	char in[3] = { 0 }, out[32], bad[64] = "";
 
-	for (int a = 1; a < 256; a++) {
-		for (int b = 0; b < 256; b++) {
+	for (int a = 1; a < 256 && !bad[0]; a++) {
+		for (int b = 0; b < 256 && !bad[0]; b++) {
 			in[0] = (char)a;
 			in[1] = (char)b;
 			nm_escape(in, out, sizeof(out));
-			for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
-				ck_assert_msg(*p >= 0x20 && *p != 0x7f, "%02x %02x -> %s", a, b, out);
-				ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
-					      "%02x %02x -> C1", a, b);
-			}
+			if (!harmless(out))
+				snprintf(bad, sizeof(bad), "%02x %02x -> %s", a, b, out);
 		}
 	}
+	ck_assert_msg(!bad[0], "%s", bad);
 }
 END_TEST
 

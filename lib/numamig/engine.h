@@ -22,6 +22,7 @@
 #include "numamig/planner.h"
 #include "numamig/sampler.h"
 #include "numamig/topology.h"
+#include "numamig/task.h"
 #include "numamig/track.h"
 
 #ifdef __cplusplus
@@ -93,7 +94,11 @@ int nm_engine_trigger(struct nm_engine *e, pid_t pid);
 uint64_t nm_engine_rescan_due(const struct nm_task *t);
 
 const struct nm_counters *nm_engine_counters(const struct nm_engine *e);
+/* The tracker: its counters, and the identities of the tracked processes
+ * in pid order (nm_task_of() gives each one's task, const). */
 const struct nm_tracker *nm_engine_tracker(const struct nm_engine *e);
+/* The tracked task with PID, or NULL. */
+const struct nm_task *nm_engine_find(const struct nm_engine *e, pid_t pid);
 const struct nm_topology *nm_engine_topology(const struct nm_engine *e);
 const struct nm_root *nm_engine_root(const struct nm_engine *e);
 /* Whether anything may be moved at all: not on a captured tree (--root),

@@ -4,15 +4,16 @@
  * through the cgroups' cgroup.procs, never by walking all of /proc), its
  * comm fits the policy's comm list, the policy is not off, and its RSS is
  * at least min_rss. Each tracked process is held through a pid-reuse-safe
- * nm_proc handle and carries everything the pipeline keeps about it
- * between ticks: planner state, footprint, residency, the last decision.
+ * nm_proc handle; the tracker knows who it is (struct nm_ident), and
+ * nothing of what later stages keep about it.
  *
  * A refresh re-walks the cgroups, adds newcomers, re-resolves the policy
  * of everyone (a reload may have changed it), and drops the processes that
  * exited, left their cgroup or no longer match. The walk skips subtrees no
- * policy can match, and remembers per cgroup what the config makes of it. A process with a migration
- * in flight is only marked for dropping; the caller drops it once the
- * migrator hands it back, so the worker never holds a freed handle.
+ * policy can match, and remembers per cgroup what the config makes of it.
+ * A process with a migration in flight is only marked for dropping; it is
+ * dropped once the migrator hands it back, so the worker never holds a
+ * freed handle.
  */
 #ifndef NUMAMIG_TRACK_H
 #define NUMAMIG_TRACK_H
@@ -22,20 +23,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <numa.h>
+
 #include "numamig/cgroupfs.h"
-#include "numamig/footprint.h"
-#include "numamig/pace.h"
-#include "numamig/planner.h"
 #include "numamig/policy.h"
 #include "numamig/proc.h"
-#include "numamig/procparse.h"
-#include "numamig/sampler.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-struct nm_task {
+/* Who a tracked process is: what the tracker reads and re-reads. What the
+ * pipeline keeps about it (planner state, footprint, residency) is the
+ * engine's (numamig/task.h), in storage the engine hands the tracker
+ * through nm_track_ops. */
+struct nm_ident {
 	struct nm_proc *proc;
 	pid_t pid;
 	char comm[NM_COMM_MAX];
@@ -43,28 +45,29 @@ struct nm_task {
 	const struct nm_policy *policy; /* points into the running config */
 	uint64_t rss_bytes;
 	uint64_t tracked_since_ms;
-	struct nm_plan_state plan;
-	struct nm_plan_decision last;   /* this tick's decision */
-	struct nm_footprint fp;
-	uint64_t fp_seq;                /* bumped by every footprint rescan */
-	uint64_t fp_scanned_ms;         /* when the map was last read */
-	uint64_t fp_base_ms;            /* rescan gap while it runs */
-	unsigned fp_idle_scans;         /* rescans in a row while idle */
-	bool fp_stale;                  /* re-read it next tick (after a move) */
-	struct nm_residency res;
 	struct bitmask *mems_allowed;   /* Mems_allowed_list: its cpuset's mems */
-	struct nm_tuner tuner;          /* batch size learned for this process */
-	bool triggered;                 /* the operator asked: plan now */
-	bool busy;                      /* a migration is in flight */
-	bool doomed;                    /* drop once no longer busy */
 	bool seen;                      /* refresh bookkeeping */
-	uint64_t pages_moved;           /* over its lifetime */
-	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
-	uint64_t refused_until_ms;      /* not planned before this */
+	bool doomed;                    /* drop once it may be (nm_track_ops.busy) */
+};
+
+/* How the tracker gets and gives back the storage of a process, and asks
+ * whether it may be dropped: the engine's per-task state around a struct
+ * nm_ident. */
+struct nm_track_ops {
+	/* Zeroed storage for a newcomer's identity; NULL: out of memory. */
+	struct nm_ident *(*create)(void *arg);
+	/* ID is filled in (policy set): set up what depends on it. */
+	void (*adopted)(struct nm_ident *id, void *arg);
+	/* True while ID may not be dropped (a migration holds its handle). */
+	bool (*busy)(const struct nm_ident *id, void *arg);
+	/* ID's own parts are freed: free the rest and the storage. */
+	void (*destroy)(struct nm_ident *id, void *arg);
+	void *arg;
 };
 
 struct nm_tracker {
-	struct nm_task **v;             /* sorted by pid */
+	const struct nm_track_ops *ops;
+	struct nm_ident **v;            /* sorted by pid */
 	size_t n, cap;
 	uint64_t added, dropped;        /* counters for status */
 	uint64_t cgroups_walked;
@@ -102,10 +105,10 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
  * call when the config changes. */
 void nm_track_forget_scopes(struct nm_tracker *t);
 
-/* The task for PID, or NULL. */
-struct nm_task *nm_track_find(const struct nm_tracker *t, pid_t pid);
+/* The process PID, or NULL. */
+struct nm_ident *nm_track_find(const struct nm_tracker *t, pid_t pid);
 
-/* Drop tasks marked doomed that are not busy. */
+/* Drop processes marked doomed that are not busy. */
 void nm_track_sweep(struct nm_tracker *t);
 
 void nm_track_free(struct nm_tracker *t);
