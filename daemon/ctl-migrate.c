@@ -3,10 +3,10 @@
  * numamigctl(8) documents the parameters and replies.
  *
  * Both calls can take seconds, so they never run on the event loop: the
- * handler checks the parameters, defers the call and hands a custom job
+ * handler checks the parameters, defers the call and hands a custom work item
  * to the migrator's worker (nm_engine_run()); the library call runs there,
- * and the job's done callback, back on the event loop, builds the reply.
- * The job owns everything the worker touches until it is handed back.
+ * and the item's done callback, back on the event loop, builds the reply.
+ * The item owns everything the worker touches until it is handed back.
  */
 #include "config.h"
 
@@ -88,8 +88,8 @@ static void add_counts(json_object *o, const struct nm_walk_counts *c)
 
 /* ---- Move --------------------------------------------------------------- */
 
-struct move_job {
-	struct nm_mig_job base;       /* first: the worker hands back this */
+struct move_call {
+	struct nm_mig_work base;       /* first: the worker hands back this */
 	struct control_call *call;
 	const struct nm_topology *topo;
 	struct nm_proc *proc;
@@ -100,15 +100,15 @@ struct move_job {
 	struct nm_range_result res;
 };
 
-static void move_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+static void move_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
-	struct move_job *m = (struct move_job *)job;
+	struct move_call *m = (struct move_call *)work;
 
-	job->err = nm_range_move(sys, m->topo, m->proc, m->addr, m->len, m->node, m->flags,
+	work->err = nm_range_move(sys, m->topo, m->proc, m->addr, m->len, m->node, m->flags,
 				 &m->res);
 }
 
-static json_object *move_reply(const struct move_job *m)
+static json_object *move_reply(const struct move_call *m)
 {
 	json_object *o = json_object_new_object();
 	char addr[32];
@@ -128,22 +128,22 @@ static json_object *move_reply(const struct move_job *m)
 	return o;
 }
 
-static void move_done(struct nm_mig_job *job)
+static void move_done(struct nm_mig_work *work)
 {
-	struct move_job *m = (struct move_job *)job;
+	struct move_call *m = (struct move_call *)work;
 
-	if (job->err == -ECANCELED && !m->res.err) {
+	if (work->err == -ECANCELED && !m->res.err) {
 		control_call_errorf(m->call, CONTROL_E_INTERNAL, "numamigd is stopping");
-	} else if (job->err == -ESRCH) {
+	} else if (work->err == -ESRCH) {
 		ctl_no_such_process(m->call, m->pid);
-	} else if (job->err < 0) {
+	} else if (work->err < 0) {
 		log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s",
-			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-job->err));
+			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-work->err));
 		char what[128];
 
 		snprintf(what, sizeof(what), "moving pid %d 0x%lx+%lu to node %d failed",
 			 (int)m->pid, m->addr, m->len, m->node);
-		migration_failed(m->call, -job->err, move_reply(m), what);
+		migration_failed(m->call, -work->err, move_reply(m), what);
 	} else {
 		log_info("moved %llu pages of pid %d 0x%lx+%lu to node %d (%llu failed)%s",
 			 m->res.c.moved, (int)m->pid, m->addr, m->len, m->node, m->res.c.failed,
@@ -157,7 +157,7 @@ static void move_done(struct nm_mig_job *job)
 void ctl_move(struct control_call *call, json_object *params, void *userdata)
 {
 	struct nm_engine *e = manager_engine(userdata);
-	struct move_job *m;
+	struct move_call *m;
 	int64_t pid, node;
 	unsigned long addr, len;
 	bool dry_run, shared;
@@ -215,8 +215,8 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 
 /* ---- Migrate ------------------------------------------------------------ */
 
-struct migrate_job {
-	struct nm_mig_job base;       /* first */
+struct migrate_call {
+	struct nm_mig_work base;       /* first */
 	struct control_call *call;
 	const struct nm_root *root;
 	int *pids, *from, *to;        /* pid_t is int on Linux */
@@ -229,9 +229,9 @@ struct migrate_job {
 	bool planned;
 };
 
-static void migrate_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+static void migrate_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
-	struct migrate_job *j = (struct migrate_job *)job;
+	struct migrate_call *j = (struct migrate_call *)work;
 	struct nm_job_spec spec = {
 		.pids = (const pid_t *)j->pids, .n_pids = j->n_pids, .cgroup = j->cgroup,
 		.from = j->from, .n_from = j->n_from, .to = j->to, .n_to = j->n_to,
@@ -241,11 +241,11 @@ static void migrate_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
 	j->plan_err = nm_job_plan(j->root, &spec, &j->plan);
 	j->planned = true;
 	if (j->plan_err < 0) {
-		job->err = j->plan_err;
+		work->err = j->plan_err;
 		return;
 	}
 	j->exec_err = nm_job_execute(sys, j->plan, j->dry_run ? NM_JOB_DRY_RUN : 0);
-	job->err = j->exec_err;
+	work->err = j->exec_err;
 }
 
 /* The shared file pieces requested once for the job, by path:
@@ -281,7 +281,7 @@ static json_object *shared_files(const struct nm_job_plan *plan)
 	return files;
 }
 
-static json_object *migrate_reply(const struct migrate_job *j)
+static json_object *migrate_reply(const struct migrate_call *j)
 {
 	const struct nm_job_plan *plan = j->plan;
 	const struct nm_job_totals *t = nm_job_totals(plan);
@@ -343,7 +343,7 @@ static json_object *migrate_reply(const struct migrate_job *j)
 	return o;
 }
 
-static void migrate_free(struct migrate_job *j)
+static void migrate_free(struct migrate_call *j)
 {
 	nm_job_plan_free(j->plan);
 	free(j->pids);
@@ -353,9 +353,9 @@ static void migrate_free(struct migrate_job *j)
 	free(j);
 }
 
-static void migrate_done(struct nm_mig_job *job)
+static void migrate_done(struct nm_mig_work *work)
 {
-	struct migrate_job *j = (struct migrate_job *)job;
+	struct migrate_call *j = (struct migrate_call *)work;
 
 	if (!j->planned) {
 		control_call_errorf(j->call, CONTROL_E_INTERNAL, "numamigd is stopping");
@@ -384,7 +384,7 @@ static void migrate_done(struct nm_mig_job *job)
 void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 {
 	struct nm_engine *e = manager_engine(userdata);
-	struct migrate_job *j;
+	struct migrate_call *j;
 	json_object *v;
 	char by[96];
 

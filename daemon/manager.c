@@ -242,14 +242,14 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-static void log_migration(const struct nm_task *t, const struct nm_mig_job *job, void *arg)
+static void log_migration(const struct nm_task *t, const struct nm_mig_work *work, void *arg)
 {
-	const struct nm_mig_result *r = &job->res;
+	const struct nm_mig_result *r = &work->res;
 
 	(void)arg;
 	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %llu failed, "
 		 "%u calls in %" PRIu64 " ms%s%s", (int)t->id.pid, t->id.comm,
-		 job->direct ? "migrate_pages" : "move_pages", job->req.target,
+		 work->direct ? "migrate_pages" : "move_pages", work->req.target,
 		 nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
 		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
 		 r->abort_errno ? strerror(r->abort_errno) : "");

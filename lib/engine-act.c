@@ -9,17 +9,17 @@
 #include "engine-internal.h"
 #include "numamig/set.h"
 
-/* A job as the engine sees it: the worker's part first, so the pointer the
- * worker hands back is also this. */
-struct job {
-	struct nm_mig_job base;
+/* A migration as the engine hands it to the worker: the worker's part
+ * first, so the pointer the worker hands back is also this. */
+struct engine_work {
+	struct nm_mig_work base;
 	struct bitmask *sources;
 	const struct nm_config *config; /* the config the budget belongs to */
 	struct nm_plan_budget *budget;
 	uint64_t reserved;              /* bytes the planner debited */
 };
 
-static void job_free(struct job *j)
+static void work_free(struct engine_work *j)
 {
 	if (j->sources)
 		numa_bitmask_free(j->sources);
@@ -43,7 +43,7 @@ static struct bitmask *sources_of(struct nm_engine *e, const struct nm_task *t, 
 	return m;
 }
 
-static int fill_direct(struct nm_engine *e, struct job *j, int target)
+static int fill_direct(struct nm_engine *e, struct engine_work *j, int target)
 {
 	j->base.direct = true;
 	j->base.from = numa_bitmask_alloc((unsigned)e->nr_nodes);
@@ -59,13 +59,13 @@ static int fill_direct(struct nm_engine *e, struct job *j, int target)
 void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget *budget)
 {
 	const struct nm_plan_decision *d = &t->last;
-	struct job *j = calloc(1, sizeof(*j));
+	struct engine_work *j = calloc(1, sizeof(*j));
 
 	if (j)
 		j->sources = sources_of(e, t, d->target);
 	if (!j || !j->sources || (d->direct && fill_direct(e, j, d->target) < 0)) {
 		if (j)
-			job_free(j);
+			work_free(j);
 		nm_plan_budget_refund(budget, d->bytes);
 		return;
 	}
@@ -82,11 +82,11 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 	nm_migq_submit(e->migq, &j->base);
 }
 
-static void account(struct nm_engine *e, const struct nm_mig_job *job)
+static void account(struct nm_engine *e, const struct nm_mig_work *work)
 {
-	const struct nm_mig_result *res = &job->res;
+	const struct nm_mig_result *res = &work->res;
 	struct nm_counters *c = &e->counters;
-	int dst = job->req.target;
+	int dst = work->req.target;
 
 	c->migrations++;
 	c->mig_ns += res->c.busy_ns;
@@ -126,20 +126,20 @@ static void note_refusal(struct nm_engine *e, struct nm_task *t, const struct nm
 
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 {
-	struct nm_mig_job *list = nm_migq_done(e->migq);
+	struct nm_mig_work *list = nm_migq_done(e->migq);
 
 	while (list) {
-		struct nm_mig_job *next = list->next;
-		struct job *j;
+		struct nm_mig_work *next = list->next;
+		struct engine_work *j;
 		struct nm_task *t;
 
 		if (list->run) {
-			/* A custom job is not a struct job: its owner answers. */
+			/* A custom item is not a struct engine_work: its owner answers. */
 			list->done(list);
 			list = next;
 			continue;
 		}
-		j = (struct job *)list;
+		j = (struct engine_work *)list;
 		t = j->base.owner;
 		list = next;
 		account(e, &j->base);
@@ -156,16 +156,16 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 			note_refusal(e, t, &j->base.res, now_ms);
 		if (j->base.res.stop == NM_MIG_GONE || j->base.err == -ECANCELED)
 			t->id.doomed = true;
-		job_free(j);
+		work_free(j);
 	}
 	nm_track_sweep(&e->tracker);
 }
 
-void nm_engine_run(struct nm_engine *e, struct nm_mig_job *job)
+void nm_engine_run(struct nm_engine *e, struct nm_mig_work *work)
 {
-	job->err = 0;
-	job->owner = NULL;
-	nm_migq_submit(e->migq, job);
+	work->err = 0;
+	work->owner = NULL;
+	nm_migq_submit(e->migq, work);
 }
 
 void nm_engine_on_reap(struct nm_engine *e, nm_engine_reap_fn fn, void *arg)

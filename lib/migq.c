@@ -18,29 +18,29 @@ struct nm_migq {
 	unsigned nr_threads;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct nm_mig_job *todo, *done; /* FIFO heads */
+	struct nm_mig_work *todo, *done; /* FIFO heads */
 	const struct nm_topology *topo; /* for each node's CPUs; NULL: no pinning */
 	int efd;
 	bool stopping;
 };
 
-static void append(struct nm_mig_job **head, struct nm_mig_job *job)
+static void append(struct nm_mig_work **head, struct nm_mig_work *work)
 {
-	job->next = NULL;
+	work->next = NULL;
 	while (*head)
 		head = &(*head)->next;
-	*head = job;
+	*head = work;
 }
 
-/* The node a job moves memory to, or -1 (a custom job, a direct move to
- * several nodes). */
-static int job_target(const struct nm_mig_job *job)
+/* The node an item moves memory to, or -1 (a custom item, a direct move
+ * to several nodes). */
+static int work_target(const struct nm_mig_work *work)
 {
-	if (job->run)
+	if (work->run)
 		return -1;
-	if (!job->direct)
-		return job->req.target;
-	return numa_bitmask_weight(job->to) == 1 ? nm_set_next(job->to, 0) : -1;
+	if (!work->direct)
+		return work->req.target;
+	return numa_bitmask_weight(work->to) == 1 ? nm_set_next(work->to, 0) : -1;
 }
 
 /* Run on the target node's CPUs, within the daemon's own CPU mask: the
@@ -63,28 +63,28 @@ static bool pin_to(const struct nm_migq *q, int node, const cpu_set_t *allowed)
 	       pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
-static void run(const struct nm_migq *q, struct nm_mig_job *job, const cpu_set_t *allowed)
+static void run(const struct nm_migq *q, struct nm_mig_work *work, const cpu_set_t *allowed)
 {
 	const struct nm_mig_sys *sys = q->sys;
-	bool pinned = pin_to(q, job_target(job), allowed);
+	bool pinned = pin_to(q, work_target(work), allowed);
 
-	if (job->run)
-		job->run(job, sys);
-	else if (job->direct)
-		job->err = nm_mig_direct(sys, job->req.proc, job->from, job->to,
-					 job->req.max_mapcount, &job->res);
+	if (work->run)
+		work->run(work, sys);
+	else if (work->direct)
+		work->err = nm_mig_direct(sys, work->req.proc, work->from, work->to,
+					 work->req.max_mapcount, &work->res);
 	else
-		job->err = nm_mig_lazy(sys, &job->req, &job->res);
+		work->err = nm_mig_lazy(sys, &work->req, &work->res);
 	if (pinned)
 		pthread_setaffinity_np(pthread_self(), sizeof(*allowed), allowed);
 }
 
-static void finish(struct nm_migq *q, struct nm_mig_job *job)
+static void finish(struct nm_migq *q, struct nm_mig_work *work)
 {
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&q->lock);
-	append(&q->done, job);
+	append(&q->done, work);
 	pthread_mutex_unlock(&q->lock);
 	/* The counter only ever needs to be nonzero; EAGAIN at the 2^64 cap
 	 * cannot happen before the reader drains it. */
@@ -98,11 +98,11 @@ static void *worker(void *arg)
 	cpu_set_t allowed;
 
 	/* The mask the daemon was started with (CPUAffinity=, a cpuset):
-	 * jobs are pinned inside it and it is restored after each. */
+	 * items are pinned inside it and it is restored after each. */
 	if (pthread_getaffinity_np(pthread_self(), sizeof(allowed), &allowed) != 0)
 		CPU_ZERO(&allowed);
 	for (;;) {
-		struct nm_mig_job *job;
+		struct nm_mig_work *work;
 
 		pthread_mutex_lock(&q->lock);
 		while (!q->todo && !q->stopping)
@@ -111,11 +111,11 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&q->lock);
 			return NULL;
 		}
-		job = q->todo;
-		q->todo = job->next;
+		work = q->todo;
+		q->todo = work->next;
 		pthread_mutex_unlock(&q->lock);
-		run(q, job, &allowed);
-		finish(q, job);
+		run(q, work, &allowed);
+		finish(q, work);
 	}
 }
 
@@ -149,7 +149,7 @@ int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct n
 
 void nm_migq_stop(struct nm_migq *q)
 {
-	struct nm_mig_job *job;
+	struct nm_mig_work *work;
 
 	if (!q)
 		return;
@@ -157,15 +157,15 @@ void nm_migq_stop(struct nm_migq *q)
 	q->stopping = true;
 	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
-	/* Jobs in progress stop before their next call, not at their end. */
+	/* Work items in progress stop before their next call, not at their end. */
 	nm_mig_set_stopping(true);
 	for (unsigned i = 0; i < q->nr_threads; i++)
 		pthread_join(q->threads[i], NULL);
 	nm_mig_set_stopping(false);
-	while ((job = q->todo)) {
-		q->todo = job->next;
-		job->err = -ECANCELED;
-		append(&q->done, job);
+	while ((work = q->todo)) {
+		q->todo = work->next;
+		work->err = -ECANCELED;
+		append(&q->done, work);
 	}
 }
 
@@ -185,17 +185,17 @@ int nm_migq_fd(const struct nm_migq *q)
 	return q->efd;
 }
 
-void nm_migq_submit(struct nm_migq *q, struct nm_mig_job *job)
+void nm_migq_submit(struct nm_migq *q, struct nm_mig_work *work)
 {
 	pthread_mutex_lock(&q->lock);
-	append(&q->todo, job);
+	append(&q->todo, work);
 	pthread_cond_signal(&q->wake);
 	pthread_mutex_unlock(&q->lock);
 }
 
-struct nm_mig_job *nm_migq_done(struct nm_migq *q)
+struct nm_mig_work *nm_migq_done(struct nm_migq *q)
 {
-	struct nm_mig_job *list;
+	struct nm_mig_work *list;
 	uint64_t n;
 	ssize_t r;
 

@@ -1,5 +1,5 @@
-/* Tests of lib/migq.c: custom jobs on the worker threads, cancellation
- * at stop, and several workers running jobs at once. (The lazy and
+/* Tests of lib/migq.c: custom items on the worker threads, cancellation
+ * at stop, and several workers running items at once. (The lazy and
  * direct walks they run are test-migrator's.) */
 #include "config.h"
 
@@ -12,32 +12,32 @@
 #include "numamig/migq.h"
 
 struct custom {
-	struct nm_mig_job base;
+	struct nm_mig_work base;
 	const struct nm_mig_sys *sys;
 	pthread_t thread;
 	int runs;
 };
 
-static void custom_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+static void custom_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
-	struct custom *c = (struct custom *)job;
+	struct custom *c = (struct custom *)work;
 
 	c->sys = sys;
 	c->thread = pthread_self();
 	c->runs++;
-	job->err = -EXDEV; /* whatever the job wants to say */
+	work->err = -EXDEV; /* whatever the work item wants to say */
 }
 
-static void custom_done(struct nm_mig_job *job)
+static void custom_done(struct nm_mig_work *work)
 {
-	(void)job;
+	(void)work;
 }
 
 START_TEST(test_migq_custom)
 {
 	struct custom c = { .base = { .run = custom_run, .done = custom_done } };
 	struct nm_migq *q;
-	struct nm_mig_job *done = NULL;
+	struct nm_mig_work *done = NULL;
 	struct pollfd pfd;
 
 	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, NULL, &q), 0);
@@ -58,12 +58,12 @@ END_TEST
 
 static volatile int release;
 
-static void blocking_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+static void blocking_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
 	(void)sys;
 	while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
 		usleep(1000);
-	job->err = 0;
+	work->err = 0;
 }
 
 static void *releaser(void *arg)
@@ -74,12 +74,12 @@ static void *releaser(void *arg)
 	return NULL;
 }
 
-/* A custom job still queued at the stop comes back unrun, -ECANCELED. */
+/* A custom work item still queued at the stop comes back unrun, -ECANCELED. */
 START_TEST(test_migq_custom_cancelled)
 {
-	struct nm_mig_job a = { .run = blocking_run, .done = custom_done };
+	struct nm_mig_work a = { .run = blocking_run, .done = custom_done };
 	struct custom b = { .base = { .run = custom_run, .done = custom_done } };
-	struct nm_mig_job *list;
+	struct nm_mig_work *list;
 	struct nm_migq *q;
 	pthread_t t;
 
@@ -101,21 +101,21 @@ START_TEST(test_migq_custom_cancelled)
 }
 END_TEST
 
-/* Jobs meet at a barrier only several workers can pass: with one worker
- * the first job would wait for the others forever (the test's timeout). */
+/* Work items meet at a barrier only several workers can pass: with one worker
+ * the first work would wait for the others forever (the test's timeout). */
 #define NR_PARALLEL 3
 static pthread_barrier_t meet;
 
-static void meeting_run(struct nm_mig_job *job, const struct nm_mig_sys *sys)
+static void meeting_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
 	(void)sys;
 	pthread_barrier_wait(&meet);
-	job->err = 0;
+	work->err = 0;
 }
 
 START_TEST(test_migq_workers_in_parallel)
 {
-	struct nm_mig_job jobs[NR_PARALLEL];
+	struct nm_mig_work items[NR_PARALLEL];
 	struct nm_migq *q;
 	struct pollfd pfd;
 	int back = 0;
@@ -123,12 +123,12 @@ START_TEST(test_migq_workers_in_parallel)
 	ck_assert_int_eq(pthread_barrier_init(&meet, NULL, NR_PARALLEL), 0);
 	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, NR_PARALLEL, NULL, &q), 0);
 	for (int i = 0; i < NR_PARALLEL; i++) {
-		jobs[i] = (struct nm_mig_job){ .run = meeting_run, .done = custom_done, .err = 1 };
-		nm_migq_submit(q, &jobs[i]);
+		items[i] = (struct nm_mig_work){ .run = meeting_run, .done = custom_done, .err = 1 };
+		nm_migq_submit(q, &items[i]);
 	}
 	pfd = (struct pollfd){ .fd = nm_migq_fd(q), .events = POLLIN };
 	while (back < NR_PARALLEL && poll(&pfd, 1, 5000) == 1)
-		for (struct nm_mig_job *j = nm_migq_done(q); j; j = j->next, back++)
+		for (struct nm_mig_work *j = nm_migq_done(q); j; j = j->next, back++)
 			ck_assert_int_eq(j->err, 0);
 	ck_assert_int_eq(back, NR_PARALLEL);
 	nm_migq_stop(q);

@@ -39,7 +39,7 @@ struct nm_counters {
 	uint64_t aborts[NM_ERRNO_MAX + 1];      /* migrations stopped by a call errno */
 	uint64_t stops[NM_MIG_NR_STOPS];     /* how migrations ended */
 	uint64_t reasons[NM_PLAN_R_COUNT];      /* decisions and skips, per task tick */
-	uint64_t migrations;                    /* jobs run */
+	uint64_t migrations;                    /* migrations run */
 	uint64_t mig_ns;                        /* time inside move_pages */
 	uint64_t scans, scan_bytes, scan_ns;    /* numa_maps reads */
 	uint64_t ticks;
@@ -68,15 +68,16 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
 int nm_engine_fd(const struct nm_engine *e);
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms);
 
-/* Run a custom job (JOB->run and JOB->done set, err 0) on the migrator's
- * worker, after the migrations queued before it; nm_engine_reap() calls
- * JOB->done(JOB) on the event loop, uncounted (job->owner is unused). At
- * nm_engine_free() an unrun job comes back with err -ECANCELED. */
-void nm_engine_run(struct nm_engine *e, struct nm_mig_job *job);
+/* Run a custom work item (WORK->run and WORK->done set, err 0) on the
+ * migrator's worker, after the migrations queued before it;
+ * nm_engine_reap() calls WORK->done(WORK) on the event loop, uncounted
+ * (work->owner is unused). At nm_engine_free() an unrun item comes back
+ * with err -ECANCELED. */
+void nm_engine_run(struct nm_engine *e, struct nm_mig_work *work);
 
 /* Called for every finished migration, after it is counted: the daemon
  * logs it. TASK may be about to be dropped (exited). */
-typedef void (*nm_engine_reap_fn)(const struct nm_task *task, const struct nm_mig_job *job,
+typedef void (*nm_engine_reap_fn)(const struct nm_task *task, const struct nm_mig_work *work,
 				  void *arg);
 void nm_engine_on_reap(struct nm_engine *e, nm_engine_reap_fn fn, void *arg);
 

@@ -2,21 +2,24 @@
  *
  * Migration calls block for as long as the kernel copies pages (seconds
  * for a big direct move in a slow guest), and the event loop must keep
- * answering the watchdog and the control socket meanwhile. So jobs go to
- * worker threads through a queue, and finished jobs come back through a
- * second queue, announced on an eventfd the event loop watches.
+ * answering the watchdog and the control socket meanwhile. So the work
+ * goes to worker threads through a queue, item by item, and finished items
+ * come back through a second queue, announced on an eventfd the event
+ * loop watches. ("Job" is kept for an operator's whole-job migration,
+ * numamig/job.h.)
  *
  * Several workers, one per node with memory: much of a move_pages() call
  * is fixed cost spent waiting (the kernel drains the per-CPU page lists
  * of every CPU before it moves anything, and on a busy machine each CPU
  * must first schedule a kworker), so a lone worker left the node links
- * idle while processes waited in line. Each job runs pinned to its target
- * node's CPUs (see migq.c), so jobs to different nodes also copy on
- * different CPUs. A job is one process's; the engine never has two in
+ * idle while processes waited in line. Each item runs pinned to its target
+ * node's CPUs (see migq.c), so items for different nodes also copy on
+ * different CPUs. An item is one process's; the engine never has two in
  * flight for one process.
  *
- * The submitter owns the job and everything it points to (process handle,
- * footprint) until it is handed back; it must not touch them meanwhile.
+ * The submitter owns the item and everything it points to (process
+ * handle, footprint) until it is handed back; it must not touch them
+ * meanwhile.
  */
 #ifndef NUMAMIG_MIGQ_H
 #define NUMAMIG_MIGQ_H
@@ -30,20 +33,20 @@
 extern "C" {
 #endif
 
-struct nm_mig_job {
+struct nm_mig_work {
 	struct nm_mig_request req;
 	bool direct;                  /* migrate_pages instead of the lazy walk */
-	struct bitmask *from, *to;    /* direct mode masks, owned by the job */
+	struct bitmask *from, *to;    /* direct mode masks, owned by the item */
 	void *owner;                  /* the submitter's cookie (its task) */
 	struct nm_mig_result res;     /* filled by the worker */
 	int err;                      /* -ENOMEM from the migrator */
-	/* A custom job (run set): the worker calls RUN instead of the lazy or
-	 * direct walk (req, direct, from, to are then unused), and the owner
-	 * of the queue hands it back through DONE. A job stopped before it
-	 * ran comes back with err -ECANCELED, RUN never called. */
-	void (*run)(struct nm_mig_job *job, const struct nm_mig_sys *sys);
-	void (*done)(struct nm_mig_job *job);
-	struct nm_mig_job *next;
+	/* A custom item (run set): the worker calls RUN instead of the lazy
+	 * or direct walk (req, direct, from, to are then unused), and the
+	 * owner of the queue hands it back through DONE. An item stopped
+	 * before it ran comes back with err -ECANCELED, RUN never called. */
+	void (*run)(struct nm_mig_work *work, const struct nm_mig_sys *sys);
+	void (*done)(struct nm_mig_work *work);
+	struct nm_mig_work *next;
 };
 
 struct nm_migq;
@@ -51,24 +54,24 @@ struct nm_migq;
 #define NM_MIGQ_MAX_WORKERS 8
 
 /* Start WORKERS threads (1 .. NM_MIGQ_MAX_WORKERS, clamped) with syscalls
- * SYS; jobs are pinned to their target node's CPUs in TOPO (NULL: not
+ * SYS; items are pinned to their target node's CPUs in TOPO (NULL: not
  * pinned). Both must outlive the queue. */
 int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct nm_topology *topo,
 		  struct nm_migq **out);
-/* Stop: jobs in progress end before their next kernel call (a walk with
- * NM_MIG_STOPPED, a custom job as its RUN makes of it), queued jobs come
+/* Stop: items in progress end before their next kernel call (a walk with
+ * NM_MIG_STOPPED, a custom item as its RUN makes of it), queued items come
  * back unrun (err -ECANCELED), all through nm_migq_done(). Then
  * nm_migq_free(). */
 void nm_migq_stop(struct nm_migq *q);
 void nm_migq_free(struct nm_migq *q);
 
-/* The fd that polls readable when finished jobs wait in nm_migq_done(). */
+/* The fd that polls readable when finished items wait in nm_migq_done(). */
 int nm_migq_fd(const struct nm_migq *q);
 
-void nm_migq_submit(struct nm_migq *q, struct nm_mig_job *job);
+void nm_migq_submit(struct nm_migq *q, struct nm_mig_work *work);
 
-/* Take the finished jobs (a list linked by next, oldest first), or NULL. */
-struct nm_mig_job *nm_migq_done(struct nm_migq *q);
+/* Take the finished items (a list linked by next, oldest first), or NULL. */
+struct nm_mig_work *nm_migq_done(struct nm_migq *q);
 
 #ifdef __cplusplus
 }
