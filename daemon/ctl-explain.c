@@ -102,8 +102,8 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 
 	for (int n = 0; n < s->nr_nodes; n++)
 		json_object_array_add(pages, ctl_json_u64(ctl_task_eligible_kb(t, n) / page_kb));
-	for (int v = NM_FP_ELIGIBLE + 1; v < NM_FP_NR_VERDICTS; v++)
-		add(skipped, nm_fp_verdict_name(v), ctl_json_u64(fp->skipped_kb[v] * 1024));
+	for (int v = NM_VERDICT_ELIGIBLE + 1; v < NM_NR_VERDICTS; v++)
+		add(skipped, nm_verdict_name(v), ctl_json_u64(fp->skipped_kb[v] * 1024));
 	add(o, "eligible_pages_per_node", pages);
 	add(o, "eligible_bytes", ctl_json_u64(ctl_task_eligible_total_kb(t) * 1024));
 	add(o, "skipped_bytes", skipped);

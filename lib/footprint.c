@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,28 +10,6 @@
 #include "numamig/procparse.h"
 #include "numamig/procfs.h"
 
-
-static const char *const verdict_names[NM_FP_NR_VERDICTS] = {
-	[NM_FP_ELIGIBLE] = "eligible",
-	[NM_FP_POLICY] = "mempolicy",
-	[NM_FP_FILE] = "file_backed",
-	[NM_FP_EXCLUDED] = "excluded_file",
-	[NM_FP_SHARED] = "shared",
-	[NM_FP_HUGETLB] = "hugetlb",
-};
-
-const char *nm_fp_verdict_name(enum nm_fp_verdict v)
-{
-	return v < NM_FP_NR_VERDICTS ? verdict_names[v] : "unknown";
-}
-
-static bool excluded(const struct nm_fp_rules *r, const char *file)
-{
-	for (size_t i = 0; i < r->n_exclude_files; i++)
-		if (fnmatch(r->exclude_files[i], file, 0) == 0)
-			return true;
-	return false;
-}
 
 /* Shared anonymous memory is shmem, and numa_maps names it like a deleted
  * file: "/dev/zero (deleted)" for MAP_SHARED|MAP_ANONYMOUS, "/SYSV<key>
@@ -46,28 +23,21 @@ static bool shared_anon(const struct nm_vma *v)
 			      strncmp(v->file, "/memfd:", 7) == 0);
 }
 
-enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_vma *v)
+enum nm_verdict nm_fp_classify(const struct nm_fp_rules *r, const struct nm_vma *v)
 {
-	bool file = v->kind == NM_VMA_FILE && !shared_anon(v);
+	struct nm_vma_rules rules = {
+		.honour_policy = true, .file_backed = r->file_backed,
+		.max_mapcount = r->max_mapcount, .exclude_files = r->exclude_files,
+		.n_exclude_files = r->n_exclude_files,
+	};
+	/* numa_maps has no permissions: a file's written private pages are
+	 * not told apart from the rest. */
+	struct nm_vma_facts facts = {
+		.path = v->file, .file = v->kind == NM_VMA_FILE && !shared_anon(v),
+		.policy = v->mode != NM_MPOL_DEFAULT, .huge = v->huge, .mapmax = v->mapmax,
+	};
 
-	/* Only VMAs under the default policy are ours to move: an explicit
-	 * mempolicy is the application's own placement. */
-	if (v->mode != NM_MPOL_DEFAULT)
-		return NM_FP_POLICY;
-	if (v->huge)
-		return NM_FP_HUGETLB;
-	/* Exclusion first, so a library shows as excluded even when file
-	 * mappings are off altogether. */
-	if (file && excluded(r, v->file))
-		return NM_FP_EXCLUDED;
-	if (file && !r->file_backed)
-		return NM_FP_FILE;
-	/* With max_mapcount 1 the pagemap exclusive bit filters page by page;
-	 * above 1 there is no per-page mapcount without CAP_SYS_ADMIN, so
-	 * the VMA's maximum decides for all of its pages. */
-	if (r->max_mapcount > 1 && v->mapmax > r->max_mapcount)
-		return NM_FP_SHARED;
-	return NM_FP_ELIGIBLE;
+	return nm_vma_classify(&rules, &facts);
 }
 
 struct scan_ctx {
@@ -119,15 +89,15 @@ static void keep_private_share(struct nm_vma *v, struct nm_node_pages *nodes)
 static int on_vma(const struct nm_vma *v, void *arg)
 {
 	struct scan_ctx *c = arg;
-	enum nm_fp_verdict verdict;
+	enum nm_verdict verdict;
 	struct nm_vma mine;
 
 	if (v->pages == 0)
 		return 0;
 	verdict = nm_fp_classify(c->rules, v);
-	if (verdict == NM_FP_ELIGIBLE && v->mapmax > c->rules->max_mapcount &&
+	if (verdict == NM_VERDICT_ELIGIBLE && v->mapmax > c->rules->max_mapcount &&
 	    v->anon < v->pages) {
-		c->fp->skipped_kb[NM_FP_SHARED] +=
+		c->fp->skipped_kb[NM_VERDICT_SHARED] +=
 			(unsigned long long)(v->pages - v->anon) * v->kernelpagesize_kb;
 		if (v->anon == 0)
 			return 0;
@@ -137,7 +107,7 @@ static int on_vma(const struct nm_vma *v, void *arg)
 		keep_private_share(&mine, c->scratch);
 		v = &mine;
 	}
-	if (verdict != NM_FP_ELIGIBLE) {
+	if (verdict != NM_VERDICT_ELIGIBLE) {
 		c->fp->skipped_kb[verdict] += (unsigned long long)v->pages * v->kernelpagesize_kb;
 		return 0;
 	}

@@ -6,26 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job-internal.h"
+#include "numamig/classify.h"
 
-
-static bool excluded(char *const *globs, size_t n, const char *path)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fnmatch(globs[i], path, 0) == 0)
-			return true;
-	return false;
-}
-
-static bool special(const char *path)
-{
-	return path && path[0] == '[' && strcmp(path, "[heap]") != 0 &&
-	       strncmp(path, "[stack", 6) != 0 && strncmp(path, "[anon:", 6) != 0;
-}
 
 static unsigned long long base_pages(const struct nm_job_plan *plan, const struct job_vma *v,
 				     unsigned long pages)
@@ -181,6 +167,10 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 		    struct fmap **fm, size_t *n_fm, size_t *cap_fm, int *map)
 {
 	struct job_proc *jp = &plan->procs[pi];
+	/* The operator's request: mempolicy or not, file mappings too (each
+	 * shared file once, below). */
+	const struct nm_vma_rules rules = { .file_backed = true, .exclude_files = ex,
+					    .n_exclude_files = n_ex };
 
 	for (size_t i = 0; i < jp->n_vmas; i++) {
 		struct job_vma *v = &jp->vmas[i];
@@ -197,17 +187,20 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 			if (!v->huge && np->node < plan->nr_nodes)
 				jp->info.resident[np->node] += base_pages(plan, v, np->pages);
 		}
-		if (v->huge) {
+		switch (nm_vma_classify(&rules, &(struct nm_vma_facts){
+				.path = v->path, .file = file, .written = written,
+				.huge = v->huge })) {
+		case NM_VERDICT_HUGETLB:
 			jp->info.skipped[NM_JOB_SKIP_HUGETLB] += bp;
 			continue;
-		}
-		if (special(v->path)) {
+		case NM_VERDICT_SPECIAL:
 			jp->info.skipped[NM_JOB_SKIP_SPECIAL] += bp;
 			continue;
-		}
-		if (file && !written && v->path && excluded(ex, n_ex, v->path)) {
+		case NM_VERDICT_EXCLUDED:
 			jp->info.skipped[NM_JOB_SKIP_EXCLUDED] += bp;
 			continue;
+		default:
+			break;
 		}
 		if (file && !written) {
 			if (array_grow((void **)fm, cap_fm, *n_fm + 1, sizeof(**fm)))

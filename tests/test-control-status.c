@@ -96,7 +96,7 @@ static void world_init(struct world *w)
 	 * on node 1 and is idle now: home 0, but none of it local. */
 	w->tasks[1].res.nr_nodes = 2;
 	w->tasks[1].res.last_node = 1;
-	w->tasks[0].fp.skipped_kb[NM_FP_EXCLUDED] = 2048;
+	w->tasks[0].fp.skipped_kb[NM_VERDICT_EXCLUDED] = 2048;
 	/* Read at 9.2 s while idle (next idle read 13.2 s); it runs now, so
 	 * the next read is one busy gap after the last. */
 	w->tasks[0].fp_seq = 3;

@@ -37,11 +37,11 @@ START_TEST(test_defaults_2n)
 	ck_assert_uint_eq(fp.n_vmas, 13);
 	ck_assert_uint_eq(fp.eligible.kb[0], 332);
 	ck_assert_uint_eq(fp.eligible.kb[1], 4688);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_POLICY], 1536);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_HUGETLB], 4096);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_EXCLUDED], 1348); /* libc, libnuma */
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 552 - 256); /* incl. /lib64/ld-linux */
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_SHARED], 256);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_POLICY], 1536);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_HUGETLB], 4096);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_EXCLUDED], 1348); /* libc, libnuma */
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_FILE], 552 - 256); /* incl. /lib64/ld-linux */
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_SHARED], 256);
 	for (size_t i = 0; i < fp.n_vmas; i++) {
 		ck_assert_uint_gt(fp.vmas[i].end, fp.vmas[i].start);
 		if (fp.vmas[i].start == 0x5556b2af8000UL)
@@ -64,14 +64,14 @@ START_TEST(test_file_backed_2n)
 	struct nm_footprint fp = { 0 };
 
 	scan_2n(&rules, &fp);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_FILE], 0);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_EXCLUDED], 1348);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_FILE], 0);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_EXCLUDED], 1348);
 	/* Of the file VMAs mapped by parent and child (mapmax=2), only the
 	 * anonymous (copied-on-write) pages count, spread over their nodes:
 	 * computed independently from the same numa_maps. */
 	ck_assert_uint_eq(fp.eligible.kb[0], 336);
 	ck_assert_uint_eq(fp.eligible.kb[1], 4776);
-	ck_assert_uint_eq(fp.skipped_kb[NM_FP_SHARED], 460);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_SHARED], 460);
 	ck_assert_uint_eq(fp.n_vmas, 21);
 	/* Rescanning into the same footprint starts afresh. */
 	scan_2n(&rules, &fp);
@@ -86,21 +86,21 @@ START_TEST(test_shared_anon_is_not_a_file)
 	struct nm_vma v = { .mode = NM_MPOL_DEFAULT, .kind = NM_VMA_FILE, .deleted = true };
 
 	v.file = "/dev/zero";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	v.file = "/SYSV0052e2c1";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	v.file = "/memfd:buffers";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	v.file = "/tmp/gone.dat";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_FILE);
 	v.deleted = false; /* a file really named /dev/zero-like is a file */
 	v.file = "/SYSVlog";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_FILE);
 	r.max_mapcount = 2;
 	v.deleted = true;
 	v.file = "/dev/zero";
 	v.mapmax = 5;
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_SHARED);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_SHARED);
 }
 END_TEST
 
@@ -111,25 +111,25 @@ START_TEST(test_classify)
 				 .n_exclude_files = 2 };
 	struct nm_vma v = { .mode = NM_MPOL_DEFAULT, .kind = NM_VMA_ANON, .mapmax = 2 };
 
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	v.mapmax = 3;
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_SHARED);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_SHARED);
 	r.max_mapcount = 1; /* per-page exclusive check instead */
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	v.mode = NM_MPOL_BIND;
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_POLICY);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_POLICY);
 	v.mode = NM_MPOL_DEFAULT;
 	v.kind = NM_VMA_FILE;
 	v.file = "/opt/app/libx.so.1";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_EXCLUDED);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_EXCLUDED);
 	v.file = "/data/db file";
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_ELIGIBLE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_ELIGIBLE);
 	r.file_backed = false;
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_FILE);
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_FILE);
 	v.huge = true;
-	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_FP_HUGETLB);
-	ck_assert_str_eq(nm_fp_verdict_name(NM_FP_EXCLUDED), "excluded_file");
-	ck_assert_str_eq(nm_fp_verdict_name(NM_FP_NR_VERDICTS), "unknown");
+	ck_assert_int_eq(nm_fp_classify(&r, &v), NM_VERDICT_HUGETLB);
+	ck_assert_str_eq(nm_verdict_name(NM_VERDICT_EXCLUDED), "excluded_file");
+	ck_assert_str_eq(nm_verdict_name(NM_NR_VERDICTS), "unknown");
 }
 END_TEST
 
@@ -158,6 +158,34 @@ START_TEST(test_maps_line)
 }
 END_TEST
 
+/* One classifier, two sets of rules: the daemon leaves a mempolicy alone,
+ * the operator's job moves it; a library's written private pages are the
+ * process's own; special mappings never move. */
+START_TEST(test_rules_differ)
+{
+	char *ex[] = { "*.so" };
+	struct nm_vma_rules daemon = { .honour_policy = true, .max_mapcount = 1,
+				       .exclude_files = ex, .n_exclude_files = 1 };
+	struct nm_vma_rules job = { .file_backed = true, .exclude_files = ex,
+				    .n_exclude_files = 1 };
+	struct nm_vma_facts v = { .policy = true };
+
+	ck_assert_int_eq(nm_vma_classify(&daemon, &v), NM_VERDICT_POLICY);
+	ck_assert_int_eq(nm_vma_classify(&job, &v), NM_VERDICT_ELIGIBLE);
+	v = (struct nm_vma_facts){ .path = "/lib/libx.so", .file = true };
+	ck_assert_int_eq(nm_vma_classify(&daemon, &v), NM_VERDICT_EXCLUDED);
+	ck_assert_int_eq(nm_vma_classify(&job, &v), NM_VERDICT_EXCLUDED);
+	v.written = true;
+	ck_assert_int_eq(nm_vma_classify(&job, &v), NM_VERDICT_ELIGIBLE);
+	ck_assert_int_eq(nm_vma_classify(&daemon, &v), NM_VERDICT_FILE);
+	v = (struct nm_vma_facts){ .path = "[vdso]" };
+	ck_assert_int_eq(nm_vma_classify(&job, &v), NM_VERDICT_SPECIAL);
+	v.path = "[heap]";
+	ck_assert_int_eq(nm_vma_classify(&job, &v), NM_VERDICT_ELIGIBLE);
+	ck_assert_str_eq(nm_verdict_name(NM_VERDICT_SPECIAL), "special");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("footprint");
@@ -166,6 +194,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_defaults_2n);
 	tcase_add_test(tc, test_file_backed_2n);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_rules_differ);
 	tcase_add_test(tc, test_shared_anon_is_not_a_file);
 	tcase_add_test(tc, test_maps_line);
 	suite_add_tcase(s, tc);

@@ -16,25 +16,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "numamig/classify.h"
 #include "numamig/numamaps.h"
 #include "numamig/proc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-enum nm_fp_verdict {
-	NM_FP_ELIGIBLE,
-	NM_FP_POLICY,     /* a non-default mempolicy: the application decided */
-	NM_FP_FILE,       /* file-backed and file_backed is off (shared
-			   * anonymous memory, shm and memfd are not files) */
-	NM_FP_EXCLUDED,   /* file matches exclude_files */
-	NM_FP_SHARED,     /* mapmax above max_mapcount (max_mapcount > 1) */
-	NM_FP_HUGETLB,    /* hugetlb pages are left to the application */
-	NM_FP_NR_VERDICTS
-};
-
-const char *nm_fp_verdict_name(enum nm_fp_verdict v);
 
 struct nm_fp_rules {
 	unsigned max_mapcount;            /* 1: only exclusively mapped pages */
@@ -43,8 +31,9 @@ struct nm_fp_rules {
 	size_t n_exclude_files;
 };
 
-/* Classify one VMA (pure). */
-enum nm_fp_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
+/* Classify one VMA of numa_maps with the daemon's rules: an explicit
+ * mempolicy is the application's (numamig/classify.h; pure). */
+enum nm_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
 
 /* An eligible VMA with resident pages. With max_mapcount 1 the VMA may still
  * hold shared pages (mapmax > 1): then only its anonymous pages (anon=)
@@ -64,7 +53,7 @@ struct nm_footprint {
 	struct nm_node_pages *nodes;      /* per-VMA node counts, pooled */
 	size_t n_nodes, cap_nodes;
 	struct nm_maps_totals eligible;   /* KiB per node, eligible VMAs */
-	unsigned long long skipped_kb[NM_FP_NR_VERDICTS]; /* by verdict */
+	unsigned long long skipped_kb[NM_NR_VERDICTS]; /* by verdict */
 	struct nm_maps_result scan;       /* how complete the numa_maps read was */
 };
 
