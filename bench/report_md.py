@@ -1,7 +1,7 @@
 """bench/report_md.py: the text and tables of bench/README.md, used by
 bench/report (which parses the raw results). Everything a reader needs to
 interpret a number is said next to the table that shows it."""
-from report_text import RESCAN_FACTOR  # lib/engine.c's
+from report_text import RESCAN_FACTOR  # lib/engine/engine.c's
 
 PEER_ORDER = ["none", "autonuma", "numad", "bind", "residency", "greedy"]
 PEER_NAMES = {"none": "none", "autonuma": "autoNUMA", "numad": "numad", "bind": "hard bind",
@@ -199,7 +199,7 @@ def idle_table(idle, med):
             ("core_pct", "daemon, % of one core", "%.2f"),
             ("core_pct_2g", "same, scaled linearly to 2 GiB (upper bound)", "%.2f"),
             ("scan_ms_2g", "one numa_maps scan of 2 GiB, ms (scaled)", "%.1f"),
-            ("core_pct_2g_model", "daemon at 2 GiB, %% of a core (model: non-scan CPU as measured + the 2 GiB scans lib/engine.c makes of an idle process over the window: at once, then after 2, 4, 8... x max(1 s, %d x scan time))" % RESCAN_FACTOR, "%.2f"),
+            ("core_pct_2g_model", "daemon at 2 GiB, %% of a core (model: non-scan CPU as measured + the 2 GiB scans lib/engine/engine.c makes of an idle process over the window: at once, then after 2, 4, 8... x max(1 s, %d x scan time))" % RESCAN_FACTOR, "%.2f"),
             ("core_pct_2g_busy", "same for a 2 GiB process that runs (not W6's case: one scan per max(1 s, %d x scan time))" % RESCAN_FACTOR, "%.2f"),
             ("cpu_per_tick_ms", "daemon CPU per tick, ms", "%.2f"),
             ("scan_ms", "daemon time per numa_maps scan, ms (its own count)", "%.2f"),

@@ -5,7 +5,7 @@ import re
 
 
 def engine_constant(name):
-    """A #define of lib/engine.c, so that the W6 model and its prose follow
+    """A #define of lib/engine/engine.c, so that the W6 model and its prose follow
     the daemon's own numbers: an integer or a product of integers such as
     (300u * 1000)."""
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine.c")
@@ -143,7 +143,7 @@ NOTES = """### Reading the goals
 - The guests have 256 MiB per node, so W6 tracks 160 MiB, not 2 GiB: the
   2 GiB figure is **extrapolated, not measured**. The model keeps the
   daemon's non-scan CPU as measured and scales one numa_maps scan linearly
-  to 2 GiB (its cost is linear in mapped 4K pages), re-read as lib/engine.c
+  to 2 GiB (its cost is linear in mapped 4K pages), re-read as lib/engine/engine.c
   re-reads an idle process: at once, then after gaps of 2, 4, 8... x
   max(1 s, %d x scan time) (RESCAN_FACTOR; no plan reads an idle
   process's map). Had the process run, its map would be re-read every

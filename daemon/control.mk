@@ -22,7 +22,7 @@ daemon_numamigd_CFLAGS += $(JSONC_CFLAGS)
 daemon_numamigd_LDADD += $(JSONC_LIBS)
 
 ctl_numamigctl_SOURCES += \
-	lib/text.c \
+	lib/base/text.c \
 	ctl/client.c \
 	ctl/client.h \
 	ctl/print.c \

@@ -1,8 +1,10 @@
 #!/bin/sh
-# check-deps: no cycle between source files. A file depends on another
-# when its object uses a symbol the other defines (nm); the modules of
-# lib/, of daemon/ and of ctl/ must each form a DAG, so that every file can
-# be read, tested and replaced knowing only the files below it
+# check-deps: no cycle between source files, and none between the stage
+# folders of lib/. A file depends on another when its object uses a
+# symbol the other defines (nm); the modules of lib/, of daemon/ and of
+# ctl/ must each form a DAG, and so must lib/'s folders (base, sys, config,
+# track, sample, map, plan, act, job, engine), so that every file can be
+# read, tested and replaced knowing only what is below it
 # (docs/ARCHITECTURE.md). A cycle is printed as a path, and fails.
 #
 # Runs in the build tree after make (the objects must exist). Exit 0 and
@@ -10,13 +12,19 @@
 set -eu
 
 fail=0
-check() { # GROUP OBJECT...
+check() { # GROUP LEVEL OBJECT...: LEVEL file or folder
 	group=$1
-	shift
+	level=$2
+	shift 2
 	[ -e "$1" ] || { echo "deps: FAIL: no objects for $group (run make first)"; fail=1; return; }
 	for o in "$@"; do
-		# The module: the source file's name, without automake's prefix.
-		m=$(basename "$o" .o | sed 's/^[a-z_]*-//')
+		# The module: the source file's name, without automake's
+		# prefix; or the folder it is in.
+		if [ "$level" = folder ]; then
+			m=$(basename "$(dirname "$o" | sed 's,/\.libs$,,')")
+		else
+			m=$(basename "$o" .o | sed 's/^[a-z_]*-//')
+		fi
 		nm -P "$o" | awk -v m="$m" '$2 ~ /^[TDBRCV]$/ { print "D", m, $1 } $2 == "U" { print "U", m, $1 }'
 	done | awk -v group="$group" '
 	$1 == "D" { def[$3] = $2; next }
@@ -50,12 +58,14 @@ check() { # GROUP OBJECT...
 }
 
 # Non-PIC objects, or only PIC ones with --disable-static.
-if [ -e lib/libnumamig_core_la-walk.o ]; then
-	check lib lib/libnumamig_core_la-*.o
+if [ -e lib/act/libnumamig_core_la-walk.o ]; then
+	set -- lib/*/libnumamig_core_la-*.o
 else
-	check lib lib/.libs/libnumamig_core_la-*.o
+	set -- lib/*/.libs/libnumamig_core_la-*.o
 fi
-check daemon daemon/numamigd-*.o
-check ctl ctl/numamigctl-*.o
+check lib file "$@"
+check "lib's folders" folder "$@"
+check daemon file daemon/numamigd-*.o
+check ctl file ctl/numamigctl-*.o
 [ "$fail" -eq 0 ] && echo "deps: OK"
 exit "$fail"

@@ -2,7 +2,7 @@
 # check-man-keys: numamigd.yaml(5) documents every key the config parser
 # accepts, each as a bold key (".B dwell", ".BR dwell ...", "\fBdwell\fR").
 #
-# The keys come from the parser's own tables in lib/config-keys.c (every
+# The keys come from the parser's own tables in lib/config/config-keys.c (every
 # "const struct cfg_key cfg_*_keys[] = {" array; a row is '{ "name", ...'
 # or '[CFG_P_X] = { "name", ...'). Nested keys are spelt with a dot there
 # ("batch.min"), as in the page and in diagnostics. As a guard against the
@@ -19,7 +19,7 @@ if [ -z "${top_srcdir:-}" ]; then
 	echo "man keys: top_srcdir must be set (AM_TESTS_ENVIRONMENT)"
 	exit 1
 fi
-keys_c="$top_srcdir/lib/config-keys.c"
+keys_c="$top_srcdir/lib/config/config-keys.c"
 fixture="$top_srcdir/tests/data/config/every-key.yaml"
 daemon=daemon/numamigd
 

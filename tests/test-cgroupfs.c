@@ -1,4 +1,4 @@
-/* Tests of lib/cgroupfs.c: on the live host (a hybrid v1+v2 layout here,
+/* Tests of lib/sys/cgroupfs.c: on the live host (a hybrid v1+v2 layout here,
  * pure v2 in the guests) and on throwaway trees. */
 #include "config.h"
 

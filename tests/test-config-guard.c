@@ -1,5 +1,5 @@
 /* Tests of the config module, part three: hostile files and hostile YAML
- * (lib/config-guard.c and the rules of the walk against wrong accepts).
+ * (lib/config/config-guard.c and the rules of the walk against wrong accepts).
  * Nothing here may hang or take long: Check's per-test timeout fails a
  * test that blocks on a FIFO or spins in libyaml. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* Tests of the engine's tick (lib/engine.c) on the 2n fixture tree, with
+/* Tests of the engine's tick (lib/engine/engine.c) on the 2n fixture tree, with
  * replayed samples: what the planner is told about the tick. The planner
  * itself is tested on synthetic states in test-planner.c; here the point
  * is the wiring. On a captured tree every policy only advises, so nothing

@@ -1,4 +1,4 @@
-/* Tests of lib/footprint.c (the map stage) and the maps line parser, on the
+/* Tests of lib/map/footprint.c (the map stage) and the maps line parser, on the
  * numa_maps and maps captured from a real 2-node guest. Expected sums were
  * taken independently with awk over the same files. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* Tests of lib/job-exec.c (seed 003: manual job migration), execution,
+/* Tests of lib/job/job-exec.c (seed 003: manual job migration), execution,
  * on the job of test-job-env.h and its scripted kernel: pages move as
  * planned, the dry run moves nothing, a process exiting mid-job is
  * reported while the others are still migrated, major errors abort, and

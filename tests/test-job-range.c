@@ -1,4 +1,4 @@
-/* Tests of lib/rangemove.c (seed 004: move an address range of a pid to a
+/* Tests of lib/job/rangemove.c (seed 004: move an address range of a pid to a
  * node) with a scripted kernel (tests/fake-kernel.h) on the job fixture
  * tree (tests/data/job) and throwaway trees: the counts of moved and
  * failed pages by errno, and the errno contract (each major error aborts

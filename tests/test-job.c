@@ -1,4 +1,4 @@
-/* Tests of lib/job.c (seed 003: manual job migration), planning, on the
+/* Tests of lib/job/job.c (seed 003: manual job migration), planning, on the
  * job of test-job-env.h: a file shared at overlapping offsets is
  * requested once per disjoint piece, shared libraries are never
  * requested, from/to lists map relatively, excluded files stay, and bad

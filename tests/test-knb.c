@@ -1,4 +1,4 @@
-/* Tests of lib/knb.c on a fixture captured from a real guest and on a
+/* Tests of lib/sys/knb.c on a fixture captured from a real guest and on a
  * throwaway tree (writing the live sysctl is left to the VM tests). */
 #include "config.h"
 

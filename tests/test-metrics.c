@@ -1,4 +1,4 @@
-/* Tests of lib/metrics.c: the text format, label escaping, and the atomic
+/* Tests of lib/engine/metrics.c: the text format, label escaping, and the atomic
  * write, and Prometheus's own linter (promtool, Debian package prometheus,
  * installed by tools/install-deps) on a written file. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* Tests of lib/migq.c: custom items on the worker threads, cancellation
+/* Tests of lib/act/migq.c: custom items on the worker threads, cancellation
  * at stop, and several workers running items at once. (The lazy and
  * direct walks they run are test-migrator's.) */
 #include "config.h"

@@ -1,5 +1,5 @@
-/* Tests of the daemon's moves (lib/migrator.c) and the page walker under
- * them (lib/walk.c) on the one scripted kernel (tests/fake-kernel.h):
+/* Tests of the daemon's moves (lib/act/migrator.c) and the page walker under
+ * them (lib/act/walk.c) on the one scripted kernel (tests/fake-kernel.h):
  * ordering, batching, accounting, retries, huge pages, stopping. That pages
  * really move is tested on real kernels in the multi-node VM tests. */
 #include "config.h"
@@ -13,7 +13,7 @@
 
 #include "fake-kernel.h"
 #include "numamig/migrator.h"
-#include "walk.h"
+#include "act/walk.h"
 
 #define PG FK_PG
 #define BASE 0x200000ul /* 2 MiB aligned: huge pages fit */

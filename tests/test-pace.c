@@ -1,4 +1,4 @@
-/* Tests of lib/pace.c: the batch tuner on synthetic call costs (a fixed
+/* Tests of lib/act/pace.c: the batch tuner on synthetic call costs (a fixed
  * part, a part per page, scheduler stalls), the token bucket and the
  * refusal backoff. Pure: time is an input. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* Tests of lib/plan-gates.c and lib/plan-budget.c: what may stop or cut a
+/* Tests of lib/plan/plan-gates.c and lib/plan/plan-budget.c: what may stop or cut a
  * migration the state machine wants (allowed nodes, min_gain, headroom,
  * rate, cost/benefit), trigger, advise, and the explain record; played by
  * the simulator in plan-sim.h. */

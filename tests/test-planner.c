@@ -1,4 +1,4 @@
-/* Tests of lib/planner.c: choosing home, and the hysteresis state machine
+/* Tests of lib/plan/planner.c: choosing home, and the hysteresis state machine
  * (dwell, cooldown, backoff, catch-up), on synthetic tick sequences played
  * by the simulator in plan-sim.h. The gates are in test-plan-gates.c. */
 #include "plan-sim.h"

@@ -1,4 +1,4 @@
-/* Tests of lib/proc.c, the pid-reuse-safe process handle. These run on the
+/* Tests of lib/base/proc.c, the pid-reuse-safe process handle. These run on the
  * live kernel (pidfds need no NUMA) and on a fixture root. */
 #include "config.h"
 

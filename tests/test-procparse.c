@@ -1,4 +1,4 @@
-/* Tests of lib/procparse.c: /proc/PID/stat, status and cgroup, on captured
+/* Tests of lib/base/procparse.c: /proc/PID/stat, status and cgroup, on captured
  * guest text and on hostile text (comm with ") (", spaces, a newline). */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* Tests of the perf ring parser (lib/sampler-ring.c) on synthetic rings
+/* Tests of the perf ring parser (lib/sample/sampler-ring.c) on synthetic rings
  * that wrap, written record by record as the kernel lays them out. */
 #include "config.h"
 

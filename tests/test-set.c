@@ -1,4 +1,4 @@
-/* Tests of lib/set.c: the kernel list format on libnuma bitmasks. */
+/* Tests of lib/base/set.c: the kernel list format on libnuma bitmasks. */
 #include "config.h"
 
 #include <errno.h>

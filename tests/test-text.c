@@ -1,4 +1,4 @@
-/* Tests of lib/text.c: untrusted text escaped for logs and terminals. */
+/* Tests of lib/base/text.c: untrusted text escaped for logs and terminals. */
 #include "config.h"
 
 #include <check.h>

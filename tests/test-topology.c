@@ -1,4 +1,4 @@
-/* Tests of lib/topology.c on fixture trees: real guests (2n, 4n, cxl,
+/* Tests of lib/sys/topology.c on fixture trees: real guests (2n, 4n, cxl,
  * captured by tests/vm/capture-fixtures) and hand-made sparse-id trees. */
 #include "config.h"
 

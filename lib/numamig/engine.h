@@ -91,7 +91,7 @@ int nm_engine_trigger(struct nm_engine *e, pid_t pid);
 
 /* When T's footprint is next re-read (engine clock, ms), if T is as busy
  * or as idle in the coming ticks as in its last one: an idle task's map is
- * re-read ever less often (see lib/engine.c). 0: at the next tick. */
+ * re-read ever less often (see lib/engine/engine.c). 0: at the next tick. */
 uint64_t nm_engine_rescan_due(const struct nm_task *t);
 
 const struct nm_counters *nm_engine_counters(const struct nm_engine *e);

@@ -2,7 +2,7 @@
  * target node and reports, page by page, what happened.
  *
  * lazy: walk the footprint's eligible VMAs, most misplaced first, with
- * the act stage's one page walker (lib/walk.h): pagemap skips absent
+ * the act stage's one page walker (lib/act/walk.h): pagemap skips absent
  * pages and, with max_mapcount 1, pages not exclusively mapped; the kernel
  * says where the rest are (move_pages with nodes NULL); the misplaced ones
  * move in batches sized by the tuner, up to the run's byte cap (the

@@ -1,4 +1,4 @@
-/* vmt-walk: in a test guest, the act stage's one page walker (lib/walk.c)
+/* vmt-walk: in a test guest, the act stage's one page walker (lib/act/walk.c)
  * on the real kernel, through each of its users.
  *
  * Usage:

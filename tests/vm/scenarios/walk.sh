@@ -1,5 +1,5 @@
 #!/bin/sh
-# walk: the act stage's one page walker (lib/walk.c) on the real kernel,
+# walk: the act stage's one page walker (lib/act/walk.c) on the real kernel,
 # through each of its users (tests/vm/vmt-walk.c does the checking).
 #
 # A process that exits during a move_pages() call (the checker kills it in

@@ -7,8 +7,8 @@
 
 #include "job-internal.h"
 #include "numamig/set.h"
-#include "walk.h"
-#include "api.h"
+#include "act/walk.h"
+#include "base/api.h"
 
 struct placement {
 	unsigned long page_bytes;

@@ -12,12 +12,12 @@
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
 #include "numamig/topology.h"
-#include "api.h"
+#include "base/api.h"
 
 /* A job is a batch scheduler's unit: thousands of processes at most. */
 #define MAX_PROCS 65536u
 
-/* The policy's built-in exclude_files (lib/config-policy.c), plus any
+/* The policy's built-in exclude_files (lib/config/config-policy.c), plus any
  * shared object wherever it lives (a job's own libraries, /opt, /bin). */
 static char *const default_excludes[] = {
 	(char *)"/usr/lib/*", (char *)"/usr/lib64/*", (char *)"/lib/*", (char *)"/lib64/*",

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "walk.h"
-#include "api.h"
+#include "base/api.h"
 
 #define PM_PRESENT (1ull << 63)
 #define PM_EXCLUSIVE (1ull << 56)

@@ -1,13 +1,14 @@
-# lib/job.mk: automake fragment for manual migration, included from
-# Makefile.am: address-range moves (seed 004, lib/rangemove.c) and whole-job
-# migration (seed 003, lib/job*.c), with their unit tests and VM checker.
+# lib/job/local.mk: automake fragment for the operator's migrations,
+# included from Makefile.am: address-range moves (lib/job/rangemove.c) and
+# whole-job migration (lib/job/job*.c), with their unit tests and VM
+# checker.
 lib_libnumamig_core_la_SOURCES += \
-	lib/rangemove.c \
-	lib/job.c \
-	lib/job-read.c \
-	lib/job-requests.c \
-	lib/job-exec.c \
-	lib/job-internal.h
+	lib/job/rangemove.c \
+	lib/job/job.c \
+	lib/job/job-read.c \
+	lib/job/job-requests.c \
+	lib/job/job-exec.c \
+	lib/job/job-internal.h
 
 UNIT_TESTS += tests/test-job tests/test-job-exec tests/test-job-range
 tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/fake-kernel.h \

@@ -1,6 +1,6 @@
 /* walk: the one page walker of the act stage. Every move of pages, the
- * daemon's (lib/migrator.c) and the operator's (lib/rangemove.c and the
- * job migration in lib/job-exec.c), goes through it, so the rules about
+ * daemon's (lib/act/migrator.c) and the operator's (lib/job/rangemove.c and the
+ * job migration in lib/job/job-exec.c), goes through it, so the rules about
  * the kernel live in one place:
  *
  *  - every kernel call is bracketed by liveness checks through the

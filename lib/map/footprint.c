@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
+#include "base/array.h"
 #include "numamig/footprint.h"
 #include "numamig/procparse.h"
 #include "numamig/procfs.h"

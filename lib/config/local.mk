@@ -1,15 +1,16 @@
-# lib/config.mk: automake fragment for the config module, included from Makefile.am.
+# lib/config/local.mk: automake fragment for the config module, included
+# from Makefile.am.
 # The config module: YAML (libyaml) -> struct nm_config, see lib/numamig/config.h.
 lib_libnumamig_core_la_SOURCES += \
-	lib/config.c \
-	lib/config-diag.c \
-	lib/config-guard.c \
-	lib/config-keys.c \
-	lib/config-policy.c \
-	lib/config-print.c \
-	lib/config-schema.c \
-	lib/config-value.c \
-	lib/config-internal.h
+	lib/config/config.c \
+	lib/config/config-diag.c \
+	lib/config/config-guard.c \
+	lib/config/config-keys.c \
+	lib/config/config-policy.c \
+	lib/config/config-print.c \
+	lib/config/config-schema.c \
+	lib/config/config-value.c \
+	lib/config/config-internal.h
 lib_libnumamig_core_la_CFLAGS += $(YAML_CFLAGS)
 lib_libnumamig_core_la_LIBADD += $(YAML_LIBS)
 noinst_HEADERS += lib/numamig/config.h

@@ -1,10 +1,10 @@
-/* Private to lib/job.c (planning) and lib/job-exec.c (execution). */
+/* Private to lib/job/job.c (planning) and lib/job/job-exec.c (execution). */
 #ifndef NUMAMIG_JOB_INTERNAL_H
 #define NUMAMIG_JOB_INTERNAL_H
 
 #include <numa.h>
 
-#include "array.h"
+#include "base/array.h"
 #include "numamig/job.h"
 #include "numamig/numamaps.h"
 

@@ -10,7 +10,7 @@
 #include "numamig/set.h"
 #include "numamig/topology.h"
 #include "numamig/file.h"
-#include "api.h"
+#include "base/api.h"
 
 #define NODE_DIR "sys/devices/system/node"
 /* Small sysfs files are a few hundred bytes; zoneinfo grows with nodes and

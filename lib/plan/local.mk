@@ -1,9 +1,10 @@
-# lib/planner.mk: automake fragment for the planner module, included from Makefile.am.
+# lib/plan/local.mk: automake fragment for the planner module, included
+# from Makefile.am.
 lib_libnumamig_core_la_SOURCES += \
-	lib/planner.c \
-	lib/plan-gates.c \
-	lib/plan-budget.c \
-	lib/plan-internal.h
+	lib/plan/planner.c \
+	lib/plan/plan-gates.c \
+	lib/plan/plan-budget.c \
+	lib/plan/plan-internal.h
 noinst_HEADERS += lib/numamig/planner.h
 
 UNIT_TESTS += tests/test-planner tests/test-plan-gates

@@ -10,9 +10,9 @@
 #include "numamig/procparse.h"
 #include "numamig/set.h"
 #include "numamig/rangemove.h"
-#include "walk.h"
+#include "act/walk.h"
 #include "numamig/procfs.h"
-#include "api.h"
+#include "base/api.h"
 
 
 NM_API const char *nm_range_errno_name(int err)

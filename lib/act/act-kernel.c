@@ -15,7 +15,7 @@
 
 #include "numamig/migrator.h"
 #include "numamig/procfs.h"
-#include "api.h"
+#include "base/api.h"
 
 static long k_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
 			 const int *nodes, int *status, int flags)

@@ -1,13 +1,13 @@
-# lib/sampler.mk: automake fragment for the residency sampler (perf
+# lib/sample/local.mk: automake fragment for the residency sampler (perf
 # cpu-clock via libpfm4, /proc fallback), included from Makefile.am.
 lib_libnumamig_core_la_SOURCES += \
-	lib/sampler.c \
-	lib/sampler-agg.c \
-	lib/sampler-hash.c \
-	lib/sampler-perf.c \
-	lib/sampler-proc.c \
-	lib/sampler-ring.c \
-	lib/sampler-internal.h
+	lib/sample/sampler.c \
+	lib/sample/sampler-agg.c \
+	lib/sample/sampler-hash.c \
+	lib/sample/sampler-perf.c \
+	lib/sample/sampler-proc.c \
+	lib/sample/sampler-ring.c \
+	lib/sample/sampler-internal.h
 noinst_HEADERS += lib/numamig/sampler.h
 lib_libnumamig_core_la_LIBADD += $(PFM_LIBS)
 
