@@ -128,8 +128,8 @@ static void print_pause(FILE *f, json_object *p)
 
 static void print_diagnostics(FILE *f, json_object *p)
 {
-	json_object *d = jget(p, "diagnostics");
-	size_t n = d ? json_object_array_length(d) : 0;
+	size_t n;
+	json_object *d = jarray(p, "diagnostics", &n);
 
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\n", json_object_get_string(json_object_array_get_idx(d, i)));

@@ -53,9 +53,9 @@ static void print_nodes(FILE *f, json_object *p)
 	static const char *const head[] = { ">NODE", ">CPU", ">CPU TIME", ">ELIGIBLE PAGES" };
 	json_object *pct = jget(p, "residency.cpu_pct_per_node");
 	json_object *ns = jget(p, "residency.cpu_ns_per_node");
-	json_object *pages = jget(p, "footprint.eligible_pages_per_node");
-	size_t n = pages ? json_object_array_length(pages) : 0;
-	struct table *t = table_new(4, head);
+	size_t n;
+	json_object *pages = jarray(p, "footprint.eligible_pages_per_node", &n);
+	struct table *t = TABLE_NEW(head);
 
 	for (size_t i = 0; i < n; i++) {
 		char node[24], c[FMT_MAX], time[FMT_MAX], pg[32];
@@ -177,30 +177,31 @@ void print_policy(FILE *f, json_object *p)
 	}
 }
 
+static void policy_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX])
+{
+	int64_t rate = jint(e, "rate_limit_bytes_per_s", 0);
+
+	c[0] = jstr(e, "name", "?");
+	c[1] = jstr(e, "match.cgroup", "?");
+	c[2] = jstr(e, "mode", "?");
+	c[3] = jstr(e, "policy", "?");
+	c[4] = fmt_ms(b[4], jint(e, "dwell_ms", -1));
+	c[5] = fmt_ms(b[5], jint(e, "hysteresis_ms", -1));
+	c[6] = rate > 0 ? fmt_bytes(b[6], rate) : "unlimited";
+	c[7] = jstr(e, "nodes", "all");
+	snprintf(b[8], TABLE_CELL_MAX, "%s:%lld", jstr(e, "file", "-"),
+		 (long long)jint(e, "line", 0));
+	c[8] = b[8];
+}
+
 void print_policies(FILE *f, json_object *p)
 {
 	static const char *const head[] = { "POLICY", "CGROUP", "MODE", "POLICY KIND", ">DWELL",
 					    ">HYSTERESIS", ">RATE/S", "NODES", "FILE" };
-	json_object *a = jget(p, "policies");
-	size_t n = a ? json_object_array_length(a) : 0;
-	struct table *t = table_new(9, head);
+	size_t n;
+	json_object *a = jarray(p, "policies", &n);
+	struct table *t = table_of(TABLE_NCOLS(head), head, a, n, policy_row);
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		char dw[FMT_MAX], hy[FMT_MAX], rate[FMT_MAX], file[256];
-		const char *row[] = { jstr(e, "name", "?"), jstr(e, "match.cgroup", "?"),
-				      jstr(e, "mode", "?"), jstr(e, "policy", "?"),
-				      fmt_ms(dw, jint(e, "dwell_ms", -1)),
-				      fmt_ms(hy, jint(e, "hysteresis_ms", -1)), rate,
-				      jstr(e, "nodes", "all"), file };
-
-		if (jint(e, "rate_limit_bytes_per_s", 0) > 0)
-			fmt_bytes(rate, jint(e, "rate_limit_bytes_per_s", 0));
-		else
-			strcpy(rate, "unlimited");
-		snprintf(file, sizeof(file), "%s:%lld", jstr(e, "file", "-"), (long long)jint(e, "line", 0));
-		table_add(t, row);
-	}
 	fprintf(f, "config hash %s, %zu policies (first match wins)\n", jstr(p, "config_hash", "-"), n);
 	if (n)
 		table_print(t, f, "");

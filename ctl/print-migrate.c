@@ -27,8 +27,8 @@ static void fmt_failed_by(char *buf, size_t size, json_object *fb)
 void print_move(FILE *f, json_object *p)
 {
 	char bytes[FMT_MAX], fb[256];
-	json_object *on = jget(p, "on_node");
-	size_t n = on ? json_object_array_length(on) : 0;
+	size_t n;
+	json_object *on = jarray(p, "on_node", &n);
 	int dry = jbool(p, "dry_run") == 1;
 
 	fprintf(f, "pid %lld: %s+%s (%lld pages) to node %lld%s\n", (long long)jint(p, "pid", 0),
@@ -48,7 +48,7 @@ void print_move(FILE *f, json_object *p)
 	if (n) {
 		static const char *const head[] = { ">NODE", ">PAGES BEFORE", ">MOVED FROM" };
 		json_object *mf = jget(p, "moved_from");
-		struct table *t = table_new(3, head);
+		struct table *t = TABLE_NEW(head);
 
 		for (size_t i = 0; i < n; i++) {
 			char node[24], before[32], moved[32];
@@ -90,7 +90,7 @@ void print_migrate(FILE *f, json_object *p)
 	json_object *procs = jget(p, "processes"), *tot = jget(p, "totals");
 	size_t n = procs ? json_object_array_length(procs) : 0;
 	int dry = jbool(p, "dry_run") == 1;
-	struct table *t = table_new(9, head);
+	struct table *t = TABLE_NEW(head);
 	char fb[256];
 
 	for (size_t i = 0; i < n; i++) {

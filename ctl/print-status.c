@@ -61,7 +61,7 @@ static void print_migrated(FILE *f, json_object *p)
 {
 	static const char *const head[] = { "MIGRATED", ">PAGES", ">BYTES" };
 	json_object *a = jget(p, "totals.migrated");
-	struct table *t = table_new(3, head);
+	struct table *t = TABLE_NEW(head);
 	char route[32], pages[32], bytes[FMT_MAX];
 	size_t n = a ? json_object_array_length(a) : 0;
 
@@ -161,27 +161,30 @@ static void last_action(char *buf, size_t size, json_object *e)
 		 (long long)jint(a, "target", -1), fmt_ms(ago, jint(a, "ago_ms", -1)));
 }
 
+static void process_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX])
+{
+	snprintf(b[0], TABLE_CELL_MAX, "%lld", (long long)jint(e, "pid", 0));
+	c[0] = b[0];
+	c[1] = jstr(e, "comm", "?");
+	c[2] = jstr(e, "policy", "-");
+	c[3] = fmt_node(b[3], jget(e, "home"));
+	c[4] = fmt_node(b[4], jget(e, "cpu_node"));
+	c[5] = fmt_bytes(b[5], jint(e, "eligible_bytes", -1));
+	c[6] = fmt_pct(b[6], jget(e, "locality_pct"));
+	c[7] = jstr(e, "state", "?");
+	c[8] = jstr(e, "last_reason", "-");
+	last_action(b[9], TABLE_CELL_MAX, e);
+	c[9] = b[9];
+}
+
 static void print_processes(FILE *f, json_object *p)
 {
 	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">RUNS ON", ">ELIGIBLE",
 					    ">LOCALITY", "STATE", "LAST TICK", "LAST ACTION" };
-	json_object *a = jget(p, "processes");
-	size_t n = a ? json_object_array_length(a) : 0;
-	struct table *t = table_new(10, head);
+	size_t n;
+	json_object *a = jarray(p, "processes", &n);
+	struct table *t = table_of(TABLE_NCOLS(head), head, a, n, process_row);
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		char pid[16], home[FMT_MAX], on[FMT_MAX], el[FMT_MAX], loc[FMT_MAX], act[256];
-		const char *row[] = { pid, jstr(e, "comm", "?"), jstr(e, "policy", "-"),
-				      fmt_node(home, jget(e, "home")), fmt_node(on, jget(e, "cpu_node")),
-				      fmt_bytes(el, jint(e, "eligible_bytes", -1)),
-				      fmt_pct(loc, jget(e, "locality_pct")), jstr(e, "state", "?"),
-				      jstr(e, "last_reason", "-"), act };
-
-		snprintf(pid, sizeof(pid), "%lld", (long long)jint(e, "pid", 0));
-		last_action(act, sizeof(act), e);
-		table_add(t, row);
-	}
 	fprintf(f, "\nTop processes by eligible memory:\n");
 	if (n)
 		table_print(t, f, "");

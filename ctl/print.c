@@ -28,6 +28,18 @@ json_object *jget(json_object *o, const char *path)
 	return o;
 }
 
+json_object *jarray(json_object *o, const char *path, size_t *n)
+{
+	json_object *a = jget(o, path);
+
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		*n = 0;
+		return NULL;
+	}
+	*n = json_object_array_length(a);
+	return a;
+}
+
 int64_t jint(json_object *o, const char *path, int64_t def)
 {
 	json_object *v = jget(o, path);
@@ -112,22 +124,24 @@ char *fmt_ms(char *buf, int64_t ms)
 	return buf;
 }
 
+/* "-" for a missing (null) value. */
+static char *dash(char *buf)
+{
+	return strcpy(buf, "-");
+}
+
 char *fmt_pct(char *buf, json_object *pct)
 {
-	if (!pct)
-		strcpy(buf, "-");
-	else
+	if (pct)
 		snprintf(buf, FMT_MAX, "%.1f%%", json_object_get_double(pct));
-	return buf;
+	return pct ? buf : dash(buf);
 }
 
 char *fmt_node(char *buf, json_object *node)
 {
-	if (!node)
-		strcpy(buf, "-");
-	else
+	if (node)
 		snprintf(buf, FMT_MAX, "%d", json_object_get_int(node));
-	return buf;
+	return node ? buf : dash(buf);
 }
 
 /* ---- tables ------------------------------------------------------------- */
@@ -146,6 +160,24 @@ struct table *table_new(int ncols, const char *const *headers)
 		return NULL;
 	t->ncols = ncols;
 	table_add(t, headers);
+	return t;
+}
+
+struct table *table_of(int ncols, const char *const *headers, json_object *a, size_t n,
+		       table_row_fn row)
+{
+	struct table *t = table_new(ncols, headers);
+	char (*buf)[TABLE_CELL_MAX] = calloc((size_t)ncols, sizeof(*buf));
+	const char **cells = calloc((size_t)ncols, sizeof(*cells));
+
+	for (size_t i = 0; t && buf && cells && i < n; i++) {
+		for (int k = 0; k < ncols; k++)
+			cells[k] = NULL;
+		row(json_object_array_get_idx(a, i), cells, buf);
+		table_add(t, cells);
+	}
+	free(buf);
+	free(cells);
 	return t;
 }
 

@@ -28,6 +28,9 @@ json_object *jget(json_object *o, const char *path);
 int64_t jint(json_object *o, const char *path, int64_t def);
 const char *jstr(json_object *o, const char *path, const char *def);
 int jbool(json_object *o, const char *path);
+/* The array at PATH and its length in *N (NULL and 0 when missing or not
+ * an array). */
+json_object *jarray(json_object *o, const char *path, size_t *n);
 
 /* ---- formatting into caller buffers; each returns BUF ---- */
 #define FMT_MAX 64
@@ -40,7 +43,20 @@ char *fmt_node(char *buf, json_object *node);     /* "1", "-" for null */
  * column's header starts with '>' (numbers) ---- */
 struct table;
 struct table *table_new(int ncols, const char *const *headers);
+/* The columns of a table whose headers are the array HEADERS, and such a
+ * table. */
+#define TABLE_NCOLS(headers) ((int)(sizeof(headers) / sizeof(*(headers))))
+#define TABLE_NEW(headers) table_new(TABLE_NCOLS(headers), headers)
 void table_add(struct table *t, const char *const *cells);
+/* A row of a table made from one element E of a JSON array: set the
+ * NCOLS CELLS, using the NCOLS buffers of TABLE_CELL_MAX bytes at BUF as
+ * needed. */
+#define TABLE_CELL_MAX 256
+typedef void (*table_row_fn)(json_object *e, const char **cells, char (*buf)[TABLE_CELL_MAX]);
+/* A table with columns HEADERS (NCOLS of them) and one row per element of
+ * the N-element array A. */
+struct table *table_of(int ncols, const char *const *headers, json_object *a, size_t n,
+		       table_row_fn row);
 void table_print(const struct table *t, FILE *f, const char *indent);
 void table_free(struct table *t);
 

@@ -35,6 +35,20 @@ static void label(FILE *f, const char *v)
 	fputc('"', f);
 }
 
+static const char *outcome_name(int i) { return nm_mig_outcome_name((enum nm_mig_outcome)i); }
+static const char *stop_name(int i) { return nm_mig_stop_name((enum nm_mig_stop)i); }
+static const char *reason_name(int i) { return nm_plan_reason_name((enum nm_plan_reason)i); }
+
+/* A counter NAME with one line per value of LABEL, FROM .. TO-1, each
+ * named by NAME_OF. */
+static void by_label(FILE *f, const char *name, const char *help, const char *lbl, int from,
+		     int to, const char *(*name_of)(int), const uint64_t *v)
+{
+	head(f, name, "counter", help);
+	for (int i = from; i < to; i++)
+		fprintf(f, PFX "%s{%s=\"%s\"} %" PRIu64 "\n", name, lbl, name_of(i), v[i]);
+}
+
 static void moved(FILE *f, const struct nm_counters *c)
 {
 	head(f, "pages_migrated_total", "counter", "Pages moved, by source and target node.");
@@ -43,15 +57,10 @@ static void moved(FILE *f, const struct nm_counters *c)
 			if (c->moved[s * c->nr_nodes + d])
 				fprintf(f, PFX "pages_migrated_total{src_node=\"%d\",dst_node=\"%d\"} %"
 					PRIu64 "\n", s, d, c->moved[s * c->nr_nodes + d]);
-	head(f, "page_failures_total", "counter",
-	     "Pages requested that did not move, by outcome (errno).");
-	for (int o = 1; o < NM_MIG_NR_OUTCOMES; o++)
-		fprintf(f, PFX "page_failures_total{outcome=\"%s\"} %" PRIu64 "\n",
-			nm_mig_outcome_name((enum nm_mig_outcome)o), c->outcomes[o]);
-	head(f, "migrations_total", "counter", "Migration runs, by how they ended.");
-	for (int s = 0; s < NM_MIG_NR_STOPS; s++)
-		fprintf(f, PFX "migrations_total{result=\"%s\"} %" PRIu64 "\n",
-			nm_mig_stop_name((enum nm_mig_stop)s), c->stops[s]);
+	by_label(f, "page_failures_total", "Pages requested that did not move, by outcome (errno).",
+		 "outcome", 1, NM_MIG_NR_OUTCOMES, outcome_name, c->outcomes);
+	by_label(f, "migrations_total", "Migration runs, by how they ended.", "result", 0,
+		 NM_MIG_NR_STOPS, stop_name, c->stops);
 	head(f, "migration_aborts_total", "counter", "Migration runs aborted, by errno.");
 	for (int e = 1; e <= NM_ERRNO_MAX; e++)
 		if (c->aborts[e])
@@ -66,11 +75,9 @@ static void moved(FILE *f, const struct nm_counters *c)
 
 static void planner(FILE *f, const struct nm_counters *c)
 {
-	head(f, "decisions_total", "counter",
-	     "Planner outcomes per process and tick, by reason (moves and skips).");
-	for (int r = 1; r < NM_PLAN_R_COUNT; r++)
-		fprintf(f, PFX "decisions_total{reason=\"%s\"} %" PRIu64 "\n",
-			nm_plan_reason_name((enum nm_plan_reason)r), c->reasons[r]);
+	by_label(f, "decisions_total",
+		 "Planner outcomes per process and tick, by reason (moves and skips).", "reason", 1,
+		 NM_PLAN_R_COUNT, reason_name, c->reasons);
 	head(f, "numa_maps_reads_total", "counter", "Reads of /proc/PID/numa_maps.");
 	fprintf(f, PFX "numa_maps_reads_total %" PRIu64 "\n", c->scans);
 	head(f, "numa_maps_bytes_total", "counter", "Bytes read from /proc/PID/numa_maps.");
