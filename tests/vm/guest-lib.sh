@@ -187,6 +187,28 @@ stat_cpu() {
 # test topologies), waiting up to 10 s for one; empty when there is none.
 # wl-misplaced -P's processes first-touch their slices on one node and then
 # move to their own CPU.
+# add_user NAME ID [GROUP]: user NAME (uid = gid = ID, a group of its
+# own, home /tmp) in /etc/passwd and /etc/group, and a member of GROUP
+# (created with gid 990, the numamig group's, if missing). Scenarios share
+# one guest and run in any order: add what is missing, and NAME to GROUP
+# whatever members another scenario gave it.
+add_user() {
+    grep -q '^root:' /etc/passwd 2>/dev/null || echo "root:x:0:0:root:/root:/bin/sh" >>/etc/passwd
+    grep -q '^root:' /etc/group 2>/dev/null || echo "root:x:0:" >>/etc/group
+    grep -q "^$1:" /etc/passwd || echo "$1:x:$2:$2::/tmp:/bin/sh" >>/etc/passwd
+    grep -q "^$1:" /etc/group || echo "$1:x:$2:" >>/etc/group
+    if [ -n "${3:-}" ]; then
+        case "$(grep "^$3:" /etc/group)" in
+        "") echo "$3:x:990:$1" >>/etc/group ;;
+        *[:,]"$1" | *[:,]"$1",*) ;;
+        *:) sed -i "/^$3:/ s/\$/$1/" /etc/group ;;
+        *) sed -i "/^$3:/ s/\$/,$1/" /etc/group ;;
+        esac
+    fi
+    printf "passwd: files\ngroup: files\n" >/etc/nsswitch.conf
+    chmod 644 /etc/passwd /etc/group /etc/nsswitch.conf
+}
+
 proc_on_cpu() {
     _i=0 _p=
     while [ -z "$_p" ] && [ $_i -lt 50 ]; do

@@ -29,19 +29,8 @@ as() {
 
 # The initramfs root is 0700 (mktemp -d on the host): let users in.
 chmod 755 /
-grep -q '^ctlreader:' /etc/passwd 2>/dev/null || cat >>/etc/passwd <<EOF2
-root:x:0:0:root:/root:/bin/sh
-ctlreader:x:1001:1001::/tmp:/bin/sh
-ctlother:x:1002:1002::/tmp:/bin/sh
-EOF2
-grep -q '^numamig:' /etc/group 2>/dev/null || cat >>/etc/group <<EOF2
-root:x:0:
-numamig:x:990:ctlreader
-ctlreader:x:1001:
-ctlother:x:1002:
-EOF2
-printf "passwd: files\ngroup: files\n" >/etc/nsswitch.conf
-chmod 644 /etc/passwd /etc/group /etc/nsswitch.conf
+add_user ctlreader 1001 numamig
+add_user ctlother 1002
 check_eq "ctlreader's groups" "$(su -s /bin/sh -c 'id -G' ctlreader)" "1001 990"
 
 numamigctl status >/dev/null 2>"$TMPDIR/err"

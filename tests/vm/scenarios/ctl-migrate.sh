@@ -25,22 +25,9 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w "$thp" ] && echo never >"$thp"
 quiet_compaction
 
-# A non-root operator in the socket's group (see ctl-errors.sh). Other
-# scenarios of the same boot may have written these files already: add
-# what is missing, and ctlop to the numamig group whatever it holds.
+# A non-root operator in the socket's group (see ctl-errors.sh).
 chmod 755 /
-grep -q '^root:' /etc/passwd 2>/dev/null || echo "root:x:0:0:root:/root:/bin/sh" >>/etc/passwd
-grep -q '^ctlop:' /etc/passwd || echo "ctlop:x:1011:1011::/tmp:/bin/sh" >>/etc/passwd
-grep -q '^root:' /etc/group 2>/dev/null || echo "root:x:0:" >>/etc/group
-grep -q '^ctlop:' /etc/group || echo "ctlop:x:1011:" >>/etc/group
-case "$(grep '^numamig:' /etc/group)" in
-"") echo "numamig:x:990:ctlop" >>/etc/group ;;
-*[:,]ctlop | *[:,]ctlop,*) ;;
-*:) sed -i '/^numamig:/ s/$/ctlop/' /etc/group ;;
-*) sed -i '/^numamig:/ s/$/,ctlop/' /etc/group ;;
-esac
-printf "passwd: files\ngroup: files\n" >/etc/nsswitch.conf
-chmod 644 /etc/passwd /etc/group /etc/nsswitch.conf
+add_user ctlop 1011 numamig
 
 mkdir -p "$TMPDIR/policy.d"
 : >"$TMPDIR/numamigd.yaml"
