@@ -79,7 +79,8 @@ struct nm_tracker {
 	size_t walked_last;             /* cgroups the last refresh visited */
 	/* The walk's cost decides when the next one is due, so that walking
 	 * takes at most 1 / NM_TRACK_WALK_FACTOR of a core. */
-	uint64_t walk_ns;               /* the last walk took */
+	uint64_t walk_ns;               /* the last walk took, without reading
+					 * the processes it found */
 	uint64_t next_walk_ms;          /* 0: at the next refresh */
 };
 
