@@ -8,7 +8,7 @@ def engine_constant(name):
     """A #define of lib/engine/engine.c, so that the W6 model and its prose follow
     the daemon's own numbers: an integer or a product of integers such as
     (300u * 1000)."""
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine.c")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine", "engine.c")
     expr = re.search(r"^#define %s \(?([0-9u *]+?)\)?$" % name, open(src).read(), re.M).group(1)
     v = 1
     for f in expr.split("*"):
@@ -54,7 +54,7 @@ bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w4 w4t w5 w
 `bench/run` installs gnuplot, numad, numactl and valgrind with apt-get and
 calls `tools/install-deps`, builds the tree (`make`, `make vm-programs`),
 compiles the bench-only programs of `bench/` against the worktree's
-`lib/.libs/libnumamig.a` and the test workloads' `wl-common.c`, then boots
+`lib/.libs/libnumamig-core.a` and the test workloads' `wl-common.c`, then boots
 one guest per (workload, run), two at a time (`-j 2`). Each boot runs the
 workload once under each peer in turn (`bench/guest.sh`) and sends the raw
 files home with `emit-tar`; `bench/report` computes medians, writes this
