@@ -16,4 +16,4 @@ EXTRA_DIST += tests/systemd/systemd-vm tests/systemd/mkrootfs \
 EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/numamigd.install debian/numamigd.dirs \
 	debian/numamigd.docs debian/libnumamig0.install \
-	debian/libnumamig-dev.install
+	debian/libnumamig-dev.install debian/libnumamig0.symbols
