@@ -171,8 +171,7 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 			t->id.doomed = true;
 			continue;
 		}
-		nm_tuner_init(&t->tuner, t->id.policy->batch_min, t->id.policy->batch_max,
-			      t->id.policy->batch_latency_us * 1000);
+		task_adopted(&t->id, e); /* the batch bounds of its new policy */
 	}
 	nm_track_sweep(&e->tracker);
 	return 0;
