@@ -317,6 +317,23 @@ START_TEST(test_thp_one_address)
 }
 END_TEST
 
+/* Huge pages are 512 pages each, so batches of them cannot match the
+ * tuner's size exactly: a batch the size cut still lets the tuner grow,
+ * past one huge page per call. */
+START_TEST(test_thp_batches_grow)
+{
+	struct setup *s = setup(32 * 512);
+
+	for (int i = 0; i < 32; i++)
+		fk_thp(s->f, PID, BASE + (unsigned long)i * 512 * PG);
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_uint_eq(s->res.c.moved, 32 * 512);
+	ck_assert_uint_gt(s->tuner.cur, 1024);
+	ck_assert_uint_lt(s->res.c.calls, 24);
+	teardown(s);
+}
+END_TEST
+
 /* A byte cap smaller than a huge page stops before it. */
 START_TEST(test_thp_budget)
 {
@@ -394,6 +411,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_busy_retried);
 	tcase_add_test(tc, test_thp_one_address);
 	tcase_add_test(tc, test_thp_budget);
+	tcase_add_test(tc, test_thp_batches_grow);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

@@ -14,19 +14,19 @@ START_TEST(test_tuner)
 
 	nm_tuner_init(&t, 64, 1024, 20000000);
 	ck_assert_uint_eq(t.cur, 64);
-	nm_tuner_update(&t, 64, 1000000); /* fast: grow */
+	nm_tuner_update(&t, 64, true, 1000000); /* fast: grow */
 	ck_assert_uint_eq(t.cur, 81);
 	for (int i = 0; i < 100; i++)
-		nm_tuner_update(&t, t.cur, 1000000);
+		nm_tuner_update(&t, t.cur, true, 1000000);
 	ck_assert_uint_eq(t.cur, 1024);    /* capped */
 	/* 80 ms where 64 pages took 1: 82 us for each of the 960 pages
 	 * beyond the minimum, so 243 of them fit in 20 ms: straight down. */
-	nm_tuner_update(&t, 1024, 80000000);
+	nm_tuner_update(&t, 1024, true, 80000000);
 	ck_assert_uint_eq(t.cur, 64 + 243);
-	nm_tuner_update(&t, 10, 1000000);   /* a short batch says nothing */
+	nm_tuner_update(&t, 10, false, 1000000); /* short of pages: says nothing */
 	ck_assert_uint_eq(t.cur, 64 + 243);
 	for (int i = 0; i < 20; i++)         /* 1 ms a page: 20 more fit */
-		nm_tuner_update(&t, t.cur, t.cur * 1000000ull);
+		nm_tuner_update(&t, t.cur, true, t.cur * 1000000ull);
 	ck_assert_uint_le(t.cur, 64 + 20 + 16); /* the probes go a quarter up */
 }
 END_TEST
@@ -36,7 +36,7 @@ END_TEST
 static unsigned settle(struct nm_tuner *t, unsigned fixed_us, unsigned page_us, unsigned stall_us)
 {
 	for (int i = 0; i < 60; i++)
-		nm_tuner_update(t, t->cur,
+		nm_tuner_update(t, t->cur, true,
 				1000ull * (fixed_us + (uint64_t)page_us * t->cur +
 					   (i % 5 == 4 ? stall_us : 0)));
 	return t->cur;

@@ -52,7 +52,7 @@ static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
  * would otherwise hold the batch there. */
 #define PROBE_EVERY 8
 
-void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
+void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t elapsed_ns)
 {
 	uint64_t want;
 
@@ -69,8 +69,8 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 	if (want > t->cur) {
 		uint64_t step = (uint64_t)t->cur + t->cur / 4 + 1;
 
-		if (pages < t->cur)
-			return; /* a short batch says nothing */
+		if (pages < t->cur && !full)
+			return; /* a batch short of pages says nothing */
 		if (want > step)
 			want = step;
 	}

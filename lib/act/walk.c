@@ -227,8 +227,9 @@ static int account(struct nm_walk *w, size_t off, size_t k, const int *fin)
 }
 
 /* Move the K pages at w->pages + OFF in one call and count what became of
- * each. */
-static int move_batch(struct nm_walk *w, size_t off, size_t k, unsigned long long weight)
+ * each. FULL: the batch size cut it, not the end of the candidates. */
+static int move_batch(struct nm_walk *w, size_t off, size_t k, unsigned long long weight,
+		      bool full)
 {
 	const struct nm_mig_sys *s = w->sys;
 	int *fin = w->again;
@@ -240,7 +241,7 @@ static int move_batch(struct nm_walk *w, size_t off, size_t k, unsigned long lon
 		return stop;
 	dt = s->now_ns(s->ctx) - t0;
 	if (w->tuner)
-		nm_tuner_update(w->tuner, (unsigned)weight, dt);
+		nm_tuner_update(w->tuner, (unsigned)weight, full, dt);
 	w->c->calls++;
 	w->c->busy_ns += dt;
 	w->c->requested += weight;
@@ -347,7 +348,7 @@ static int place(struct nm_walk *w, size_t nc, bool per_page)
 			return NM_MIG_BUDGET;
 		for (size_t i = done; i < done + k; i++)
 			weight += w->pweight[i];
-		stop = move_batch(w, done, k, weight);
+		stop = move_batch(w, done, k, weight, done + k < nm);
 		if (stop)
 			return stop;
 		done += k;

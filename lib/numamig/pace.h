@@ -43,8 +43,12 @@ struct nm_tuner {
 };
 
 void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t latency_ns);
-/* Feed back one call that moved PAGES in ELAPSED_NS. */
-void nm_tuner_update(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns);
+/* Feed back one call that moved PAGES in ELAPSED_NS. FULL: the caller
+ * had more to move and stopped where the next item would have passed
+ * cur. Items can weigh more than one page (a THP counts 512), so a full
+ * batch may be short of cur: it still shows whether there is room to
+ * grow, where a batch short for want of pages shows nothing. */
+void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t elapsed_ns);
 
 /* Exponential backoff for a process the kernel refused (EPERM, EACCES):
  * the wait after a refusal, given the previous one (0: none yet). Starts
