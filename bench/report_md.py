@@ -115,14 +115,16 @@ def goals(data, tput, idle, scale, med):
         rows.append("| W3: mean locality no worse than none | %s | none: %s, autoNUMA: %s | %s |" % (
             fmt(lm, "%.2f"), fmt(ln, "%.2f"), fmt(g(w3, "autonuma", "Lmean", med), "%.2f"),
             verdict(lm is not None and ln is not None and lm >= ln - 0.005)))
-    for pages in ("4k", "thp"):
+    # The bars: THP moves are one address per huge page, so the migrator's
+    # own work per byte is small there and it must come close to raw.
+    for pages, bar in (("4k", 85), ("thp", 95)):
         raw = [(med(v), b) for (pg, m, b), v in tput.items() if pg == pages and m == "move_pages"]
         mig = tput.get((pages, "numamigd_migrator", 0))
         if raw and mig:
             best, b = max(raw)
             m = med(mig)
-            rows.append("| W5 %s: migrator throughput >= 80 %% of raw batched move_pages | %.3f GB/s (%.0f %%) | move_pages x%d: %.3f GB/s | %s |" % (
-                pages.upper(), m, 100 * m / best, b, best, verdict(m >= 0.8 * best)))
+            rows.append("| W5 %s: migrator throughput >= %d %% of raw batched move_pages | %.3f GB/s (%.0f %%) | move_pages x%d: %.3f GB/s | %s |" % (
+                pages.upper(), bar, m, 100 * m / best, b, best, verdict(m >= bar / 100 * best)))
     if idle:
         sc = med([r["scan_ms"] for r in idle])
         raw = med([r["raw_wall_ms"] for r in idle])

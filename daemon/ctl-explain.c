@@ -107,7 +107,7 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 	add(o, "eligible_pages_per_node", pages);
 	add(o, "eligible_bytes", ctl_json_u64(ctl_task_eligible_total_kb(t) * 1024));
 	add(o, "skipped_bytes", skipped);
-	add(o, "vmas", ctl_json_u64(fp->n_vmas));
+	add(o, "vmas", ctl_json_u64(fp->tab.n_vmas));
 	add(o, "scans", ctl_json_u64(t->fp_seq));
 	add(o, "scan_bytes", ctl_json_u64(fp->scan.bytes));
 	add(o, "scan_status", json_object_new_string((unsigned)fp->scan.status < 5 ?

@@ -28,13 +28,13 @@ START_TEST(test_defaults_2n)
 	struct nm_fp_rules rules = { .max_mapcount = 1, .exclude_files = default_excludes,
 				     .n_exclude_files = 2 };
 	struct nm_footprint fp = { 0 };
-	const struct nm_fp_vma *heap = NULL;
+	const struct nm_map_vma *heap = NULL;
 
 	scan_2n(&rules, &fp);
 	/* 13 anonymous VMAs. The MAP_SHARED|MAP_ANONYMOUS region shown as
 	 * "/dev/zero (deleted)" (64 pages on node 1) is shared with the forked
 	 * child (mapmax=2) and none of it is private (no anon=): skipped. */
-	ck_assert_uint_eq(fp.n_vmas, 13);
+	ck_assert_uint_eq(fp.tab.n_vmas, 13);
 	ck_assert_uint_eq(fp.eligible.kb[0], 332);
 	ck_assert_uint_eq(fp.eligible.kb[1], 4688);
 	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_POLICY], 1536);
@@ -42,17 +42,17 @@ START_TEST(test_defaults_2n)
 	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_EXCLUDED], 1348); /* libc, libnuma */
 	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_FILE], 552 - 256); /* incl. /lib64/ld-linux */
 	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_SHARED], 256);
-	for (size_t i = 0; i < fp.n_vmas; i++) {
-		ck_assert_uint_gt(fp.vmas[i].end, fp.vmas[i].start);
-		if (fp.vmas[i].start == 0x5556b2af8000UL)
-			heap = &fp.vmas[i];
+	for (size_t i = 0; i < fp.tab.n_vmas; i++) {
+		ck_assert_uint_gt(fp.tab.vmas[i].end, fp.tab.vmas[i].start);
+		if (fp.tab.vmas[i].start == 0x5556b2af8000UL)
+			heap = &fp.tab.vmas[i];
 	}
 	ck_assert_ptr_nonnull(heap);
 	ck_assert_uint_eq(heap->end, 0x5556b2b19000UL);
 	ck_assert_uint_eq(heap->pages, 21);
 	ck_assert_uint_eq(heap->mapmax, 2);
-	ck_assert_uint_eq(nm_fp_vma_pages_on(&fp, heap, 1), 21);
-	ck_assert_uint_eq(nm_fp_vma_pages_on(&fp, heap, 0), 0);
+	ck_assert_uint_eq(nm_vmatab_pages_on(&fp.tab, heap, 1), 21);
+	ck_assert_uint_eq(nm_vmatab_pages_on(&fp.tab, heap, 0), 0);
 	nm_fp_free(&fp);
 }
 END_TEST
@@ -72,7 +72,7 @@ START_TEST(test_file_backed_2n)
 	ck_assert_uint_eq(fp.eligible.kb[0], 336);
 	ck_assert_uint_eq(fp.eligible.kb[1], 4776);
 	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_SHARED], 460);
-	ck_assert_uint_eq(fp.n_vmas, 21);
+	ck_assert_uint_eq(fp.tab.n_vmas, 21);
 	/* Rescanning into the same footprint starts afresh. */
 	scan_2n(&rules, &fp);
 	ck_assert_uint_eq(fp.eligible.total_kb, 336 + 4776);

@@ -25,16 +25,16 @@
 /* A footprint with one VMA [BASE, BASE + n pages) reported on node 0. */
 static void one_vma(struct nm_footprint *fp, unsigned long n)
 {
-	static struct nm_fp_vma vma;
+	static struct nm_map_vma vma;
 	static struct nm_node_pages nodes[1];
 
 	memset(fp, 0, sizeof(*fp));
 	nodes[0] = (struct nm_node_pages){ 0, n };
-	vma = (struct nm_fp_vma){ .start = BASE, .end = BASE + n * PG, .page_kb = 4, .pages = n,
+	vma = (struct nm_map_vma){ .start = BASE, .end = BASE + n * PG, .page_kb = 4, .pages = n,
 				  .first_node = 0, .nr_nodes = 1 };
-	fp->vmas = &vma;
-	fp->n_vmas = 1;
-	fp->nodes = nodes;
+	fp->tab.vmas = &vma;
+	fp->tab.n_vmas = 1;
+	fp->tab.nodes = nodes;
 }
 
 struct setup {

@@ -24,15 +24,16 @@ static int by_misplaced_desc(const void *a, const void *b)
 static struct order *plan_order(const struct nm_mig_request *req, size_t *n)
 {
 	const struct nm_footprint *fp = req->fp;
-	struct order *o = malloc(sizeof(*o) * (fp->n_vmas ? fp->n_vmas : 1));
+	struct order *o = malloc(sizeof(*o) * (fp->tab.n_vmas ? fp->tab.n_vmas : 1));
 
 	*n = 0;
 	if (!o)
 		return NULL;
-	for (size_t i = 0; i < fp->n_vmas; i++) {
-		unsigned long off = fp->vmas[i].pages - nm_fp_vma_pages_on(fp, &fp->vmas[i], req->target);
+	for (size_t i = 0; i < fp->tab.n_vmas; i++) {
+		unsigned long off = fp->tab.vmas[i].pages -
+			nm_vmatab_pages_on(&fp->tab, &fp->tab.vmas[i], req->target);
 
-		if (off && fp->vmas[i].page_kb)
+		if (off && fp->tab.vmas[i].page_kb)
 			o[(*n)++] = (struct order){ i, off };
 	}
 	qsort(o, *n, sizeof(*o), by_misplaced_desc);
@@ -73,7 +74,7 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !w.stop; i++) {
-		const struct nm_fp_vma *v = &req->fp->vmas[order[i].vma];
+		const struct nm_map_vma *v = &req->fp->tab.vmas[order[i].vma];
 
 		w.page_bytes = v->page_kb * 1024;
 		nm_walk_range(&w, v->start, v->end);

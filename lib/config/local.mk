@@ -1,16 +1,7 @@
-# lib/config/local.mk: automake fragment for the config module, included
-# from Makefile.am.
-# The config module: YAML (libyaml) -> struct nm_config, see lib/numamig/config.h.
-lib_libnumamig_core_la_SOURCES += \
-	lib/config/config.c \
-	lib/config/config-diag.c \
-	lib/config/config-guard.c \
-	lib/config/config-keys.c \
-	lib/config/config-policy.c \
-	lib/config/config-print.c \
-	lib/config/config-schema.c \
-	lib/config/config-value.c \
-	lib/config/config-internal.h
+# lib/config/local.mk: automake fragment for the config module (YAML via
+# libyaml -> struct nm_config, see lib/numamig/config.h), included from
+# Makefile.am: its flags, header and tests (its sources are in the one
+# list in Makefile.am).
 lib_libnumamig_core_la_CFLAGS += $(YAML_CFLAGS)
 lib_libnumamig_core_la_LIBADD += $(YAML_LIBS)
 noinst_HEADERS += lib/numamig/config.h

@@ -7,28 +7,12 @@
 #include "base/array.h"
 #include "numamig/job.h"
 #include "numamig/numamaps.h"
-
-/* One VMA of a process: /proc/PID/maps joined with numa_maps. */
-struct job_vma {
-	unsigned long start, end;
-	char perms[5];
-	unsigned dev_major, dev_minor;
-	unsigned long long inode, offset;
-	char *path;                  /* NULL for anonymous memory */
-	unsigned long page_kb;       /* 0: no numa_maps counts */
-	unsigned long pages;         /* in page_kb units */
-	unsigned long anon;
-	bool huge;
-	size_t first_node, nr_nodes; /* slice of job_proc.np */
-};
+#include "numamig/vmatab.h"
 
 struct job_proc {
 	struct nm_proc *handle;      /* NULL when it could not be opened */
 	size_t order;                /* index in the job (for TO[k mod n]) */
-	struct job_vma *vmas;
-	size_t n_vmas, cap_vmas;
-	struct nm_node_pages *np;
-	size_t n_np, cap_np;
+	struct nm_vmatab tab;         /* its mappings, with paths */
 	struct nm_job_proc_info info;
 };
 
@@ -87,7 +71,7 @@ int job_alternates(struct nm_job_plan *plan, const struct fmap *fm, size_t n);
 /* Pages of V (scaled by NUM/DEN of its length) that MAP moves, added to
  * PLANNED (if not NULL) per source node. Returns their sum. */
 unsigned long long job_estimate(const struct nm_job_plan *plan, const struct job_proc *jp,
-				const struct job_vma *v, const int *map, unsigned long num,
+				const struct nm_map_vma *v, const int *map, unsigned long num,
 				unsigned long den, unsigned long long *planned);
 
 /* qsort/bsearch order of pid_t. */

@@ -1,7 +1,7 @@
 /* job-read: reading a job's processes for planning: the pids
- * of a cgroup, and each process's /proc/PID/maps (for device, inode and
- * file offset, which dedupe needs) joined with its numa_maps (for where
- * the pages are). See numamig/job.h. */
+ * of a cgroup, and each process's mappings: numa_maps (where the pages
+ * are) joined with /proc/PID/maps (device, inode and file offset, which
+ * dedupe needs) in one numamig/vmatab.h table. See numamig/job.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,8 +12,6 @@
 #include "numamig/cgroupfs.h"
 #include "numamig/procparse.h"
 #include "numamig/procfs.h"
-
-
 
 struct cg_walk {
 	const struct nm_cgroupfs *cg;
@@ -96,76 +94,11 @@ int job_cgroup_pids(const struct nm_root *root, const char *top, pid_t **out, si
 	return 0;
 }
 
-static int by_start(const void *a, const void *b)
-{
-	const struct job_vma *x = a, *y = b;
-
-	return (x->start > y->start) - (x->start < y->start);
-}
-
-static int add_vma(const struct nm_pidmaps_line *m, void *arg)
-{
-	struct job_proc *jp = arg;
-	struct job_vma *v;
-
-	if (array_grow((void **)&jp->vmas, &jp->cap_vmas, jp->n_vmas + 1, sizeof(*jp->vmas)))
-		return -ENOMEM;
-	v = &jp->vmas[jp->n_vmas++];
-	*v = (struct job_vma){ .start = m->start, .end = m->end, .dev_major = m->dev_major,
-			       .dev_minor = m->dev_minor, .inode = m->inode, .offset = m->offset };
-	memcpy(v->perms, m->perms, sizeof(v->perms));
-	return m->path[0] && !(v->path = strdup(m->path)) ? -ENOMEM : 0;
-}
-
-static int read_maps(struct job_proc *jp)
-{
-	int r = nm_pidmaps_read(jp->handle, add_vma, jp);
-
-	if (r < 0)
-		return r;
-	qsort(jp->vmas, jp->n_vmas, sizeof(*jp->vmas), by_start);
-	return 0;
-}
-
-static struct job_vma *find_vma(struct job_proc *jp, unsigned long start)
-{
-	size_t lo = 0, hi = jp->n_vmas;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (jp->vmas[mid].start == start)
-			return &jp->vmas[mid];
-		if (jp->vmas[mid].start < start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int on_numa_vma(const struct nm_vma *nv, void *arg)
 {
-	struct job_proc *jp = arg;
-	struct job_vma *v = find_vma(jp, nv->start);
-
-	if (!v || nv->pages == 0)
-		return 0; /* gone between the reads, or nothing resident */
-	if (array_grow((void **)&jp->np, &jp->cap_np, jp->n_np + (size_t)nv->nr_nodes, sizeof(*jp->np)))
-		return -ENOMEM;
-	v->page_kb = nv->kernelpagesize_kb;
-	v->pages = nv->pages;
-	v->anon = nv->anon;
-	v->huge = nv->huge;
-	v->first_node = jp->n_np;
-	v->nr_nodes = (size_t)nv->nr_nodes;
-	memcpy(jp->np + jp->n_np, nv->nodes, sizeof(*nv->nodes) * (size_t)nv->nr_nodes);
-	jp->n_np += (size_t)nv->nr_nodes;
-	return 0;
+	return nm_vmatab_add(arg, nv);
 }
 
-/* maps, then numa_maps joined to it by start address. A torn numa_maps
- * read (mappings changed under it) is tried again a few times. */
 int job_read_identity(struct job_proc *jp, const char *cgroup)
 {
 	struct nm_cgroup_path cg = { 0 };
@@ -194,24 +127,22 @@ int job_read_identity(struct job_proc *jp, const char *cgroup)
 	return r;
 }
 
+/* numa_maps, joined with maps. A torn numa_maps read (mappings changed
+ * under it) is tried again a few times. */
 int job_read_proc(struct job_proc *jp)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct nm_maps_result res;
 		int r;
 
-		for (size_t i = 0; i < jp->n_vmas; i++)
-			free(jp->vmas[i].path);
-		jp->n_vmas = jp->n_np = 0;
-		r = read_maps(jp);
-		if (r == 0)
-			r = nm_maps_read(jp->handle, NULL, on_numa_vma, jp, &res);
+		nm_vmatab_clear(&jp->tab);
+		r = nm_maps_read(jp->handle, NULL, on_numa_vma, &jp->tab, &res);
 		if (r < 0)
 			return r;
 		if (res.status == NM_MAPS_STOPPED)
 			return -ENOMEM;
 		if (res.status == NM_MAPS_WHOLE)
-			return 0;
+			return nm_vmatab_join_maps(jp->handle, &jp->tab, true);
 	}
 	return -EAGAIN;
 }

@@ -13,7 +13,7 @@
 #include "numamig/classify.h"
 
 
-static unsigned long long base_pages(const struct nm_job_plan *plan, const struct job_vma *v,
+static unsigned long long base_pages(const struct nm_job_plan *plan, const struct nm_map_vma *v,
 				     unsigned long pages)
 {
 	return (unsigned long long)pages * v->page_kb * 1024 / plan->page_bytes;
@@ -30,13 +30,13 @@ static int add_request(struct nm_job_plan *plan, const struct nm_job_request *r)
 /* Pages of V (base pages, scaled by NUM/DEN of its length) that MAP moves,
  * added to PLANNED per source node. Returns their sum. */
 unsigned long long job_estimate(const struct nm_job_plan *plan, const struct job_proc *jp,
-				const struct job_vma *v, const int *map, unsigned long num,
+				const struct nm_map_vma *v, const int *map, unsigned long num,
 				unsigned long den, unsigned long long *planned)
 {
 	unsigned long long sum = 0;
 
 	for (size_t i = 0; i < v->nr_nodes; i++) {
-		const struct nm_node_pages *np = &jp->np[v->first_node + i];
+		const struct nm_node_pages *np = &jp->tab.nodes[v->first_node + i];
 		unsigned long long n;
 
 		if (np->node >= plan->nr_nodes || map[np->node] < 0 || map[np->node] == np->node)
@@ -108,7 +108,7 @@ static int request_pieces(struct nm_job_plan *plan, const struct fmap *f, struct
 			  unsigned stage, int *map)
 {
 	struct job_proc *jp = &plan->procs[f->proc];
-	struct job_vma *v = &jp->vmas[f->vma];
+	struct nm_map_vma *v = &jp->tab.vmas[f->vma];
 	unsigned long len = v->end - v->start, cur = f->off0, got = 0;
 	unsigned long long dup;
 	int r;
@@ -172,8 +172,8 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 	const struct nm_vma_rules rules = { .file_backed = true, .exclude_files = ex,
 					    .n_exclude_files = n_ex };
 
-	for (size_t i = 0; i < jp->n_vmas; i++) {
-		struct job_vma *v = &jp->vmas[i];
+	for (size_t i = 0; i < jp->tab.n_vmas; i++) {
+		struct nm_map_vma *v = &jp->tab.vmas[i];
 		bool file = v->inode != 0, priv = v->perms[3] == 'p';
 		bool written = priv && (v->perms[1] == 'w' || v->anon > 0);
 		unsigned long long bp;
@@ -182,7 +182,7 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 			continue;
 		bp = base_pages(plan, v, v->pages);
 		for (size_t k = 0; k < v->nr_nodes; k++) {
-			const struct nm_node_pages *np = &jp->np[v->first_node + k];
+			const struct nm_node_pages *np = &jp->tab.nodes[v->first_node + k];
 
 			if (!v->huge && np->node < plan->nr_nodes)
 				jp->info.resident[np->node] += base_pages(plan, v, np->pages);
@@ -279,7 +279,7 @@ int job_alternates(struct nm_job_plan *plan, const struct fmap *fm, size_t n)
 		if (q->kind != NM_JOB_REQ_FILE)
 			continue;
 		for (size_t k = 0; k < n; k++) {
-			const struct job_vma *v = &plan->procs[fm[k].proc].vmas[fm[k].vma];
+			const struct nm_map_vma *v = &plan->procs[fm[k].proc].tab.vmas[fm[k].vma];
 			unsigned long long a = fm[k].off0 > o0 ? fm[k].off0 : o0;
 			unsigned long long b = fm[k].off1 < o1 ? fm[k].off1 : o1;
 

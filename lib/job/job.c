@@ -144,9 +144,9 @@ static int count_nodes(const struct nm_job_plan *plan, const struct nm_topology 
 	for (size_t i = 0; i < s->n_from; i++)
 		max = s->from[i] > max ? s->from[i] : max;
 	for (size_t p = 0; p < plan->nprocs; p++)
-		for (size_t i = 0; i < plan->procs[p].n_np; i++)
-			if (plan->procs[p].np[i].node > max)
-				max = plan->procs[p].np[i].node;
+		for (size_t i = 0; i < plan->procs[p].tab.n_nodes; i++)
+			if (plan->procs[p].tab.nodes[i].node > max)
+				max = plan->procs[p].tab.nodes[i].node;
 	return max + 1;
 }
 
@@ -259,11 +259,11 @@ static int build(struct nm_job_plan *plan, const struct nm_job_spec *spec)
 	for (size_t i = 0; i < plan->nreqs; i++) {
 		struct nm_job_request *q = &plan->reqs[i];
 		struct job_proc *jp = &plan->procs[q->proc];
-		const struct job_vma *v = NULL;
+		const struct nm_map_vma *v = NULL;
 
-		for (size_t k = 0; k < jp->n_vmas && !v; k++)
-			if (jp->vmas[k].start <= q->start && q->end <= jp->vmas[k].end)
-				v = &jp->vmas[k];
+		for (size_t k = 0; k < jp->tab.n_vmas && !v; k++)
+			if (jp->tab.vmas[k].start <= q->start && q->end <= jp->tab.vmas[k].end)
+				v = &jp->tab.vmas[k];
 		job_fill_map(plan, q->proc, q->stage, map);
 		memset(scratch, 0, (size_t)plan->nr_nodes * sizeof(*scratch));
 		if (v)
@@ -344,10 +344,7 @@ NM_API void nm_job_plan_free(struct nm_job_plan *plan)
 	for (size_t p = 0; p < plan->nprocs; p++) {
 		struct job_proc *jp = &plan->procs[p];
 
-		for (size_t i = 0; i < jp->n_vmas; i++)
-			free(jp->vmas[i].path);
-		free(jp->vmas);
-		free(jp->np);
+		nm_vmatab_free(&jp->tab);
 		free(jp->info.resident);
 		free(jp->info.planned);
 		free(jp->info.moved_from);

@@ -1,15 +1,7 @@
 # lib/job/local.mk: automake fragment for the operator's migrations,
 # included from Makefile.am: address-range moves (lib/job/rangemove.c) and
-# whole-job migration (lib/job/job*.c), with their unit tests and VM
-# checker.
-lib_libnumamig_core_la_SOURCES += \
-	lib/job/rangemove.c \
-	lib/job/job.c \
-	lib/job/job-read.c \
-	lib/job/job-requests.c \
-	lib/job/job-exec.c \
-	lib/job/job-internal.h
-
+# whole-job migration (lib/job/job*.c): their unit tests and VM checker
+# (the sources are in the one list in Makefile.am).
 UNIT_TESTS += tests/test-job tests/test-job-exec tests/test-job-range
 tests_test_job_SOURCES = tests/test-job.c tests/check-main.h tests/fixture.h tests/fake-kernel.h \
 	tests/test-job-env.h

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/array.h"
 #include "numamig/footprint.h"
-#include "numamig/procparse.h"
-#include "numamig/procfs.h"
 
 
 /* Shared anonymous memory is shmem, and numa_maps names it like a deleted
@@ -46,23 +43,6 @@ struct scan_ctx {
 	struct nm_node_pages scratch[NM_MAPS_MAX_NODES];
 	int err;
 };
-
-static int add_vma(struct nm_footprint *fp, const struct nm_vma *v)
-{
-	struct nm_fp_vma *d;
-
-	if (array_grow((void **)&fp->vmas, &fp->cap_vmas, fp->n_vmas + 1, sizeof(*fp->vmas)) ||
-	    array_grow((void **)&fp->nodes, &fp->cap_nodes, fp->n_nodes + (size_t)v->nr_nodes,
-		 sizeof(*fp->nodes)))
-		return -ENOMEM;
-	d = &fp->vmas[fp->n_vmas++];
-	*d = (struct nm_fp_vma){ .start = v->start, .page_kb = v->kernelpagesize_kb,
-				 .pages = v->pages, .mapmax = v->mapmax,
-				 .first_node = fp->n_nodes, .nr_nodes = (size_t)v->nr_nodes };
-	memcpy(fp->nodes + fp->n_nodes, v->nodes, sizeof(*v->nodes) * (size_t)v->nr_nodes);
-	fp->n_nodes += (size_t)v->nr_nodes;
-	return nm_maps_totals_add(&fp->eligible, v);
-}
 
 /* With max_mapcount 1, a VMA some of whose pages are shared still holds
  * the pages only this process maps; the migrator finds them one by one in
@@ -111,42 +91,10 @@ static int on_vma(const struct nm_vma *v, void *arg)
 		c->fp->skipped_kb[verdict] += (unsigned long long)v->pages * v->kernelpagesize_kb;
 		return 0;
 	}
-	c->err = add_vma(c->fp, v);
+	c->err = nm_vmatab_add(&c->fp->tab, v);
+	if (c->err == 0)
+		c->err = nm_maps_totals_add(&c->fp->eligible, v);
 	return c->err != 0;
-}
-
-struct ends {
-	struct nm_footprint *fp;
-	size_t i, kept;
-};
-
-static int fill_end(const struct nm_pidmaps_line *m, void *arg)
-{
-	struct ends *e = arg;
-	struct nm_footprint *fp = e->fp;
-
-	while (e->i < fp->n_vmas && fp->vmas[e->i].start < m->start)
-		e->i++; /* gone from maps */
-	if (e->i < fp->n_vmas && fp->vmas[e->i].start == m->start) {
-		fp->vmas[e->i].end = m->end;
-		fp->vmas[e->kept++] = fp->vmas[e->i++];
-	}
-	return e->i < fp->n_vmas ? 0 : 1;
-}
-
-/* Fill in each eligible VMA's end from /proc/PID/maps. Both lists are in
- * address order, so one merge pass suffices. A VMA that vanished between
- * the two reads is dropped from the list (its counts stay in the totals
- * until the next scan; the walker re-verifies placement anyway). */
-static int fill_ends(const struct nm_proc *p, struct nm_footprint *fp)
-{
-	struct ends e = { fp, 0, 0 };
-	int r = fp->n_vmas ? nm_pidmaps_read(p, fill_end, &e) : 0;
-
-	if (r < 0)
-		return r;
-	fp->n_vmas = e.kept;
-	return 0;
 }
 
 int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
@@ -164,24 +112,16 @@ int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	if (r == 0 && c->err)
 		r = c->err;
 	free(c);
+	/* A VMA that vanished between the two reads is dropped from the
+	 * table; its counts stay in the totals until the next scan. */
 	if (r == 0)
-		r = fill_ends(p, fp);
+		r = nm_vmatab_join_maps(p, &fp->tab, false);
 	return r;
-}
-
-unsigned long nm_fp_vma_pages_on(const struct nm_footprint *fp, const struct nm_fp_vma *vma,
-				 int node)
-{
-	for (size_t i = 0; i < vma->nr_nodes; i++)
-		if (fp->nodes[vma->first_node + i].node == node)
-			return fp->nodes[vma->first_node + i].pages;
-	return 0;
 }
 
 void nm_fp_clear(struct nm_footprint *fp)
 {
-	fp->n_vmas = 0;
-	fp->n_nodes = 0;
+	nm_vmatab_clear(&fp->tab);
 	nm_maps_totals_clear(&fp->eligible);
 	memset(fp->skipped_kb, 0, sizeof(fp->skipped_kb));
 	memset(&fp->scan, 0, sizeof(fp->scan));
@@ -190,7 +130,6 @@ void nm_fp_clear(struct nm_footprint *fp)
 void nm_fp_free(struct nm_footprint *fp)
 {
 	nm_fp_clear(fp);
-	free(fp->vmas);
-	free(fp->nodes);
+	nm_vmatab_free(&fp->tab);
 	memset(fp, 0, sizeof(*fp));
 }

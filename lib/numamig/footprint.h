@@ -19,6 +19,7 @@
 #include "numamig/classify.h"
 #include "numamig/numamaps.h"
 #include "numamig/proc.h"
+#include "numamig/vmatab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,23 +36,14 @@ struct nm_fp_rules {
  * mempolicy is the application's (numamig/classify.h; pure). */
 enum nm_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
 
-/* An eligible VMA with resident pages. With max_mapcount 1 the VMA may still
- * hold shared pages (mapmax > 1): then only its anonymous pages (anon=)
- * are counted, in proportion per node, and the migrator checks each page's
- * "exclusively mapped" bit in /proc/PID/pagemap before requesting it. */
-struct nm_fp_vma {
-	unsigned long start, end;
-	unsigned long page_kb;
-	unsigned long pages;              /* resident, all nodes */
-	unsigned long mapmax;
-	size_t first_node, nr_nodes;      /* slice of nm_footprint.nodes */
-};
-
+/* The eligible VMAs with resident pages are the rows of TAB (joined with
+ * /proc/PID/maps for their ends; no paths). With max_mapcount 1 a row may
+ * still hold shared pages (mapmax > 1): then only its anonymous pages
+ * (anon=) are counted, in proportion per node, and the migrator checks
+ * each page's "exclusively mapped" bit in /proc/PID/pagemap before
+ * requesting it. */
 struct nm_footprint {
-	struct nm_fp_vma *vmas;
-	size_t n_vmas, cap_vmas;
-	struct nm_node_pages *nodes;      /* per-VMA node counts, pooled */
-	size_t n_nodes, cap_nodes;
+	struct nm_vmatab tab;
 	struct nm_maps_totals eligible;   /* KiB per node, eligible VMAs */
 	unsigned long long skipped_kb[NM_NR_VERDICTS]; /* by verdict */
 	struct nm_maps_result scan;       /* how complete the numa_maps read was */
@@ -61,10 +53,6 @@ struct nm_footprint {
  * the map is whole) or -errno (-ESRCH: the process is gone). */
 int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	       const struct nm_maps_budget *budget, struct nm_footprint *fp);
-
-/* Pages of VMA on NODE. */
-unsigned long nm_fp_vma_pages_on(const struct nm_footprint *fp, const struct nm_fp_vma *vma,
-				 int node);
 
 /* Forget the contents but keep the arrays for the next scan. */
 void nm_fp_clear(struct nm_footprint *fp);

@@ -1,10 +1,6 @@
 # lib/plan/local.mk: automake fragment for the planner module, included
-# from Makefile.am.
-lib_libnumamig_core_la_SOURCES += \
-	lib/plan/planner.c \
-	lib/plan/plan-gates.c \
-	lib/plan/plan-budget.c \
-	lib/plan/plan-internal.h
+# from Makefile.am: its header and tests (its sources are in the one list
+# in Makefile.am).
 noinst_HEADERS += lib/numamig/planner.h
 
 UNIT_TESTS += tests/test-planner tests/test-plan-gates

@@ -1,13 +1,7 @@
 # lib/sample/local.mk: automake fragment for the residency sampler (perf
-# cpu-clock via libpfm4, /proc fallback), included from Makefile.am.
-lib_libnumamig_core_la_SOURCES += \
-	lib/sample/sampler.c \
-	lib/sample/sampler-agg.c \
-	lib/sample/sampler-hash.c \
-	lib/sample/sampler-perf.c \
-	lib/sample/sampler-proc.c \
-	lib/sample/sampler-ring.c \
-	lib/sample/sampler-internal.h
+# cpu-clock via libpfm4, /proc fallback), included from Makefile.am:
+# its flags, header and tests (its sources are in the one list in
+# Makefile.am).
 noinst_HEADERS += lib/numamig/sampler.h
 lib_libnumamig_core_la_LIBADD += $(PFM_LIBS)
 

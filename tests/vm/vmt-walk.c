@@ -173,7 +173,7 @@ static void exit_lazy(struct nm_root *root, int from, int to)
 	nm_mig_lazy(&sys, &(struct nm_mig_request){ .proc = p, .fp = &fp, .target = to,
 						    .max_mapcount = 1, .tuner = &tuner }, &res);
 	printf("measured: footprint %zu VMAs, status %d; walk: %llu pages, %llu misplaced\n",
-	       fp.n_vmas, (int)fp.scan.status, res.c.pages, res.c.misplaced);
+	       fp.tab.n_vmas, (int)fp.scan.status, res.c.pages, res.c.misplaced);
 	ok(s.victim_errno && res.stop == NM_MIG_GONE,
 	   "daemon's lazy walk, the process exiting in the call: stop %s (want gone)%s%s",
 	   nm_mig_stop_name(res.stop), res.abort_errno ? ", errno " : "",

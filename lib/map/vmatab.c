@@ -1,0 +1,95 @@
+/* vmatab: numa_maps joined with /proc/PID/maps. See numamig/vmatab.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/array.h"
+#include "numamig/procfs.h"
+#include "numamig/procparse.h"
+#include "numamig/vmatab.h"
+
+int nm_vmatab_add(struct nm_vmatab *t, const struct nm_vma *v)
+{
+	size_t nn = (size_t)v->nr_nodes;
+
+	if (array_grow((void **)&t->vmas, &t->cap_vmas, t->n_vmas + 1, sizeof(*t->vmas)) ||
+	    array_grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + nn, sizeof(*t->nodes)))
+		return -ENOMEM;
+	t->vmas[t->n_vmas++] = (struct nm_map_vma){
+		.start = v->start, .page_kb = v->kernelpagesize_kb, .pages = v->pages,
+		.anon = v->anon, .mapmax = v->mapmax, .huge = v->huge,
+		.first_node = t->n_nodes, .nr_nodes = nn,
+	};
+	memcpy(t->nodes + t->n_nodes, v->nodes, sizeof(*v->nodes) * nn);
+	t->n_nodes += nn;
+	return 0;
+}
+
+struct join {
+	struct nm_vmatab *t;
+	bool with_paths;
+	size_t i, kept;
+	int err;
+};
+
+static int join_line(const struct nm_pidmaps_line *m, void *arg)
+{
+	struct join *j = arg;
+	struct nm_map_vma *v;
+
+	while (j->i < j->t->n_vmas && j->t->vmas[j->i].start < m->start)
+		j->i++; /* gone from maps */
+	if (j->i == j->t->n_vmas || j->t->vmas[j->i].start != m->start)
+		return j->i < j->t->n_vmas ? 0 : 1;
+	v = &j->t->vmas[j->kept++];
+	*v = j->t->vmas[j->i++];
+	v->end = m->end;
+	memcpy(v->perms, m->perms, sizeof(v->perms));
+	v->dev_major = m->dev_major;
+	v->dev_minor = m->dev_minor;
+	v->inode = m->inode;
+	v->offset = m->offset;
+	if (j->with_paths && m->path[0] && !(v->path = strdup(m->path))) {
+		j->err = -ENOMEM;
+		return 1;
+	}
+	return j->i < j->t->n_vmas ? 0 : 1;
+}
+
+/* Both lists are in address order, so one merge pass suffices. */
+int nm_vmatab_join_maps(const struct nm_proc *p, struct nm_vmatab *t, bool with_paths)
+{
+	struct join j = { .t = t, .with_paths = with_paths };
+	int r = t->n_vmas ? nm_pidmaps_read(p, join_line, &j) : 0;
+
+	/* Rows past the last one joined were not in maps: drop them (their
+	 * paths, if any, were never set). */
+	t->n_vmas = j.kept;
+	return r < 0 ? r : j.err;
+}
+
+unsigned long nm_vmatab_pages_on(const struct nm_vmatab *t, const struct nm_map_vma *v, int node)
+{
+	for (size_t i = 0; i < v->nr_nodes; i++)
+		if (t->nodes[v->first_node + i].node == node)
+			return t->nodes[v->first_node + i].pages;
+	return 0;
+}
+
+void nm_vmatab_clear(struct nm_vmatab *t)
+{
+	for (size_t i = 0; i < t->n_vmas; i++)
+		free(t->vmas[i].path);
+	t->n_vmas = 0;
+	t->n_nodes = 0;
+}
+
+void nm_vmatab_free(struct nm_vmatab *t)
+{
+	nm_vmatab_clear(t);
+	free(t->vmas);
+	free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}
