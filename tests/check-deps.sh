@@ -3,7 +3,7 @@
 # folders of lib/. A file depends on another when its object uses a
 # symbol the other defines (nm); the modules of lib/, of daemon/ and of
 # ctl/ must each form a DAG, and so must lib/'s folders (base, sys, config,
-# track, sample, map, plan, act, job, engine), so that every file can be
+# track, sample, map, access, plan, act, job, engine), so that every file can be
 # read, tested and replaced knowing only what is below it
 # (docs/ARCHITECTURE.md). The headers of lib/ must not include each other
 # in a cycle either. A cycle is printed as a path, and fails.

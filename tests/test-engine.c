@@ -62,7 +62,7 @@ static void feed_second(struct env *x, uint64_t end_ms)
 	struct nm_sample v[100];
 
 	for (int i = 0; i < 100; i++)
-		v[i] = (struct nm_sample){ PID, 112, 1, (end_ms - 1000) * MS + (uint64_t)i * 10 * MS };
+		v[i] = (struct nm_sample){ PID, 112, 1, (end_ms - 1000) * MS + (uint64_t)i * 10 * MS, 0 };
 	ck_assert_int_eq(nm_sampler_feed(nm_engine_sampler(x->e), v, 100), 0);
 }
 

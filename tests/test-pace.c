@@ -8,14 +8,29 @@
 
 #include "numamig/pace.h"
 
+/* Doubling while the learnt cost fits twice the batch, then a quarter. */
+START_TEST(test_tuner_slow_start)
+{
+	struct nm_tuner t;
+
+	nm_tuner_init(&t, 64, 4096, 20000000);
+	nm_tuner_update(&t, 64, true, 1000000);
+	ck_assert_uint_eq(t.cur, 128);
+	/* 64 pages beyond the minimum took 10 ms more: 156 us each, so 128
+	 * fit in 20 ms (192 in all), less than twice 128: a quarter up. */
+	nm_tuner_update(&t, 128, true, 1000000 + 64 * 156250);
+	ck_assert_uint_eq(t.cur, 161);
+}
+END_TEST
+
 START_TEST(test_tuner)
 {
 	struct nm_tuner t;
 
 	nm_tuner_init(&t, 64, 1024, 20000000);
 	ck_assert_uint_eq(t.cur, 64);
-	nm_tuner_update(&t, 64, true, 1000000); /* fast: grow */
-	ck_assert_uint_eq(t.cur, 81);
+	nm_tuner_update(&t, 64, true, 1000000); /* fast, no cost per page seen: double */
+	ck_assert_uint_eq(t.cur, 128);
 	for (int i = 0; i < 100; i++)
 		nm_tuner_update(&t, t.cur, true, 1000000);
 	ck_assert_uint_eq(t.cur, 1024);    /* capped */
@@ -90,6 +105,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("pace");
 
 	tcase_add_test(tc, test_tuner);
+	tcase_add_test(tc, test_tuner_slow_start);
 	tcase_add_test(tc, test_tuner_fixed_cost);
 	tcase_add_test(tc, test_tuner_noise_and_slowdown);
 	tcase_add_test(tc, test_backoff);

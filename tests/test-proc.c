@@ -63,6 +63,9 @@ START_TEST(test_self)
 	free(buf);
 	/* A file bigger than the cap is an error, not a truncated read. */
 	ck_assert_int_eq(nm_proc_read(p, "status", 16, &buf, &len), -EFBIG);
+	/* A write goes through the handle (a soft-dirty clear of ourselves:
+	 * harmless). */
+	ck_assert_int_eq(nm_proc_write(p, "clear_refs", "4"), 0);
 	nm_proc_close(p);
 	nm_root_free(root);
 }
@@ -139,6 +142,7 @@ START_TEST(test_pid_reuse_never_reaches_newcomer)
 	ck_assert(!nm_proc_alive(old));
 	ck_assert_int_eq(nm_proc_read(old, "stat", 4096, &buf, NULL), -ESRCH);
 	ck_assert_int_eq(nm_proc_openat(old, "numa_maps"), -ESRCH);
+	ck_assert_int_eq(nm_proc_write(old, "clear_refs", "4"), -ESRCH);
 	if (again > 0) {
 		kill(again, SIGKILL);
 		waitpid(again, NULL, 0);
@@ -203,6 +207,8 @@ START_TEST(test_fixture_root)
 	ck_assert_int_eq(tids[0], 4243);
 	free(tids);
 	ck_assert_int_eq(nm_proc_read(p, "nonexistent", 4096, &buf, &len), -ENOENT);
+	/* A capture is not a kernel: never written. */
+	ck_assert_int_eq(nm_proc_write(p, "clear_refs", "4"), -EOPNOTSUPP);
 	nm_proc_close(p);
 	nm_root_free(root);
 }

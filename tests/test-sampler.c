@@ -91,9 +91,9 @@ START_TEST(test_replay_moves)
 {
 	/* Out of time order, as two rings read one after the other are. */
 	struct nm_sample v[] = {
-		{ 108, 112, 1, 20 * MS }, { 108, 111, 1, 30 * MS }, { 108, 108, 1, 60 * MS },
-		{ 108, 111, 0, 10 * MS }, { 108, 112, 1, 40 * MS }, { 108, 111, 0, 50 * MS },
-	}, later = { 108, 111, 1, 70 * MS };
+		{ 108, 112, 1, 20 * MS, 0 }, { 108, 111, 1, 30 * MS, 0 }, { 108, 108, 1, 60 * MS, 0 },
+		{ 108, 111, 0, 10 * MS, 0 }, { 108, 112, 1, 40 * MS, 0 }, { 108, 111, 0, 50 * MS, 0 },
+	}, later = { 108, 111, 1, 70 * MS, 0 };
 	struct env x;
 
 	replay_open(&x);
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(test_replay_forgets)
 {
-	struct nm_sample stranger = { 999, 999, 0, 1 * MS }, main = { 108, 108, 0, 2 * MS };
+	struct nm_sample stranger = { 999, 999, 0, 1 * MS, 0 }, main = { 108, 108, 0, 2 * MS, 0 };
 	struct nm_sampler_stats st;
 	struct env x;
 
@@ -163,10 +163,10 @@ START_TEST(test_replay_bounded)
 
 	replay_open(&x);
 	for (size_t i = 0; i < n; i++)
-		v[i] = (struct nm_sample){ (pid_t)(10000 + i), (pid_t)(10000 + i), 1, i };
+		v[i] = (struct nm_sample){ (pid_t)(10000 + i), (pid_t)(10000 + i), 1, i, 0 };
 	ck_assert_int_eq(nm_sampler_feed(x.s, v, n), 0);
 	/* A CPU in no node (hot-added since the topology was read). */
-	v[0] = (struct nm_sample){ 108, 108, 7, n };
+	v[0] = (struct nm_sample){ 108, 108, 7, n, 0 };
 	ck_assert_int_eq(nm_sampler_feed(x.s, v, 1), 0);
 	nm_sampler_get_stats(x.s, &st);
 	ck_assert_uint_eq(st.pids, NM_SAMPLER_MAX_PIDS);
@@ -187,7 +187,7 @@ START_TEST(test_open_errors)
 	struct env x;
 
 	env_open(&x, FIXTURE_2N, NM_SAMPLER_PROC, 0);
-	ck_assert_int_eq(nm_sampler_feed(x.s, &(struct nm_sample){ 1, 1, 0, 0 }, 1), -EINVAL);
+	ck_assert_int_eq(nm_sampler_feed(x.s, &(struct nm_sample){ 1, 1, 0, 0, 0 }, 1), -EINVAL);
 	ck_assert_int_eq(nm_sampler_open(x.root, x.topo, NM_SAMPLER_AUTO,
 					 NM_SAMPLER_MAX_FREQ + 1, &s), -EINVAL);
 	/* A fixture has no perf; asking for it is an error, not a fallback. */

@@ -65,9 +65,13 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t ela
 	want = t->page_ns ? t->min + t->latency_ns / t->page_ns : t->max;
 	if (t->cur == t->min && want <= t->min && ++t->at_min % PROBE_EVERY == 0)
 		want = t->min + t->min / 4 + 1;
-	/* Down at once (WANT is never below the minimum); up by a quarter. */
+	/* Down at once (WANT is never below the minimum); up by a quarter,
+	 * or double while the measured costs leave room for twice the
+	 * batch: every call at a small batch pays the call's fixed part
+	 * (the per-CPU drains), so a walk that starts at the minimum would
+	 * spend its first dozen calls getting up to speed. */
 	if (want > t->cur) {
-		uint64_t step = (uint64_t)t->cur + t->cur / 4 + 1;
+		uint64_t step = want >= 2ull * t->cur ? 2ull * t->cur : (uint64_t)t->cur + t->cur / 4 + 1;
 
 		if (pages < t->cur && !full)
 			return; /* a batch short of pages says nothing */

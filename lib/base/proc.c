@@ -142,6 +142,29 @@ int nm_proc_read(const struct nm_proc *p, const char *relpath, size_t max,
 	return r;
 }
 
+int nm_proc_write(const struct nm_proc *p, const char *relpath, const char *text)
+{
+	size_t len = strlen(text);
+	int fd, err = 0;
+	ssize_t w;
+
+	/* Only a live process is written to: a fixture tree is not a
+	 * kernel, and writing to it would change the capture. */
+	if (p->pidfd < 0)
+		return -EOPNOTSUPP;
+	fd = openat(p->dirfd, relpath, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((w = write(fd, text, len)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		err = -errno;
+	else if ((size_t)w != len)
+		err = -EIO;
+	close(fd);
+	return nm_proc_alive(p) ? err : -ESRCH;
+}
+
 int nm_proc_openat(const struct nm_proc *p, const char *relpath)
 {
 	int fd = openat(p->dirfd, relpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -16,8 +16,9 @@
  *    costs (a lower envelope of those calls: noise on a busy machine only
  *    adds time) and the cost of each page beyond it (a smoothed average
  *    with outliers clipped); the batch goes straight down to what fits
- *    when the cost per page rises, and up by a quarter per full call when
- *    there is room, as TCP probes.
+ *    when the cost per page rises, and up per full call when there is
+ *    room: doubling while the learnt costs fit twice the batch (as TCP's
+ *    slow start), then by a quarter (as TCP probes).
  *  - an exponential backoff for a process the kernel refused.
  *
  * Time is an input: no clock is read here, so tests drive it.

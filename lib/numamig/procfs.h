@@ -29,6 +29,11 @@ int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg);
  * process. */
 int nm_proc_openat(const struct nm_proc *proc, const char *relpath);
 
+/* Write TEXT to /proc/PID/RELPATH (clear_refs) in one write(2), then
+ * check the process is still alive. 0, or -errno: -ESRCH if it is gone,
+ * -EOPNOTSUPP on a fixture root (never written). */
+int nm_proc_write(const struct nm_proc *proc, const char *relpath, const char *text);
+
 /* List the thread ids of the process (task/ directory) into a new array.
  * Returns the count or -errno. */
 int nm_proc_tids(const struct nm_proc *proc, pid_t **tids);

@@ -149,12 +149,14 @@ void nm_sampler_residency_free(struct nm_residency *r);
  * threads are forgotten. */
 void nm_sampler_end_tick(struct nm_sampler *s);
 
-/* One sample, as the ring holds it (PERF_SAMPLE_TID|TIME|CPU). */
+/* One sample, as a ring holds it (the fields of PERF_SAMPLE_TID|TIME|
+ * ADDR|CPU that its sample type has; the others 0, cpu -1). */
 struct nm_sample {
 	pid_t pid;        /* tgid */
 	pid_t tid;
 	int cpu;
 	uint64_t time_ns; /* CLOCK_MONOTONIC */
+	uint64_t addr;    /* PERF_SAMPLE_ADDR: a page fault's address */
 };
 
 /* Aggregate N samples into the current tick (REPLAY only: -EINVAL for the
@@ -168,11 +170,15 @@ struct nm_sampler_ring_stats {
 /* Parse the records of a perf ring: DATA is its data area of SIZE bytes,
  * TAIL and HEAD are the free-running offsets of mmap page's data_tail and
  * data_head. Records may wrap from the end of DATA to its start. Calls FN
- * for each PERF_RECORD_SAMPLE (laid out as PERF_SAMPLE_TID|TIME|CPU), adds
- * PERF_RECORD_LOST counts to ST->lost and skips other record types. A
- * malformed record (size < 8, or past HEAD) makes the rest unreadable: it
- * is counted in ST->bad and skipped with it. Returns the new tail, HEAD. */
+ * for each PERF_RECORD_SAMPLE (laid out as SAMPLE_TYPE says: a subset of
+ * PERF_SAMPLE_TID|TIME|ADDR|CPU), adds PERF_RECORD_LOST counts to
+ * ST->lost and skips other record types. A sample too short for its type
+ * (or any, for a type with other fields) is counted in ST->bad and
+ * skipped; a malformed header (size < 8, or past HEAD) makes the rest
+ * unreadable: it is counted and skipped with it. Returns the new tail,
+ * HEAD. */
 uint64_t nm_sampler_ring_parse(const void *data, uint64_t size, uint64_t tail, uint64_t head,
+			       uint64_t sample_type,
 			       void (*fn)(const struct nm_sample *smp, void *ctx), void *ctx,
 			       struct nm_sampler_ring_stats *st);
 

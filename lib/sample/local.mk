@@ -1,8 +1,9 @@
 # lib/sample/local.mk: automake fragment for the residency sampler (perf
-# cpu-clock via libpfm4, /proc fallback), included from Makefile.am:
+# cpu-clock via libpfm4, /proc fallback) and the per-CPU perf rings it
+# shares with the access store, included from Makefile.am:
 # its flags, header and tests (its sources are in the one list in
 # Makefile.am).
-noinst_HEADERS += lib/numamig/sampler.h
+noinst_HEADERS += lib/numamig/sampler.h lib/numamig/perfring.h
 lib_libnumamig_core_la_LIBADD += $(PFM_LIBS)
 
 UNIT_TESTS += tests/test-sampler tests/test-sampler-ring

@@ -10,13 +10,15 @@
 
 #include "numamig/sampler.h"
 
-/* PERF_SAMPLE_TID|TIME|CPU: header, pid u32, tid u32, time u64, cpu u32,
- * reserved u32. The kernel writes sample fields in a fixed order. */
-#define SAMPLE_SIZE 32
+/* The sample fields this parser knows, each one u64 slot after the
+ * header, in the kernel's fixed order: TID (pid u32, tid u32), TIME (u64),
+ * ADDR (u64), CPU (cpu u32, reserved u32). */
+#define KNOWN (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_CPU)
 /* PERF_RECORD_LOST without sample_id_all: header, id u64, lost u64. */
 #define LOST_SIZE 24
-/* Bytes of a record we ever look at; the rest is skipped by size. */
-#define PEEK_MAX 32
+/* Bytes of a record we ever look at (header and the four slots); the rest
+ * is skipped by size. */
+#define PEEK_MAX 40
 
 /* Copy LEN bytes at free-running offset OFF of a ring of SIZE bytes:
  * a record that crosses the end continues at the start. */
@@ -46,26 +48,46 @@ static uint64_t get_u64(const unsigned char *p)
 	return v;
 }
 
-static void decode_sample(const unsigned char *rec, struct nm_sample *smp)
+/* Decode the fields TYPE has of the SIZE-byte sample REC; false if it is
+ * too short for them. */
+static bool decode_sample(const unsigned char *rec, size_t size, uint64_t type,
+			  struct nm_sample *smp)
 {
-	smp->pid = (pid_t)get_u32(rec + 8);
-	smp->tid = (pid_t)get_u32(rec + 12);
-	smp->time_ns = get_u64(rec + 16);
-	smp->cpu = (int)get_u32(rec + 24);
+	size_t at = sizeof(struct perf_event_header);
+
+	memset(smp, 0, sizeof(*smp));
+	smp->cpu = -1;
+	if (type & PERF_SAMPLE_TID) {
+		smp->pid = (pid_t)get_u32(rec + at);
+		smp->tid = (pid_t)get_u32(rec + at + 4);
+		at += 8;
+	}
+	if (type & PERF_SAMPLE_TIME) {
+		smp->time_ns = get_u64(rec + at);
+		at += 8;
+	}
+	if (type & PERF_SAMPLE_ADDR) {
+		smp->addr = get_u64(rec + at);
+		at += 8;
+	}
+	if (type & PERF_SAMPLE_CPU) {
+		smp->cpu = (int)get_u32(rec + at);
+		at += 8;
+	}
+	return at <= size;
 }
 
 /* Handle one whole record REC of HDR's type; false if it is malformed. */
 static bool one_record(const struct perf_event_header *hdr, const unsigned char *rec,
-		       void (*fn)(const struct nm_sample *, void *), void *ctx,
+		       uint64_t type, void (*fn)(const struct nm_sample *, void *), void *ctx,
 		       struct nm_sampler_ring_stats *st)
 {
 	struct nm_sample smp;
 
 	switch (hdr->type) {
 	case PERF_RECORD_SAMPLE:
-		if (hdr->size < SAMPLE_SIZE)
+		if (!decode_sample(rec, hdr->size, type, &smp))
 			return false;
-		decode_sample(rec, &smp);
 		st->samples++;
 		if (fn)
 			fn(&smp, ctx);
@@ -82,6 +104,7 @@ static bool one_record(const struct perf_event_header *hdr, const unsigned char 
 }
 
 uint64_t nm_sampler_ring_parse(const void *data, uint64_t size, uint64_t tail, uint64_t head,
+			       uint64_t sample_type,
 			       void (*fn)(const struct nm_sample *smp, void *ctx), void *ctx,
 			       struct nm_sampler_ring_stats *st)
 {
@@ -103,7 +126,7 @@ uint64_t nm_sampler_ring_parse(const void *data, uint64_t size, uint64_t tail, u
 			break;
 		}
 		ring_copy(rec, data, size, tail, hdr.size < PEEK_MAX ? hdr.size : PEEK_MAX);
-		if (!one_record(&hdr, rec, fn, ctx, st))
+		if ((sample_type & ~(uint64_t)KNOWN) || !one_record(&hdr, rec, sample_type, fn, ctx, st))
 			st->bad++;
 		tail += hdr.size;
 	}

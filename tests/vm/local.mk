@@ -25,7 +25,8 @@ vm_programs = \
 	tests/vm/vmt-topology \
 	tests/vm/vmt-numamaps \
 	tests/vm/vmt-migrate \
-	tests/vm/vmt-walk
+	tests/vm/vmt-walk \
+	tests/vm/vmt-access
 check_PROGRAMS += $(vm_programs)
 tests_workloads_wl_misplaced_SOURCES = tests/workloads/misplaced.c
 tests_workloads_wl_misplaced_CFLAGS = $(wl_cflags)
@@ -77,6 +78,10 @@ tests_vm_vmt_walk_SOURCES = tests/vm/vmt-walk.c tests/vm/vmt-check.h
 tests_vm_vmt_walk_CFLAGS = $(vmt_cflags)
 tests_vm_vmt_walk_LDADD = $(vmt_ldadd)
 tests_vm_vmt_walk_LDFLAGS = -static
+tests_vm_vmt_access_SOURCES = tests/vm/vmt-access.c tests/vm/vmt-check.h
+tests_vm_vmt_access_CFLAGS = $(vmt_cflags) -pthread
+tests_vm_vmt_access_LDADD = $(vmt_ldadd) -lpthread
+tests_vm_vmt_access_LDFLAGS = -static
 
 # ---- the VM tests ---------------------------------------------------------
 # One *.vmtest = one guest boot (topology x kernel) that runs every scenario

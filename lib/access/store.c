@@ -1,0 +1,291 @@
+/* store: the access store. See numamig/access.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numamig/access.h"
+
+static const char *const src_names[NM_ACCESS_NR_SRCS] = { "writes", "pmu" };
+
+const char *nm_access_src_name(enum nm_access_src s)
+{
+	return (unsigned)s < NM_ACCESS_NR_SRCS ? src_names[s] : "unknown";
+}
+
+void nm_access_default_opts(struct nm_access_opts *o, int nr_nodes)
+{
+	*o = (struct nm_access_opts){
+		.region_shift = NM_ACCESS_DEFAULT_REGION_SHIFT, .page_shift = 12,
+		.max_regions = NM_ACCESS_DEFAULT_MAX_REGIONS,
+		.half_life = NM_ACCESS_DEFAULT_HALF_LIFE, .nr_nodes = nr_nodes,
+	};
+}
+
+int nm_access_init(struct nm_access *a, const struct nm_access_opts *o, uint64_t now_ns)
+{
+	memset(a, 0, sizeof(*a));
+	if (o->page_shift < 9 || o->region_shift < o->page_shift || o->region_shift > 30 ||
+	    o->nr_nodes <= 0 || o->max_regions == 0 || o->max_regions > UINT32_MAX / 4)
+		return -EINVAL;
+	a->o = *o;
+	a->words = ((1ul << (o->region_shift - o->page_shift)) + 63) / 64;
+	a->window_start_ns = a->since_ns = now_ns;
+	return 0;
+}
+
+void nm_access_free(struct nm_access *a)
+{
+	free(a->regions);
+	free(a->counts);
+	free(a->seen);
+	free(a->index);
+	memset(a, 0, sizeof(*a));
+}
+
+void nm_access_reset(struct nm_access *a, uint64_t now_ns)
+{
+	a->n = 0;
+	if (a->index)
+		memset(a->index, 0, a->index_cap * sizeof(*a->index));
+	a->window_start_ns = a->since_ns = now_ns;
+}
+
+static size_t per_region(const struct nm_access *a)
+{
+	return (size_t)NM_ACCESS_NR_SRCS * (size_t)a->o.nr_nodes;
+}
+
+/* Fibonacci hashing of the region number. */
+static size_t slot_of(const struct nm_access *a, unsigned long start)
+{
+	uint64_t key = (uint64_t)(start >> a->o.region_shift) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(key >> 32) & (a->index_cap - 1);
+}
+
+static size_t lookup(const struct nm_access *a, unsigned long start, bool *found)
+{
+	size_t i = slot_of(a, start);
+
+	for (;; i = (i + 1) & (a->index_cap - 1)) {
+		uint32_t r = a->index[i];
+
+		if (r == 0 || a->regions[r - 1].start == start) {
+			*found = r != 0;
+			return i;
+		}
+	}
+}
+
+/* Index the regions anew (after an eviction moved them). */
+static void fill_index(struct nm_access *a)
+{
+	memset(a->index, 0, a->index_cap * sizeof(*a->index));
+	for (size_t r = 0; r < a->n; r++) {
+		bool found;
+
+		a->index[lookup(a, a->regions[r].start, &found)] = (uint32_t)(r + 1);
+	}
+}
+
+/* A bigger index, with room for twice WANT regions. */
+static int reindex(struct nm_access *a, size_t want)
+{
+	size_t cap = 16;
+	uint32_t *idx;
+
+	while (cap < 2 * want + 2)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(a->index);
+	a->index = idx;
+	a->index_cap = cap;
+	fill_index(a);
+	return 0;
+}
+
+static int resize(void **arr, size_t n, size_t elem)
+{
+	void *p = reallocarray(*arr, n, elem);
+
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+/* Room for one more region: the arrays (doubling, up to max_regions) and
+ * the index. */
+static int grow(struct nm_access *a)
+{
+	size_t cap = a->cap;
+
+	if (a->n + 1 > cap) {
+		cap = cap ? cap * 2 : 64;
+		if (cap > a->o.max_regions)
+			cap = a->o.max_regions;
+		if (resize((void **)&a->regions, cap, sizeof(*a->regions)) ||
+		    resize((void **)&a->counts, cap * per_region(a), sizeof(*a->counts)) ||
+		    resize((void **)&a->seen, cap * a->words, sizeof(*a->seen)))
+			return -ENOMEM;
+		a->cap = cap;
+	}
+	if (2 * (a->n + 1) + 2 > a->index_cap)
+		return reindex(a, a->cap);
+	return 0;
+}
+
+/* The region of ADDR, created if need be; -1 if the table is full or out
+ * of memory (*ERR set for the latter). */
+static long region_of(struct nm_access *a, unsigned long addr, int *err)
+{
+	unsigned long start = addr >> a->o.region_shift << a->o.region_shift;
+	bool found = false;
+	size_t i = a->index ? lookup(a, start, &found) : 0;
+	size_t r;
+
+	if (found)
+		return (long)a->index[i] - 1;
+	if (a->n >= a->o.max_regions)
+		return -1;
+	*err = grow(a);
+	if (*err)
+		return -1;
+	i = lookup(a, start, &found);
+	r = a->n++;
+	a->regions[r] = (struct nm_access_region){ .start = start, .last_window = a->window };
+	memset(a->counts + r * per_region(a), 0, per_region(a) * sizeof(*a->counts));
+	memset(a->seen + r * a->words, 0, a->words * sizeof(*a->seen));
+	a->index[i] = (uint32_t)(r + 1);
+	return (long)r;
+}
+
+int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
+{
+	int err = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct nm_access_rec *rec = &v[k];
+		struct nm_access_region *reg;
+		unsigned long page;
+		uint64_t *w, bit;
+		long r;
+
+		a->st.records++;
+		if (rec->node < 0 || rec->node >= a->o.nr_nodes ||
+		    (unsigned)rec->src >= NM_ACCESS_NR_SRCS ||
+		    (r = region_of(a, rec->addr, &err)) < 0) {
+			a->st.dropped++;
+			continue;
+		}
+		reg = &a->regions[r];
+		page = (rec->addr - reg->start) >> a->o.page_shift;
+		/* The bitmap serves the writes source: one fault per page per
+		 * clear. Other sources sample, and each sample counts. */
+		w = &a->seen[(size_t)r * a->words + page / 64];
+		bit = 1ull << (page % 64);
+		if (rec->src == NM_ACCESS_WRITES && (*w & bit)) {
+			a->st.repeats++;
+			continue;
+		}
+		if (rec->src == NM_ACCESS_WRITES) {
+			*w |= bit;
+			reg->seen_now++;
+		}
+		a->counts[(size_t)r * per_region(a) + (size_t)rec->src * (size_t)a->o.nr_nodes +
+			  (size_t)rec->node] += 1.0f;
+		reg->total += 1.0f;
+		reg->last_window = a->window;
+		a->st.counted++;
+	}
+	return err;
+}
+
+static int by_total_desc(const void *x, const void *y)
+{
+	const struct nm_access_region *const *p = x, *const *q = y;
+
+	return (*p)->total < (*q)->total ? 1 : (*p)->total > (*q)->total ? -1 : 0;
+}
+
+/* Keep the hottest three quarters of a full table. */
+static void evict(struct nm_access *a)
+{
+	size_t keep = a->n - a->n / 4, pr = per_region(a), k = 0;
+	const struct nm_access_region **order = malloc(a->n * sizeof(*order));
+	bool *kept = calloc(a->n, sizeof(*kept));
+
+	if (order && kept) {
+		for (size_t r = 0; r < a->n; r++)
+			order[r] = &a->regions[r];
+		qsort(order, a->n, sizeof(*order), by_total_desc);
+		for (size_t r = 0; r < keep; r++)
+			kept[order[r] - a->regions] = true;
+		/* Compact in place, in the original order. */
+		for (size_t r = 0; r < a->n; r++) {
+			if (!kept[r])
+				continue;
+			a->regions[k] = a->regions[r];
+			memmove(a->counts + k * pr, a->counts + r * pr, pr * sizeof(*a->counts));
+			k++;
+		}
+		a->st.evicted += a->n - k;
+		a->n = k;
+	}
+	free(order);
+	free(kept);
+	fill_index(a);
+}
+
+void nm_access_end_window(struct nm_access *a, uint64_t now_ns)
+{
+	float f = a->o.half_life ? powf(0.5f, 1.0f / (float)a->o.half_life) : 0.0f;
+	size_t pr = per_region(a);
+
+	for (size_t r = 0; r < a->n; r++) {
+		a->regions[r].total *= f;
+		a->regions[r].seen_now = 0;
+		for (size_t i = 0; i < pr; i++)
+			a->counts[r * pr + i] *= f;
+	}
+	if (a->n)
+		memset(a->seen, 0, a->n * a->words * sizeof(*a->seen));
+	if (a->n >= a->o.max_regions)
+		evict(a);
+	a->window++;
+	a->st.windows++;
+	a->window_start_ns = now_ns;
+	if (!a->o.half_life)
+		a->since_ns = now_ns;
+}
+
+const struct nm_access_region *nm_access_find(const struct nm_access *a, unsigned long addr)
+{
+	unsigned long start = addr >> a->o.region_shift << a->o.region_shift;
+	bool found = false;
+	size_t i;
+
+	if (!a->index)
+		return NULL;
+	i = lookup(a, start, &found);
+	return found ? &a->regions[a->index[i] - 1] : NULL;
+}
+
+float nm_access_count(const struct nm_access *a, const struct nm_access_region *r, int node,
+		      enum nm_access_src src)
+{
+	size_t at = (size_t)(r - a->regions) * per_region(a);
+	float sum = 0;
+
+	if (node < 0 || node >= a->o.nr_nodes)
+		return 0;
+	for (int s = 0; s < NM_ACCESS_NR_SRCS; s++)
+		if (src == NM_ACCESS_NR_SRCS || (int)src == s)
+			sum += a->counts[at + (size_t)s * (size_t)a->o.nr_nodes + (size_t)node];
+	return sum;
+}

@@ -1,0 +1,139 @@
+/* access: the access store, the stage between map and plan. Who touches
+ * which part of a process's memory, from the nodes of the CPUs that made
+ * the accesses.
+ *
+ * Per tracked process, memory is cut into aligned regions (2 MiB by
+ * default: a THP, and few enough regions that a process of tens of GiB
+ * stays small). Each region holds decayed counts of accesses per node and
+ * per source. Sources (one record format for all of them, whatever they
+ * are built on):
+ *
+ *  - NM_ACCESS_WRITES: the first write to each page after a soft-dirty
+ *    clear takes a fault, and a system-wide page-fault perf event names
+ *    the thread, CPU and address (lib/access/writes.c). A page faults once
+ *    per clear however many threads write it, so the store counts a page
+ *    at most once per window (the time between two clears) and source:
+ *    the kernel's retried faults (about two records per page) are not
+ *    counted twice.
+ *  - NM_ACCESS_PMU: precise memory samples with data addresses (PEBS, IBS)
+ *    on machines that have them; reads and writes, each sample counts.
+ *
+ * Time is cut into windows: nm_access_end_window() closes one, multiplies
+ * every count by the decay (so a count is a sum of page-accesses with
+ * weight 2^(-age / half_life), age in windows) and forgets which pages
+ * were seen. Memory is bounded: at most max_regions regions; when a window
+ * ends with the table full, the coldest quarter (by decayed total) is
+ * evicted, and until then a record for a new region is dropped and
+ * counted. Cost is linear in records (one hash lookup each) plus a pass
+ * over the regions per window.
+ *
+ * Pure: no syscalls, no clock; the engine and the sources feed it.
+ */
+#ifndef NUMAMIG_ACCESS_H
+#define NUMAMIG_ACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nm_access_src {
+	NM_ACCESS_WRITES,
+	NM_ACCESS_PMU,
+	NM_ACCESS_NR_SRCS,
+};
+
+const char *nm_access_src_name(enum nm_access_src s);
+
+/* One access, as every source reports it. */
+struct nm_access_rec {
+	pid_t pid, tid;
+	unsigned long addr;
+	int node;                 /* of the CPU that made it */
+	enum nm_access_src src;
+};
+
+#define NM_ACCESS_DEFAULT_REGION_SHIFT 21   /* 2 MiB */
+#define NM_ACCESS_DEFAULT_MAX_REGIONS 16384 /* 32 GiB of 2 MiB regions */
+#define NM_ACCESS_DEFAULT_HALF_LIFE 2       /* windows */
+
+struct nm_access_opts {
+	unsigned region_shift;    /* log2 of the region size; page_shift..30 */
+	unsigned page_shift;      /* log2 of the base page size */
+	unsigned max_regions;
+	unsigned half_life;       /* windows; 0: counts do not outlive a window */
+	int nr_nodes;             /* node ids 0..nr_nodes-1 */
+};
+
+struct nm_access_region {
+	unsigned long start;      /* aligned to the region size */
+	uint64_t last_window;     /* the last window it was accessed in */
+	float total;              /* decayed, all nodes and sources */
+	unsigned seen_now;        /* pages counted in the current window */
+};
+
+struct nm_access_stats {
+	uint64_t records;         /* given to nm_access_add() */
+	uint64_t counted;         /* counted (a new page of the window) */
+	uint64_t repeats;         /* the same page again in the window */
+	uint64_t dropped;         /* table full, or a node out of range */
+	uint64_t evicted;         /* regions evicted */
+	uint64_t windows;         /* windows closed */
+};
+
+struct nm_access {
+	struct nm_access_opts o;
+	struct nm_access_region *regions;
+	size_t n, cap;
+	float *counts;            /* [cap][NM_ACCESS_NR_SRCS][nr_nodes] */
+	uint64_t *seen;           /* [cap][words]: pages counted this window */
+	size_t words;             /* bitmap words per region */
+	uint32_t *index;          /* hash of start -> region + 1; 0: empty */
+	size_t index_cap;         /* a power of two, > 2 n */
+	uint64_t window;          /* the current window's number */
+	uint64_t window_start_ns; /* as the caller gave it */
+	uint64_t since_ns;        /* the counts cover [since_ns, now], decayed */
+	struct nm_access_stats st;
+};
+
+/* Defaults for NR_NODES nodes and 4 KiB pages. */
+void nm_access_default_opts(struct nm_access_opts *o, int nr_nodes);
+
+/* Set up A with O (checked: -EINVAL for a region smaller than a page or
+ * above 1 GiB, no nodes, or max_regions 0); NOW_NS starts the first
+ * window. Allocates nothing yet. */
+int nm_access_init(struct nm_access *a, const struct nm_access_opts *o, uint64_t now_ns);
+void nm_access_free(struct nm_access *a);
+/* Forget every region (a new address space: exec). */
+void nm_access_reset(struct nm_access *a, uint64_t now_ns);
+
+/* Count N records (their pid is the caller's business). Returns 0 or
+ * -ENOMEM (the records not counted are in st.dropped). */
+int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n);
+
+/* Close the current window at NOW_NS: decay, evict if full, forget the
+ * pages seen. */
+void nm_access_end_window(struct nm_access *a, uint64_t now_ns);
+
+/* The region holding ADDR, or NULL. */
+const struct nm_access_region *nm_access_find(const struct nm_access *a, unsigned long addr);
+
+/* Decayed count of region R on NODE from SRC (NM_ACCESS_NR_SRCS: all
+ * sources). */
+float nm_access_count(const struct nm_access *a, const struct nm_access_region *r, int node,
+		      enum nm_access_src src);
+
+/* Bytes of one region. */
+static inline unsigned long nm_access_region_bytes(const struct nm_access *a)
+{
+	return 1ul << a->o.region_shift;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

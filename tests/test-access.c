@@ -1,0 +1,216 @@
+/* Tests of lib/access/store.c: the access store on synthetic record
+ * streams (write faults after a clear, PMU-style samples with data
+ * addresses). Pure: time is an input. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+
+#include "numamig/access.h"
+
+#define MB (1ul << 20)
+#define BASE 0x7f0000000000ul
+
+static struct nm_access_rec wr(unsigned long addr, int node)
+{
+	return (struct nm_access_rec){ .pid = 1, .tid = 2 + node, .addr = addr, .node = node,
+				       .src = NM_ACCESS_WRITES };
+}
+
+static struct nm_access_rec pmu(unsigned long addr, int node)
+{
+	struct nm_access_rec r = wr(addr, node);
+
+	r.src = NM_ACCESS_PMU;
+	return r;
+}
+
+static void setup(struct nm_access *a, int nodes, unsigned max_regions, unsigned half_life)
+{
+	struct nm_access_opts o;
+
+	nm_access_default_opts(&o, nodes);
+	o.max_regions = max_regions;
+	o.half_life = half_life;
+	ck_assert_int_eq(nm_access_init(a, &o, 1000), 0);
+}
+
+/* Two threads on two nodes, each writing its own 2 MiB slice: each page
+ * once per window, whatever the retried faults repeat; the next window
+ * counts it again. */
+START_TEST(test_writes_per_node)
+{
+	struct nm_access a;
+	const struct nm_access_region *r0, *r1;
+
+	setup(&a, 2, 64, 1);
+	for (int round = 0; round < 2; round++)
+		for (unsigned long p = 0; p < 512; p++) {
+			struct nm_access_rec v[2] = { wr(BASE + p * 4096 + 8, 0),
+						      wr(BASE + 2 * MB + p * 4096, 1) };
+
+			ck_assert_int_eq(nm_access_add(&a, v, 2), 0);
+		}
+	r0 = nm_access_find(&a, BASE + 100);
+	r1 = nm_access_find(&a, BASE + 3 * MB);
+	ck_assert_ptr_nonnull(r0);
+	ck_assert_ptr_nonnull(r1);
+	ck_assert_ptr_null(nm_access_find(&a, BASE + 4 * MB));
+	ck_assert_uint_eq(r0->start, BASE);
+	ck_assert_uint_eq(r1->start, BASE + 2 * MB);
+	ck_assert_float_eq(nm_access_count(&a, r0, 0, NM_ACCESS_WRITES), 512);
+	ck_assert_float_eq(nm_access_count(&a, r0, 1, NM_ACCESS_NR_SRCS), 0);
+	ck_assert_float_eq(nm_access_count(&a, r1, 1, NM_ACCESS_NR_SRCS), 512);
+	ck_assert_uint_eq(r0->seen_now, 512);
+	ck_assert_uint_eq(a.st.records, 2048);
+	ck_assert_uint_eq(a.st.counted, 1024);
+	ck_assert_uint_eq(a.st.repeats, 1024);
+	/* Half-life one window: halved, and the pages count again. */
+	nm_access_end_window(&a, 2000);
+	ck_assert_float_eq(nm_access_count(&a, r0, 0, NM_ACCESS_WRITES), 256);
+	ck_assert_float_eq(r0->total, 256);
+	ck_assert_uint_eq(r0->seen_now, 0);
+	for (unsigned long p = 0; p < 512; p++) {
+		struct nm_access_rec v = wr(BASE + p * 4096, 1);
+
+		ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	}
+	ck_assert_float_eq(nm_access_count(&a, r0, 1, NM_ACCESS_WRITES), 512);
+	ck_assert_float_eq(nm_access_count(&a, r0, 0, NM_ACCESS_WRITES), 256);
+	ck_assert_uint_eq(r0->last_window, 1);
+	ck_assert_uint_eq(r1->last_window, 0);
+	nm_access_free(&a);
+}
+END_TEST
+
+/* PMU samples (reads and writes, with data addresses) each count: they are
+ * samples, not one fault per page. Sources are kept apart. */
+START_TEST(test_pmu_samples)
+{
+	struct nm_access a;
+	struct nm_access_rec v[4] = { pmu(BASE, 1), pmu(BASE, 1), pmu(BASE + 64, 0), wr(BASE, 0) };
+	const struct nm_access_region *r;
+
+	setup(&a, 4, 64, 2);
+	ck_assert_int_eq(nm_access_add(&a, v, 4), 0);
+	r = nm_access_find(&a, BASE);
+	ck_assert_float_eq(nm_access_count(&a, r, 1, NM_ACCESS_PMU), 2);
+	ck_assert_float_eq(nm_access_count(&a, r, 0, NM_ACCESS_PMU), 1);
+	ck_assert_float_eq(nm_access_count(&a, r, 0, NM_ACCESS_WRITES), 1);
+	ck_assert_float_eq(nm_access_count(&a, r, 0, NM_ACCESS_NR_SRCS), 2);
+	ck_assert_float_eq(r->total, 4);
+	ck_assert_str_eq(nm_access_src_name(NM_ACCESS_PMU), "pmu");
+	/* Half-life two windows: two windows halve. */
+	nm_access_end_window(&a, 2000);
+	nm_access_end_window(&a, 3000);
+	ck_assert_float_eq_tol(r->total, 2, 1e-4);
+	ck_assert_uint_eq(a.since_ns, 1000);
+	ck_assert_uint_eq(a.window_start_ns, 3000);
+	nm_access_free(&a);
+}
+END_TEST
+
+/* A node out of range is dropped, not counted; bad options are refused. */
+START_TEST(test_bad_input)
+{
+	struct nm_access a;
+	struct nm_access_opts o;
+	struct nm_access_rec v[3] = { wr(BASE, -1), wr(BASE, 2), wr(BASE, 1) };
+
+	setup(&a, 2, 64, 1);
+	v[2].src = (enum nm_access_src)7;
+	ck_assert_int_eq(nm_access_add(&a, v, 3), 0);
+	ck_assert_uint_eq(a.st.dropped, 3);
+	ck_assert_uint_eq(a.n, 0);
+	nm_access_free(&a);
+	nm_access_default_opts(&o, 2);
+	o.region_shift = 11;
+	ck_assert_int_eq(nm_access_init(&a, &o, 0), -EINVAL);
+	nm_access_default_opts(&o, 0);
+	ck_assert_int_eq(nm_access_init(&a, &o, 0), -EINVAL);
+	nm_access_default_opts(&o, 2);
+	o.max_regions = 0;
+	ck_assert_int_eq(nm_access_init(&a, &o, 0), -EINVAL);
+}
+END_TEST
+
+/* A full table drops records for new regions until the window ends, then
+ * evicts its coldest quarter and takes new ones again. */
+START_TEST(test_eviction)
+{
+	struct nm_access a;
+	struct nm_access_rec extra = wr(BASE + 100 * MB, 0);
+
+	setup(&a, 1, 8, 1);
+	for (unsigned long i = 0; i < 8; i++)
+		for (unsigned long p = 0; p <= i; p++) { /* region i: i + 1 pages */
+			struct nm_access_rec v = wr(BASE + i * 2 * MB + p * 4096, 0);
+
+			ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+		}
+	ck_assert_uint_eq(a.n, 8);
+	ck_assert_int_eq(nm_access_add(&a, &extra, 1), 0);
+	ck_assert_uint_eq(a.st.dropped, 1);
+	nm_access_end_window(&a, 2000);
+	ck_assert_uint_eq(a.st.evicted, 2);
+	ck_assert_uint_eq(a.n, 6);
+	ck_assert_ptr_null(nm_access_find(&a, BASE));          /* 1 page: evicted */
+	ck_assert_ptr_null(nm_access_find(&a, BASE + 2 * MB)); /* 2 pages: evicted */
+	for (unsigned long i = 2; i < 8; i++) {
+		const struct nm_access_region *r = nm_access_find(&a, BASE + i * 2 * MB);
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_float_eq(nm_access_count(&a, r, 0, NM_ACCESS_WRITES), (i + 1) / 2.0f);
+	}
+	ck_assert_int_eq(nm_access_add(&a, &extra, 1), 0);
+	ck_assert_ptr_nonnull(nm_access_find(&a, extra.addr));
+	nm_access_free(&a);
+}
+END_TEST
+
+/* Many regions (the index grows, the arrays move) and a smaller region
+ * size: every region is found with its own count. */
+START_TEST(test_many_regions)
+{
+	struct nm_access a;
+	struct nm_access_opts o;
+
+	nm_access_default_opts(&o, 3);
+	o.region_shift = 16;
+	ck_assert_int_eq(nm_access_init(&a, &o, 0), 0);
+	for (unsigned long i = 0; i < 10000; i++) {
+		struct nm_access_rec v = wr(BASE + i * 65536 + (i % 16) * 4096, (int)(i % 3));
+
+		ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	}
+	ck_assert_uint_eq(a.n, 10000);
+	ck_assert_uint_eq(nm_access_region_bytes(&a), 65536);
+	for (unsigned long i = 0; i < 10000; i++) {
+		const struct nm_access_region *r = nm_access_find(&a, BASE + i * 65536 + 65535);
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->start, BASE + i * 65536);
+		ck_assert_float_eq(nm_access_count(&a, r, (int)(i % 3), NM_ACCESS_WRITES), 1);
+	}
+	nm_access_reset(&a, 5);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_ptr_null(nm_access_find(&a, BASE));
+	nm_access_free(&a);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("access");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_test(tc, test_writes_per_node);
+	tcase_add_test(tc, test_pmu_samples);
+	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_eviction);
+	tcase_add_test(tc, test_many_regions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check-main.h"
