@@ -1,13 +1,14 @@
 /* bw-mig: bench workloads W5 (migration throughput) and W6 (idle, scan
  * cost), and a raw numa_maps reader to compare the daemon's scans with.
  *
- *   bw-mig tput [-s MiB] [-H]   W5: a child process holds -s MiB first-touched
- *       on node 0 (4K pages, or THP with -H); the parent moves all of it to
- *       node 1 with raw move_pages() in batches of 1, 64, 512 and 4096
- *       pages, with one migrate_pages() call, and with numamigd's migrator
- *       (nm_mig_lazy() of libnumamig on a fresh footprint, default batch
- *       tuning 64..4096 pages, 20 ms per call, no rate limit), moving it
- *       back with migrate_pages() (untimed) between methods. One line each:
+ *   bw-mig tput [-s MiB] [-H] [-R]   W5: a child process holds -s MiB
+ *       first-touched on node 0 (4K pages, or THP with -H); the parent
+ *       moves all of it to node 1 with raw move_pages() in batches of 1,
+ *       64, 512 and 4096 pages, with one migrate_pages() call, and with
+ *       numamigd's migrator (nm_mig_lazy() of libnumamig on a fresh
+ *       footprint, default batch tuning 64..4096 pages, 20 ms per call, no
+ *       rate limit), in that order (-R: the reverse), moving it back with
+ *       migrate_pages() (untimed) between methods. One line each:
  *       "tput pages=4k|thp method=M batch=B bytes=N sec=S gbps=G"
  *       (for THP, move_pages gets one address per huge page).
  *   bw-mig idle [-s MiB]        W6: touch -s MiB on the node it runs on,
@@ -130,116 +131,144 @@ static void report(const char *pages, const char *method, int batch, double byte
 	fflush(stdout);
 }
 
-static int tput(size_t len, int thp)
-{
-	const char *kind = thp ? "thp" : "4k";
-	size_t step = thp ? HPAGE : 4096, n = len / step;
-	static const int batches[] = { 1, 64, 512, 4096 };
-	int fd[2];
+/* What every method of one round works on. */
+struct round {
+	const char *kind;
 	pid_t child;
 	char *buf;
+	size_t len, n;
 	void **a;
 	int *st, *nodes;
+};
+
+static void raw_move_pages(const struct round *r, int batch)
+{
+	size_t bs = (size_t)batch;
+	double t = now();
+
+	for (size_t i = 0; i < r->n; i += bs)
+		if (move_pages(r->child, i + bs > r->n ? r->n - i : bs, r->a + i, r->nodes + i,
+			       r->st + i, MPOL_MF_MOVE) < 0)
+			die("move_pages");
+	t = now() - t;
+	report(r->kind, "move_pages", batch, (double)on_node(r->child, r->buf, r->len, 1) * 4096, t);
+}
+
+static void raw_migrate_pages(const struct round *r)
+{
+	unsigned long f = 1ul << 0, to = 1ul << 1;
+	double t = now();
+
+	if (migrate_pages(r->child, 64, &f, &to) < 0)
+		die("migrate_pages");
+	t = now() - t;
+	report(r->kind, "migrate_pages", 0, (double)on_node(r->child, r->buf, r->len, 1) * 4096, t);
+}
+
+static void migrator(const struct round *rd)
+{
+	struct nm_root *root;
+	struct nm_proc *proc;
+	struct nm_footprint fp;
+	struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = false };
+	struct nm_tuner tuner;
+	struct nm_mig_result res;
+	struct nm_mig_request req;
+	double t0, t1, t2;
+	int r;
+
+	memset(&fp, 0, sizeof(fp));
+	memset(&res, 0, sizeof(res));
+	if (nm_root_open("/", &root) < 0 || nm_proc_open(root, rd->child, &proc) < 0)
+		die("nm_proc_open");
+	nm_tuner_init(&tuner, 64, 4096, 20000000);
+	t0 = now();
+	r = nm_fp_scan(proc, &rules, NULL, &fp);
+	if (r < 0) {
+		errno = -r;
+		die("nm_fp_scan");
+	}
+	t1 = now();
+	req = (struct nm_mig_request){ .proc = proc, .fp = &fp, .target = 1, .max_mapcount = 1,
+				       .tuner = &tuner };
+	r = nm_mig_lazy(&nm_mig_kernel, &req, &res);
+	t2 = now();
+	if (r < 0) {
+		errno = -r;
+		die("nm_mig_lazy");
+	}
+	/* The whole process moves, not only the buffer (its stack and
+	 * private library pages are a few dozen pages): count what the
+	 * kernel says is on node 1 in the buffer. */
+	report(rd->kind, "numamigd_migrator", (int)tuner.cur,
+	       (double)on_node(rd->child, rd->buf, rd->len, 1) * 4096, t2 - t1);
+	report(rd->kind, "numamigd_migrator+scan", (int)tuner.cur,
+	       (double)on_node(rd->child, rd->buf, rd->len, 1) * 4096, t2 - t0);
+	printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
+	       nm_mig_stop_name(res.stop), res.c.requested, res.c.bytes_moved, res.c.calls,
+	       res.c.busy_ns / 1e6);
+	nm_fp_free(&fp);
+	nm_proc_close(proc);
+	nm_root_free(root);
+}
+
+/* A child with LEN bytes on node 0, moved to node 1 by each method in
+ * turn (moved back between them, untimed); REVERSE runs them in the
+ * opposite order: the later moves of a round meet a target node whose
+ * free memory the earlier ones churned (for THP: compaction), so rounds
+ * alternate the order and no method always goes last. */
+static int tput(size_t len, int thp, int reverse)
+{
+	static const int batches[] = { 1, 64, 512, 4096 };
+	enum { N_STEPS = 6 }; /* the four batches, migrate_pages, the migrator */
+	size_t step = thp ? HPAGE : 4096;
+	struct round r = { .kind = thp ? "thp" : "4k", .len = len, .n = len / step };
+	int fd[2];
 
 	if (pipe(fd) < 0)
 		die("pipe");
-	child = fork();
-	if (child < 0)
+	r.child = fork();
+	if (r.child < 0)
 		die("fork");
-	if (child == 0) {
+	if (r.child == 0) {
 		numa_run_on_node(0);
-		buf = map_touched(len, thp);
-		if (write(fd[1], &buf, sizeof(buf)) != sizeof(buf))
+		r.buf = map_touched(len, thp);
+		if (write(fd[1], &r.buf, sizeof(r.buf)) != sizeof(r.buf))
 			_exit(1);
 		pause();
 		_exit(0);
 	}
-	if (read(fd[0], &buf, sizeof(buf)) != sizeof(buf))
+	if (read(fd[0], &r.buf, sizeof(r.buf)) != sizeof(r.buf))
 		die("read (child address)");
-	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld\n", kind, len,
-	       on_node(child, buf, len, 0), anon_huge_kb(child));
+	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld order=%s\n", r.kind, len,
+	       on_node(r.child, r.buf, len, 0), anon_huge_kb(r.child),
+	       reverse ? "reverse" : "forward");
 
-	a = malloc(n * sizeof(*a));
-	st = malloc(n * sizeof(*st));
-	nodes = malloc(n * sizeof(*nodes));
-	if (!a || !st || !nodes)
+	r.a = malloc(r.n * sizeof(*r.a));
+	r.st = malloc(r.n * sizeof(*r.st));
+	r.nodes = malloc(r.n * sizeof(*r.nodes));
+	if (!r.a || !r.st || !r.nodes)
 		die("malloc");
-	for (size_t i = 0; i < n; i++) {
-		a[i] = buf + i * step;
-		nodes[i] = 1;
+	for (size_t i = 0; i < r.n; i++) {
+		r.a[i] = r.buf + i * step;
+		r.nodes[i] = 1;
 	}
-	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
-		size_t bs = (size_t)batches[b];
-		double t = now();
+	for (int k = 0; k < N_STEPS; k++) {
+		int s = reverse ? N_STEPS - 1 - k : k;
 
-		for (size_t i = 0; i < n; i += bs)
-			if (move_pages(child, i + bs > n ? n - i : bs, a + i, nodes + i, st + i,
-				       MPOL_MF_MOVE) < 0)
-				die("move_pages");
-		t = now() - t;
-		report(kind, "move_pages", batches[b], (double)on_node(child, buf, len, 1) * 4096, t);
-		back_to(child, 1, 0);
+		if (s < 4)
+			raw_move_pages(&r, batches[s]);
+		else if (s == 4)
+			raw_migrate_pages(&r);
+		else
+			migrator(&r);
+		back_to(r.child, 1, 0);
 	}
-	{
-		unsigned long f = 1ul << 0, to = 1ul << 1;
-		double t = now();
-
-		if (migrate_pages(child, 64, &f, &to) < 0)
-			die("migrate_pages");
-		t = now() - t;
-		report(kind, "migrate_pages", 0, (double)on_node(child, buf, len, 1) * 4096, t);
-		back_to(child, 1, 0);
-	}
-	{
-		struct nm_root *root;
-		struct nm_proc *proc;
-		struct nm_footprint fp;
-		struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = false };
-		struct nm_tuner tuner;
-		struct nm_mig_result res;
-		struct nm_mig_request req;
-		double t0, t1, t2;
-		int r;
-
-		memset(&fp, 0, sizeof(fp));
-		memset(&res, 0, sizeof(res));
-		if (nm_root_open("/", &root) < 0 || nm_proc_open(root, child, &proc) < 0)
-			die("nm_proc_open");
-		nm_tuner_init(&tuner, 64, 4096, 20000000);
-		t0 = now();
-		r = nm_fp_scan(proc, &rules, NULL, &fp);
-		if (r < 0) {
-			errno = -r;
-			die("nm_fp_scan");
-		}
-		t1 = now();
-		req = (struct nm_mig_request){ .proc = proc, .fp = &fp, .target = 1,
-					       .max_mapcount = 1, .tuner = &tuner };
-		r = nm_mig_lazy(&nm_mig_kernel, &req, &res);
-		t2 = now();
-		if (r < 0) {
-			errno = -r;
-			die("nm_mig_lazy");
-		}
-		/* The whole process moves, not only the buffer (its stack and
-		 * private library pages are a few dozen pages): count what
-		 * the kernel says is on node 1 in the buffer. */
-		report(kind, "numamigd_migrator", (int)tuner.cur,
-		       (double)on_node(child, buf, len, 1) * 4096, t2 - t1);
-		report(kind, "numamigd_migrator+scan", (int)tuner.cur,
-		       (double)on_node(child, buf, len, 1) * 4096, t2 - t0);
-		printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
-		       nm_mig_stop_name(res.stop), res.c.requested, res.c.bytes_moved, res.c.calls,
-		       res.c.busy_ns / 1e6);
-		nm_fp_free(&fp);
-		nm_proc_close(proc);
-		nm_root_free(root);
-	}
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	free(a);
-	free(st);
-	free(nodes);
+	kill(r.child, SIGKILL);
+	waitpid(r.child, NULL, 0);
+	free(r.a);
+	free(r.st);
+	free(r.nodes);
 	return 0;
 }
 
@@ -291,7 +320,7 @@ static int maps(pid_t pid, int n)
 int main(int argc, char **argv)
 {
 	size_t mib = 64;
-	int thp = 0, opt;
+	int thp = 0, reverse = 0, opt;
 	const char *cmd;
 
 	if (argc < 2)
@@ -303,18 +332,19 @@ int main(int argc, char **argv)
 		return maps((pid_t)atoi(argv[2]), atoi(argv[3]));
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:H")) != -1) {
+	while ((opt = getopt(argc, argv, "s:HR")) != -1) {
 		switch (opt) {
 		case 's': mib = strtoul(optarg, NULL, 10); break;
 		case 'H': thp = 1; break;
+		case 'R': reverse = 1; break;
 		default: goto usage;
 		}
 	}
 	if (!strcmp(cmd, "tput"))
-		return tput(mib << 20, thp);
+		return tput(mib << 20, thp, reverse);
 	if (!strcmp(cmd, "idle"))
 		return idle(mib << 20);
 usage:
-	fprintf(stderr, "usage: bw-mig tput [-s MiB] [-H] | idle [-s MiB] | maps PID N\n");
+	fprintf(stderr, "usage: bw-mig tput [-s MiB] [-H] [-R] | idle [-s MiB] | maps PID N\n");
 	return 2;
 }

@@ -132,7 +132,12 @@ METRICS = """## What each number means
   2 MiB page), one migrate_pages(), and numamigd's migrator (`nm_mig_lazy()`
   of libnumamig on a fresh footprint, the default tuner: 64..4096 pages,
   20 ms per call; *+scan* adds the numa_maps read that builds the
-  footprint). GB/s = bytes on node 1 afterwards / wall time.
+  footprint). GB/s = bytes on node 1 afterwards / wall time. Each boot
+  runs four rounds of every method, every other round in reverse order
+  (a method that always went last would meet a target node the others had
+  churned: for THP, compaction); the goal rows judge the migrator by its
+  ratio to the best raw batch of the same round, since a shared host's
+  load drifts between rounds.
 - **W6** runs numamigd for a fixed window over an idle, already local
   process and compares the daemon's time per numa_maps scan (its own
   counter) with `bw-mig maps`: 20 plain reads of the same file.
