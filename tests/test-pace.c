@@ -20,6 +20,10 @@ START_TEST(test_tuner_slow_start)
 	 * fit in 20 ms (192 in all), less than twice 128: a quarter up. */
 	nm_tuner_update(&t, 128, true, 1000000 + 64 * 156250);
 	ck_assert_uint_eq(t.cur, 161);
+	/* A huge page (512 pages) went through at cur 64: double from it. */
+	nm_tuner_init(&t, 64, 4096, 20000000);
+	nm_tuner_update(&t, 512, true, 4000000);
+	ck_assert_uint_eq(t.cur, 1024);
 }
 END_TEST
 

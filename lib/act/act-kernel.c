@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <numaif.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -85,17 +87,40 @@ static int k_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, si
 	return 0;
 }
 
+/* /proc/kpageflags, opened at the first use and kept: the walker reads
+ * one word per huge page, and an open per word cost as much as the reads
+ * (W5). INT_MIN: not yet; another negative value: -errno of the open
+ * (not root: -EACCES), which is not retried. */
+static atomic_int kpageflags_fd = INT_MIN;
+
+static int kpageflags_open(void)
+{
+	int fd = atomic_load(&kpageflags_fd), expect = INT_MIN, mine;
+
+	if (fd != INT_MIN)
+		return fd;
+	mine = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (mine < 0)
+		mine = -errno;
+	/* Another worker may have opened it meanwhile: keep the first. */
+	if (!atomic_compare_exchange_strong(&kpageflags_fd, &expect, mine)) {
+		if (mine >= 0)
+			close(mine);
+		return expect;
+	}
+	return mine;
+}
+
 /* One word of /proc/kpageflags (root only, like the PFNs in pagemap). */
 static int k_kpageflags(void *ctx, uint64_t pfn, uint64_t *flags)
 {
-	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	int fd = kpageflags_open();
 	ssize_t got;
 
 	(void)ctx;
 	if (fd < 0)
-		return -errno;
+		return fd;
 	got = pread(fd, flags, sizeof(*flags), (off_t)(pfn * sizeof(*flags)));
-	close(fd);
 	if (got == (ssize_t)sizeof(*flags))
 		return 0;
 	return got < 0 ? -errno : -EIO;

@@ -71,7 +71,10 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t ela
 	 * (the per-CPU drains), so a walk that starts at the minimum would
 	 * spend its first dozen calls getting up to speed. */
 	if (want > t->cur) {
-		uint64_t step = want >= 2ull * t->cur ? 2ull * t->cur : (uint64_t)t->cur + t->cur / 4 + 1;
+		/* A batch past cur (one item heavier than it: a THP) that fit
+		 * is where growth starts from. */
+		uint64_t from = pages > t->cur ? pages : t->cur;
+		uint64_t step = want >= 2 * from ? 2 * from : from + from / 4 + 1;
 
 		if (pages < t->cur && !full)
 			return; /* a batch short of pages says nothing */
