@@ -206,6 +206,29 @@ int nm_plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 		 struct nm_plan_budget *budget, struct nm_plan_state *st,
 		 struct nm_plan_decision *out);
 
+/* A region of a process (numamig/access.h) planned as a task of its own,
+ * for a process whose threads run on several nodes: its accesses per node
+ * stand in for CPU time, scaled so that all of the process's regions
+ * together hold the process's CPU time in the window. Dominance, dwell,
+ * cooldown, backoff, min_gain, cost/benefit, headroom and the rate budget
+ * then mean for a region what they mean for a process; min_rss does not
+ * apply (a region is small by design). */
+struct nm_plan_region {
+	const struct nm_plan_input *proc; /* the process's input; its pages,
+	                                     placement_seq and cpu_ns unused */
+	uint64_t proc_cpu_ns;             /* the process's CPU time in the window */
+	const float *counts;              /* [nr_nodes]: the region's accesses */
+	double all_counts;                /* the accesses of all its regions */
+	const uint64_t *pages;            /* [nr_nodes]: its pages per node */
+	uint64_t placement_seq;           /* bumped by each re-read of pages */
+	uint64_t *cpu_ns;                 /* [nr_nodes]: scratch */
+};
+
+/* One tick for one region: nm_plan_tick() on the region's view. */
+int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,
+			struct nm_plan_budget *budget, struct nm_plan_state *st,
+			struct nm_plan_decision *out);
+
 /* The dwell the task must meet now (instability backoff applied). */
 uint64_t nm_plan_dwell_ms(const struct nm_policy *pol, const struct nm_plan_state *st);
 

@@ -10,3 +10,7 @@ tests_test_planner_LDADD = $(tests_ldadd)
 tests_test_plan_gates_SOURCES = tests/test-plan-gates.c tests/plan-sim.h tests/check-main.h
 tests_test_plan_gates_CFLAGS = $(tests_cflags)
 tests_test_plan_gates_LDADD = $(tests_ldadd)
+UNIT_TESTS += tests/test-plan-region
+tests_test_plan_region_SOURCES = tests/test-plan-region.c tests/check-main.h
+tests_test_plan_region_CFLAGS = $(tests_cflags)
+tests_test_plan_region_LDADD = $(tests_ldadd) -lm
