@@ -334,6 +334,35 @@ START_TEST(test_thp_batches_grow)
 }
 END_TEST
 
+/* A placement query: pages per node, a THP as its 512, absent pages and
+ * shared ones apart, nothing moved; a process gone says so. */
+START_TEST(test_placement)
+{
+	struct setup *s = setup(2048);
+	unsigned long long on[4];
+	struct nm_walk_counts c;
+
+	fk_thp(s->f, PID, BASE + 1024 * PG);
+	for (int i = 0; i < 100; i++)
+		AT(s, i)->node = 2;
+	AT(s, 200)->absent = true;
+	AT(s, 300)->mapped_twice = true;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->proc, BASE, BASE + 2048 * PG, true, 4, on,
+					  &c), 0);
+	ck_assert_uint_eq(on[2], 100);
+	ck_assert_uint_eq(on[0], 2048 - 100 - 2);
+	ck_assert_uint_eq(on[1], 0);
+	ck_assert_uint_eq(c.absent, 1);
+	ck_assert_uint_eq(c.shared, 1);
+	ck_assert_uint_eq(c.moved + c.requested, 0);
+	ck_assert_int_eq(AT(s, 0)->node, 2);
+	fk_proc(s->f, PID)->dead = true;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->proc, BASE, BASE + 2048 * PG, true, 4, on,
+					  &c), -ESRCH);
+	teardown(s);
+}
+END_TEST
+
 /* A byte cap smaller than a huge page stops before it. */
 START_TEST(test_thp_budget)
 {
@@ -412,6 +441,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thp_one_address);
 	tcase_add_test(tc, test_thp_budget);
 	tcase_add_test(tc, test_thp_batches_grow);
+	tcase_add_test(tc, test_placement);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

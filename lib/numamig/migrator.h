@@ -86,6 +86,16 @@ struct nm_mig_result {
 int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res);
 
+/* Where the pages of [START, END) of PROC are: ON_NODE[nr_nodes] gets
+ * the present pages (with EXCLUSIVE_ONLY, those pagemap calls exclusive)
+ * per node, C the walk's counts (pages, absent, shared). Through the
+ * walker, moving nothing: pagemap then move_pages() with nodes NULL; a THP
+ * counts as its 512 pages. 0, or -errno as nm_walk_errno() says it
+ * (-ESRCH: gone). */
+int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_proc *proc,
+		     unsigned long start, unsigned long end, bool exclusive_only, int nr_nodes,
+		     unsigned long long *on_node, struct nm_walk_counts *c);
+
 /* Direct mode: migrate_pages(pid, FROM, TO). RES->c.requested is unknown
  * (the kernel does not say); RES->c.failed_by[NM_MIG_EOTHER] gets the
  * pages it reports as not moved. Returns 0 or -ENOMEM. */
