@@ -42,7 +42,8 @@ struct nm_mig_sys {
 /* The kernel, through libnuma's move_pages()/migrate_pages(). Around a
  * migrate_pages() of exclusive pages only, CAP_SYS_NICE is dropped for the
  * call; if that fails, the call fails (EPERM) rather than move shared
- * pages. */
+ * pages. The first walk that meets a huge page opens /proc/kpageflags
+ * (O_CLOEXEC) and keeps it open for the life of the process. */
 extern const struct nm_mig_sys nm_mig_kernel;
 
 /* What became of each page requested. */
