@@ -109,6 +109,7 @@ static int request_pieces(struct nm_job_plan *plan, const struct fmap *f, struct
 {
 	struct job_proc *jp = &plan->procs[f->proc];
 	struct nm_map_vma *v = &jp->tab.vmas[f->vma];
+	const struct nm_map_file *fi = &jp->tab.files[f->vma];
 	unsigned long len = v->end - v->start, cur = f->off0, got = 0;
 	unsigned long long dup;
 	int r;
@@ -124,8 +125,8 @@ static int request_pieces(struct nm_job_plan *plan, const struct fmap *f, struct
 				.kind = NM_JOB_REQ_FILE, .proc = f->proc, .stage = stage,
 				.start = v->start + (unsigned long)(cur - f->off0),
 				.end = v->start + (unsigned long)(gap_end - f->off0),
-				.move_all = true, .dev_major = v->dev_major, .dev_minor = v->dev_minor,
-				.inode = v->inode, .offset = cur, .path = v->path,
+				.move_all = true, .dev_major = fi->dev_major, .dev_minor = fi->dev_minor,
+				.inode = fi->inode, .offset = cur, .path = fi->path,
 			};
 
 			q.planned_pages = job_estimate(plan, jp, v, map, (unsigned long)(gap_end - cur),
@@ -174,8 +175,9 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 
 	for (size_t i = 0; i < jp->tab.n_vmas; i++) {
 		struct nm_map_vma *v = &jp->tab.vmas[i];
-		bool file = v->inode != 0, priv = v->perms[3] == 'p';
-		bool written = priv && (v->perms[1] == 'w' || v->anon > 0);
+		const struct nm_map_file *fi = &jp->tab.files[i];
+		bool file = fi->inode != 0, priv = fi->perms[3] == 'p';
+		bool written = priv && (fi->perms[1] == 'w' || v->anon > 0);
 		unsigned long long bp;
 
 		if (!v->pages || !v->page_kb)
@@ -188,7 +190,7 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 				jp->info.resident[np->node] += base_pages(plan, v, np->pages);
 		}
 		switch (nm_vma_classify(&rules, &(struct nm_vma_facts){
-				.path = v->path, .file = file, .written = written,
+				.path = fi->path, .file = file, .written = written,
 				.huge = v->huge })) {
 		case NM_VERDICT_HUGETLB:
 			jp->info.skipped[NM_JOB_SKIP_HUGETLB] += bp;
@@ -206,9 +208,9 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 			if (array_grow((void **)fm, cap_fm, *n_fm + 1, sizeof(**fm)))
 				return -ENOMEM;
 			(*fm)[(*n_fm)++] = (struct fmap){
-				.dev = ((unsigned long long)v->dev_major << 32) | v->dev_minor,
-				.ino = v->inode, .off0 = v->offset,
-				.off1 = v->offset + (v->end - v->start), .resident = v->pages,
+				.dev = ((unsigned long long)fi->dev_major << 32) | fi->dev_minor,
+				.ino = fi->inode, .off0 = fi->offset,
+				.off1 = fi->offset + (v->end - v->start), .resident = v->pages,
 				.proc = pi, .vma = i };
 			continue;
 		}
@@ -219,8 +221,8 @@ int job_classify(struct nm_job_plan *plan, size_t pi, char *const *ex, size_t n_
 				/* Anonymous memory: the job's COW-shared pages too.
 				 * A written private file mapping: its own copies. */
 				.move_all = !file, .exclusive_only = file,
-				.dev_major = v->dev_major, .dev_minor = v->dev_minor,
-				.inode = v->inode, .offset = v->offset, .path = v->path,
+				.dev_major = fi->dev_major, .dev_minor = fi->dev_minor,
+				.inode = fi->inode, .offset = fi->offset, .path = fi->path,
 			};
 			int r;
 

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "numamig/numamaps.h"
 #include "numamig/proc.h"
@@ -24,25 +25,32 @@
 extern "C" {
 #endif
 
+/* A row: where its pages are, and its extent. Kept small: the daemon
+ * holds one table per tracked process. */
 struct nm_map_vma {
-	/* From numa_maps. */
-	unsigned long start;
+	unsigned long start, end;       /* end from /proc/PID/maps */
 	unsigned long page_kb;          /* 0: nothing resident */
 	unsigned long pages;            /* resident, all nodes, in page_kb units */
 	unsigned long anon, mapmax;
+	uint32_t first_node, nr_nodes;  /* slice of nm_vmatab.nodes */
 	bool huge;                      /* hugetlb */
-	size_t first_node, nr_nodes;    /* slice of nm_vmatab.nodes */
-	/* From /proc/PID/maps. */
-	unsigned long end;
+};
+
+/* What else /proc/PID/maps says of a row, for the operator's job (dedupe
+ * by file, written private pages): only with nm_vmatab_join_maps(...,
+ * true). */
+struct nm_map_file {
 	char perms[5];
 	unsigned dev_major, dev_minor;
 	unsigned long long inode, offset;
-	char *path;                     /* only if joined WITH_PATHS; NULL: anonymous */
+	char *path;                     /* NULL: anonymous */
 };
 
 struct nm_vmatab {
 	struct nm_map_vma *vmas;        /* in address order */
 	size_t n_vmas, cap_vmas;
+	struct nm_map_file *files;      /* [n_vmas] when joined WITH_FILES, else NULL */
+	size_t cap_files;
 	struct nm_node_pages *nodes;    /* per-row node counts, pooled */
 	size_t n_nodes, cap_nodes;
 };
@@ -51,10 +59,11 @@ struct nm_vmatab {
  * file gives them). 0 or -ENOMEM. */
 int nm_vmatab_add(struct nm_vmatab *t, const struct nm_vma *v);
 
-/* Fill in each row's end, permissions, device, inode and offset (and its
- * path, strdup'd, WITH_PATHS) from P's /proc/PID/maps; rows not in it are
- * dropped. 0 or -errno (-ESRCH: the process is gone). */
-int nm_vmatab_join_maps(const struct nm_proc *p, struct nm_vmatab *t, bool with_paths);
+/* Fill in each row's end from P's /proc/PID/maps (and, WITH_FILES, its
+ * struct nm_map_file: permissions, device, inode, offset and the path,
+ * strdup'd); rows not in it are dropped. 0 or -errno (-ESRCH: the
+ * process is gone). */
+int nm_vmatab_join_maps(const struct nm_proc *p, struct nm_vmatab *t, bool with_files);
 
 /* Pages of row V on NODE. */
 unsigned long nm_vmatab_pages_on(const struct nm_vmatab *t, const struct nm_map_vma *v, int node);
