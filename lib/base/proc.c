@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #ifdef HAVE_SYS_PIDFD_H
 #include <sys/pidfd.h>
@@ -145,12 +147,15 @@ int nm_proc_read(const struct nm_proc *p, const char *relpath, size_t max,
 int nm_proc_write(const struct nm_proc *p, const char *relpath, const char *text)
 {
 	size_t len = strlen(text);
+	struct statfs fs;
 	int fd, err = 0;
 	ssize_t w;
 
-	/* Only a live process is written to: a fixture tree is not a
-	 * kernel, and writing to it would change the capture. */
-	if (p->pidfd < 0)
+	/* Only the kernel's /proc is written to: a fixture tree is not a
+	 * kernel, and writing to it would change the capture. (The pidfd
+	 * does not tell: it is -1 on a live system where pidfd_open is
+	 * missing, as under valgrind.) */
+	if (fstatfs(p->dirfd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
 		return -EOPNOTSUPP;
 	fd = openat(p->dirfd, relpath, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
