@@ -224,7 +224,10 @@ void nm_sampler_agg_samples(struct nm_sampler_agg *a, const struct nm_topology *
 			    struct nm_sample *v, size_t n, uint64_t period_ns)
 {
 	/* Each CPU's ring is in time order but the rings are read one after
-	 * the other: a thread's moves only show once they are merged. */
+	 * the other: a thread's moves only show once they are merged. (No
+	 * samples may come with no buffer at all.) */
+	if (n == 0)
+		return;
 	qsort(v, n, sizeof(*v), by_time);
 	for (size_t i = 0; i < n; i++)
 		add_sample(a, &v[i], nm_topo_cpu_node(topo, v[i].cpu), period_ns);
