@@ -91,24 +91,21 @@ int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_proc *proc,
 		     unsigned long start, unsigned long end, bool exclusive_only, int nr_nodes,
 		     unsigned long long *on_node, struct nm_walk_counts *c)
 {
-	int *map = malloc((size_t)(nr_nodes > 0 ? nr_nodes : 1) * sizeof(*map));
-	struct nm_walk w = { .sys = sys, .proc = proc, .map = map, .nr_map = nr_nodes,
+	/* No map: nothing is misplaced, so the walk only asks where pages are. */
+	struct nm_walk w = { .sys = sys, .proc = proc, .nr_map = nr_nodes,
 			     .exclusive_only = exclusive_only, .dry_run = true, .c = c,
 			     .on_node = on_node };
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	memset(on_node, 0, (size_t)(nr_nodes > 0 ? nr_nodes : 0) * sizeof(*on_node));
-	if (!map || nr_nodes <= 0 || nm_walk_init(&w) < 0) {
-		free(map);
-		return nr_nodes <= 0 ? -EINVAL : -ENOMEM;
-	}
-	for (int n = 0; n < nr_nodes; n++)
-		map[n] = -1; /* nothing is misplaced: a query */
+	if (nr_nodes <= 0)
+		return -EINVAL;
+	memset(on_node, 0, (size_t)nr_nodes * sizeof(*on_node));
+	if (nm_walk_init(&w) < 0)
+		return -ENOMEM;
 	nm_walk_range(&w, start, end);
 	r = nm_walk_errno(&w);
 	nm_walk_fini(&w);
-	free(map);
 	return r;
 }
 

@@ -287,7 +287,7 @@ static size_t batch_size(const struct nm_walk *w, size_t done, size_t n)
 
 static int target_of(const struct nm_walk *w, int node)
 {
-	return node >= 0 && node < w->nr_map ? w->map[node] : -1;
+	return w->map && node >= 0 && node < w->nr_map ? w->map[node] : -1;
 }
 
 static void mark_missing(struct nm_walk *w, void *addr, unsigned wt)

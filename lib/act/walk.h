@@ -47,8 +47,9 @@ struct nm_walk {
 	/* The request. */
 	const struct nm_mig_sys *sys;
 	const struct nm_proc *proc;
-	const int *map;         /* [nr_map]: where a page on node n goes; -1: stays */
-	int nr_map;
+	const int *map;         /* [nr_map]: where a page on node n goes; -1: stays;
+	                         * NULL: every page stays (a placement query) */
+	int nr_map;             /* also the length of the per node outputs */
 	bool move_all;          /* MPOL_MF_MOVE_ALL rather than MPOL_MF_MOVE */
 	bool exclusive_only;    /* request only pages pagemap calls exclusive */
 	bool dry_run;           /* query, never move */
