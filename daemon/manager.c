@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "control.h"
 #include "log.h"
 #include "manager.h"
@@ -37,10 +38,7 @@ struct manager {
 
 uint64_t manager_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return nm_mono_ns() / 1000000;
 }
 
 /* Print every diagnostic; hand them to KEEP if not NULL. */

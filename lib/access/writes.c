@@ -7,6 +7,7 @@
 #include <time.h>
 #include <perfmon/pfmlib_perf_event.h>
 
+#include "base/clock.h"
 #include "numamig/perfring.h"
 #include "numamig/procfs.h"
 #include "numamig/writes.h"
@@ -66,22 +67,14 @@ int nm_writes_enable(struct nm_writes *w, bool on)
 	return nm_perf_rings_enable(w->rings, on);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int nm_writes_clear(struct nm_writes *w, const struct nm_proc *p)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = nm_mono_ns();
 	/* "4": soft-dirty bits only; the other values drop referenced bits
 	 * that reclaim relies on. */
 	int r = nm_proc_write(p, "clear_refs", "4");
 
-	w->st.clear_ns += now_ns() - t0;
+	w->st.clear_ns += nm_mono_ns() - t0;
 	if (r == 0)
 		w->st.clears++;
 	else if (r != -ESRCH)

@@ -18,6 +18,7 @@
 #include "numamig/migrator.h"
 #include "numamig/procfs.h"
 #include "base/api.h"
+#include "base/clock.h"
 
 static long k_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
 			 const int *nodes, int *status, int flags)
@@ -134,11 +135,8 @@ static bool k_alive(void *ctx, const struct nm_proc *p)
 
 static uint64_t k_now_ns(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return nm_mono_ns();
 }
 
 NM_API const struct nm_mig_sys nm_mig_kernel = {

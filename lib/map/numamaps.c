@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "numamig/numamaps.h"
 #include "numamig/procfs.h"
 
@@ -28,14 +28,6 @@ struct reader {
 	bool discarding; /* inside a line longer than NM_MAPS_LINE_MAX */
 	bool stop;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void mark(struct reader *rd, enum nm_maps_incomplete why)
 {
@@ -97,7 +89,7 @@ static bool over_budget(struct reader *rd)
 {
 	const struct nm_maps_budget *b = rd->budget;
 
-	rd->res->elapsed_ns = now_ns() - rd->t0;
+	rd->res->elapsed_ns = nm_mono_ns() - rd->t0;
 	return b && ((b->max_bytes && rd->res->bytes >= b->max_bytes) ||
 		     (b->max_ns && rd->res->elapsed_ns >= b->max_ns));
 }
@@ -145,12 +137,12 @@ int nm_maps_read_fd(int fd, const struct nm_maps_budget *budget, nm_maps_cb cb, 
 
 	memset(res, 0, sizeof(*res));
 	rd.nodes = malloc(sizeof(*rd.nodes) * NM_MAPS_MAX_NODES);
-	rd.t0 = now_ns();
+	rd.t0 = nm_mono_ns();
 	if (!buf || !rd.nodes) {
 		r = -ENOMEM;
 	} else {
 		r = pump(&rd, fd, buf);
-		res->elapsed_ns = now_ns() - rd.t0;
+		res->elapsed_ns = nm_mono_ns() - rd.t0;
 	}
 	free(buf);
 	free(rd.nodes);

@@ -5,9 +5,9 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "numamig/config.h"
 #include "numamig/track.h"
 #include "numamig/procfs.h"
@@ -202,14 +202,6 @@ void nm_track_forget_scopes(struct nm_tracker *t)
 	t->next_walk_ms = 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* PATH's scope, from the cache or worked out once. Cgroups come and go:
  * a cache grown well past what a walk visits is mostly dead paths, and is
  * dropped (nm_track_refresh). */
@@ -253,13 +245,13 @@ static int visit_cgroup(const char *path, void *arg)
 		return 0; /* vanished mid-walk: normal */
 	for (int i = 0; i < n && !r->err; i++) {
 		struct nm_ident *task = nm_track_find(r->t, pids[i]);
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = nm_mono_ns();
 
 		if (task)
 			revisit(r, task, path);
 		else
 			adopt(r, pids[i], path);
-		r->proc_ns += mono_ns() - t0;
+		r->proc_ns += nm_mono_ns() - t0;
 	}
 	free(pids);
 	return r->err;
@@ -282,12 +274,12 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 		t->v[i]->seen = false;
 	if (t->n_scopes > 2 * t->walked_last + 1024)
 		nm_track_forget_scopes(t);
-	t0 = mono_ns();
+	t0 = nm_mono_ns();
 	e = nm_cgfs_walk(cg, visit_cgroup, &r);
 	/* What the walk itself cost: reading the tree, matching cgroups.
 	 * Reading the processes found is done for them, not for the walk,
 	 * and must not delay finding the next ones. */
-	t->walk_ns = mono_ns() - t0 - r.proc_ns;
+	t->walk_ns = nm_mono_ns() - t0 - r.proc_ns;
 	gap = t->walk_ns / 1000000 * NM_TRACK_WALK_FACTOR;
 	t->next_walk_ms = now_ms + (gap > NM_TRACK_WALK_MAX_MS ? NM_TRACK_WALK_MAX_MS : gap);
 	t->walked_last = r.walked;

@@ -1,0 +1,18 @@
+/* clock: the one reading of CLOCK_MONOTONIC in nanoseconds, for what
+ * the library and the daemon time (scans, walks, calls, clears, ticks).
+ * Internal to libnumamig; pure code takes time as an input instead. */
+#ifndef NUMAMIG_CLOCK_H
+#define NUMAMIG_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t nm_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#endif
