@@ -94,6 +94,60 @@ static void print_footprint(FILE *f, json_object *p)
 		fmt_ms(next, jint(p, "footprint.next_scan_ms", -1)));
 }
 
+/* "0:100% 1:0%": a region's writes by node. */
+static void region_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX])
+{
+	size_t nw, np, len = 0;
+	json_object *w = jarray(e, "write_share_per_node", &nw);
+	json_object *pg = jarray(e, "pages_per_node", &np);
+
+	c[0] = jstr(e, "range", "?");
+	b[1][0] = b[2][0] = '\0';
+	for (size_t i = 0; i < nw && len < TABLE_CELL_MAX; i++)
+		len += (size_t)snprintf(b[1] + len, TABLE_CELL_MAX - len, "%s%zu:%.0f%%",
+					i ? " " : "", i,
+					100 * json_object_get_double(json_object_array_get_idx(w, i)));
+	len = 0;
+	for (size_t i = 0; i < np && len < TABLE_CELL_MAX; i++)
+		len += (size_t)snprintf(b[2] + len, TABLE_CELL_MAX - len, "%s%lld", i ? "/" : "",
+					(long long)json_object_get_int64(json_object_array_get_idx(pg, i)));
+	c[1] = b[1];
+	c[2] = b[2];
+	c[3] = fmt_node(b[3], jget(e, "home"));
+	c[4] = jstr(e, "state", "-");
+	c[5] = jstr(e, "reason", "-");
+}
+
+static void print_regions(FILE *f, json_object *rg)
+{
+	static const char *const head[] = { "RANGE", "WRITES BY NODE", "PAGES PER NODE", "HOME",
+					    "STATE", "REASON" };
+	char gap[FMT_MAX], next[FMT_MAX], sz[FMT_MAX];
+	size_t n;
+	json_object *a;
+	struct table *t;
+
+	if (!rg)
+		return;
+	fprintf(f, "regions:     placed by region (%s each), %s; clear every %s, next in %s%s%s\n",
+		fmt_bytes(sz, jint(rg, "region_bytes", -1)), jstr(rg, "state", "?"),
+		fmt_ms(gap, jint(rg, "clear_gap_ms", -1)), fmt_ms(next, jint(rg, "next_clear_in_ms", -1)),
+		jget(rg, "clear_error") ? ": clear_refs: " : "", jstr(rg, "clear_error", ""));
+	fprintf(f, "             %lld clears, %lld induced faults, %lld regions written, "
+		"%lld pages moved\n", (long long)jint(rg, "clears", 0),
+		(long long)jint(rg, "induced_faults", 0), (long long)jint(rg, "regions_written", 0),
+		(long long)jint(rg, "pages_moved", 0));
+	if (jget(rg, "note"))
+		fprintf(f, "             %s\n", jstr(rg, "note", ""));
+	a = jarray(rg, "top", &n);
+	if (!n)
+		return;
+	t = table_of(TABLE_NCOLS(head), head, a, n, region_row);
+	fprintf(f, "\nMost written regions:\n");
+	table_print(t, f, "");
+	table_free(t);
+}
+
 void print_explain(FILE *f, json_object *p)
 {
 	json_object *pr = jget(p, "process"), *r = jget(p, "reasons");
@@ -122,6 +176,7 @@ void print_explain(FILE *f, json_object *p)
 	}
 	fprintf(f, "%s\n", any ? "" : "-");
 	print_footprint(f, p);
+	print_regions(f, jget(p, "regions"));
 	print_nodes(f, p);
 }
 

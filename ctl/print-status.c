@@ -7,6 +7,26 @@
 
 #include "print.h"
 
+/* The writes source: live or why not, and what it cost. */
+static void print_attribution(FILE *f, json_object *a)
+{
+	char ms[FMT_MAX];
+
+	if (!a)
+		return;
+	if (strcmp(jstr(a, "writes", "?"), "live") != 0) {
+		fprintf(f, "threads:   writes source unavailable (%s): processes whose threads "
+			"run on several nodes are left alone\n", jstr(a, "writes_reason", "?"));
+		return;
+	}
+	fprintf(f, "threads:   %lld processes placed by region; %lld clears (%s), %lld induced "
+		"faults, %lld budget waits; %lld region moves, %lld pages\n",
+		(long long)jint(a, "processes", 0), (long long)jint(a, "clears", 0),
+		fmt_ms(ms, jint(a, "clear_ms", -1)), (long long)jint(a, "induced_faults", 0),
+		(long long)jint(a, "budget_waits", 0), (long long)jint(a, "region_moves", 0),
+		(long long)jint(a, "region_pages_moved", 0));
+}
+
 static void print_daemon(FILE *f, json_object *p)
 {
 	json_object *knb = jget(p, "daemon.kernel_numa_balancing");
@@ -34,6 +54,7 @@ static void print_daemon(FILE *f, json_object *p)
 	else
 		fprintf(f, ", left alone");
 	fputc('\n', f);
+	print_attribution(f, jget(p, "attribution"));
 	fprintf(f, "cost:      cpu %s user + %s system, max RSS %s, %lld ticks\n",
 		fmt_ms(usr, jint(p, "daemon.cpu_user_ms", -1)),
 		fmt_ms(sys, jint(p, "daemon.cpu_system_ms", -1)),

@@ -1,10 +1,14 @@
 /* ctl-explain: the Explain reply, the planner's view of one process: its
  * state machine, the inputs of its last tick (CPU time per node, eligible
  * pages per node), its last decision with the cost/benefit estimate, and
- * how its ticks ended so far. See ctl-status.h. */
+ * how its ticks ended so far; for a process placed by region, its write
+ * windows and its most written regions. See ctl-status.h. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ctl-status.h"
 
@@ -117,6 +121,96 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 	return o;
 }
 
+/* ---- regions: memory that follows the threads ---- */
+
+/* Regions shown by explain: the most written. */
+#define TOP_REGIONS 8
+
+static json_object *region_json(const struct ctl_state *s, const struct nm_access *a,
+				const struct nm_access_region *r, const struct nm_region_plan *p)
+{
+	json_object *o = json_object_new_object(), *w = json_object_new_array();
+	json_object *pages = json_object_new_array();
+	char range[64];
+
+	snprintf(range, sizeof(range), "%lx-%lx", r->start, r->start + nm_access_region_bytes(a));
+	for (int n = 0; n < s->nr_nodes; n++) {
+		float c = nm_access_count(a, r, n, NM_ACCESS_NR_SRCS);
+
+		json_object_array_add(w, json_object_new_double(r->total > 0 ? c / r->total : 0));
+		json_object_array_add(pages, p ? ctl_json_u64(p->pages[n]) : NULL);
+	}
+	add(o, "range", json_object_new_string(range));
+	add(o, "writes", json_object_new_double(r->total));
+	add(o, "write_share_per_node", w);
+	add(o, "pages_per_node", pages);
+	add(o, "home", p && p->plan.has_home ? json_object_new_int(p->plan.home) : NULL);
+	add(o, "state", p ? json_object_new_string(nm_plan_state_name(p->plan.phase)) : NULL);
+	add(o, "reason", p ? json_object_new_string(nm_plan_reason_name(p->last.reason)) : NULL);
+	add(o, "pages_moved", ctl_json_u64(p ? p->pages_moved : 0));
+	return o;
+}
+
+static int by_total_desc(const void *x, const void *y)
+{
+	const struct nm_access_region *a = *(const struct nm_access_region *const *)x;
+	const struct nm_access_region *b = *(const struct nm_access_region *const *)y;
+
+	return a->total < b->total ? 1 : a->total > b->total ? -1 : 0;
+}
+
+static json_object *top_regions_json(const struct ctl_state *s, const struct nm_regions *rg)
+{
+	const struct nm_access *a = &rg->store;
+	const struct nm_access_region **v = malloc((a->n ? a->n : 1) * sizeof(*v));
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; v && i < a->n; i++)
+		v[i] = &a->regions[i];
+	if (v)
+		qsort(v, a->n, sizeof(*v), by_total_desc);
+	for (size_t i = 0; v && i < a->n && i < TOP_REGIONS; i++) {
+		const struct nm_region_plan *p = NULL;
+
+		for (size_t k = 0; k < rg->n && !p; k++)
+			if (rg->v[k].start == v[i]->start)
+				p = &rg->v[k];
+		json_object_array_add(arr, region_json(s, a, v[i], p));
+	}
+	free(v);
+	return arr;
+}
+
+static json_object *regions_json(const struct ctl_state *s, const struct nm_task *t)
+{
+	const struct nm_regions *rg = t->rg;
+	json_object *o;
+
+	if (!rg)
+		return NULL;
+	o = json_object_new_object();
+	add(o, "state", json_object_new_string(nm_regions_wait_name(rg->wait)));
+	add(o, "clear_error", rg->clear_err ? json_object_new_string(strerror(rg->clear_err)) : NULL);
+	add(o, "region_bytes", ctl_json_u64(nm_access_region_bytes(&rg->store)));
+	add(o, "since_ms", ctl_json_u64(ctl_ago(s->now_ms, rg->since_ms)));
+	add(o, "window_age_ms", rg->open ? ctl_json_u64(ctl_ago(s->now_ms, rg->window_ms)) : NULL);
+	add(o, "clear_gap_ms", ctl_json_u64(rg->gap_ms));
+	add(o, "next_clear_in_ms", ctl_json_u64(ctl_ago(rg->next_clear_ms, s->now_ms)));
+	add(o, "clears", ctl_json_u64(rg->clears));
+	add(o, "clear_ms", ctl_json_u64(rg->clear_ns / 1000000));
+	add(o, "induced_faults", ctl_json_u64(rg->faults));
+	add(o, "regions_written", ctl_json_u64(rg->store.n));
+	add(o, "regions_planned", ctl_json_u64(rg->n));
+	add(o, "placement_reads", ctl_json_u64(rg->queries));
+	add(o, "pages_moved", ctl_json_u64(rg->pages_moved));
+	/* Why nothing moves when nothing was written: the signal is writes. */
+	add(o, "note", rg->clears && !rg->store.n ?
+	    json_object_new_string("no page written since the first clear: pages only read "
+				   "are not seen by the writes source, and stay") : NULL);
+	add(o, "top", top_regions_json(s, rg));
+	return o;
+}
+
 int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
 {
 	const struct nm_ident *id = nm_track_find(s->tracker, pid);
@@ -137,6 +231,7 @@ int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
 	add(o, "last_decision", decision_json(s, &t->last));
 	add(o, "residency", residency_json(s, &t->res));
 	add(o, "footprint", footprint_json(s, t));
+	add(o, "regions", regions_json(s, t));
 	*out = o;
 	return 0;
 }

@@ -3,6 +3,8 @@
  *   daemon     version, uptime, config, sampler, kernel autoNUMA, paused, cost
  *   totals     migrated pages and bytes per src->dst, failures, stops,
  *              decisions per reason, numa_maps scanning, samples
+ *   attribution the writes source: live or why not, clears, induced faults,
+ *              budget waits, region moves
  *   policies   per policy: processes, RSS and eligible memory per node, locality
  *   processes  the tasks with the most eligible memory
  */
@@ -62,6 +64,31 @@ static json_object *daemon_json(const struct ctl_state *s)
 	add(o, "cpu_system_ms", ctl_json_u64(s->cpu_system_ms));
 	add(o, "max_rss_bytes", ctl_json_u64(s->max_rss_bytes));
 	add(o, "ticks", ctl_json_u64(s->counters->ticks));
+	return o;
+}
+
+static json_object *attribution_json(const struct ctl_state *s)
+{
+	const struct nm_counters *c = s->counters;
+	json_object *o = json_object_new_object();
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->tracker->n; i++)
+		n += nm_task_of(s->tracker->v[i])->rg != NULL;
+	add(o, "writes", json_object_new_string(s->writes_err ? "unavailable" : "live"));
+	add(o, "writes_reason", s->writes_err && s->writes_why ?
+	    json_object_new_string(s->writes_why) : NULL);
+	add(o, "processes", ctl_json_u64(n));
+	add(o, "fault_budget_per_s", ctl_json_u64(s->config->fault_budget));
+	add(o, "clear_budget_us_per_s", ctl_json_u64(s->config->clear_budget_us));
+	add(o, "clears", ctl_json_u64(c->clears));
+	add(o, "clear_ms", ctl_json_u64(c->clear_ns / 1000000));
+	add(o, "clear_errors", ctl_json_u64(c->clear_errors));
+	add(o, "induced_faults", ctl_json_u64(c->induced_faults));
+	add(o, "budget_waits", ctl_json_u64(c->budget_waits));
+	add(o, "placement_reads", ctl_json_u64(c->region_queries));
+	add(o, "region_moves", ctl_json_u64(c->region_moves));
+	add(o, "region_pages_moved", ctl_json_u64(c->region_pages_moved));
 	return o;
 }
 
@@ -321,6 +348,7 @@ json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 	add(o, "nr_nodes", json_object_new_int(s->nr_nodes));
 	add(o, "page_size", ctl_json_u64(s->page_size));
 	add(o, "daemon", daemon_json(s));
+	add(o, "attribution", attribution_json(s));
 	add(o, "totals", totals_json(s));
 	add(o, "policies", policies_json(s));
 	add(o, "processes", processes_json(s, top));

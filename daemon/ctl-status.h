@@ -48,6 +48,9 @@ struct ctl_state {
 	bool hw_pmu;
 	const char *hw_pmu_detail;        /* or NULL */
 	struct nm_sampler_stats sampler_stats;
+	/* the writes source (memory that follows threads) */
+	int writes_err;                   /* 0: live, else -errno */
+	const char *writes_why;           /* why not, or NULL */
 	/* kernel.numa_balancing */
 	int knb_value;                    /* now, or -errno when unreadable */
 	int knb_saved;                    /* restored on exit; -1: we did not change it */

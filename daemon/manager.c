@@ -243,12 +243,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 static void log_migration(const struct nm_task *t, const struct nm_mig_work *work, void *arg)
 {
 	const struct nm_mig_result *r = &work->res;
+	char to[48];
 
 	(void)arg;
-	log_info("pid %d (%s): %s to node %d %s: %llu pages moved, %llu failed, "
+	if (work->req.regions)
+		snprintf(to, sizeof(to), "%zu regions to their threads' nodes",
+			 work->req.n_regions);
+	else
+		snprintf(to, sizeof(to), "to node %d", work->req.target);
+	log_info("pid %d (%s): %s %s %s: %llu pages moved, %llu failed, "
 		 "%u calls in %" PRIu64 " ms%s%s", (int)t->id.pid, t->id.comm,
-		 work->direct ? "migrate_pages" : "move_pages", work->req.target,
-		 nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
+		 work->direct ? "migrate_pages" : "move_pages", to, nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
 		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
 		 r->abort_errno ? strerror(r->abort_errno) : "");
 }
@@ -370,6 +375,21 @@ static int setup_loop(struct manager *m)
 	return r < 0 ? r : 0;
 }
 
+/* Whether processes whose threads run on several nodes can be served. */
+static void log_writes_source(const struct nm_engine *e)
+{
+	const char *why;
+	int r = nm_engine_writes(e, &why);
+
+	if (r == 0)
+		log_info("writes source: live (threads on several nodes are placed by region)");
+	else if (r == -EOPNOTSUPP) /* a captured tree: nothing moves anyway */
+		log_info("writes source: off on a captured tree");
+	else
+		log_warn("writes source unavailable: %s: %s; processes whose threads run on "
+			    "several nodes are left alone", why ? why : "", strerror(-r));
+}
+
 int manager_new(const struct manager_opts *opts, struct manager **out)
 {
 	struct manager *m = calloc(1, sizeof(*m));
@@ -393,6 +413,8 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 		what = "applying the config";
 	if (r == 0)
 		nm_engine_on_reap(m->engine, log_migration, m);
+	if (r == 0)
+		log_writes_source(m->engine);
 	if (r == 0 && (r = setup_loop(m)) < 0)
 		what = "setting up the event loop and control socket";
 	if (r < 0) {

@@ -259,6 +259,71 @@ START_TEST(explain)
 }
 END_TEST
 
+/* A process placed by region: its windows and its most written regions,
+ * the hottest first; the writes source's counters in status. */
+START_TEST(explain_regions)
+{
+	struct world w;
+	struct nm_regions rg = { 0 };
+	struct nm_access_opts ao;
+	uint64_t pages[2][2] = { { 0, 512 }, { 512, 0 } };
+	struct nm_region_plan plans[2];
+	struct nm_access_rec r = { .pid = 100, .tid = 101, .node = 1 };
+	json_object *o;
+
+	world_init(&w);
+	nm_access_default_opts(&ao, 2);
+	ck_assert_int_eq(nm_access_init(&rg.store, &ao, 0), 0);
+	for (int i = 0; i < 30; i++) { /* region 0x200000: 30 pages from node 1 */
+		r.addr = 0x200000 + (unsigned long)i * 4096;
+		ck_assert_int_eq(nm_access_add(&rg.store, &r, 1), 0);
+	}
+	r.node = 0;
+	for (int i = 0; i < 10; i++) { /* region 0x400000: 10 from node 0 */
+		r.addr = 0x400000 + (unsigned long)i * 4096;
+		ck_assert_int_eq(nm_access_add(&rg.store, &r, 1), 0);
+	}
+	plans[0] = (struct nm_region_plan){ .start = 0x200000, .pages = pages[0] };
+	plans[0].plan = (struct nm_plan_state){ .phase = NM_PLAN_SETTLED, .home = 1, .has_home = true };
+	plans[0].last.reason = NM_PLAN_R_ALREADY_LOCAL;
+	plans[1] = (struct nm_region_plan){ .start = 0x400000, .pages = pages[1] };
+	rg.v = plans;
+	rg.n = 2;
+	rg.clears = 3;
+	rg.faults = 40;
+	rg.gap_ms = 1000;
+	rg.next_clear_ms = 10400;
+	rg.wait = NM_REGIONS_FAULT_BUDGET;
+	w.tasks[0].rg = &rg;
+	w.counters.clears = 3;
+	w.counters.induced_faults = 40;
+	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
+	ck_assert_str_eq(gets_(o, "regions.state"), "fault_budget");
+	ck_assert_int_eq(geti(o, "regions.next_clear_in_ms"), 400);
+	ck_assert_int_eq(geti(o, "regions.regions_written"), 2);
+	ck_assert_str_eq(gets_(o, "regions.top.0.range"), "200000-400000");
+	ck_assert_str_eq(json_object_to_json_string(get(o, "regions.top.0.write_share_per_node.1")),
+			 "1.0");
+	ck_assert_int_eq(geti(o, "regions.top.0.pages_per_node.1"), 512);
+	ck_assert_int_eq(geti(o, "regions.top.0.home"), 1);
+	ck_assert_str_eq(gets_(o, "regions.top.0.reason"), "already_local");
+	ck_assert_str_eq(gets_(o, "regions.top.1.range"), "400000-600000");
+	ck_assert_ptr_null(get(o, "regions.top.1.home"));
+	ck_assert_ptr_null(get(o, "regions.note"));
+	json_object_put(o);
+	ck_assert_int_eq(ctl_explain_build(&w.s, 300, &o), 0);
+	ck_assert_ptr_null(get(o, "regions"));
+	json_object_put(o);
+	o = ctl_status_build(&w.s, 20);
+	ck_assert_str_eq(gets_(o, "attribution.writes"), "live");
+	ck_assert_int_eq(geti(o, "attribution.processes"), 1);
+	ck_assert_int_eq(geti(o, "attribution.induced_faults"), 40);
+	json_object_put(o);
+	nm_access_free(&rg.store);
+	world_free(&w);
+}
+END_TEST
+
 START_TEST(policy)
 {
 	struct world w;
@@ -297,6 +362,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, status);
 	tcase_add_test(tc, explain);
+	tcase_add_test(tc, explain_regions);
 	tcase_add_test(tc, policy);
 	suite_add_tcase(s, tc);
 	return s;

@@ -347,8 +347,9 @@ START_TEST(test_placement)
 		AT(s, i)->node = 2;
 	AT(s, 200)->absent = true;
 	AT(s, 300)->mapped_twice = true;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->proc, BASE, BASE + 2048 * PG, true, 4, on,
-					  &c), 0);
+	s->req.fp = NULL;
+	s->req.nr_nodes = 4;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE, BASE + 2048 * PG, on, &c), 0);
 	ck_assert_uint_eq(on[2], 100);
 	ck_assert_uint_eq(on[0], 2048 - 100 - 2);
 	ck_assert_uint_eq(on[1], 0);
@@ -357,8 +358,8 @@ START_TEST(test_placement)
 	ck_assert_uint_eq(c.moved + c.requested, 0);
 	ck_assert_int_eq(AT(s, 0)->node, 2);
 	fk_proc(s->f, PID)->dead = true;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->proc, BASE, BASE + 2048 * PG, true, 4, on,
-					  &c), -ESRCH);
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE, BASE + 2048 * PG, on, &c),
+			 -ESRCH);
 	teardown(s);
 }
 END_TEST
@@ -413,6 +414,50 @@ START_TEST(test_list_per_page)
 }
 END_TEST
 
+/* A region request: each region's pages go to its own target, only
+ * inside the footprint's eligible VMAs; pages already there stay. */
+START_TEST(test_regions)
+{
+	struct setup *s = setup(2048);
+	unsigned long long from[2][4];
+	struct nm_mig_region rg[2] = {
+		{ BASE, BASE + 512 * PG, 1, from[0] },
+		{ BASE + 1024 * PG, BASE + 4096 * PG, 2, from[1] }, /* past the VMA's end */
+	};
+
+	for (int i = 1024; i < 1124; i++)
+		AT(s, i)->node = 2;
+	AT(s, 10)->node = 3;
+	s->req.target = -1;
+	s->req.regions = rg;
+	s->req.n_regions = 2;
+	s->req.nr_nodes = 4;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
+	for (int i = 0; i < 2048; i++)
+		ck_assert_int_eq(AT(s, i)->node, i < 512 ? 1 : i < 1024 ? 0 : 2);
+	ck_assert_uint_eq(from[0][0], 511);
+	ck_assert_uint_eq(from[0][3], 1);
+	ck_assert_uint_eq(from[1][0], 1024 - 100);
+	ck_assert_uint_eq(from[1][2], 0);
+	ck_assert_uint_eq(s->res.moved_from[0], 511 + 924);
+	ck_assert_uint_eq(s->res.c.moved, 512 + 924);
+	{
+		unsigned long long on[4];
+		struct nm_walk_counts c;
+
+		/* Placement sees only the footprint's part of a range too. */
+		ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE + 1024 * PG,
+						  BASE + 8192 * PG, on, &c), 0);
+		ck_assert_uint_eq(on[2], 1024);
+		ck_assert_uint_eq(c.pages, 1024);
+	}
+	s->req.nr_nodes = 0;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), -EINVAL);
+	teardown(s);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(nm_mig_outcome_name(NM_MIG_EBUSY), "EBUSY");
@@ -443,6 +488,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thp_batches_grow);
 	tcase_add_test(tc, test_placement);
 	tcase_add_test(tc, test_list_per_page);
+	tcase_add_test(tc, test_regions);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -55,12 +55,95 @@ static int *node_map(const struct nm_mig_request *req)
 	return map;
 }
 
+/* The first eligible VMA that ends after ADDR (the table is in address
+ * order), or n_vmas. */
+static size_t vma_after(const struct nm_vmatab *t, unsigned long addr)
+{
+	size_t lo = 0, hi = t->n_vmas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->vmas[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The parts of [START, END) inside FP's eligible VMAs (all of it when FP
+ * is NULL), each with its VMA's page size. */
+static void walk_clipped(struct nm_walk *w, const struct nm_footprint *fp, unsigned long start,
+			 unsigned long end)
+{
+	const struct nm_vmatab *t = fp ? &fp->tab : NULL;
+
+	if (!t) {
+		nm_walk_range(w, start, end);
+		return;
+	}
+	for (size_t i = vma_after(t, start); i < t->n_vmas && !w->stop; i++) {
+		const struct nm_map_vma *v = &t->vmas[i];
+
+		if (v->start >= end)
+			break;
+		if (!v->page_kb)
+			continue;
+		w->page_bytes = v->page_kb * 1024;
+		nm_walk_range(w, v->start > start ? v->start : start, v->end < end ? v->end : end);
+	}
+}
+
+/* One region: every node but the target (of the sources) maps to it. */
+static void walk_region(struct nm_walk *w, const struct nm_mig_request *req, int *map,
+			const struct nm_mig_region *rg)
+{
+	for (int n = 0; n < req->nr_nodes; n++) {
+		bool src = !req->sources || ((unsigned)n < req->sources->size &&
+					     numa_bitmask_isbitset(req->sources, (unsigned)n));
+
+		map[n] = src && n != rg->target ? rg->target : -1;
+	}
+	walk_clipped(w, req->fp, rg->start, rg->end);
+}
+
+static int mig_regions(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
+		       struct nm_mig_result *res)
+{
+	size_t nn = req->nr_nodes > 0 && req->nr_nodes <= NM_MAPS_MAX_NODES ?
+		(size_t)req->nr_nodes : 0;
+	int *map = nn ? malloc(nn * sizeof(*map)) : NULL;
+	unsigned long long *from = nn ? calloc(nn, sizeof(*from)) : NULL;
+	struct nm_walk w = { .sys = sys, .proc = req->proc, .map = map, .nr_map = req->nr_nodes,
+			     .move_all = req->max_mapcount > 1,
+			     .exclusive_only = req->max_mapcount <= 1, .tuner = req->tuner,
+			     .max_bytes = req->max_bytes, .c = &res->c, .moved_from = from };
+	int r = !nn ? -EINVAL : !map || !from || nm_walk_init(&w) < 0 ? -ENOMEM : 0;
+
+	for (size_t i = 0; i < req->n_regions && !r && !w.stop; i++) {
+		struct nm_mig_region *rg = &req->regions[i];
+
+		memset(from, 0, nn * sizeof(*from));
+		walk_region(&w, req, map, rg);
+		for (size_t n = 0; n < nn; n++)
+			res->moved_from[n] += from[n];
+		if (rg->moved_from)
+			memcpy(rg->moved_from, from, nn * sizeof(*from));
+	}
+	res->stop = w.stop;
+	res->abort_errno = w.abort_errno;
+	nm_walk_fini(&w);
+	free(from);
+	free(map);
+	return r;
+}
+
 int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res)
 {
-	int *map = node_map(req);
-	struct nm_walk w = { .sys = sys, .proc = req->proc, .map = map,
-			     .nr_map = NM_MAPS_MAX_NODES, .move_all = req->max_mapcount > 1,
+	int *map;
+	struct nm_walk w = { .sys = sys, .proc = req->proc, .nr_map = NM_MAPS_MAX_NODES, .move_all = req->max_mapcount > 1,
 			     .exclusive_only = req->max_mapcount <= 1, .tuner = req->tuner,
 			     .max_bytes = req->max_bytes, .c = &res->c,
 			     .moved_from = res->moved_from };
@@ -68,6 +151,9 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 	size_t n = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (req->regions)
+		return mig_regions(sys, req, res);
+	w.map = map = node_map(req);
 	if (!map || nm_walk_init(&w) < 0 || !(order = plan_order(req, &n))) {
 		nm_walk_fini(&w);
 		free(map);
@@ -87,23 +173,23 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 	return 0;
 }
 
-int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_proc *proc,
-		     unsigned long start, unsigned long end, bool exclusive_only, int nr_nodes,
-		     unsigned long long *on_node, struct nm_walk_counts *c)
+int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
+		     unsigned long start, unsigned long end, unsigned long long *on_node,
+		     struct nm_walk_counts *c)
 {
 	/* No map: nothing is misplaced, so the walk only asks where pages are. */
-	struct nm_walk w = { .sys = sys, .proc = proc, .nr_map = nr_nodes,
-			     .exclusive_only = exclusive_only, .dry_run = true, .c = c,
+	struct nm_walk w = { .sys = sys, .proc = req->proc, .nr_map = req->nr_nodes,
+			     .exclusive_only = req->max_mapcount <= 1, .dry_run = true, .c = c,
 			     .on_node = on_node };
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	if (nr_nodes <= 0)
+	if (req->nr_nodes <= 0)
 		return -EINVAL;
-	memset(on_node, 0, (size_t)nr_nodes * sizeof(*on_node));
+	memset(on_node, 0, (size_t)req->nr_nodes * sizeof(*on_node));
 	if (nm_walk_init(&w) < 0)
 		return -ENOMEM;
-	nm_walk_range(&w, start, end);
+	walk_clipped(&w, req->fp, start, end);
 	r = nm_walk_errno(&w);
 	nm_walk_fini(&w);
 	return r;

@@ -16,6 +16,7 @@
 const char *const cfg_mode_names[] = { "off", "advise", "lazy", "direct", NULL };
 const char *const cfg_policy_kind_names[] = { "residency", "greedy", NULL };
 const char *const cfg_knb_names[] = { "keep", "disable", NULL };
+const char *const cfg_attribution_names[] = { "auto", "writes", "off", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
 const char *nm_mode_name(enum nm_mode m)
 {
@@ -27,13 +28,19 @@ const char *nm_policy_kind_name(enum nm_policy_kind k)
 	return (unsigned)k <= NM_POLICY_GREEDY ? cfg_policy_kind_names[k] : "unknown";
 }
 
+const char *nm_attribution_name(enum nm_attribution a)
+{
+	return (unsigned)a <= NM_ATTR_OFF ? cfg_attribution_names[a] : "unknown";
+}
+
 static const char *const bool_names[] = { "true", "false", "yes", "no", "on", "off", NULL };
 
 /* walk_mapping() keeps one slot per row; enums are stored through an int. */
 _Static_assert(CFG_P_COUNT < CFG_TABLE_MAX, "CFG_TABLE_MAX too small");
 _Static_assert(sizeof(enum nm_mode) == sizeof(int) &&
 	       sizeof(enum nm_policy_kind) == sizeof(int) &&
-	       sizeof(enum nm_knb) == sizeof(int), "enums are int-sized");
+	       sizeof(enum nm_knb) == sizeof(int) &&
+	       sizeof(enum nm_attribution) == sizeof(int), "enums are int-sized");
 
 #define MS_PER_HOUR (3600ull * 1000)
 
@@ -171,6 +178,12 @@ const struct cfg_key cfg_policy_keys[] = {
 	[CFG_P_BATCH_LATENCY] = { "batch.latency", .kind = CFG_K_DURATION, P(batch_latency_us),
 				  .unit_us = 1, .lo = 100, .hi = 10000000,
 				  .what = "a duration like 20ms" },
+	[CFG_P_ATTRIBUTION] = { "attribution", .kind = CFG_K_ENUM, P(attribution),
+				.names = cfg_attribution_names, .what = "auto, writes or off" },
+	/* A page at least; a region above 1 GiB (a gigantic page) places
+	 * nothing a whole process would not. */
+	[CFG_P_REGION_SIZE] = { "region_size", SIZE, P(region_bytes), .lo = 4096,
+				.hi = 1ull << 30 },
 	[CFG_P_COUNT] = { NULL },
 };
 
@@ -183,6 +196,10 @@ const struct cfg_key cfg_main_keys[] = {
 	{ "metrics_file", STRING, C(metrics_file), .check = check_metrics,
 	  .what = "a path, or \"\"" },
 	{ "scan_budget", SIZE, C(scan_budget_bytes), .lo = 64 << 10, .hi = 1ull << 30 },
+	{ "fault_budget", .kind = CFG_K_COUNT, C(fault_budget), .lo = 1, .hi = UINT32_MAX,
+	  .what = "a number of faults per second" },
+	{ "clear_budget", .kind = CFG_K_DURATION, C(clear_budget_us), .unit_us = 1, .lo = 100,
+	  .hi = 1000000, .what = "a duration per second like 10ms" },
 	{ "defaults", .kind = CFG_K_DEFAULTS,
 	  .what = "a mapping of policy keys like { mode: advise }" },
 	{ "policies", .kind = CFG_K_POLICIES, .what = "a list of policies" },

@@ -82,6 +82,13 @@ int cfg_policy_builtin(struct nm_policy *p)
 	p->batch_min = 64;
 	p->batch_max = 4096;
 	p->batch_latency_us = 20000;
+	/* The writes source only runs for processes with no dominant node,
+	 * the ones left alone without it; off is for CRIU users (it resets
+	 * the soft-dirty bits CRIU's pre-dump relies on). */
+	p->attribution = NM_ATTR_AUTO;
+	/* A transparent huge page: the kernel moves one whole, and a 32 GiB
+	 * heap is 16384 regions. */
+	p->region_bytes = 2ull << 20;
 	return p->exclude_files ? 0 : -1;
 }
 
@@ -161,6 +168,9 @@ void cfg_policy_check(struct cfg_loader *ld, struct cfg_policy *cp)
 		cfg_diag(ld->diags, NM_CONFIG_ERROR, loc,
 			 "'batch.min' (%u) is larger than 'batch.max' (%u)",
 			 p->batch_min, p->batch_max);
+	if (cp->own[CFG_P_REGION_SIZE] && (p->region_bytes & (p->region_bytes - 1)))
+		cfg_diag(ld->diags, NM_CONFIG_ERROR, &cp->where[CFG_P_REGION_SIZE],
+			 "'region_size' must be a power of two, like 2MiB");
 	/* An operator who only lengthens dwell should not have to know about
 	 * the backoff cap: an unset cap follows dwell up. */
 	if (!cp->where[CFG_P_MAX_DWELL].file && p->max_dwell_ms < p->dwell_ms)

@@ -17,10 +17,16 @@ struct engine_work {
 	const struct nm_config *config; /* the config the budget belongs to */
 	struct nm_plan_budget *budget;
 	uint64_t reserved;              /* bytes the planner debited */
+	unsigned long long *from;       /* a region item's [n_regions][nr_nodes] */
+	struct nm_region_plan **plans;  /* and its regions' plans: they stay put
+	                                   while the task is busy (not planned) */
 };
 
 static void work_free(struct engine_work *j)
 {
+	free(j->base.req.regions);
+	free(j->from);
+	free(j->plans);
 	if (j->sources)
 		numa_bitmask_free(j->sources);
 	if (j->base.from)
@@ -80,6 +86,94 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 	j->reserved = d->bytes;
 	t->busy = true;
 	nm_migq_submit(e->migq, &j->base);
+}
+
+void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long end,
+			struct nm_region_plan *p, struct nm_plan_budget *budget)
+{
+	int dst = p->last.target;
+
+	if (e->n_moves == e->cap_moves) {
+		size_t cap = e->cap_moves ? 2 * e->cap_moves : 16;
+		struct nm_mig_region *v = realloc(e->moves, cap * sizeof(*v));
+		struct nm_region_plan **pv = v ? realloc(e->move_plans, cap * sizeof(*pv)) : NULL;
+
+		if (v)
+			e->moves = v;
+		if (!pv) {
+			nm_plan_budget_refund(budget, p->last.bytes);
+			return;
+		}
+		e->move_plans = pv;
+		e->cap_moves = cap;
+	}
+	e->move_plans[e->n_moves] = p;
+	e->moves[e->n_moves++] = (struct nm_mig_region){ .start = start, .end = end, .target = dst };
+	e->moves_bytes += p->last.bytes;
+	/* The next region's headroom gate sees what this one takes. */
+	if (dst >= 0 && dst < e->nr_nodes)
+		e->headroom[dst] -= (int64_t)p->last.bytes;
+	e->counters.region_moves++;
+}
+
+void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget *budget)
+{
+	struct engine_work *j = calloc(1, sizeof(*j));
+	size_t n = e->n_moves;
+
+	if (j) {
+		j->base.req.regions = malloc(n * sizeof(*j->base.req.regions));
+		j->from = calloc(n * (size_t)e->nr_nodes, sizeof(*j->from));
+		j->plans = malloc(n * sizeof(*j->plans));
+	}
+	if (!j || !j->base.req.regions || !j->from || !j->plans) {
+		if (j)
+			work_free(j);
+		nm_plan_budget_refund(budget, e->moves_bytes);
+		return;
+	}
+	memcpy(j->base.req.regions, e->moves, n * sizeof(*e->moves));
+	memcpy(j->plans, e->move_plans, n * sizeof(*e->move_plans));
+	for (size_t i = 0; i < n; i++)
+		j->base.req.regions[i].moved_from = j->from + i * (size_t)e->nr_nodes;
+	j->base.req.proc = t->id.proc;
+	j->base.req.fp = &t->fp;
+	j->base.req.target = -1;
+	j->base.req.max_mapcount = t->id.policy->max_mapcount;
+	j->base.req.max_bytes = e->moves_bytes;
+	j->base.req.tuner = &t->tuner;
+	j->base.req.n_regions = n;
+	j->base.req.nr_nodes = e->nr_nodes;
+	j->base.owner = t;
+	j->config = e->config;
+	j->budget = budget;
+	j->reserved = e->moves_bytes;
+	t->busy = true;
+	nm_migq_submit(e->migq, &j->base);
+}
+
+/* A region item: each region's pages to its own target; its plan reads
+ * placement again. */
+static void account_regions(struct nm_engine *e, struct nm_task *t, const struct engine_work *j)
+{
+	const struct nm_mig_work *w = &j->base;
+	int nn = e->nr_nodes;
+
+	for (size_t i = 0; i < w->req.n_regions; i++) {
+		const struct nm_mig_region *rg = &w->req.regions[i];
+		struct nm_region_plan *p = j->plans[i];
+		uint64_t moved = 0;
+
+		for (int src = 0; src < nn && rg->target >= 0 && rg->target < nn; src++) {
+			e->counters.moved[src * nn + rg->target] += rg->moved_from[src];
+			moved += rg->moved_from[src];
+		}
+		e->counters.region_pages_moved += moved;
+		if (t->rg)
+			t->rg->pages_moved += moved;
+		p->pages_moved += moved;
+		p->placed_window = 0;
+	}
 }
 
 static void account(struct nm_engine *e, const struct nm_mig_work *work)
@@ -143,6 +237,8 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		t = j->base.owner;
 		list = next;
 		account(e, &j->base);
+		if (j->base.req.regions)
+			account_regions(e, t, j);
 		if (e->on_reap)
 			e->on_reap(t, &j->base, e->on_reap_arg);
 		/* Give back what the planner reserved but the worker did not move

@@ -27,10 +27,42 @@ struct nm_engine {
 	uint64_t window_ms;             /* what this tick's samples cover */
 	nm_engine_reap_fn on_reap;
 	void *on_reap_arg;
+	/* Memory that follows threads (engine-regions.c). */
+	struct nm_writes *writes;       /* NULL: unavailable, writes_err says why */
+	int writes_err;
+	char writes_why[160];
+	bool writes_on;                 /* the fault event is enabled */
+	struct nm_plan_budget fault_bucket, clear_bucket;
+	float *region_counts;           /* scratch, [nr_nodes] */
+	uint64_t *region_cpu;
+	unsigned long long *region_on;
+	struct nm_mig_region *moves;    /* this task's region moves this tick */
+	struct nm_region_plan **move_plans; /* and their plans */
+	size_t n_moves, cap_moves;
+	uint64_t moves_bytes;
 };
 
 /* Hand T's decision (t->last) to the worker. */
 void engine_submit(struct nm_engine *e, struct nm_task *t,
 		   struct nm_plan_budget *budget);
+/* Hand T's region moves (e->moves) to the worker as one item. */
+void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
+			   struct nm_plan_budget *budget);
+
+/* engine-regions.c: memory that follows threads (numamig/regions.h). */
+/* LIVE: nm_engine_acts(). */
+void engine_regions_open(struct nm_engine *e, bool live);
+void engine_regions_close(struct nm_engine *e);
+void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint64_t now_ms);
+void engine_regions_free(struct nm_regions *rg);
+/* Route the write records since the last call into the tasks' stores. */
+void engine_regions_drain(struct nm_engine *e);
+/* After T's process plan (t->last) with its input IN: T's regions. */
+void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
+			 const struct nm_policy *pol, struct nm_plan_budget *budget);
+void engine_regions_end_tick(struct nm_engine *e);
+/* Add [START, END) with P's decision to e->moves. */
+void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long end,
+			struct nm_region_plan *p, struct nm_plan_budget *budget);
 
 #endif

@@ -58,6 +58,7 @@ static void task_destroy(struct nm_ident *id, void *arg)
 	(void)arg;
 	nm_fp_free(&t->fp);
 	nm_sampler_residency_free(&t->res);
+	engine_regions_free(t->rg);
 	free(t);
 }
 
@@ -89,7 +90,10 @@ static int engine_open(struct nm_engine *e, enum nm_sampler_source source, const
 	if (r < 0)
 		return r;
 	*what = "allocating the engine";
-	return engine_alloc_scratch(e);
+	r = engine_alloc_scratch(e);
+	if (r == 0)
+		engine_regions_open(e, nm_engine_acts(e)); /* optional: status says why not */
+	return r;
 }
 
 int nm_engine_new(const struct nm_root *root, enum nm_sampler_source source,
@@ -124,7 +128,11 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->allowed = numa_bitmask_alloc((unsigned)n);
 	e->counters.nr_nodes = n;
 	e->counters.moved = calloc((size_t)n * (size_t)n, sizeof(*e->counters.moved));
-	return e->pages && e->headroom && e->allowed && e->counters.moved ? 0 : -ENOMEM;
+	e->region_counts = calloc((size_t)n, sizeof(*e->region_counts));
+	e->region_cpu = calloc((size_t)n, sizeof(*e->region_cpu));
+	e->region_on = calloc((size_t)n, sizeof(*e->region_on));
+	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
+	       e->region_cpu && e->region_on ? 0 : -ENOMEM;
 }
 
 void nm_engine_free(struct nm_engine *e)
@@ -137,6 +145,7 @@ void nm_engine_free(struct nm_engine *e)
 		nm_migq_free(e->migq);
 	}
 	nm_track_free(&e->tracker);
+	engine_regions_close(e);
 	nm_sampler_close(e->sampler);
 	nm_cgfs_free(e->cg);
 	nm_topo_free(e->topo);
@@ -146,6 +155,11 @@ void nm_engine_free(struct nm_engine *e)
 	if (e->allowed)
 		numa_bitmask_free(e->allowed);
 	free(e->counters.moved);
+	free(e->region_counts);
+	free(e->region_cpu);
+	free(e->region_on);
+	free(e->moves);
+	free(e->move_plans);
 	free(e);
 }
 
@@ -160,6 +174,7 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 	free(e->budgets);
 	e->budgets = b;
 	e->config = config;
+	engine_regions_config(e, config, now_ms);
 	nm_track_forget_scopes(&e->tracker);
 	/* Nothing may point into the old config after this returns. */
 	for (size_t i = 0; i < e->tracker.n; i++) {
@@ -302,6 +317,7 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	struct nm_plan_budget *budget = &e->budgets[t->id.policy - e->config->policies];
 	struct nm_plan_input in;
 	struct nm_policy pol;
+	const struct nm_policy *pp;
 	int r = nm_sampler_residency(e->sampler, t->id.proc, &t->res);
 
 	if (r == 0)
@@ -314,12 +330,18 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return;
 	fill_input(e, t, now_ms, &in);
 	t->last.src = NULL;
-	if (nm_plan_tick(plan_policy(e, t, &pol), &in, budget, &t->plan, &t->last) < 0)
+	pp = plan_policy(e, t, &pol);
+	if (nm_plan_tick(pp, &in, budget, &t->plan, &t->last) < 0)
 		return;
 	t->triggered = false;
 	e->counters.reasons[t->last.reason]++;
-	if (t->last.action == NM_PLAN_MIGRATE)
+	/* attribution: writes places every process by region, never whole. */
+	if (t->last.action == NM_PLAN_MIGRATE && e->writes && pp->attribution == NM_ATTR_WRITES)
+		nm_plan_budget_refund(budget, t->last.bytes);
+	else if (t->last.action == NM_PLAN_MIGRATE)
 		engine_submit(e, t, budget);
+	if (!t->busy)
+		engine_regions_plan(e, t, &in, pp, budget);
 }
 
 int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
@@ -332,6 +354,7 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	if (r < 0)
 		return r;
 	nm_sampler_collect(e->sampler);
+	engine_regions_drain(e);
 	/* The samples cover the time since the last tick, for every task:
 	 * one seen for the first time, or skipped while it was migrating,
 	 * gets this window, not the time since its own last plan (none, or
@@ -352,6 +375,7 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 		plan_task(e, t, now_ms);
 	}
 	nm_sampler_end_tick(e->sampler);
+	engine_regions_end_tick(e);
 	nm_track_sweep(&e->tracker);
 	e->counters.ticks++;
 	return 0;
@@ -408,6 +432,12 @@ const struct nm_root *nm_engine_root(const struct nm_engine *e)
 struct nm_sampler *nm_engine_sampler(const struct nm_engine *e)
 {
 	return e->sampler;
+}
+
+int nm_engine_writes(const struct nm_engine *e, const char **why)
+{
+	*why = e->writes ? NULL : e->writes_why;
+	return e->writes ? 0 : (e->writes_err < 0 ? e->writes_err : -ENODEV);
 }
 
 int nm_engine_fd(const struct nm_engine *e)

@@ -88,6 +88,28 @@ static void planner(FILE *f, const struct nm_counters *c)
 	fprintf(f, PFX "ticks_total %" PRIu64 "\n", c->ticks);
 }
 
+/* Memory that follows threads: what the writes source cost and moved. */
+static void regions(FILE *f, const struct nm_counters *c)
+{
+	head(f, "softdirty_clears_total", "counter",
+	     "Soft-dirty clears (/proc/PID/clear_refs) that opened a write window.");
+	fprintf(f, PFX "softdirty_clears_total %" PRIu64 "\n", c->clears);
+	head(f, "softdirty_clear_seconds_total", "counter", "Time spent in the clears.");
+	fprintf(f, PFX "softdirty_clear_seconds_total %.6f\n", (double)c->clear_ns / 1e9);
+	head(f, "softdirty_clear_errors_total", "counter", "Clears the kernel refused.");
+	fprintf(f, PFX "softdirty_clear_errors_total %" PRIu64 "\n", c->clear_errors);
+	head(f, "induced_faults_total", "counter",
+	     "Write faults the clears caused, one per page and window.");
+	fprintf(f, PFX "induced_faults_total %" PRIu64 "\n", c->induced_faults);
+	head(f, "attribution_budget_waits_total", "counter",
+	     "Clears put off because the fault or clear budget was spent.");
+	fprintf(f, PFX "attribution_budget_waits_total %" PRIu64 "\n", c->budget_waits);
+	head(f, "region_moves_total", "counter", "Region move decisions.");
+	fprintf(f, PFX "region_moves_total %" PRIu64 "\n", c->region_moves);
+	head(f, "region_pages_migrated_total", "counter", "Pages moved by region decisions.");
+	fprintf(f, PFX "region_pages_migrated_total %" PRIu64 "\n", c->region_pages_moved);
+}
+
 /* Tracked processes and their eligible memory, per policy. */
 static void policies(FILE *f, const struct nm_metrics_src *src)
 {
@@ -131,6 +153,7 @@ int nm_metrics_print(const struct nm_metrics_src *src, FILE *f)
 {
 	moved(f, src->counters);
 	planner(f, src->counters);
+	regions(f, src->counters);
 	policies(f, src);
 	daemon_facts(f, src);
 	return ferror(f) ? -EIO : 0;

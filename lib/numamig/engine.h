@@ -45,6 +45,12 @@ struct nm_counters {
 	uint64_t ticks;
 	uint64_t refusals;                      /* migrations refused: EPERM/EACCES */
 	uint64_t refused_ticks;                 /* task ticks skipped in backoff */
+	/* Memory that follows threads (numamig/regions.h). */
+	uint64_t clears, clear_ns, clear_errors;  /* soft-dirty clears */
+	uint64_t induced_faults;                /* write faults they caused, counted */
+	uint64_t budget_waits;                  /* clears put off by a budget */
+	uint64_t region_queries;                /* placement reads of a region */
+	uint64_t region_moves, region_pages_moved; /* region decisions, pages moved */
 };
 
 struct nm_engine;
@@ -108,6 +114,9 @@ const struct nm_root *nm_engine_root(const struct nm_engine *e);
  * Migrate is refused. */
 bool nm_engine_acts(const struct nm_engine *e);
 struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
+/* The writes source (numamig/writes.h): 0 when live, else -errno with
+ * *WHY saying why not. */
+int nm_engine_writes(const struct nm_engine *e, const char **why);
 
 #ifdef __cplusplus
 }

@@ -64,14 +64,28 @@ const char *nm_mig_stop_name(enum nm_mig_stop s);
 void nm_mig_set_stopping(bool on);
 bool nm_mig_stopping(void);
 
+/* Part of a region request: the pages of [START, END) go to TARGET. */
+struct nm_mig_region {
+	unsigned long start, end;       /* page aligned */
+	int target;
+	unsigned long long *moved_from; /* out, may be NULL: [nr_nodes] pages
+	                                   moved, by source node */
+};
+
 struct nm_mig_request {
 	const struct nm_proc *proc;
 	const struct nm_footprint *fp;
-	int target;
+	int target;                     /* -1 with regions */
 	const struct bitmask *sources;  /* move only from these; NULL = any */
 	unsigned max_mapcount;          /* 1: exclusively mapped pages only */
 	uint64_t max_bytes;             /* cap for this run (headroom); 0 = none */
 	struct nm_tuner *tuner;         /* batch size, kept across runs */
+	/* A region request (memory that follows threads): each region's pages
+	 * inside the footprint's eligible VMAs go to the region's own target,
+	 * regions in the order given; nodes are 0..nr_nodes-1. */
+	struct nm_mig_region *regions;
+	size_t n_regions;
+	int nr_nodes;
 };
 
 struct nm_mig_result {
@@ -81,20 +95,22 @@ struct nm_mig_result {
 	unsigned long long moved_from[NM_MAPS_MAX_NODES]; /* pages moved, by source node */
 };
 
-/* Lazy mode. Returns 0 with RES filled (stop says why it ended), or
+/* Lazy mode (also a region request). Returns 0 with RES filled (stop says why it ended), or
  * -ENOMEM when buffers cannot be allocated. */
 int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res);
 
-/* Where the pages of [START, END) of PROC are: ON_NODE[nr_nodes] gets
- * the present pages (with EXCLUSIVE_ONLY, those pagemap calls exclusive)
- * per node, C the walk's counts (pages, absent, shared). Through the
- * walker, moving nothing: pagemap then move_pages() with nodes NULL; a THP
- * counts as its 512 pages. 0, or -errno as nm_walk_errno() says it
- * (-ESRCH: gone). */
-int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_proc *proc,
-		     unsigned long start, unsigned long end, bool exclusive_only, int nr_nodes,
-		     unsigned long long *on_node, struct nm_walk_counts *c);
+/* Where the pages of [START, END) of REQ's process are, inside its
+ * footprint's eligible VMAs (REQ->fp NULL: all of it): ON_NODE[nr_nodes]
+ * gets the present pages (with max_mapcount 1, those pagemap calls
+ * exclusive) per node, C the walk's counts (pages, absent, shared).
+ * Through the walker, moving nothing: pagemap then move_pages() with
+ * nodes NULL; a THP counts as its 512 pages. REQ's target, sources,
+ * tuner, cap and regions are unused. 0, or -errno as nm_walk_errno() says
+ * it (-ESRCH: gone). */
+int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
+		     unsigned long start, unsigned long end, unsigned long long *on_node,
+		     struct nm_walk_counts *c);
 
 /* Direct mode: migrate_pages(pid, FROM, TO). RES->c.requested is unknown
  * (the kernel does not say); RES->c.failed_by[NM_MIG_EOTHER] gets the

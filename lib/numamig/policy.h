@@ -34,6 +34,15 @@ enum nm_policy_kind {
 const char *nm_mode_name(enum nm_mode m);
 const char *nm_policy_kind_name(enum nm_policy_kind k);
 
+/* Whose accesses place memory for a process whose threads run on
+ * several nodes (numamig/access.h). */
+enum nm_attribution {
+	NM_ATTR_AUTO,     /* the best source the machine has (today: writes) */
+	NM_ATTR_WRITES,   /* soft-dirty clears and write-fault sampling */
+	NM_ATTR_OFF,      /* none: such a process is left alone (CRIU users) */
+};
+const char *nm_attribution_name(enum nm_attribution a);
+
 enum nm_knb {
 	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
 	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
@@ -61,6 +70,8 @@ struct nm_policy {
 	unsigned batch_min;        /* pages per move_pages call */
 	unsigned batch_max;
 	uint64_t batch_latency_us; /* a call's budget beyond a minimum batch */
+	enum nm_attribution attribution;
+	uint64_t region_bytes;     /* unit of thread placement; a power of two */
 	char *file;                /* where it was defined, for explain */
 	int line;
 };
@@ -71,6 +82,8 @@ struct nm_config {
 	char *control_socket;
 	char *metrics_file;                 /* "" = off */
 	uint64_t scan_budget_bytes;         /* numa_maps bytes read per tick */
+	uint64_t fault_budget;              /* induced write faults per second */
+	uint64_t clear_budget_us;           /* clear_refs time per second */
 	struct nm_policy *policies;         /* first match wins, in file order */
 	size_t n_policies;
 };

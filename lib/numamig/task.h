@@ -17,6 +17,7 @@
 #include "numamig/footprint.h"
 #include "numamig/pace.h"
 #include "numamig/planner.h"
+#include "numamig/regions.h"
 #include "numamig/sampler.h"
 #include "numamig/track.h"
 
@@ -37,6 +38,7 @@ struct nm_task {
 	uint64_t pages_moved;           /* over its lifetime */
 	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
 	uint64_t refused_until_ms;      /* not planned before this */
+	struct nm_regions *rg;          /* placed by region; NULL: as a whole */
 };
 
 /* The task whose identity ID is (every tracked identity is one). */

@@ -1,0 +1,380 @@
+/* engine-regions: memory that follows the threads. For a process whose
+ * threads run on several nodes, open write windows (soft-dirty clears),
+ * route the write-fault records into its access store, read where each
+ * written region's pages are, plan each region as a task of its own and
+ * hand the moves to the worker. See numamig/regions.h and numamig/access.h.
+ *
+ * Costs, each bounded: a clear walks the process's page tables (the clear
+ * budget, time per second over all processes); every page written after a
+ * clear takes one minor fault (the fault budget, faults per second); a
+ * placement read is a pagemap read and a move_pages() query of one region
+ * (at most QUERIES_PER_TICK a tick). Both budgets are token buckets
+ * holding one second's worth: a clear waits while either is in debt, so
+ * over time neither is exceeded. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-internal.h"
+#include "numamig/writes.h"
+#include "../base/clock.h"
+
+/* Placement reads per tick: 256 regions of 2 MiB is 512 MiB of address
+ * space, a few ms of pagemap and move_pages queries. The rest wait. */
+#define QUERIES_PER_TICK 256
+/* While every region is settled the gap between clears doubles, up to
+ * 16 intervals: a phase change is still seen within 16 s at the default
+ * interval, and a stable process costs 1/16 of the faults. */
+#define GAP_MAX_SHIFT 4
+
+const char *nm_regions_wait_name(enum nm_regions_wait w)
+{
+	static const char *const names[] = {
+		"running", "backoff", "fault_budget", "clear_budget", "clear_failed", "busy",
+	};
+
+	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
+}
+
+void engine_regions_open(struct nm_engine *e, bool live)
+{
+	if (!live) {
+		e->writes_err = -EOPNOTSUPP;
+		snprintf(e->writes_why, sizeof(e->writes_why), "not a live system (--root)");
+		return;
+	}
+	e->writes_err = nm_writes_open(e->topo, 0, &e->writes, e->writes_why,
+				       sizeof(e->writes_why));
+	if (e->writes_err < 0)
+		e->writes = NULL;
+}
+
+void engine_regions_close(struct nm_engine *e)
+{
+	nm_writes_close(e->writes);
+	e->writes = NULL;
+}
+
+void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint64_t now_ms)
+{
+	nm_plan_budget_init(&e->fault_bucket, c->fault_budget, 0, now_ms);
+	nm_plan_budget_init(&e->clear_bucket, c->clear_budget_us, 0, now_ms);
+}
+
+void engine_regions_free(struct nm_regions *rg)
+{
+	if (!rg)
+		return;
+	for (size_t i = 0; i < rg->n; i++)
+		free(rg->v[i].pages);
+	free(rg->v);
+	nm_access_free(&rg->store);
+	free(rg);
+}
+
+/* ---- routing the write records ---- */
+
+struct route {
+	struct nm_engine *e;
+	pid_t pid;                /* the last record's, and its task */
+	struct nm_task *t;
+};
+
+static void route_one(const struct nm_access_rec *r, void *arg)
+{
+	struct route *d = arg;
+	struct nm_regions *rg;
+	uint64_t before;
+
+	if (r->pid != d->pid) {
+		struct nm_ident *id = nm_track_find(&d->e->tracker, r->pid);
+
+		d->pid = r->pid;
+		d->t = id ? nm_task_of(id) : NULL;
+	}
+	rg = d->t ? d->t->rg : NULL;
+	if (!rg || !rg->open)
+		return; /* not a process we opened a window for */
+	before = rg->store.st.counted;
+	nm_access_add(&rg->store, r, 1);
+	before = rg->store.st.counted - before;
+	rg->faults += before;
+	d->e->counters.induced_faults += before;
+	nm_plan_budget_take(&d->e->fault_bucket, before, true);
+}
+
+void engine_regions_drain(struct nm_engine *e)
+{
+	struct route d = { .e = e, .pid = -1 };
+
+	if (e->writes && e->writes_on)
+		nm_writes_drain(e->writes, route_one, &d);
+}
+
+/* The event sees every fault on the machine: on only while a window is open. */
+void engine_regions_end_tick(struct nm_engine *e)
+{
+	bool open = false;
+
+	for (size_t i = 0; i < e->tracker.n && !open; i++) {
+		const struct nm_regions *rg = nm_task_of(e->tracker.v[i])->rg;
+
+		open = rg && rg->open;
+	}
+	if (e->writes && open != e->writes_on && nm_writes_enable(e->writes, open) == 0)
+		e->writes_on = open;
+}
+
+/* ---- the region plans, by start ---- */
+
+static size_t plan_lower(const struct nm_regions *rg, unsigned long start)
+{
+	size_t lo = 0, hi = rg->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rg->v[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct nm_region_plan *plan_get(struct nm_regions *rg, unsigned long start, int nr_nodes)
+{
+	size_t i = plan_lower(rg, start);
+	uint64_t *pages;
+
+	if (i < rg->n && rg->v[i].start == start)
+		return &rg->v[i];
+	if (rg->n == rg->cap) {
+		size_t cap = rg->cap ? 2 * rg->cap : 64;
+		struct nm_region_plan *v = realloc(rg->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		rg->v = v;
+		rg->cap = cap;
+	}
+	pages = calloc((size_t)nr_nodes, sizeof(*pages));
+	if (!pages)
+		return NULL;
+	memmove(&rg->v[i + 1], &rg->v[i], (rg->n - i) * sizeof(*rg->v));
+	rg->n++;
+	rg->v[i] = (struct nm_region_plan){ .start = start, .pages = pages };
+	return &rg->v[i];
+}
+
+/* Forget the plans of regions the store evicted. */
+static void plan_prune(struct nm_regions *rg)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < rg->n; i++) {
+		if (nm_access_find(&rg->store, rg->v[i].start))
+			rg->v[k++] = rg->v[i];
+		else
+			free(rg->v[i].pages);
+	}
+	rg->n = k;
+}
+
+/* ---- windows ---- */
+
+static int regions_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = calloc(1, sizeof(*rg));
+	struct nm_access_opts o;
+	unsigned shift = 0;
+
+	if (!rg)
+		return -ENOMEM;
+	nm_access_default_opts(&o, e->nr_nodes);
+	while ((1ull << (shift + 1)) <= t->id.policy->region_bytes)
+		shift++;
+	o.region_shift = shift < o.page_shift ? o.page_shift : shift;
+	if (nm_access_init(&rg->store, &o, now_ms * 1000000) < 0) {
+		free(rg);
+		return -EINVAL;
+	}
+	rg->since_ms = now_ms;
+	rg->gap_ms = e->config->interval_ms;
+	t->rg = rg;
+	return 0;
+}
+
+static void regions_drop(struct nm_task *t)
+{
+	engine_regions_free(t->rg);
+	t->rg = NULL;
+}
+
+/* Whether a budget keeps the next clear waiting, and which. */
+static bool budget_waits(struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
+{
+	if (!nm_plan_budget_available(&e->fault_bucket, now_ms))
+		rg->wait = NM_REGIONS_FAULT_BUDGET;
+	else if (!nm_plan_budget_available(&e->clear_bucket, now_ms))
+		rg->wait = NM_REGIONS_CLEAR_BUDGET;
+	else
+		return false;
+	e->counters.budget_waits++;
+	return true;
+}
+
+/* Close the open window and open the next when due: one clear. */
+static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = t->rg;
+	uint64_t t0, ns;
+	int r;
+
+	if (now_ms < rg->next_clear_ms || budget_waits(e, rg, now_ms))
+		return;
+	if (rg->open) {
+		nm_access_end_window(&rg->store, now_ms * 1000000);
+		plan_prune(rg);
+	}
+	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
+		e->writes_on = true; /* before the clear: its faults must be seen */
+	t0 = nm_mono_ns();
+	r = nm_writes_clear(e->writes, t->id.proc);
+	ns = nm_mono_ns() - t0;
+	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
+	rg->open = r == 0;
+	if (r == -ESRCH) {
+		t->id.doomed = true;
+		return;
+	}
+	if (r < 0) {
+		/* Refused (a security module, a kernel without soft-dirty):
+		 * it will be refused again; retry rarely. */
+		e->counters.clear_errors++;
+		rg->clear_err = -r;
+		rg->wait = NM_REGIONS_CLEAR_FAILED;
+		rg->next_clear_ms = now_ms + (e->config->interval_ms << GAP_MAX_SHIFT) * 4;
+		return;
+	}
+	rg->clear_err = 0;
+	rg->clears++;
+	rg->clear_ns += ns;
+	e->counters.clears++;
+	e->counters.clear_ns += ns;
+	rg->window_ms = now_ms;
+	rg->next_clear_ms = now_ms + rg->gap_ms;
+	rg->wait = NM_REGIONS_RUNNING;
+}
+
+/* ---- planning ---- */
+
+/* Read where S's pages are: once per window it is written in, and again
+ * after a move (placed_window 0), while the tick's reads last. False: P
+ * has never been read. */
+static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
+		       const struct nm_access_region *s, struct nm_region_plan *p,
+		       unsigned *queries)
+{
+	struct nm_mig_request req = { .proc = t->id.proc, .fp = &t->fp,
+				      .max_mapcount = t->id.policy->max_mapcount,
+				      .nr_nodes = e->nr_nodes };
+	struct nm_walk_counts c;
+	int r;
+
+	if (p->placed_window && (s->last_window != a->window || p->placed_window == a->window + 1))
+		return true; /* what was read still holds */
+	if (*queries >= QUERIES_PER_TICK)
+		return p->placed_window != 0;
+	++*queries;
+	r = nm_mig_placement(&nm_mig_kernel, &req, s->start, s->start + nm_access_region_bytes(a),
+			     e->region_on, &c);
+	if (r < 0)
+		return p->placed_window != 0;
+	for (int n = 0; n < e->nr_nodes; n++)
+		p->pages[n] = e->region_on[n];
+	p->placed_window = a->window + 1;
+	p->placement_seq++;
+	t->rg->queries++;
+	e->counters.region_queries++;
+	return true;
+}
+
+/* Plan every written region of T; collect the moves in e->moves. */
+static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
+		     const struct nm_policy *pol, struct nm_plan_budget *budget, bool *unsettled)
+{
+	struct nm_regions *rg = t->rg;
+	const struct nm_access *a = &rg->store;
+	struct nm_plan_region pr = { .proc = in, .counts = e->region_counts,
+				     .cpu_ns = e->region_cpu };
+	unsigned queries = 0;
+
+	for (int n = 0; n < in->nr_nodes; n++)
+		pr.proc_cpu_ns += in->cpu_ns[n];
+	/* First every plan, then the decisions: a move keeps a pointer to
+	 * its plan, which a later insertion would move. */
+	for (size_t i = 0; i < a->n; i++) {
+		pr.all_counts += a->regions[i].total;
+		if (a->regions[i].total > 0)
+			plan_get(rg, a->regions[i].start, e->nr_nodes);
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct nm_access_region *s = &a->regions[i];
+		size_t k = plan_lower(rg, s->start);
+		struct nm_region_plan *p = k < rg->n ? &rg->v[k] : NULL;
+
+		if (s->total <= 0 || !p || p->start != s->start)
+			continue;
+		if (!plan_query(e, t, a, s, p, &queries))
+			continue;
+		for (int n = 0; n < in->nr_nodes; n++)
+			e->region_counts[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
+		pr.pages = p->pages;
+		pr.placement_seq = p->placement_seq;
+		p->last.src = NULL;
+		if (nm_plan_region_tick(pol, &pr, budget, &p->plan, &p->last) < 0)
+			continue;
+		*unsettled |= p->plan.phase == NM_PLAN_CANDIDATE ||
+			      p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING;
+		if (p->last.action == NM_PLAN_MIGRATE)
+			engine_region_move(e, s->start, s->start + nm_access_region_bytes(a), p,
+					   budget);
+	}
+}
+
+/* The process plan said where T stands; T's regions follow its threads
+ * when it has no dominant node (or its policy asks for it always). A task
+ * only idle this tick keeps what it has. */
+void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
+			 const struct nm_policy *pol, struct nm_plan_budget *budget)
+{
+	enum nm_plan_reason why = t->last.reason;
+	bool want = e->writes && pol->attribution != NM_ATTR_OFF &&
+		    (pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
+		     (t->rg && why == NM_PLAN_R_IDLE));
+	bool unsettled = false;
+
+	if (!want) {
+		regions_drop(t);
+		return;
+	}
+	if (!t->rg && regions_new(e, t, in->now_ms) < 0)
+		return;
+	window_step(e, t, in->now_ms);
+	if (t->id.doomed)
+		return;
+	e->n_moves = 0;
+	e->moves_bytes = 0;
+	plan_all(e, t, in, pol, budget, &unsettled);
+	/* Stable placement: fewer clears, fewer faults. */
+	if (unsettled || e->n_moves)
+		t->rg->gap_ms = e->config->interval_ms;
+	else if (t->rg->gap_ms < e->config->interval_ms << GAP_MAX_SHIFT && t->rg->open &&
+		 t->rg->next_clear_ms == in->now_ms + t->rg->gap_ms)
+		t->rg->gap_ms *= 2;
+	if (e->n_moves)
+		engine_submit_regions(e, t, budget);
+}

@@ -1,0 +1,63 @@
+/* regions: what the engine keeps about a process whose memory is placed
+ * region by region, after the threads that write it (numamig/access.h),
+ * rather than as a whole after the process's dominant node.
+ *
+ * A process gets this state when its threads run on several nodes (the
+ * process plan says no_dominant_node) and its policy's attribution allows
+ * it, or always with attribution: writes. It holds the access store fed by
+ * the writes source, the schedule of its windows (one soft-dirty clear
+ * opens each), and one planner state per region that was written, kept in
+ * address order. The engine owns and writes it (lib/engine/engine-regions.c);
+ * status and explain read it, const.
+ */
+#ifndef NUMAMIG_REGIONS_H
+#define NUMAMIG_REGIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "numamig/access.h"
+#include "numamig/planner.h"
+
+/* One region as the planner sees it. */
+struct nm_region_plan {
+	unsigned long start;            /* as in the store: aligned */
+	uint64_t *pages;                /* [nr_nodes]: its pages per node */
+	uint64_t placed_window;         /* the store window they were read in; 0: never */
+	uint64_t placement_seq;         /* bumped by each read of pages */
+	uint64_t pages_moved;           /* over its lifetime */
+	struct nm_plan_state plan;
+	struct nm_plan_decision last;
+};
+
+/* Why a process's windows are not running, for explain. */
+enum nm_regions_wait {
+	NM_REGIONS_RUNNING,             /* a window is open */
+	NM_REGIONS_BACKOFF,             /* placement stable: the next clear waits */
+	NM_REGIONS_FAULT_BUDGET,        /* the induced-fault budget is spent */
+	NM_REGIONS_CLEAR_BUDGET,        /* the clear-time budget is spent */
+	NM_REGIONS_CLEAR_FAILED,        /* clear_refs refused (clear_err) */
+	NM_REGIONS_BUSY,                /* a migration is in flight */
+};
+const char *nm_regions_wait_name(enum nm_regions_wait w);
+
+struct nm_regions {
+	struct nm_access store;
+	bool open;                      /* a window is open (the process was cleared) */
+	uint64_t since_ms;              /* when this state was made */
+	uint64_t window_ms;             /* when the open window began */
+	uint64_t gap_ms;                /* between two clears, backed off when stable */
+	uint64_t next_clear_ms;
+	enum nm_regions_wait wait;
+	int clear_err;                  /* the last clear_refs errno, 0: none */
+	struct nm_region_plan *v;       /* by start */
+	size_t n, cap;
+	/* Lifetime counts, for status and explain. */
+	uint64_t clears, clear_ns;
+	uint64_t faults;                /* induced write faults counted */
+	uint64_t queries;               /* placement reads */
+	uint64_t moves, pages_moved;    /* region moves decided, pages they moved */
+};
+
+#endif

@@ -1,0 +1,90 @@
+#!/bin/sh
+# daemon-threads: memory follows the threads (issue 13), thread-private
+# misplaced start.
+#
+# wl-misplaced (threads) first-touches its whole buffer on node 0 from the
+# main thread; then thread k, pinned to CPU node k, writes its own slice k.
+# The process has no dominant node, so it is planned by region: numamigd
+# clears its soft-dirty bits, samples the write faults, and moves each
+# region to the node of the thread that writes it. The test asserts:
+#   - every page moved went to the node of its writer: the pages the kernel
+#     migrated (pgmigrate_success) are 0.9-1.1x the locality gained times
+#     the pages of the buffer,
+#   - locality ends at 0.95 or more and the kernel migrated 0.9-1.1x the
+#     misplaced pages (the time to 0.90 is printed, not asserted: see
+#     daemon-misplaced.sh). Not on 4n with 6.1: there a multi-threaded
+#     process's pages move at about 11 pages/s. 6.1 flushes the TLB of
+#     every CPU the process runs on once per page it migrates (6.4
+#     batches the flush), and this guest runs its 4 vCPUs on one TCG
+#     thread, so each flush waits for 3 other vCPUs to be scheduled. On
+#     6.12 the same move runs at about 900 pages/s here. Real machines
+#     send IPIs in microseconds. That bar is reported open in issue 13.
+#   - status counts clears, induced faults and pages moved by region
+#     decisions, and the faults stay within what the budget allows,
+#   - explain shows the process planned by region.
+# topo: 2n 4n
+# kernel: 6.1 6.12
+# timeout: 150
+# host-tools: jq
+. /etc/numamig-vm/lib.sh
+
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+[ -w "$thp" ] && echo never >"$thp"
+
+cpu_nodes=$(expand "$(nodes_with_cpu)")
+n=$(count "$cpu_nodes")
+mib=96 secs=20
+[ "$n" -gt 2 ] && mib=64 secs=40
+
+cat >"$TMPDIR/numamigd.yaml" <<YAML
+kernel_numa_balancing: disable
+YAML
+wl_policy "$TMPDIR" wl
+numamigd_start "$TMPDIR"
+
+before=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
+sh -c "echo \$\$ >/sys/fs/cgroup/numamig.wl/cgroup.procs; exec wl-misplaced -s $mib -d $secs -i 0.5" \
+    >"$TMPDIR/wl.out" &
+wl=$!
+sleep $((secs / 2))
+wlpid=$(sed -n 's/^# wl-misplaced pid=\([0-9]*\) .*/\1/p' "$TMPDIR/wl.out")
+numamigctl --json explain "$wlpid" >"$TMPDIR/explain.json" || true
+wait "$wl"
+after=$(awk '$1 == "pgmigrate_success" { print $2 }' /proc/vmstat)
+cat "$TMPDIR/wl.out"
+numamigctl --json status >"$TMPDIR/status.json"
+numamigd_stop "$TMPDIR"
+cat "$TMPDIR/daemon.log"
+jq -c '.regions' "$TMPDIR/explain.json" | head -c 3000; echo
+
+t90=$(awk -F'[ =]' '/^t=/ && $4 >= 0.9 { print $2; exit }' "$TMPDIR/wl.out")
+first=$(grep '^t=' "$TMPDIR/wl.out" | head -n 1)
+last=$(grep '^t=' "$TMPDIR/wl.out" | tail -n 1)
+echo "time to 90% locality: ${t90:-never} s"
+pages=$(((mib << 20) / 4096))
+misplaced=$((pages * (n - 1) / n))
+moved=$((after - before))
+gained=$(awk -v a="$(field local "$first")" -v b="$(field local "$last")" -v p="$pages" \
+    'BEGIN { g = (b - a) * p; printf "%d", g < 1 ? 1 : g }')
+echo "pages misplaced at start: $misplaced, pages migrated: $moved, locality gained: $gained pages"
+check_range "pages migrated / pages gained" "$(ratio "$moved" "$gained")" 0.9 1.1
+case "$n/$(uname -r)" in
+4/6.1.*) echo "4n on 6.1: final locality not asserted (see the header)" ;;
+*)
+    check_range "final locality" "$(field local "$last")" 0.95 1
+    check_range "pages migrated / misplaced" "$(ratio "$moved" "$misplaced")" 0.9 1.1
+    ;;
+esac
+jq '.attribution' "$TMPDIR/status.json"
+check_eq "writes source" "$(jq -r '.attribution.writes' "$TMPDIR/status.json")" live
+clears=$(jq '.attribution.clears' "$TMPDIR/status.json")
+faults=$(jq '.attribution.induced_faults' "$TMPDIR/status.json")
+rmoved=$(jq '.attribution.region_pages_moved' "$TMPDIR/status.json")
+check_range "clears" "$clears" 1 $((secs * 2))
+check_range "region pages moved / migrated" "$(ratio "$rmoved" "$moved")" 0.9 1.1
+# The budget is a token bucket of one second's worth: over the run at most
+# one second more than the run's length.
+check_range "induced faults" "$faults" 1 $((10000 * (secs + 5)))
+check_eq "explain: planned by region" \
+    "$(jq -r '.regions.state // "none"' "$TMPDIR/explain.json")" running
+finish
