@@ -133,6 +133,10 @@ static void print_regions(FILE *f, json_object *rg)
 		fmt_bytes(sz, jint(rg, "region_bytes", -1)), jstr(rg, "state", "?"),
 		fmt_ms(gap, jint(rg, "clear_gap_ms", -1)), fmt_ms(next, jint(rg, "next_clear_in_ms", -1)),
 		jget(rg, "clear_error") ? ": clear_refs: " : "", jstr(rg, "clear_error", ""));
+	fprintf(f, "             writers: %s (%.0f%% of regions change writer between "
+		"windows; shared from %d%%)\n", jstr(rg, "writers", "?"),
+		jget(rg, "flipping_pct") ? json_object_get_double(jget(rg, "flipping_pct")) : 0.0,
+		(int)jint(rg, "shared_from_pct", 0));
 	fprintf(f, "             %lld clears, %lld induced faults, %lld regions written, "
 		"%lld pages moved\n", (long long)jint(rg, "clears", 0),
 		(long long)jint(rg, "induced_faults", 0), (long long)jint(rg, "regions_written", 0),

@@ -181,6 +181,21 @@ static json_object *top_regions_json(const struct ctl_state *s, const struct nm_
 	return arr;
 }
 
+/* Why little moves when little is written: the signal is writes. */
+static json_object *regions_note(const struct ctl_state *s, const struct nm_task *t)
+{
+	const struct nm_regions *rg = t->rg;
+	uint64_t eligible = ctl_task_eligible_total_kb(t) * 1024 / (s->page_size ? s->page_size : 4096);
+	char buf[256];
+
+	if (rg->store.st.windows < 1 || rg->written_last * 10 >= eligible)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%llu of its %llu eligible pages were written in the last "
+		 "window: pages only read are not seen by the writes source, and stay where "
+		 "they are", (unsigned long long)rg->written_last, (unsigned long long)eligible);
+	return json_object_new_string(buf);
+}
+
 static json_object *regions_json(const struct ctl_state *s, const struct nm_task *t)
 {
 	const struct nm_regions *rg = t->rg;
@@ -199,14 +214,17 @@ static json_object *regions_json(const struct ctl_state *s, const struct nm_task
 	add(o, "clears", ctl_json_u64(rg->clears));
 	add(o, "clear_ms", ctl_json_u64(rg->clear_ns / 1000000));
 	add(o, "induced_faults", ctl_json_u64(rg->faults));
+	add(o, "writers", json_object_new_string(nm_regions_shared(rg) < 0 ? "unknown" :
+						 nm_regions_shared(rg) ? "shared" : "private"));
+	add(o, "flipping_pct", rg->compared > 0 ?
+	    json_object_new_double(100.0 * rg->flips / rg->compared) : NULL);
+	add(o, "shared_from_pct", json_object_new_double(100.0 * NM_REGIONS_SHARED));
 	add(o, "regions_written", ctl_json_u64(rg->store.n));
 	add(o, "regions_planned", ctl_json_u64(rg->n));
 	add(o, "placement_reads", ctl_json_u64(rg->queries));
 	add(o, "pages_moved", ctl_json_u64(rg->pages_moved));
-	/* Why nothing moves when nothing was written: the signal is writes. */
-	add(o, "note", rg->clears && !rg->store.n ?
-	    json_object_new_string("no page written since the first clear: pages only read "
-				   "are not seen by the writes source, and stay") : NULL);
+	add(o, "written_last_window_pages", ctl_json_u64(rg->written_last));
+	add(o, "note", regions_note(s, t));
 	add(o, "top", top_regions_json(s, rg));
 	return o;
 }

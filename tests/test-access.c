@@ -85,6 +85,39 @@ END_TEST
 
 /* PMU samples (reads and writes, with data addresses) each count: they are
  * samples, not one fault per page. Sources are kept apart. */
+/* Writers window after window: a region each thread keeps to itself never
+ * flips; a region the first writer of which alternates flips every window;
+ * one written by two threads in one window flips too; a region not
+ * written in a window keeps its owner for the next comparison. */
+START_TEST(test_writer_flips)
+{
+	struct nm_access a;
+	struct nm_access_rec r;
+
+	setup(&a, 2, 64, 2);
+	for (int w = 0; w < 4; w++) {
+		r = wr(BASE, 0); /* private to thread 2 */
+		ck_assert_int_eq(nm_access_add(&a, &r, 1), 0);
+		r = wr(BASE + 2 * MB, w % 2); /* threads 2 and 3 take turns */
+		ck_assert_int_eq(nm_access_add(&a, &r, 1), 0);
+		if (w < 2) { /* written by both in windows 0 and 1, then left alone */
+			struct nm_access_rec two[2] = { wr(BASE + 4 * MB, 0),
+							wr(BASE + 4 * MB + 4096, 1) };
+
+			ck_assert_int_eq(nm_access_add(&a, two, 2), 0);
+		}
+		nm_access_end_window(&a, 2000 + (uint64_t)w);
+	}
+	/* Windows 1-3 compare the first two regions (3 + 3), window 1 the
+	 * third: 3 flips of the alternating one, 1 of the mixed one. */
+	ck_assert_uint_eq(a.st.compared, 7);
+	ck_assert_uint_eq(a.st.flips, 4);
+	ck_assert_int_eq(nm_access_find(&a, BASE)->owner, 2);
+	ck_assert_int_eq(nm_access_find(&a, BASE + 4 * MB)->owner, -1);
+	nm_access_free(&a);
+}
+END_TEST
+
 START_TEST(test_pmu_samples)
 {
 	struct nm_access a;
@@ -205,6 +238,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("store");
 
 	tcase_add_test(tc, test_writes_per_node);
+	tcase_add_test(tc, test_writer_flips);
 	tcase_add_test(tc, test_pmu_samples);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_eviction);

@@ -309,7 +309,13 @@ START_TEST(explain_regions)
 	ck_assert_str_eq(gets_(o, "regions.top.0.reason"), "already_local");
 	ck_assert_str_eq(gets_(o, "regions.top.1.range"), "400000-600000");
 	ck_assert_ptr_null(get(o, "regions.top.1.home"));
-	ck_assert_ptr_null(get(o, "regions.note"));
+	ck_assert_ptr_null(get(o, "regions.note")); /* no window closed yet */
+	json_object_put(o);
+	/* A window closed with 40 of its 2500 eligible pages written. */
+	nm_access_end_window(&rg.store, 1000);
+	rg.written_last = 40;
+	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
+	ck_assert_ptr_nonnull(strstr(gets_(o, "regions.note"), "40 of its 2500 eligible pages"));
 	json_object_put(o);
 	ck_assert_int_eq(ctl_explain_build(&w.s, 300, &o), 0);
 	ck_assert_ptr_null(get(o, "regions"));

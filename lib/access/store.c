@@ -196,6 +196,10 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 		if (rec->src == NM_ACCESS_WRITES) {
 			*w |= bit;
 			reg->seen_now++;
+			if (!reg->win_tid)
+				reg->win_tid = rec->tid;
+			else if (reg->win_tid != rec->tid)
+				reg->win_tid = -1;
 		}
 		a->counts[(size_t)r * per_region(a) + (size_t)rec->src * (size_t)a->o.nr_nodes +
 			  (size_t)rec->node] += 1.0f;
@@ -248,6 +252,16 @@ void nm_access_end_window(struct nm_access *a, uint64_t now_ns)
 	size_t pr = per_region(a);
 
 	for (size_t r = 0; r < a->n; r++) {
+		struct nm_access_region *reg = &a->regions[r];
+
+		if (reg->win_tid) {
+			if (reg->owner) {
+				a->st.compared++;
+				a->st.flips += reg->win_tid < 0 || reg->win_tid != reg->owner;
+			}
+			reg->owner = reg->win_tid;
+			reg->win_tid = 0;
+		}
 		a->regions[r].total *= f;
 		a->regions[r].seen_now = 0;
 		for (size_t i = 0; i < pr; i++)

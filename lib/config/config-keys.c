@@ -17,6 +17,7 @@ const char *const cfg_mode_names[] = { "off", "advise", "lazy", "direct", NULL }
 const char *const cfg_policy_kind_names[] = { "residency", "greedy", NULL };
 const char *const cfg_knb_names[] = { "keep", "disable", NULL };
 const char *const cfg_attribution_names[] = { "auto", "writes", "off", NULL };
+const char *const cfg_shared_names[] = { "stay", "spread", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
 const char *nm_mode_name(enum nm_mode m)
 {
@@ -40,7 +41,8 @@ _Static_assert(CFG_P_COUNT < CFG_TABLE_MAX, "CFG_TABLE_MAX too small");
 _Static_assert(sizeof(enum nm_mode) == sizeof(int) &&
 	       sizeof(enum nm_policy_kind) == sizeof(int) &&
 	       sizeof(enum nm_knb) == sizeof(int) &&
-	       sizeof(enum nm_attribution) == sizeof(int), "enums are int-sized");
+	       sizeof(enum nm_attribution) == sizeof(int) &&
+	       sizeof(enum nm_shared) == sizeof(int), "enums are int-sized");
 
 #define MS_PER_HOUR (3600ull * 1000)
 
@@ -184,6 +186,8 @@ const struct cfg_key cfg_policy_keys[] = {
 	 * nothing a whole process would not. */
 	[CFG_P_REGION_SIZE] = { "region_size", SIZE, P(region_bytes), .lo = 4096,
 				.hi = 1ull << 30 },
+	[CFG_P_SHARED] = { "shared", .kind = CFG_K_ENUM, P(shared), .names = cfg_shared_names,
+			   .what = "stay or spread" },
 	[CFG_P_COUNT] = { NULL },
 };
 

@@ -89,6 +89,9 @@ int cfg_policy_builtin(struct nm_policy *p)
 	/* A transparent huge page: the kernel moves one whole, and a 32 GiB
 	 * heap is 16384 regions. */
 	p->region_bytes = 2ull << 20;
+	/* Moving a region that several nodes write only makes it remote for
+	 * the others; spreading is for bandwidth, which the operator asks for. */
+	p->shared = NM_SHARED_STAY;
 	return p->exclude_files ? 0 : -1;
 }
 

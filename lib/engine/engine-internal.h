@@ -34,6 +34,7 @@ struct nm_engine {
 	bool writes_on;                 /* the fault event is enabled */
 	struct nm_plan_budget fault_bucket, clear_bucket;
 	float *region_counts;           /* scratch, [nr_nodes] */
+	float *region_proc;
 	uint64_t *region_cpu;
 	unsigned long long *region_on;
 	struct nm_mig_region *moves;    /* this task's region moves this tick */

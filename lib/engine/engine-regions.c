@@ -236,8 +236,15 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	if (now_ms < rg->next_clear_ms || budget_waits(e, rg, now_ms))
 		return;
 	if (rg->open) {
+		rg->written_last = 0;
+		for (size_t i = 0; i < rg->store.n; i++)
+			rg->written_last += rg->store.regions[i].seen_now;
 		nm_access_end_window(&rg->store, now_ms * 1000000);
 		plan_prune(rg);
+		rg->flips = rg->flips / 2 + (float)(rg->store.st.flips - rg->last_flips);
+		rg->compared = rg->compared / 2 + (float)(rg->store.st.compared - rg->last_compared);
+		rg->last_flips = rg->store.st.flips;
+		rg->last_compared = rg->store.st.compared;
 	}
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
@@ -302,6 +309,67 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 	return true;
 }
 
+/* Writers: the nodes with at least this share of the writes. */
+#define WRITER_PCT 10
+
+/* The allowed writers in BY (writes per node) into W; their number. */
+static int writers_of(const struct nm_plan_input *in, const float *by, int *w)
+{
+	float total = 0;
+	int nw = 0;
+
+	for (int n = 0; n < in->nr_nodes; n++)
+		total += by[n];
+	for (int n = 0; n < in->nr_nodes && nw < NM_MAPS_MAX_NODES; n++)
+		if (total > 0 && by[n] * 100 >= total * WRITER_PCT &&
+		    (!in->allowed || ((unsigned)n < in->allowed->size &&
+				      numa_bitmask_isbitset(in->allowed, (unsigned)n))))
+			w[nw++] = n;
+	return nw;
+}
+
+/* shared: spread. A region written from several nodes, none dominant,
+ * gets one of the allowed writers as its home, by its index in the address
+ * space: consecutive regions of a buffer alternate between the writers, so
+ * the buffer ends evenly spread, and a region keeps its node as long as the
+ * writers stay the same. The writers are the region's own, or with PROC
+ * (the process's writes per node, when its written memory is shared: one
+ * region's counts then only say who came first) the process's. The counts
+ * then say that node, so the planner's gates (dwell, hysteresis, backoff,
+ * min_gain, rate) apply as to any move. */
+static void spread(const struct nm_policy *pol, const struct nm_plan_input *in,
+		   unsigned long index, const float *proc, float *counts)
+{
+	float total = 0, max = 0;
+	int writers[NM_MAPS_MAX_NODES], nw;
+
+	for (int n = 0; n < in->nr_nodes; n++) {
+		total += counts[n];
+		max = counts[n] > max ? counts[n] : max;
+	}
+	if (total <= 0 || (!proc && max * 100 >= total * (float)pol->dominance_pct))
+		return; /* unwritten, or one node is dominant and its own */
+	nw = writers_of(in, proc ? proc : counts, writers);
+	if (nw < 2)
+		return;
+	for (int n = 0; n < in->nr_nodes; n++)
+		counts[n] = 0;
+	counts[writers[index % (unsigned long)nw]] = total;
+}
+
+/* shared: stay, for a process whose written memory is shared: no node is
+ * a region's home, however its counts lean (the first writer after a clear
+ * takes a whole page, so a faster thread looks dominant). */
+static void no_home(const struct nm_plan_input *in, float *counts)
+{
+	float total = 0;
+
+	for (int n = 0; n < in->nr_nodes; n++)
+		total += counts[n];
+	for (int n = 0; n < in->nr_nodes; n++)
+		counts[n] = total / (float)in->nr_nodes;
+}
+
 /* Plan every written region of T; collect the moves in e->moves. */
 static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 		     const struct nm_policy *pol, struct nm_plan_budget *budget, bool *unsettled)
@@ -311,7 +379,15 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	struct nm_plan_region pr = { .proc = in, .counts = e->region_counts,
 				     .cpu_ns = e->region_cpu };
 	unsigned queries = 0;
+	int shared = nm_regions_shared(rg);
 
+	if (shared < 0)
+		return; /* one window cannot tell private memory from shared */
+	for (int n = 0; n < in->nr_nodes; n++)
+		e->region_proc[n] = 0;
+	for (size_t i = 0; shared && i < a->n; i++)
+		for (int n = 0; n < in->nr_nodes; n++)
+			e->region_proc[n] += nm_access_count(a, &a->regions[i], n, NM_ACCESS_NR_SRCS);
 	for (int n = 0; n < in->nr_nodes; n++)
 		pr.proc_cpu_ns += in->cpu_ns[n];
 	/* First every plan, then the decisions: a move keeps a pointer to
@@ -332,6 +408,11 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			continue;
 		for (int n = 0; n < in->nr_nodes; n++)
 			e->region_counts[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
+		if (pol->shared == NM_SHARED_SPREAD)
+			spread(pol, in, s->start >> a->o.region_shift,
+			       shared ? e->region_proc : NULL, e->region_counts);
+		else if (shared)
+			no_home(in, e->region_counts);
 		pr.pages = p->pages;
 		pr.placement_seq = p->placement_seq;
 		p->last.src = NULL;

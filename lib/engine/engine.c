@@ -129,9 +129,11 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->counters.nr_nodes = n;
 	e->counters.moved = calloc((size_t)n * (size_t)n, sizeof(*e->counters.moved));
 	e->region_counts = calloc((size_t)n, sizeof(*e->region_counts));
+	e->region_proc = calloc((size_t)n, sizeof(*e->region_proc));
 	e->region_cpu = calloc((size_t)n, sizeof(*e->region_cpu));
 	e->region_on = calloc((size_t)n, sizeof(*e->region_on));
 	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
+	       e->region_proc &&
 	       e->region_cpu && e->region_on ? 0 : -ENOMEM;
 }
 
@@ -156,6 +158,7 @@ void nm_engine_free(struct nm_engine *e)
 		numa_bitmask_free(e->allowed);
 	free(e->counters.moved);
 	free(e->region_counts);
+	free(e->region_proc);
 	free(e->region_cpu);
 	free(e->region_on);
 	free(e->moves);

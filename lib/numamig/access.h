@@ -18,6 +18,13 @@
  *  - NM_ACCESS_PMU: precise memory samples with data addresses (PEBS, IBS)
  *    on machines that have them; reads and writes, each sample counts.
  *
+ * Writers: for the writes source the store also keeps which thread wrote
+ * each region in a window, and counts how often that changes from one
+ * window to the next (st.compared, st.flips): one window's counts cannot
+ * tell memory private to a thread from memory several threads write,
+ * since a page counts once per window, for whichever thread wrote it
+ * first; the flips over many regions can.
+ *
  * Time is cut into windows: nm_access_end_window() closes one, multiplies
  * every count by the decay (so a count is a sum of page-accesses with
  * weight 2^(-age / half_life), age in windows) and forgets which pages
@@ -74,6 +81,9 @@ struct nm_access_region {
 	uint64_t last_window;     /* the last window it was accessed in */
 	float total;              /* decayed, all nodes and sources */
 	unsigned seen_now;        /* pages counted in the current window */
+	pid_t win_tid;            /* the one thread counted this window; 0 none,
+	                             -1 several */
+	pid_t owner;              /* win_tid of the last window it was written in */
 };
 
 struct nm_access_stats {
@@ -83,6 +93,13 @@ struct nm_access_stats {
 	uint64_t dropped;         /* table full, or a node out of range */
 	uint64_t evicted;         /* regions evicted */
 	uint64_t windows;         /* windows closed */
+	/* Who writes a region, window after window (the writes source): a
+	 * region written in two windows is compared; it flipped when another
+	 * thread, or several, wrote it in the second. A thread's private
+	 * memory never flips; memory several threads write flips about every
+	 * other window, since the first writer after a clear takes the whole
+	 * page (and a thread sweeping a buffer takes whole regions). */
+	uint64_t compared, flips;
 };
 
 struct nm_access {

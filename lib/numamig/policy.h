@@ -43,6 +43,12 @@ enum nm_attribution {
 };
 const char *nm_attribution_name(enum nm_attribution a);
 
+/* What becomes of a region written from several nodes, none dominant. */
+enum nm_shared {
+	NM_SHARED_STAY,   /* it stays where it is */
+	NM_SHARED_SPREAD, /* regions spread evenly over the nodes writing them */
+};
+
 enum nm_knb {
 	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
 	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
@@ -72,6 +78,7 @@ struct nm_policy {
 	uint64_t batch_latency_us; /* a call's budget beyond a minimum batch */
 	enum nm_attribution attribution;
 	uint64_t region_bytes;     /* unit of thread placement; a power of two */
+	enum nm_shared shared;
 	char *file;                /* where it was defined, for explain */
 	int line;
 };

@@ -51,13 +51,46 @@ struct nm_regions {
 	uint64_t next_clear_ms;
 	enum nm_regions_wait wait;
 	int clear_err;                  /* the last clear_refs errno, 0: none */
+	/* Regions whose writer changed from one window to the next, over
+	 * those written in both, decayed by half each window: memory several
+	 * threads write (numamig/access.h). At or above NM_REGIONS_SHARED no
+	 * region has a home of its own. */
+	float flips, compared;
+	uint64_t last_flips, last_compared;  /* the store's counts at the last close */
 	struct nm_region_plan *v;       /* by start */
 	size_t n, cap;
 	/* Lifetime counts, for status and explain. */
 	uint64_t clears, clear_ns;
 	uint64_t faults;                /* induced write faults counted */
+	uint64_t written_last;          /* pages written in the last closed window */
 	uint64_t queries;               /* placement reads */
 	uint64_t moves, pages_moved;    /* region moves decided, pages they moved */
 };
+
+/* The share of flipping regions that makes a process's written memory
+ * shared, and the evidence needed first (regions compared, decayed). */
+#define NM_REGIONS_SHARED 0.25f
+#define NM_REGIONS_EVIDENCE 1.0f
+
+/* Whether RG's writes are known yet to be private (0), shared (1), or not
+ * known (-1: no region compared over two windows yet). The open window
+ * counts as far as it went: a region written in it by another thread than
+ * in its last window has flipped already. */
+static inline int nm_regions_shared(const struct nm_regions *rg)
+{
+	float flips = rg->flips, compared = rg->compared;
+
+	for (size_t i = 0; rg->open && i < rg->store.n; i++) {
+		const struct nm_access_region *r = &rg->store.regions[i];
+
+		if (r->owner && r->win_tid) {
+			compared += 1;
+			flips += r->win_tid < 0 || r->win_tid != r->owner;
+		}
+	}
+	if (compared < NM_REGIONS_EVIDENCE)
+		return -1;
+	return flips >= NM_REGIONS_SHARED * compared;
+}
 
 #endif

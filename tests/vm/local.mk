@@ -18,6 +18,7 @@ vm_programs = \
 	tests/workloads/wl-misplaced \
 	tests/workloads/wl-phase \
 	tests/workloads/wl-interleaved \
+	tests/workloads/wl-shared \
 	tests/workloads/wl-job \
 	tests/workloads/wl-producer \
 	tests/workloads/wl-churn \
@@ -37,6 +38,9 @@ tests_workloads_wl_phase_LDADD = $(wl_ldadd)
 tests_workloads_wl_interleaved_SOURCES = tests/workloads/interleaved.c
 tests_workloads_wl_interleaved_CFLAGS = $(wl_cflags)
 tests_workloads_wl_interleaved_LDADD = $(wl_ldadd)
+tests_workloads_wl_shared_SOURCES = tests/workloads/shared.c
+tests_workloads_wl_shared_CFLAGS = $(wl_cflags)
+tests_workloads_wl_shared_LDADD = $(wl_ldadd)
 tests_workloads_wl_job_SOURCES = tests/workloads/job.c
 tests_workloads_wl_job_CFLAGS = $(wl_cflags)
 tests_workloads_wl_job_LDADD = $(wl_ldadd) -ldl

@@ -56,10 +56,11 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	o->path = NULL;
 	o->cgroup = NULL;
 	o->procs = 0;
+	o->reads = 0;
 	for (const char *e = extra; e && *e; e++) {
 		size_t l = strlen(optstring);
 		optstring[l] = *e;
-		optstring[l + 1] = *e == 'P' ? '\0' : ':'; /* -P takes no value */
+		optstring[l + 1] = *e == 'P' || *e == 'R' ? '\0' : ':'; /* flags */
 		optstring[l + 2] = '\0';
 	}
 	while ((c = getopt(argc, argv, optstring)) != -1) {
@@ -73,6 +74,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 		case 'f': o->path = optarg; break;
 		case 'g': o->cgroup = optarg; break;
 		case 'P': o->procs = 1; break;
+		case 'R': o->reads = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -337,6 +339,8 @@ static struct worker workers[WL_MAX_USERS];
 static int nworkers, wnnodes;
 static const int *wnodes;
 static double wperiod;
+static int wreads;              /* workers read (-R) instead of writing */
+static volatile unsigned long wl_sink; /* what they read: kept, not optimised out */
 
 static void *worker_main(void *arg)
 {
@@ -345,7 +349,10 @@ static void *worker_main(void *arg)
 
 	wl_pin_node(w->node);
 	while (!wl_stop) {
-		wl_stream(w->addr, w->len);
+		if (wreads)
+			wl_sink += wl_scan(w->addr, w->len);
+		else
+			wl_stream(w->addr, w->len);
 		if (next > 0 && wl_now() >= next) {
 			/* Pin first, then publish: a sample taken in between
 			 * still judges against the node we ran on. */
@@ -488,6 +495,7 @@ void wl_run_misplaced(const char *name, const struct wl_opts *o, double period)
 	wl_announce(name, buf, o->bytes, extra);
 	/* Each thread moves on PERIOD seconds after it started, i.e. just
 	 * after t=0 of the report, then every PERIOD seconds. */
+	wreads = o->reads;
 	if (!o->procs)
 		wl_workers_start(buf, o->bytes, n, nodes, nnodes, period, slices);
 	wl_report_loop(o, slices, n, NULL);

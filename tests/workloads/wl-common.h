@@ -46,6 +46,7 @@ struct wl_opts {
 	const char *path;    /* -f PATH: file (job) */
 	const char *cgroup;  /* -g DIR: cgroup v2 directory to join (job) */
 	int procs;           /* -P: users are processes, not threads */
+	int reads;           /* -R: users only read their slices (threads) */
 };
 
 extern long wl_pagesz;
