@@ -5,7 +5,7 @@
 # raw results home with emit-tar. bench/report turns them into tables.
 #
 # bench/run writes /bench/params (sh variables):
-#   WL      w1 w1t w2 w3 w4 w4t w5 w6           PEERS  peers to run, in order
+#   WL      w1 w1t w2 w3 w3t w4 w4t w5 w6       PEERS  peers to run, in order
 #   MIB     working set, MiB                    SECS   workload duration, s
 #   PERIOD  phase length for w3                 SHMIB  shared buffer for w1
 # Per peer, /tmp/out/PEER/ gets: wl.out (the workload's own locality
@@ -111,6 +111,8 @@ wl_cmd() {
     # Phases: memory bound to node 0, where it is first touched anyway.
     w3/bind) echo "numactl -m 0 wl-phase -P -p $PERIOD $common" ;;
     w3/*) echo "wl-phase -P -p $PERIOD $common" ;;
+    w3t/bind) echo "numactl -m 0 wl-phase -p $PERIOD $common" ;;
+    w3t/*) echo "wl-phase -p $PERIOD $common" ;;
     w4/*) echo "bw-numa01 -f interleave -p 0 $common" ;;
     w4t/*) echo "wl-interleaved $common" ;;
     esac

@@ -48,7 +48,7 @@ bench/run --runs 5        # more runs per workload (medians)
 bench/run --quick         # one short run of everything (a look, not a result)
 bench/run --smoke         # harness check, ~25 s (one boot): W2 6 s, none + residency;
                           # exits non-zero if any result is missing or unparsable
-bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w4 w4t w5 w6 scale)
+bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w3t w4 w4t w5 w6 scale)
 ```
 
 `bench/run` installs gnuplot, numad, numactl and valgrind with apt-get and
@@ -181,12 +181,20 @@ NOTES = """### Reading the goals
 
 ### Why the peers do what they do (read with the tables)
 
-- **Threads (W1t, W4t).** numamigd's home is per *process*: a process
-  whose threads run on different nodes has no dominant node and is left
-  alone (reason `no_dominant_node`, README "A task is a process"). Kernel
-  autoNUMA follows pages per thread through hinting faults, so it wins the
-  thread forms outright; greedy moves the whole process after whichever
-  node had most of the last tick's CPU, which can make locality worse.
+- **Threads (W1t, W3t, W4t).** A process whose threads run on different
+  nodes has no dominant node, so numamigd residency places it region by
+  region (README "A task is a process"): soft-dirty clears make the next
+  write to each page fault, a page-fault perf event names the writing
+  thread's node, and each 2 MiB region moves to the node whose threads
+  write it. The cost is the write faults it induces (held to
+  `fault_budget`, 10,000/s), shown next to autoNUMA's hinting faults.
+  Kernel autoNUMA follows pages per thread through hinting faults on
+  reads and writes; on 6.1 it also migrates more cheaply in a 4-vCPU TCG
+  guest: a page it migrates has no live TLB entry (the hinting fault made
+  it inaccessible), while a page numamigd moves must be flushed from every
+  vCPU the process runs on, once per page before 6.4. greedy moves the
+  whole process after whichever node had most of the last tick's CPU,
+  which can make locality worse.
 - **numad** manages only processes above its size and CPU thresholds
   (hundreds of MB, half a CPU) and moves whole processes to one node; these
   guest-sized workloads are under its thresholds, and with one process
