@@ -8,9 +8,10 @@
  * budget, time per second over all processes); every page written after a
  * clear takes one minor fault (the fault budget, faults per second); a
  * placement read is a pagemap read and a move_pages() query of one region
- * (at most QUERIES_PER_TICK a tick). Both budgets are token buckets
- * holding one second's worth: a clear waits while either is in debt, so
- * over time neither is exceeded. */
+ * (at most QUERIES_PER_TICK a tick). Both budgets are token buckets (the
+ * fault bucket holds FAULT_BURST_S seconds' worth, the clear bucket one):
+ * a clear waits while either is in debt, so over time neither is
+ * exceeded. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@
 const char *nm_regions_wait_name(enum nm_regions_wait w)
 {
 	static const char *const names[] = {
-		"running", "backoff", "fault_budget", "clear_budget", "clear_failed", "busy",
+		"running", "backoff", "fault_budget", "clear_budget", "clear_failed", "idle",
 	};
 
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
@@ -57,9 +58,16 @@ void engine_regions_close(struct nm_engine *e)
 	e->writes = NULL;
 }
 
+/* The fault bucket holds this many seconds' worth: a process new to
+ * placement by region needs three windows (two to tell private memory
+ * from shared, one to act) before it is placed, and at the budget's
+ * pace each of a big process's windows would wait. */
+#define FAULT_BURST_S 4
+
 void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint64_t now_ms)
 {
-	nm_plan_budget_init(&e->fault_bucket, c->fault_budget, 0, now_ms);
+	nm_plan_budget_init(&e->fault_bucket, c->fault_budget, c->fault_budget * FAULT_BURST_S,
+			    now_ms);
 	nm_plan_budget_init(&e->clear_bucket, c->clear_budget_us, 0, now_ms);
 }
 
@@ -333,8 +341,9 @@ static int writers_of(const struct nm_plan_input *in, const float *by, int *w)
  * space: consecutive regions of a buffer alternate between the writers, so
  * the buffer ends evenly spread, and a region keeps its node as long as the
  * writers stay the same. The writers are the region's own, or with PROC
- * (the process's writes per node, when its written memory is shared: one
- * region's counts then only say who came first) the process's. The counts
+ * (the process's CPU time per node, when its written memory is shared: one
+ * region's counts then only say who came first) the nodes its threads run
+ * on. The counts
  * then say that node, so the planner's gates (dwell, hysteresis, backoff,
  * min_gain, rate) apply as to any move. */
 static void spread(const struct nm_policy *pol, const struct nm_plan_input *in,
@@ -383,11 +392,10 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 
 	if (shared < 0)
 		return; /* one window cannot tell private memory from shared */
+	/* Shared memory is spread over the nodes its threads run on: the
+	 * first writes favour the fastest thread, CPU time does not. */
 	for (int n = 0; n < in->nr_nodes; n++)
-		e->region_proc[n] = 0;
-	for (size_t i = 0; shared && i < a->n; i++)
-		for (int n = 0; n < in->nr_nodes; n++)
-			e->region_proc[n] += nm_access_count(a, &a->regions[i], n, NM_ACCESS_NR_SRCS);
+		e->region_proc[n] = (float)in->cpu_ns[n];
 	for (int n = 0; n < in->nr_nodes; n++)
 		pr.proc_cpu_ns += in->cpu_ns[n];
 	/* First every plan, then the decisions: a move keeps a pointer to
@@ -444,6 +452,10 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	}
 	if (!t->rg && regions_new(e, t, in->now_ms) < 0)
 		return;
+	if (why == NM_PLAN_R_IDLE) {
+		t->rg->wait = NM_REGIONS_IDLE; /* a clear would find no writer */
+		return;
+	}
 	window_step(e, t, in->now_ms);
 	if (t->id.doomed)
 		return;

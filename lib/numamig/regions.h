@@ -38,7 +38,7 @@ enum nm_regions_wait {
 	NM_REGIONS_FAULT_BUDGET,        /* the induced-fault budget is spent */
 	NM_REGIONS_CLEAR_BUDGET,        /* the clear-time budget is spent */
 	NM_REGIONS_CLEAR_FAILED,        /* clear_refs refused (clear_err) */
-	NM_REGIONS_BUSY,                /* a migration is in flight */
+	NM_REGIONS_IDLE,                /* no CPU time: nothing to learn */
 };
 const char *nm_regions_wait_name(enum nm_regions_wait w);
 
@@ -68,14 +68,18 @@ struct nm_regions {
 };
 
 /* The share of flipping regions that makes a process's written memory
- * shared, and the evidence needed first (regions compared, decayed). */
+ * shared; the regions compared that may already say so; and the closed
+ * comparisons per written region (decayed: 1 is one window, 1.5 two) needed
+ * before it may be called private. Moving is the risky verdict, so it
+ * waits for a whole window of comparisons: a few regions re-written early
+ * in a window can all still have their first writer. */
 #define NM_REGIONS_SHARED 0.25f
-#define NM_REGIONS_EVIDENCE 1.0f
+#define NM_REGIONS_SHARED_EVIDENCE 4.0f
+#define NM_REGIONS_PRIVATE_EVIDENCE 1.0f
 
 /* Whether RG's writes are known yet to be private (0), shared (1), or not
- * known (-1: no region compared over two windows yet). The open window
- * counts as far as it went: a region written in it by another thread than
- * in its last window has flipped already. */
+ * known (-1). The open window counts as far as it went: a region written
+ * in it by another thread than in its last window has flipped already. */
 static inline int nm_regions_shared(const struct nm_regions *rg)
 {
 	float flips = rg->flips, compared = rg->compared;
@@ -88,7 +92,9 @@ static inline int nm_regions_shared(const struct nm_regions *rg)
 			flips += r->win_tid < 0 || r->win_tid != r->owner;
 		}
 	}
-	if (compared < NM_REGIONS_EVIDENCE)
+	if (compared >= NM_REGIONS_SHARED_EVIDENCE && flips >= NM_REGIONS_SHARED * compared)
+		return 1;
+	if (rg->compared < 1 || rg->compared < NM_REGIONS_PRIVATE_EVIDENCE * (float)rg->store.n)
 		return -1;
 	return flips >= NM_REGIONS_SHARED * compared;
 }
