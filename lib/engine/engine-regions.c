@@ -34,6 +34,7 @@ const char *nm_regions_wait_name(enum nm_regions_wait w)
 {
 	static const char *const names[] = {
 		"running", "backoff", "fault_budget", "clear_budget", "clear_failed", "idle",
+		"whole",
 	};
 
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
@@ -379,6 +380,16 @@ static void no_home(const struct nm_plan_input *in, float *counts)
 		counts[n] = total / (float)in->nr_nodes;
 }
 
+/* P's pages off its dominant node (0 without one). */
+static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
+{
+	uint64_t off = 0;
+
+	for (int n = 0; p->plan.has_dom && n < nr_nodes; n++)
+		off += n == p->plan.dom ? 0 : p->pages[n];
+	return off;
+}
+
 /* Plan every written region of T; collect the moves in e->moves. */
 static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 		     const struct nm_policy *pol, struct nm_plan_budget *budget, bool *unsettled)
@@ -394,10 +405,10 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		return; /* one window cannot tell private memory from shared */
 	/* Shared memory is spread over the nodes its threads run on: the
 	 * first writes favour the fastest thread, CPU time does not. */
-	for (int n = 0; n < in->nr_nodes; n++)
+	for (int n = 0; n < in->nr_nodes; n++) {
 		e->region_proc[n] = (float)in->cpu_ns[n];
-	for (int n = 0; n < in->nr_nodes; n++)
 		pr.proc_cpu_ns += in->cpu_ns[n];
+	}
 	/* First every plan, then the decisions: a move keeps a pointer to
 	 * its plan, which a later insertion would move. */
 	for (size_t i = 0; i < a->n; i++) {
@@ -426,8 +437,13 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		p->last.src = NULL;
 		if (nm_plan_region_tick(pol, &pr, budget, &p->plan, &p->last) < 0)
 			continue;
-		*unsettled |= p->plan.phase == NM_PLAN_CANDIDATE ||
-			      p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING;
+		/* Placement is still changing where a region worth a call is
+		 * about to move: a thread's stack or a few heap pages swapping
+		 * nodes with the thread that writes them must not keep the
+		 * whole process at one clear per interval. */
+		*unsettled |= (p->plan.phase == NM_PLAN_CANDIDATE ||
+			       p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING) &&
+			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
 		if (p->last.action == NM_PLAN_MIGRATE)
 			engine_region_move(e, s->start, s->start + nm_access_region_bytes(a), p,
 					   budget);
@@ -435,27 +451,29 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 }
 
 /* The process plan said where T stands; T's regions follow its threads
- * when it has no dominant node (or its policy asks for it always). A task
- * only idle this tick keeps what it has. */
+ * when it has no dominant node (or its policy asks for it always). The
+ * regions' states (cooldowns, backoffs) outlive a tick or two of one node
+ * being dominant, idle ticks and the like, or threads that swap nodes
+ * would have their regions moved afresh each time; they go when the
+ * process moves as a whole, or its policy turns them off. */
 void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			 const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
 	enum nm_plan_reason why = t->last.reason;
-	bool want = e->writes && pol->attribution != NM_ATTR_OFF &&
-		    (pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
-		     (t->rg && why == NM_PLAN_R_IDLE));
+	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE;
 	bool unsettled = false;
 
-	if (!want) {
+	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
 		regions_drop(t);
+		return;
+	}
+	if (!by_region) {
+		if (t->rg) /* a clear would find no writer, or none but one node's */
+			t->rg->wait = why == NM_PLAN_R_IDLE ? NM_REGIONS_IDLE : NM_REGIONS_WHOLE;
 		return;
 	}
 	if (!t->rg && regions_new(e, t, in->now_ms) < 0)
 		return;
-	if (why == NM_PLAN_R_IDLE) {
-		t->rg->wait = NM_REGIONS_IDLE; /* a clear would find no writer */
-		return;
-	}
 	window_step(e, t, in->now_ms);
 	if (t->id.doomed)
 		return;

@@ -133,8 +133,7 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->region_cpu = calloc((size_t)n, sizeof(*e->region_cpu));
 	e->region_on = calloc((size_t)n, sizeof(*e->region_on));
 	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
-	       e->region_proc &&
-	       e->region_cpu && e->region_on ? 0 : -ENOMEM;
+	       e->region_proc && e->region_cpu && e->region_on ? 0 : -ENOMEM;
 }
 
 void nm_engine_free(struct nm_engine *e)

@@ -39,6 +39,7 @@ enum nm_regions_wait {
 	NM_REGIONS_CLEAR_BUDGET,        /* the clear-time budget is spent */
 	NM_REGIONS_CLEAR_FAILED,        /* clear_refs refused (clear_err) */
 	NM_REGIONS_IDLE,                /* no CPU time: nothing to learn */
+	NM_REGIONS_WHOLE,               /* one node dominant for now: planned whole */
 };
 const char *nm_regions_wait_name(enum nm_regions_wait w);
 
