@@ -180,7 +180,11 @@ static enum nm_plan_reason at_home(const struct plan_ctx *c, struct nm_plan_stat
 		d->misplaced_pages = plan_misplaced_pages(c->in, st->home);
 		return d->misplaced_pages ? NM_PLAN_R_COOLDOWN : NM_PLAN_R_ALREADY_LOCAL;
 	}
-	return attempt(c, st, st->home, NM_PLAN_R_MISPLACED, 0, d);
+	/* Inside the cooldown such pages are the tail of the move just made,
+	 * which min_gain and cost/benefit judged whole: a tail under min_gain
+	 * (the last tenth faulted in after the map was read) still goes. */
+	return attempt(c, st, st->home, NM_PLAN_R_MISPLACED,
+		       in_cooldown(st, now) ? PLAN_TRY_CONTINUE : 0, d);
 }
 
 /* The streak is a sum of tick windows, and ticks fire a few ms early or
