@@ -8,9 +8,12 @@
 # clears its soft-dirty bits, samples the write faults, and moves each
 # region to the node of the thread that writes it. The test asserts:
 #   - every page moved went to the node of its writer: of the pages the
-#     workload samples at the end, those off node 0 are all local to their
-#     thread, but for 1 % (counted from its own on= and local= figures:
-#     off node 0 minus local ones, slice 0's staying local on node 0),
+#     workload samples at the end, those off node 0 are local to their
+#     thread (counted from its own on= and local= figures: off node 0
+#     minus local ones, slice 0's staying local on node 0), but for the
+#     regions that straddle two slices: the buffer need not be 2 MiB
+#     aligned, and such a region moves whole to the node that writes most
+#     of it (one region of 512 pages per boundary, in sampled pages),
 #   - locality ends at 0.95 or more and the kernel migrated 0.9-1.1x the
 #     misplaced pages (the time to 0.90 is printed, not asserted: see
 #     daemon-misplaced.sh). Not on 4n with 6.1: there a multi-threaded
@@ -69,7 +72,8 @@ echo "pages misplaced at start: $misplaced, pages migrated: $moved"
 sampled=$(field sampled "$last")
 wrong=$(awk -v on="$(field on "$last")" -v s="$sampled" -v l="$(field local "$last")" -v n="$n" \
     'BEGIN { split(on, c, ","); w = (s - c[1]) - l * s + s / n; printf "%d", w < 0 ? 0 : w + 0.5 }')
-check_range "sampled pages moved to a node not their writer's" "$wrong" 0 $((sampled / 100 + 2))
+check_range "sampled pages moved to a node not their writer's" "$wrong" 0 \
+    $(((n - 1) * 512 * sampled / pages + 2))
 check_range "locality gained (sampled pages moved home)" \
     "$(awk -v a="$(field local "$first")" -v b="$(field local "$last")" 'BEGIN { printf "%.3f", b - a }')" \
     0.01 1
