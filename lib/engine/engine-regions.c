@@ -236,6 +236,23 @@ static bool budget_waits(struct nm_engine *e, struct nm_regions *rg, uint64_t no
 	return true;
 }
 
+/* Close RG's open window at NOW_MS. */
+static void window_close(struct nm_regions *rg, uint64_t now_ms)
+{
+	if (!rg->open)
+		return;
+	rg->written_last = 0;
+	for (size_t i = 0; i < rg->store.n; i++)
+		rg->written_last += rg->store.regions[i].seen_now;
+	nm_access_end_window(&rg->store, now_ms * 1000000);
+	plan_prune(rg);
+	rg->flips = rg->flips / 2 + (float)(rg->store.st.flips - rg->last_flips);
+	rg->compared = rg->compared / 2 + (float)(rg->store.st.compared - rg->last_compared);
+	rg->last_flips = rg->store.st.flips;
+	rg->last_compared = rg->store.st.compared;
+	rg->open = false;
+}
+
 /* Close the open window and open the next when due: one clear. */
 static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
@@ -245,17 +262,7 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 
 	if (now_ms < rg->next_clear_ms || budget_waits(e, rg, now_ms))
 		return;
-	if (rg->open) {
-		rg->written_last = 0;
-		for (size_t i = 0; i < rg->store.n; i++)
-			rg->written_last += rg->store.regions[i].seen_now;
-		nm_access_end_window(&rg->store, now_ms * 1000000);
-		plan_prune(rg);
-		rg->flips = rg->flips / 2 + (float)(rg->store.st.flips - rg->last_flips);
-		rg->compared = rg->compared / 2 + (float)(rg->store.st.compared - rg->last_compared);
-		rg->last_flips = rg->store.st.flips;
-		rg->last_compared = rg->store.st.compared;
-	}
+	window_close(rg, now_ms);
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
 	t0 = nm_mono_ns();
@@ -469,8 +476,14 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 		return;
 	}
 	if (!by_region) {
-		if (t->rg) /* a clear would find no writer, or none but one node's */
+		/* A clear would find no writer, or none but one node's. The
+		 * window closes: the fault event sees every fault on the
+		 * machine while any window is open. */
+		if (t->rg) {
 			t->rg->wait = why == NM_PLAN_R_IDLE ? NM_REGIONS_IDLE : NM_REGIONS_WHOLE;
+			window_close(t->rg, in->now_ms);
+			t->rg->next_clear_ms = 0;
+		}
 		return;
 	}
 	if (!t->rg && regions_new(e, t, in->now_ms) < 0)
