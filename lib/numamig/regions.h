@@ -65,7 +65,7 @@ struct nm_regions {
 	uint64_t faults;                /* induced write faults counted */
 	uint64_t written_last;          /* pages written in the last closed window */
 	uint64_t queries;               /* placement reads */
-	uint64_t moves, pages_moved;    /* region moves decided, pages they moved */
+	uint64_t pages_moved;           /* pages region moves moved */
 };
 
 /* The share of flipping regions that makes a process's written memory
