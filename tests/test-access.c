@@ -79,6 +79,43 @@ START_TEST(test_writes_per_node)
 	ck_assert_float_eq(nm_access_count(&a, r0, 0, NM_ACCESS_WRITES), 256);
 	ck_assert_uint_eq(r0->last_window, 1);
 	ck_assert_uint_eq(r1->last_window, 0);
+	/* Every page was accessed: the span is the whole region. */
+	ck_assert_uint_eq(r0->lo, 0);
+	ck_assert_uint_eq(r0->hi, 512);
+	nm_access_free(&a);
+}
+END_TEST
+
+/* The pages of a region ever accessed lie in [lo, hi): a region whose
+ * tail is a thread's stack, written, and whose head is a buffer only read
+ * says so, and the buffer stays out of its moves (engine-regions.c). */
+START_TEST(test_accessed_span)
+{
+	struct nm_access a;
+	const struct nm_access_region *r;
+
+	setup(&a, 2, 64, 1);
+	for (unsigned long p = 500; p > 400; p--) {
+		struct nm_access_rec v = wr(BASE + p * 4096 + 123, 1);
+
+		ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	}
+	r = nm_access_find(&a, BASE);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->lo, 401);
+	ck_assert_uint_eq(r->hi, 501);
+	/* The span outlives the window; a sample of another source widens
+	 * it too. */
+	nm_access_end_window(&a, 2000);
+	{
+		struct nm_access_rec v = pmu(BASE + 7 * 4096, 0);
+
+		ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	}
+	ck_assert_uint_eq(r->lo, 7);
+	ck_assert_uint_eq(r->hi, 501);
+	/* A region never accessed... is never created. */
+	ck_assert_ptr_null(nm_access_find(&a, BASE + 2 * MB));
 	nm_access_free(&a);
 }
 END_TEST
@@ -238,6 +275,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("store");
 
 	tcase_add_test(tc, test_writes_per_node);
+	tcase_add_test(tc, test_accessed_span);
 	tcase_add_test(tc, test_writer_flips);
 	tcase_add_test(tc, test_pmu_samples);
 	tcase_add_test(tc, test_bad_input);

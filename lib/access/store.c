@@ -158,7 +158,8 @@ static long region_of(struct nm_access *a, unsigned long addr, int *err)
 		return -1;
 	i = lookup(a, start, &found);
 	r = a->n++;
-	a->regions[r] = (struct nm_access_region){ .start = start, .last_window = a->window };
+	a->regions[r] = (struct nm_access_region){ .start = start, .last_window = a->window,
+						   .lo = UINT32_MAX };
 	memset(a->counts + r * per_region(a), 0, per_region(a) * sizeof(*a->counts));
 	memset(a->seen + r * a->words, 0, a->words * sizeof(*a->seen));
 	a->index[i] = (uint32_t)(r + 1);
@@ -205,6 +206,10 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 			  (size_t)rec->node] += 1.0f;
 		reg->total += 1.0f;
 		reg->last_window = a->window;
+		if (page < reg->lo)
+			reg->lo = (uint32_t)page;
+		if (page + 1 > reg->hi)
+			reg->hi = (uint32_t)page + 1;
 		a->st.counted++;
 	}
 	return err;

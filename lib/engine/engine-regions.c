@@ -223,16 +223,20 @@ static void regions_drop(struct nm_task *t)
 	t->rg = NULL;
 }
 
-/* Whether a budget keeps the next clear waiting, and which. */
+/* Whether a budget keeps the next clear waiting, and which. A clear put
+ * off counts once, however many ticks it waits. */
 static bool budget_waits(struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
 {
+	bool waiting = rg->wait == NM_REGIONS_FAULT_BUDGET || rg->wait == NM_REGIONS_CLEAR_BUDGET;
+
 	if (!nm_plan_budget_available(&e->fault_bucket, now_ms))
 		rg->wait = NM_REGIONS_FAULT_BUDGET;
 	else if (!nm_plan_budget_available(&e->clear_bucket, now_ms))
 		rg->wait = NM_REGIONS_CLEAR_BUDGET;
 	else
 		return false;
-	e->counters.budget_waits++;
+	if (!waiting)
+		e->counters.budget_waits++;
 	return true;
 }
 
@@ -260,7 +264,14 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	uint64_t t0, ns;
 	int r;
 
-	if (now_ms < rg->next_clear_ms || budget_waits(e, rg, now_ms))
+	if (now_ms < rg->next_clear_ms) {
+		/* The gap grew because placement is stable (see
+		 * engine_regions_plan): say so while the clear waits. */
+		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
+			rg->wait = NM_REGIONS_BACKOFF;
+		return;
+	}
+	if (budget_waits(e, rg, now_ms))
 		return;
 	window_close(rg, now_ms);
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
@@ -298,6 +309,35 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 /* Read where S's pages are: once per window it is written in, and again
  * after a move (placed_window 0), while the tick's reads last. False: P
  * has never been read. */
+/* The part of region S that is placed and moves as one: from the mapping
+ * that holds its first accessed page to the one that holds its last. A
+ * region that straddles two mappings (a buffer's tail and a thread's
+ * stack) may be written in one only, and the other must stay where it is:
+ * its pages were never seen written. */
+static void region_span(const struct nm_task *t, const struct nm_access *a,
+			const struct nm_access_region *s, unsigned long *start, unsigned long *end)
+{
+	const struct nm_vmatab *tab = &t->fp.tab;
+	unsigned long first = s->start + ((unsigned long)s->lo << a->o.page_shift);
+	unsigned long last = s->start + ((unsigned long)(s->hi - 1) << a->o.page_shift);
+	size_t i;
+
+	*start = s->start;
+	*end = s->start + nm_access_region_bytes(a);
+	if (s->lo >= s->hi)
+		return;
+	i = nm_vmatab_after(tab, first);
+	if (i == tab->n_vmas || tab->vmas[i].start > first)
+		*start = first; /* in no mapping: the ones before it stay */
+	else if (tab->vmas[i].start > *start)
+		*start = tab->vmas[i].start;
+	i = nm_vmatab_after(tab, last);
+	if (i == tab->n_vmas || tab->vmas[i].start > last)
+		*end = last + (1ul << a->o.page_shift);
+	else if (tab->vmas[i].end < *end)
+		*end = tab->vmas[i].end;
+}
+
 static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
 		       const struct nm_access_region *s, struct nm_region_plan *p,
 		       unsigned *queries)
@@ -306,6 +346,7 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 				      .max_mapcount = t->id.policy->max_mapcount,
 				      .nr_nodes = e->nr_nodes };
 	struct nm_walk_counts c;
+	unsigned long start, end;
 	int r;
 
 	if (p->placed_window && (s->last_window != a->window || p->placed_window == a->window + 1))
@@ -313,8 +354,8 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 	if (*queries >= QUERIES_PER_TICK)
 		return p->placed_window != 0;
 	++*queries;
-	r = nm_mig_placement(&nm_mig_kernel, &req, s->start, s->start + nm_access_region_bytes(a),
-			     e->region_on, &c);
+	region_span(t, a, s, &start, &end);
+	r = nm_mig_placement(&nm_mig_kernel, &req, start, end, e->region_on, &c);
 	if (r < 0)
 		return p->placed_window != 0;
 	for (int n = 0; n < e->nr_nodes; n++)
@@ -452,9 +493,12 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		*unsettled |= (p->plan.phase == NM_PLAN_CANDIDATE ||
 			       p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING) &&
 			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
-		if (p->last.action == NM_PLAN_MIGRATE)
-			engine_region_move(e, s->start, s->start + nm_access_region_bytes(a), p,
-					   budget);
+		if (p->last.action == NM_PLAN_MIGRATE) {
+			unsigned long start, end;
+
+			region_span(t, a, s, &start, &end);
+			engine_region_move(e, start, end, p, budget);
+		}
 	}
 }
 

@@ -84,6 +84,10 @@ struct nm_access_region {
 	pid_t win_tid;            /* the one thread counted this window; 0 none,
 	                             -1 several */
 	pid_t owner;              /* win_tid of the last window it was written in */
+	/* The pages ever counted lie in [lo, hi) (page indexes in the
+	 * region; lo > hi: none yet): a region that straddles two mappings
+	 * may be accessed in one only, and the other must not move with it. */
+	uint32_t lo, hi;
 };
 
 struct nm_access_stats {
