@@ -20,7 +20,7 @@ _numamigctl()
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     }
-    local commands="status explain trigger pause resume reload policy migrate move"
+    local commands="status explain trigger pause resume reload policy migrate move jobs cancel"
     local options="--socket --json --help --version"
 
     case $prev in
@@ -50,6 +50,16 @@ _numamigctl()
         fi
         return
     fi
+    # Which argument of the command the word is (1 for the first):
+    # options, and the values of those that take one, do not count.
+    local j arg=1
+    for ((j = i + 1; j < cword; j++)); do
+        case ${words[j]} in
+        --socket|-s|--to|--from|--cgroup) ((j++)) ;;
+        -*) ;;
+        *) ((arg++)) ;;
+        esac
+    done
     _numamigctl_nodes()
     {
         command ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null |
@@ -68,7 +78,7 @@ _numamigctl()
             ;;
         *)
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W "--to --from --cgroup --direct --lazy --dry-run" -- "$cur"))
+                COMPREPLY=($(compgen -W "--to --from --cgroup --direct --lazy --dry-run --no-wait $options" -- "$cur"))
             else
                 COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
             fi
@@ -78,20 +88,29 @@ _numamigctl()
         ;;
     move)
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "--dry-run --shared" -- "$cur"))
-        elif [ $((cword - i)) -eq 1 ]; then
+            COMPREPLY=($(compgen -W "--dry-run --shared --no-wait $options" -- "$cur"))
+        elif [ $arg -eq 1 ]; then
             COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
-        elif [ $((cword - i)) -eq 4 ]; then
+        elif [ $arg -eq 4 ]; then
             COMPREPLY=($(compgen -W "$(_numamigctl_nodes)" -- "$cur"))
         fi
         return
         ;;
     esac
+    # Options go anywhere, after the command too.
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+        return
+    fi
     # Only the first argument of the other commands is completed.
-    [ $((cword - i)) -eq 1 ] || return
+    [ $arg -eq 1 ] || return
     case $cmd in
     explain|trigger)
         COMPREPLY=($(compgen -W "$(_numamigctl_pids "$socket")" -- "$cur"))
+        ;;
+    cancel)
+        COMPREPLY=($(compgen -W "$(numamigctl ${socket:+--socket "$socket"} --json jobs 2>/dev/null |
+            grep -o '"id":[0-9]*,[^}]*"state":"\(queued\|running\)"' | sed 's/"id":\([0-9]*\).*/\1/')" -- "$cur"))
         ;;
     policy)
         local root=/sys/fs/cgroup

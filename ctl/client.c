@@ -86,27 +86,31 @@ static int send_all(int fd, const char *buf, size_t len, long long deadline)
 	return 0;
 }
 
-/* Read up to the frame's NUL into a malloc'd *OUT. */
+/* What was read past the last frame: a call with "more" gets several
+ * replies, and one read may hold the end of one and the start of the
+ * next. One connection per process. */
+static char *rx;
+static size_t rx_len, rx_cap;
+
+/* The next frame (up to its NUL) into a malloc'd *OUT. */
 static int recv_frame(int fd, char **out, size_t *out_len, long long deadline)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap), *nul = NULL;
+	char *nul = rx_len ? memchr(rx, '\0', rx_len) : NULL;
 	int r = 0;
 
-	while (buf && !nul && r == 0) {
+	while (!nul && r == 0) {
 		ssize_t n;
 
-		if (len == cap) {
-			char *p = cap < CLIENT_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+		if (rx_len == rx_cap) {
+			size_t cap = rx_cap ? rx_cap * 2 : 4096;
+			char *p = cap <= CLIENT_REPLY_MAX ? realloc(rx, cap) : NULL;
 
-			if (!p) {
-				r = cap < CLIENT_REPLY_MAX ? -ENOMEM : -EMSGSIZE;
-				break;
-			}
-			buf = p;
-			cap *= 2;
+			if (!p)
+				return cap <= CLIENT_REPLY_MAX ? -ENOMEM : -EMSGSIZE;
+			rx = p;
+			rx_cap = cap;
 		}
-		n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+		n = recv(fd, rx + rx_len, rx_cap - rx_len, MSG_DONTWAIT);
 		if (n == 0)
 			r = -ECONNRESET;
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -114,18 +118,19 @@ static int recv_frame(int fd, char **out, size_t *out_len, long long deadline)
 		else if (n < 0)
 			r = wait_fd(fd, POLLIN, deadline);
 		else {
-			nul = memchr(buf + len, '\0', (size_t)n);
-			len += (size_t)n;
+			nul = memchr(rx + rx_len, '\0', (size_t)n);
+			rx_len += (size_t)n;
 		}
 	}
-	if (!buf)
-		return -ENOMEM;
-	if (r < 0) {
-		free(buf);
+	if (r < 0)
 		return r;
-	}
-	*out = buf;
-	*out_len = (size_t)(nul - buf);
+	*out_len = (size_t)(nul - rx);
+	*out = malloc(*out_len + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, rx, *out_len + 1);
+	rx_len -= *out_len + 1;
+	memmove(rx, nul + 1, rx_len);
 	return 0;
 }
 
@@ -154,8 +159,14 @@ static int parse_reply(const char *buf, size_t len, json_object **reply)
 
 int client_call(int fd, const char *method, json_object *params, json_object **reply)
 {
+	return client_call_more(fd, method, params, NULL, NULL, reply);
+}
+
+int client_call_more(int fd, const char *method, json_object *params, client_more_fn more,
+		     void *arg, json_object **reply)
+{
 	long long deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	json_object *req = json_object_new_object();
+	json_object *req = json_object_new_object(), *cont;
 	const char *s;
 	size_t len;
 	char *buf;
@@ -166,15 +177,30 @@ int client_call(int fd, const char *method, json_object *params, json_object **r
 	json_object_object_add(req, "method", json_object_new_string(method));
 	json_object_object_add(req, "parameters",
 			       params ? json_object_get(params) : json_object_new_object());
+	if (more)
+		json_object_object_add(req, "more", json_object_new_boolean(true));
 	s = json_object_to_json_string_length(req, CLIENT_JSON_FLAGS, &len);
 	r = send_all(fd, s, len + 1, deadline); /* with json-c's NUL */
 	json_object_put(req);
 	if (r < 0)
 		return r;
-	r = recv_frame(fd, &buf, &len, deadline);
-	if (r < 0)
-		return r;
-	r = parse_reply(buf, len, reply);
-	free(buf);
-	return r;
+	for (;;) {
+		r = recv_frame(fd, &buf, &len, deadline);
+		if (r < 0)
+			return r;
+		r = parse_reply(buf, len, reply);
+		free(buf);
+		if (r < 0)
+			return r;
+		if (!more || !json_object_object_get_ex(*reply, "continues", &cont) ||
+		    !json_object_get_boolean(cont))
+			return 0;
+		/* Each reply that continues moves the deadline: a long job
+		 * never waits on it. */
+		deadline = now_ms() + CLIENT_TIMEOUT_MS;
+		if (!more(*reply, arg))
+			return 0;
+		json_object_put(*reply);
+		*reply = NULL;
+	}
 }

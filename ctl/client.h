@@ -4,6 +4,7 @@
 #define NUMAMIGCTL_CLIENT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #define CLIENT_DEFAULT_SOCKET "/run/numamigd/io.numamigd"
 #define CLIENT_REPLY_MAX (16 * 1024 * 1024)
@@ -23,5 +24,15 @@ int client_connect(const char *path);
  * -EMSGSIZE for one over CLIENT_REPLY_MAX, -ECONNRESET when the daemon
  * closed without answering. */
 int client_call(int fd, const char *method, json_object *params, json_object **reply);
+
+/* Called with each reply that continues (REPLY borrowed); false: stop
+ * reading, and have client_call_more() return that reply. */
+typedef bool (*client_more_fn)(json_object *reply, void *arg);
+
+/* client_call() asking for replies that continue (Varlink's "more"): MORE
+ * gets each of them, *REPLY the last. The timeout counts from the last
+ * reply, so a long call that reports progress never times out. */
+int client_call_more(int fd, const char *method, json_object *params, client_more_fn more,
+		     void *arg, json_object **reply);
 
 #endif

@@ -10,104 +10,85 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "client.h"
 #include "print.h"
 
-#define EXIT_ERROR 1
-#define EXIT_USAGE 2
-#define EXIT_CONNECT 3
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: numamigctl [OPTION]... COMMAND [ARG]...\n"
-		"Query and control numamigd, the userspace NUMA balancing daemon.\n"
-		"\n"
-		"Commands:\n"
-		"  status            the daemon, migration totals, policies and top processes\n"
-		"  explain PID       the planner's view of a tracked process and its reasons\n"
-		"  trigger PID       re-evaluate a tracked process at the next tick, ignoring\n"
-		"                    dwell and cooldown (root)\n"
-		"  pause             stop planning migrations; tracking goes on (root)\n"
-		"  resume            plan migrations again (root)\n"
-		"  reload            re-read the configuration, as SIGHUP does (root)\n"
-		"  policy [CGROUP]   every policy, or the one that applies to CGROUP\n"
-		"  migrate (PID...|--cgroup PATH) --to NODES [--from NODES] [--direct|--lazy]\n"
-		"          [--dry-run]\n"
-		"                    move a whole job to the nodes NODES (\"1\", \"0,2\", \"0-1\");\n"
-		"                    with --from, equal-length lists map relatively (root)\n"
-		"  move PID ADDR LEN NODE [--dry-run] [--shared]\n"
-		"                    move the pages of PID's range ADDR+LEN to NODE (root)\n"
-		"\n"
-		"Command options (migrate, move):\n"
-		"  --to=NODES, --from=NODES  target and source node lists (migrate)\n"
-		"  --cgroup=PATH      the job is this cgroup v2 and its descendants (migrate)\n"
-		"  --direct, --lazy   one migrate_pages call per process, or per-range\n"
-		"                     move_pages with exclusions and sharing (default; migrate)\n"
-		"  --dry-run          count what would move, move nothing\n"
-		"  --shared           also pages mapped by other processes (move)\n"
-		"\n"
-		"Options:\n"
-		"  -s, --socket=PATH  control socket (default " CLIENT_DEFAULT_SOCKET ")\n"
-		"  -j, --json         print the reply's parameters as JSON, as received\n"
-		"  -h, --help         show this help and exit\n"
-		"  -V, --version      show the version and exit\n"
-		"\n"
-		"Exit status: 0 done, 1 the daemon answered with an error, 2 usage error,\n"
-		"3 cannot reach the daemon (not running, or no permission on the socket).\n");
-}
-
-struct args {
-	const char *socket;
-	bool json;
-	const char *command;
-	char **argv;                       /* the command's arguments */
-	int argc;
-};
-
 struct command {
-	const char *name;
 	const char *method;
-	int min_args, max_args;
-	const char *arg_name;              /* for usage errors */
-	/* Fill the request's parameters from the arguments; false: usage. */
-	bool (*params)(const struct args *a, json_object *p);
+	bool job;             /* a long call run as a daemon job: followed */
+	/* Fill the request's parameters from the command line; false:
+	 * usage (explained on stderr). */
+	bool (*params)(const struct cli *c, json_object *p);
 	void (*print)(FILE *f, json_object *params);
 };
 
-static bool pid_param(const struct args *a, json_object *p)
+static bool parse_pid(const char *s, int *pid)
 {
 	char *end;
 	long v;
 
 	errno = 0;
-	v = strtol(a->argv[0], &end, 10);
-	if (errno || *end || end == a->argv[0] || v <= 0 || v > 0x7fffffffL) {
-		fprintf(stderr, "numamigctl: '%s' is not a process id\n", a->argv[0]);
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > 0x7fffffffL) {
+		fprintf(stderr, "numamigctl: '%s' is not a process id\n", s);
 		return false;
 	}
-	json_object_object_add(p, "pid", json_object_new_int((int)v));
+	*pid = (int)v;
 	return true;
 }
 
-static bool cgroup_param(const struct args *a, json_object *p)
+static bool pid_param(const struct cli *c, json_object *p)
 {
-	if (a->argc == 0)
+	int pid;
+
+	if (!parse_pid(c->args[0], &pid))
+		return false;
+	json_object_object_add(p, "pid", json_object_new_int(pid));
+	return true;
+}
+
+/* A cgroup v2 path; false (explained) if it is not absolute. */
+static bool cgroup_path(const char *s)
+{
+	if (s[0] == '/')
 		return true;
-	if (a->argv[0][0] != '/') {
-		fprintf(stderr, "numamigctl: the cgroup '%s' must start with '/' "
-			"(a cgroup v2 path such as /system.slice/x.service)\n", a->argv[0]);
+	fprintf(stderr, "numamigctl: the cgroup '%s' must start with '/' "
+		"(a cgroup v2 path such as /system.slice/x.service)\n", s);
+	return false;
+}
+
+static bool job_id_param(const struct cli *c, json_object *p)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(c->args[0], &end, 10);
+	if (errno || *end || end == c->args[0] || v <= 0 || v > 0xffffffffL) {
+		fprintf(stderr, "numamigctl: '%s' is not a job id (numamigctl jobs lists them)\n",
+			c->args[0]);
 		return false;
 	}
-	json_object_object_add(p, "cgroup", json_object_new_string(a->argv[0]));
+	json_object_object_add(p, "id", json_object_new_int64(v));
+	return true;
+}
+
+static bool cgroup_param(const struct cli *c, json_object *p)
+{
+	if (c->nargs == 0)
+		return true;
+	if (!cgroup_path(c->args[0]))
+		return false;
+	json_object_object_add(p, "cgroup", json_object_new_string(c->args[0]));
 	return true;
 }
 
@@ -152,14 +133,10 @@ static void print_any_policy(FILE *f, json_object *p)
 
 /* ---- migrate and move ---- */
 
-static bool usage_of(const char *cmd)
+static bool usage_of(enum cli_cmd cmd)
 {
-	if (strcmp(cmd, "move") == 0)
-		fprintf(stderr, "numamigctl: usage: numamigctl move PID ADDR LEN NODE "
-			"[--dry-run] [--shared]\n");
-	else
-		fprintf(stderr, "numamigctl: usage: numamigctl migrate (PID...|--cgroup PATH) "
-			"--to NODES [--from NODES] [--direct|--lazy] [--dry-run]\n");
+	fprintf(stderr, "numamigctl: usage: numamigctl %s %s\n", cli_commands[cmd].name,
+		cli_commands[cmd].synopsis);
 	return false;
 }
 
@@ -222,147 +199,55 @@ static bool parse_size(const char *what, const char *s, bool suffix, unsigned lo
 	return true;
 }
 
-/* "--name=value" or "--name value": the value, advancing *I; NULL if
- * ARG is not --NAME. Sets *MISSING when the value is missing. */
-static const char *opt_value(const struct args *a, int *i, const char *name, bool *missing)
+/* P owns what is added to it, even when the parameters turn out bad. */
+static bool migrate_params(const struct cli *c, json_object *p)
 {
-	const char *arg = a->argv[*i];
-	size_t len = strlen(name);
+	json_object *to, *from, *pids;
 
-	if (strncmp(arg, name, len) != 0)
-		return NULL;
-	if (arg[len] == '=')
-		return arg + len + 1;
-	if (arg[len])
-		return NULL;
-	if (*i + 1 >= a->argc) {
-		*missing = true;
-		return NULL;
-	}
-	return a->argv[++*i];
-}
-
-static bool parse_pid(const char *s, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > 0x7fffffffL) {
-		fprintf(stderr, "numamigctl: '%s' is not a process id\n", s);
+	if (!c->to || !c->cgroup == !c->nargs)
+		return usage_of(CLI_MIGRATE);
+	if (c->cgroup && !cgroup_path(c->cgroup))
 		return false;
-	}
-	*pid = (int)v;
-	return true;
-}
-
-static bool migrate_params(const struct args *a, json_object *p)
-{
-	json_object *pids = json_object_new_array(), *to = NULL, *from = NULL;
-	const char *cgroup = NULL, *mode = NULL;
-	bool dry_run = false;
-
-	for (int i = 0; i < a->argc; i++) {
-		const char *arg = a->argv[i], *v;
-		bool missing = false;
-		json_object **list = NULL;
-		int pid;
-
-		if ((v = opt_value(a, &i, "--to", &missing)))
-			list = &to;
-		else if (!missing && (v = opt_value(a, &i, "--from", &missing)))
-			list = &from;
-		else if (!missing && (v = opt_value(a, &i, "--cgroup", &missing))) {
-			if (v[0] != '/') {
-				fprintf(stderr, "numamigctl: the cgroup '%s' must start with '/'\n", v);
-				goto fail;
-			}
-			cgroup = v;
-			continue;
-		}
-		if (missing) {
-			fprintf(stderr, "numamigctl: %s needs a value\n", arg);
-			goto fail;
-		}
-		if (list) {
-			json_object_put(*list);
-			if (!(*list = node_list(v)))
-				goto fail;
-			continue;
-		}
-		if (strcmp(arg, "--direct") == 0)
-			mode = "direct";
-		else if (strcmp(arg, "--lazy") == 0)
-			mode = "lazy";
-		else if (strcmp(arg, "--dry-run") == 0)
-			dry_run = true;
-		else if (arg[0] == '-' && arg[1]) {
-			fprintf(stderr, "numamigctl: migrate: unknown option '%s'\n", arg);
-			goto fail_usage;
-		} else if (parse_pid(arg, &pid))
-			json_object_array_add(pids, json_object_new_int(pid));
-		else
-			goto fail;
-	}
-	if (!to || (!cgroup == !json_object_array_length(pids)))
-		goto fail_usage;
-	if (from && json_object_array_length(from) != json_object_array_length(to)) {
-		fprintf(stderr, "numamigctl: --from and --to must list as many nodes\n");
-		goto fail;
-	}
-	if (cgroup) {
-		json_object_object_add(p, "cgroup", json_object_new_string(cgroup));
-		json_object_put(pids);
-	} else {
-		json_object_object_add(p, "pids", pids);
-	}
+	if (!(to = node_list(c->to)))
+		return false;
 	json_object_object_add(p, "to", to);
-	if (from)
+	if (c->from) {
+		if (!(from = node_list(c->from)))
+			return false;
 		json_object_object_add(p, "from", from);
-	if (mode)
-		json_object_object_add(p, "mode", json_object_new_string(mode));
-	if (dry_run)
+		if (json_object_array_length(from) != json_object_array_length(to)) {
+			fprintf(stderr, "numamigctl: --from and --to must list as many nodes\n");
+			return false;
+		}
+	}
+	if (c->cgroup) {
+		json_object_object_add(p, "cgroup", json_object_new_string(c->cgroup));
+	} else {
+		pids = json_object_new_array();
+		json_object_object_add(p, "pids", pids);
+		for (int i = 0, pid; i < c->nargs; i++) {
+			if (!parse_pid(c->args[i], &pid))
+				return false;
+			json_object_array_add(pids, json_object_new_int(pid));
+		}
+	}
+	if (c->mode)
+		json_object_object_add(p, "mode", json_object_new_string(c->mode));
+	if (c->dry_run)
 		json_object_object_add(p, "dry_run", json_object_new_boolean(true));
 	return true;
-fail_usage:
-	usage_of("migrate");
-fail:
-	json_object_put(pids);
-	json_object_put(to);
-	json_object_put(from);
-	return false;
 }
 
-static bool move_params(const struct args *a, json_object *p)
+static bool move_params(const struct cli *c, json_object *p)
 {
-	const char *pos[4];
-	int npos = 0, pid;
-	bool dry_run = false, shared = false;
 	unsigned long long addr, len, node;
 	char buf[32];
+	int pid;
 
-	for (int i = 0; i < a->argc; i++) {
-		const char *arg = a->argv[i];
-
-		if (strcmp(arg, "--dry-run") == 0)
-			dry_run = true;
-		else if (strcmp(arg, "--shared") == 0)
-			shared = true;
-		else if (arg[0] == '-' && arg[1] == '-') {
-			fprintf(stderr, "numamigctl: move: unknown option '%s'\n", arg);
-			return usage_of("move");
-		} else if (npos < 4)
-			pos[npos++] = arg;
-		else
-			return usage_of("move");
-	}
-	if (npos != 4)
-		return usage_of("move");
-	if (!parse_pid(pos[0], &pid) || !parse_size("address", pos[1], false, &addr) ||
-	    !parse_size("length", pos[2], true, &len))
+	if (!parse_pid(c->args[0], &pid) || !parse_size("address", c->args[1], false, &addr) ||
+	    !parse_size("length", c->args[2], true, &len))
 		return false;
-	if (!parse_size("node", pos[3], false, &node) || node > 0x7fffffff)
+	if (!parse_size("node", c->args[3], false, &node) || node > 0x7fffffff)
 		return false;
 	snprintf(buf, sizeof(buf), "0x%llx", addr);
 	json_object_object_add(p, "pid", json_object_new_int(pid));
@@ -374,67 +259,27 @@ static bool move_params(const struct args *a, json_object *p)
 		json_object_object_add(p, "length", json_object_new_int64((int64_t)len));
 	}
 	json_object_object_add(p, "node", json_object_new_int((int)node));
-	if (dry_run)
+	if (c->dry_run)
 		json_object_object_add(p, "dry_run", json_object_new_boolean(true));
-	if (shared)
+	if (c->shared)
 		json_object_object_add(p, "shared", json_object_new_boolean(true));
 	return true;
 }
 
-static const struct command commands[] = {
-	{ "status", "io.numamigd.GetStatus", 0, 0, NULL, NULL, print_status },
-	{ "explain", "io.numamigd.Explain", 1, 1, "PID", pid_param, print_explain },
-	{ "trigger", "io.numamigd.Trigger", 1, 1, "PID", pid_param, print_trigger },
-	{ "pause", "io.numamigd.Pause", 0, 0, NULL, NULL, print_pause },
-	{ "resume", "io.numamigd.Resume", 0, 0, NULL, NULL, print_pause },
-	{ "reload", "io.numamigd.Reload", 0, 0, NULL, NULL, print_reload },
-	{ "policy", "io.numamigd.GetPolicy", 0, 1, "[CGROUP]", cgroup_param, print_any_policy },
-	{ "migrate", "io.numamigd.Migrate", 1, 1 << 20,
-	  "(PID...|--cgroup PATH) --to NODES [--from NODES] [--direct|--lazy] [--dry-run]",
-	  migrate_params, print_migrate },
-	{ "move", "io.numamigd.Move", 1, 1 << 20, "PID ADDR LEN NODE [--dry-run] [--shared]",
-	  move_params, print_move },
+/* By enum cli_cmd; cli.c has their names, arguments and help. */
+static const struct command commands[CLI_NR_CMDS] = {
+	[CLI_STATUS] = { "io.numamigd.GetStatus", false, NULL, print_status },
+	[CLI_EXPLAIN] = { "io.numamigd.Explain", false, pid_param, print_explain },
+	[CLI_TRIGGER] = { "io.numamigd.Trigger", false, pid_param, print_trigger },
+	[CLI_PAUSE] = { "io.numamigd.Pause", false, NULL, print_pause },
+	[CLI_RESUME] = { "io.numamigd.Resume", false, NULL, print_pause },
+	[CLI_RELOAD] = { "io.numamigd.Reload", false, NULL, print_reload },
+	[CLI_POLICY] = { "io.numamigd.GetPolicy", false, cgroup_param, print_any_policy },
+	[CLI_MIGRATE] = { "io.numamigd.Migrate", true, migrate_params, print_migrate },
+	[CLI_MOVE] = { "io.numamigd.Move", true, move_params, print_move },
+	[CLI_JOBS] = { "io.numamigd.ListJobs", false, NULL, print_jobs },
+	[CLI_CANCEL] = { "io.numamigd.CancelJob", false, job_id_param, print_cancel },
 };
-
-static const struct command *find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
-/* Returns -1 to go on, else an exit status. */
-static int parse_args(int argc, char **argv, struct args *a)
-{
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
-	int c;
-
-	/* "+": options end at the command, so "explain -1" is an argument. */
-	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': a->socket = optarg; break;
-		case 'j': a->json = true; break;
-		case 'h': usage(stdout); return EXIT_SUCCESS;
-		case 'V': printf("numamigctl %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "numamigctl: no command (try numamigctl --help)\n");
-		return EXIT_USAGE;
-	}
-	a->command = argv[optind];
-	a->argv = argv + optind + 1;
-	a->argc = argc - optind - 1;
-	return -1;
-}
 
 static int connect_error(const char *path, int r)
 {
@@ -448,12 +293,12 @@ static int connect_error(const char *path, int r)
 			"(all its connections are busy)\n", path, CLIENT_CONNECT_MS / 1000);
 	else
 		fprintf(stderr, "numamigctl: cannot connect to %s: %s\n", path, strerror(-r));
-	return EXIT_CONNECT;
+	return CLI_EXIT_CONNECT;
 }
 
 /* An error reply: its name and message on stderr (and the reply on
  * stdout with --json, for scripts). */
-static int report_error(const struct args *a, json_object *reply)
+static int report_error(const struct cli *a, json_object *reply)
 {
 	const char *error = jstr(reply, "error", "?");
 	const char *msg = jstr(reply, "parameters.message", NULL);
@@ -471,31 +316,91 @@ static int report_error(const struct args *a, json_object *reply)
 			p ? json_object_to_json_string_ext(p, CLIENT_JSON_FLAGS) : "");
 	if (!a->json)
 		print_diagnostics(stderr, p);
-	return EXIT_ERROR;
+	return CLI_EXIT_ERROR;
 }
 
-static int run(const struct args *a, const struct command *cmd)
+/* ---- following a job ---- */
+
+/* Plain progress lines (not on a terminal) come at most this often. */
+#define PLAIN_EVERY_MS 5000
+
+struct follow {
+	const struct cli *cli;
+	bool tty;                 /* a bar on stderr, rewritten in place */
+	bool bar_shown;
+	struct timespec last;     /* of the last plain line */
+};
+
+static bool on_progress(json_object *reply, void *arg)
+{
+	struct follow *fo = arg;
+	struct timespec now;
+	json_object *j;
+
+	if (fo->cli->no_wait)
+		return false; /* the first reply: the job's id */
+	if (fo->cli->json)
+		return true;
+	print_sanitize(reply);
+	j = jget(reply, "parameters.job");
+	if (!j)
+		return true;
+	if (fo->tty) {
+		print_job_progress(stderr, j, true);
+		fo->bar_shown = true;
+		return true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (fo->last.tv_sec && (now.tv_sec - fo->last.tv_sec) * 1000 +
+	    (now.tv_nsec - fo->last.tv_nsec) / 1000000 < PLAIN_EVERY_MS)
+		return true;
+	fo->last = now;
+	print_job_progress(stderr, j, false);
+	return true;
+}
+
+/* The job's first reply, for --no-wait. */
+static void print_started(FILE *f, json_object *p)
+{
+	json_object *j = jget(p, "job");
+
+	fprintf(f, "job %lld %s: %s %s\n"
+		"  numamigctl jobs shows its progress; numamigctl cancel %lld stops it\n",
+		(long long)jint(j, "id", 0), jstr(j, "state", "?"), jstr(j, "kind", "?"),
+		jstr(j, "what", "?"), (long long)jint(j, "id", 0));
+}
+
+static int run(const struct cli *a, const struct command *cmd)
 {
 	json_object *params = json_object_new_object(), *reply = NULL;
+	struct follow fo = { .cli = a, .tty = isatty(STDERR_FILENO) };
+	bool started = false;
 	int fd, r;
 
 	if (cmd->params && !cmd->params(a, params)) {
 		json_object_put(params);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	fd = client_connect(a->socket);
 	if (fd < 0) {
 		json_object_put(params);
 		return connect_error(a->socket, fd);
 	}
-	r = client_call(fd, cmd->method, params, &reply);
+	if (cmd->job)
+		r = client_call_more(fd, cmd->method, params, on_progress, &fo, &reply);
+	else
+		r = client_call(fd, cmd->method, params, &reply);
 	close(fd);
 	json_object_put(params);
+	if (fo.bar_shown)
+		fputs("\r\033[K", stderr); /* the summary replaces the bar */
 	if (r < 0) {
 		fprintf(stderr, "numamigctl: %s: no answer from numamigd: %s\n", cmd->method,
 			r == -EPROTO ? "malformed reply" : strerror(-r));
-		return EXIT_CONNECT;
+		return CLI_EXIT_CONNECT;
 	}
+	/* --no-wait stopped at a reply that continues: the job runs on. */
+	started = jbool(reply, "continues") == 1;
 	if (jget(reply, "error"))
 		r = report_error(a, reply);
 	else if (a->json)
@@ -503,29 +408,16 @@ static int run(const struct args *a, const struct command *cmd)
 							      CLIENT_JSON_FLAGS));
 	else {
 		print_sanitize(reply);
-		cmd->print(stdout, jget(reply, "parameters"));
+		(started ? print_started : cmd->print)(stdout, jget(reply, "parameters"));
 	}
 	json_object_put(reply);
-	return r == EXIT_ERROR ? EXIT_ERROR : EXIT_SUCCESS;
+	return r == CLI_EXIT_ERROR ? CLI_EXIT_ERROR : EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
 {
-	struct args a = { .socket = CLIENT_DEFAULT_SOCKET };
-	const struct command *cmd;
-	int r = parse_args(argc, argv, &a);
+	struct cli c;
+	int r = cli_parse(argc, argv, CLIENT_DEFAULT_SOCKET, &c, stdout, stderr);
 
-	if (r >= 0)
-		return r;
-	cmd = find_command(a.command);
-	if (!cmd) {
-		fprintf(stderr, "numamigctl: unknown command '%s' (try numamigctl --help)\n", a.command);
-		return EXIT_USAGE;
-	}
-	if (a.argc < cmd->min_args || a.argc > cmd->max_args) {
-		fprintf(stderr, "numamigctl: usage: numamigctl %s%s%s\n", cmd->name,
-			cmd->arg_name ? " " : "", cmd->arg_name ? cmd->arg_name : "");
-		return EXIT_USAGE;
-	}
-	return run(&a, cmd);
+	return r >= 0 ? r : run(&c, &commands[c.cmd]);
 }

@@ -7,6 +7,7 @@
 #define NUMAMIGCTL_PRINT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,11 @@ void print_policy(FILE *f, json_object *p);
 void print_policies(FILE *f, json_object *p);
 void print_move(FILE *f, json_object *p);        /* print-migrate.c */
 void print_migrate(FILE *f, json_object *p);
+void print_jobs(FILE *f, json_object *p);        /* print-jobs.c */
+void print_cancel(FILE *f, json_object *p);
+/* One progress report J of a job (the "job" of a reply that continues):
+ * on a terminal (TTY) a bar rewritten in place, else a plain line. */
+void print_job_progress(FILE *f, json_object *j, bool tty);
 
 /* Escape every string value of O in place (nm_escape): the daemon's
  * replies carry comm, cgroup paths and file names from other users, which

@@ -113,6 +113,30 @@ void control_call_defer(struct control_call *call)
 	call->deferred = true;
 }
 
+bool control_call_more(const struct control_call *call)
+{
+	return call->more && call->conn;
+}
+
+void control_call_notify(struct control_call *call, json_object *params)
+{
+	json_object *msg;
+
+	/* A client that does not read its progress misses some rather than
+	 * have us buffer without bound: the next one says as much. */
+	if (!control_call_more(call) ||
+	    call->conn->out_len - call->conn->out_off > CONTROL_NOTIFY_BACKLOG ||
+	    !(msg = json_object_new_object())) {
+		json_object_put(params);
+		return;
+	}
+	json_object_object_add(msg, "parameters", params ? params : json_object_new_object());
+	json_object_object_add(msg, "continues", json_object_new_boolean(true));
+	send_message(call->conn, msg);
+	json_object_put(msg);
+	conn_flush(call->conn);
+}
+
 const struct control_peer *control_call_peer(const struct control_call *call)
 {
 	return &call->peer;
@@ -162,7 +186,7 @@ static const struct control_method *find_method(const struct control *c, const c
 
 /* Run M for the request; the handler answers (now, or later if it defers). */
 static void run_method(struct control_conn *k, const struct control_method *m,
-		       json_object *params, bool oneway)
+		       json_object *params, bool oneway, bool more)
 {
 	struct control_call *call = calloc(1, sizeof(*call));
 
@@ -174,6 +198,7 @@ static void run_method(struct control_conn *k, const struct control_method *m,
 	call->method = m;
 	call->peer = k->peer;
 	call->oneway = oneway;
+	call->more = more && !oneway;
 	k->call = call;
 	m->fn(call, params, k->ctl->userdata);
 	if (k->call != call)
@@ -186,20 +211,35 @@ static void run_method(struct control_conn *k, const struct control_method *m,
 	control_call_errorf(call, CONTROL_E_INTERNAL, "%s did not answer", m->name);
 }
 
+/* The request's boolean flag NAME ("oneway", "more") into *ON; false
+ * (answered) when it is not a boolean: json-c calls any non-empty string
+ * true, so "no" would mean yes. */
+static bool request_flag(struct control_conn *k, json_object *req, const char *name, bool *on)
+{
+	json_object *v = NULL;
+	char msg[64];
+
+	*on = false;
+	if (!json_object_object_get_ex(req, name, &v) || !v)
+		return true;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(msg, sizeof(msg), "\"%s\" must be true or false", name);
+		send_error_message(k, CONTROL_E_INVALID_REQUEST, msg);
+		return false;
+	}
+	*on = json_object_get_boolean(v);
+	return true;
+}
+
 static void dispatch_request(struct control_conn *k, json_object *req)
 {
-	json_object *method = NULL, *params = NULL, *oneway = NULL;
+	json_object *method = NULL, *params = NULL;
 	const struct control_method *m;
 	const char *name;
-	bool ow;
+	bool ow, more;
 
-	/* json-c calls any non-empty string true: "no" would mean oneway. */
-	if (json_object_object_get_ex(req, "oneway", &oneway) && oneway &&
-	    !json_object_is_type(oneway, json_type_boolean)) {
-		send_error_message(k, CONTROL_E_INVALID_REQUEST, "\"oneway\" must be true or false");
+	if (!request_flag(k, req, "oneway", &ow) || !request_flag(k, req, "more", &more))
 		return;
-	}
-	ow = oneway && json_object_get_boolean(oneway);
 	if (!json_object_object_get_ex(req, "method", &method) ||
 	    !json_object_is_type(method, json_type_string)) {
 		send_error_message(k, CONTROL_E_INVALID_REQUEST, "no \"method\" string");
@@ -255,11 +295,11 @@ static void dispatch_request(struct control_conn *k, json_object *req)
 	if (!params) {
 		json_object *empty = json_object_new_object();
 
-		run_method(k, m, empty, ow);
+		run_method(k, m, empty, ow, more);
 		json_object_put(empty);
 		return;
 	}
-	run_method(k, m, params, ow);
+	run_method(k, m, params, ow, more);
 }
 
 void control_dispatch(struct control_conn *k, const char *frame, size_t len)

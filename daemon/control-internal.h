@@ -32,6 +32,7 @@ struct control_call {
 	const struct control_method *method;
 	struct control_peer peer;
 	bool oneway;                    /* the client wants no reply */
+	bool more;                      /* it takes replies that continue */
 	bool deferred;
 };
 

@@ -2,9 +2,10 @@
  *
  * A UNIX stream socket; each message is one JSON object terminated by a
  * NUL byte. A request is {"method":"io.numamigd.X","parameters":{...}}
- * (optionally "oneway":true: no reply), a reply {"parameters":{...}} or
- * {"error":"io.numamigd.Y","parameters":{...}}. Requests on a connection
- * are answered one at a time, in order.
+ * (optionally "oneway":true: no reply; "more":true: a long call may send
+ * replies with "continues":true before its last), a reply
+ * {"parameters":{...}} or {"error":"io.numamigd.Y","parameters":{...}}.
+ * Requests on a connection are answered one at a time, in order.
  *
  * The server knows nothing about numamigd itself: the caller hands it a
  * table of methods (ctl-methods.c), each marked read-only or mutating.
@@ -44,6 +45,8 @@
 #define CONTROL_LOG_BURST 10
 #define CONTROL_LOG_WINDOW_US (10 * 1000000ULL)
 #define CONTROL_DEADLINE_US (5 * 1000000ULL)
+#define CONTROL_NOTIFY_BACKLOG (64 * 1024)  /* unsent bytes past which
+                                               control_call_notify skips */
 
 /* Standard Varlink errors, and ours. */
 #define CONTROL_E_METHOD_NOT_FOUND "org.varlink.service.MethodNotFound"
@@ -100,6 +103,13 @@ void control_call_errorf(struct control_call *call, const char *error, const cha
  * suspended until the answer; a call whose client went away meanwhile is
  * answered into the void. Every deferred call must be answered. */
 void control_call_defer(struct control_call *call);
+/* Varlink's "more": whether the client of deferred CALL asked for
+ * replies that continue ("more":true) and is still there; if so,
+ * control_call_notify() sends one ({"parameters": PARAMS, "continues":
+ * true}, PARAMS taken) and CALL stays open for the last, plain reply.
+ * Without "more" (or once the client has gone) it only frees PARAMS. */
+bool control_call_more(const struct control_call *call);
+void control_call_notify(struct control_call *call, json_object *params);
 const struct control_peer *control_call_peer(const struct control_call *call);
 const char *control_call_method(const struct control_call *call);
 

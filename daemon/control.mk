@@ -13,6 +13,8 @@ daemon_numamigd_SOURCES += \
 	daemon/ctl-params.h \
 	daemon/ctl-methods.h \
 	daemon/ctl-migrate.c \
+	daemon/ctl-jobs.c \
+	daemon/ctl-jobs.h \
 	daemon/ctl-status.c \
 	daemon/ctl-explain.c \
 	daemon/ctl-policy.c \
@@ -22,6 +24,8 @@ daemon_numamigd_CFLAGS += $(JSONC_CFLAGS)
 daemon_numamigd_LDADD += $(JSONC_LIBS)
 
 ctl_numamigctl_SOURCES += \
+	ctl/cli.c \
+	ctl/cli.h \
 	lib/base/text.c \
 	ctl/client.c \
 	ctl/client.h \
@@ -29,6 +33,7 @@ ctl_numamigctl_SOURCES += \
 	ctl/print-status.c \
 	ctl/print-explain.c \
 	ctl/print-migrate.c \
+	ctl/print-jobs.c \
 	ctl/print.h
 ctl_numamigctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 ctl_numamigctl_LDADD = $(JSONC_LIBS)
@@ -45,7 +50,10 @@ EXTRA_DIST += completion/numamigctl.bash
 # ---- tests ---------------------------------------------------------------
 ctl_test_cflags = $(tests_cflags) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 ctl_test_ldadd = $(tests_ldadd) $(SYSTEMD_LIBS) $(JSONC_LIBS)
-UNIT_TESTS += tests/test-control tests/test-control-status
+UNIT_TESTS += tests/test-control tests/test-control-status tests/test-cli
+tests_test_cli_SOURCES = tests/test-cli.c tests/check-main.h ctl/cli.c ctl/cli.h
+tests_test_cli_CFLAGS = $(tests_cflags) -I$(top_srcdir)/ctl
+tests_test_cli_LDADD = $(tests_ldadd)
 tests_test_control_SOURCES = tests/test-control.c tests/check-main.h \
 	daemon/control.c daemon/control-call.c daemon/control-conn.c daemon/ctl-params.c \
 	daemon/log.c

@@ -118,3 +118,28 @@ json_object *ctl_json_int_array(const int *v, size_t n)
 		json_object_array_add(a, json_object_new_int(v[i]));
 	return a;
 }
+
+/* {errno name: pages} of the failures counted in C. */
+static json_object *failed_by(const struct nm_walk_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
+		if (i != NM_MIG_MOVED && c->failed_by[i])
+			json_object_object_add(o, nm_mig_outcome_name((enum nm_mig_outcome)i),
+					       ctl_json_u64(c->failed_by[i]));
+	return o;
+}
+
+void ctl_json_add_counts(json_object *o, const struct nm_walk_counts *c)
+{
+	json_object_object_add(o, "pages", ctl_json_u64(c->pages));
+	json_object_object_add(o, "requested", ctl_json_u64(c->requested));
+	json_object_object_add(o, "moved", ctl_json_u64(c->moved));
+	json_object_object_add(o, "failed", ctl_json_u64(c->failed));
+	json_object_object_add(o, "failed_by", failed_by(c));
+	json_object_object_add(o, "absent", ctl_json_u64(c->absent));
+	json_object_object_add(o, "already", ctl_json_u64(c->stay));
+	json_object_object_add(o, "shared_pages", ctl_json_u64(c->shared));
+	json_object_object_add(o, "retried", ctl_json_u64(c->retried));
+}

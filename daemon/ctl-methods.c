@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ctl-jobs.h"
 #include "ctl-methods.h"
 #include "ctl-params.h"
 #include "ctl-status.h"
@@ -222,5 +223,7 @@ const struct control_method ctl_methods[] = {
 	{ "io.numamigd.Reload", true, reload },
 	{ "io.numamigd.Migrate", true, ctl_migrate },   /* ctl-migrate.c */
 	{ "io.numamigd.Move", true, ctl_move },
+	{ "io.numamigd.ListJobs", false, ctl_list_jobs },   /* ctl-jobs.c */
+	{ "io.numamigd.CancelJob", true, ctl_cancel_job },
 };
 const size_t ctl_n_methods = sizeof(ctl_methods) / sizeof(ctl_methods[0]);

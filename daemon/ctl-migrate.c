@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl-jobs.h"
 #include "ctl-methods.h"
 #include "ctl-params.h"
 #include "ctl-status.h"
@@ -33,15 +34,19 @@
 /* ---- errors and JSON ---------------------------------------------------- */
 
 /* io.numamigd.MigrationFailed {errno, message} plus P's fields (P taken;
- * NULL: none). */
+ * NULL: none). JOB (may be NULL) tells an operator's cancel from the
+ * daemon stopping. */
 static void migration_failed(struct control_call *call, int err, json_object *p,
-			     const char *what)
+			     const char *what, const struct ctl_job *job)
 {
+	const char *by;
 	char msg[256];
 
 	if (!p)
 		p = json_object_new_object();
-	if (err == ECANCELED) /* what moved before the stop is in P */
+	if (err == ECANCELED && job && ctl_job_cancelled(job, &by))
+		snprintf(msg, sizeof(msg), "%s: job %u cancelled by %s", what, ctl_job_id(job), by);
+	else if (err == ECANCELED) /* what moved before the stop is in P */
 		snprintf(msg, sizeof(msg), "%s: numamigd is stopping", what);
 	else
 		snprintf(msg, sizeof(msg), "%s: %s (%s)", what, strerror(err),
@@ -57,40 +62,15 @@ static bool captured_tree(struct control_call *call, const struct nm_engine *e)
 {
 	if (nm_engine_acts(e))
 		return false;
-	migration_failed(call, EPERM, NULL, "numamigd reads a captured tree (--root)");
+	migration_failed(call, EPERM, NULL, "numamigd reads a captured tree (--root)", NULL);
 	return true;
 }
-
-/* {errno name: pages} of the failures counted in C. */
-static json_object *failed_by(const struct nm_walk_counts *c)
-{
-	json_object *o = json_object_new_object();
-
-	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
-		if (i != NM_MIG_MOVED && c->failed_by[i])
-			json_object_object_add(o, nm_mig_outcome_name((enum nm_mig_outcome)i), ctl_json_u64(c->failed_by[i]));
-	return o;
-}
-
-static void add_counts(json_object *o, const struct nm_walk_counts *c)
-{
-	json_object_object_add(o, "pages", ctl_json_u64(c->pages));
-	json_object_object_add(o, "requested", ctl_json_u64(c->requested));
-	json_object_object_add(o, "moved", ctl_json_u64(c->moved));
-	json_object_object_add(o, "failed", ctl_json_u64(c->failed));
-	json_object_object_add(o, "failed_by", failed_by(c));
-	json_object_object_add(o, "absent", ctl_json_u64(c->absent));
-	json_object_object_add(o, "already", ctl_json_u64(c->stay));
-	json_object_object_add(o, "shared_pages", ctl_json_u64(c->shared));
-	json_object_object_add(o, "retried", ctl_json_u64(c->retried));
-}
-
 
 /* ---- Move --------------------------------------------------------------- */
 
 struct move_call {
 	struct nm_mig_work base;       /* first: the worker hands back this */
-	struct control_call *call;
+	struct ctl_job *job;           /* holds the call */
 	const struct nm_topology *topo;
 	struct nm_proc *proc;
 	pid_t pid;
@@ -104,8 +84,9 @@ static void move_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 {
 	struct move_call *m = (struct move_call *)work;
 
+	ctl_job_running(m->job);
 	work->err = nm_range_move(sys, m->topo, m->proc, m->addr, m->len, m->node, m->flags,
-				 &m->res);
+				  ctl_job_progress(m->job), &m->res);
 }
 
 static json_object *move_reply(const struct move_call *m)
@@ -122,20 +103,22 @@ static json_object *move_reply(const struct move_call *m)
 	json_object_object_add(o, "dry_run", json_object_new_boolean(m->flags & NM_RANGE_DRY_RUN));
 	json_object_object_add(o, "shared", json_object_new_boolean(m->flags & NM_RANGE_SHARED));
 	json_object_object_add(o, "page_size", ctl_json_u64((uint64_t)sysconf(_SC_PAGESIZE)));
-	add_counts(o, &m->res.c);
+	ctl_json_add_counts(o, &m->res.c);
 	json_object_object_add(o, "on_node", n > 0 ? ctl_json_u64_array(m->res.on_node, n) : json_object_new_array());
 	json_object_object_add(o, "moved_from", n > 0 ? ctl_json_u64_array(m->res.moved_from, n) : json_object_new_array());
+	json_object_object_add(o, "job", ctl_job_json(m->job));
 	return o;
 }
 
 static void move_done(struct nm_mig_work *work)
 {
 	struct move_call *m = (struct move_call *)work;
+	struct control_call *call = ctl_job_end(m->job, work->err);
 
 	if (work->err == -ECANCELED && !m->res.err) {
-		control_call_errorf(m->call, CONTROL_E_INTERNAL, "numamigd is stopping");
+		control_call_errorf(call, CONTROL_E_INTERNAL, "numamigd is stopping");
 	} else if (work->err == -ESRCH) {
-		ctl_no_such_process(m->call, m->pid);
+		ctl_no_such_process(call, m->pid);
 	} else if (work->err < 0) {
 		log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s",
 			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-work->err));
@@ -143,12 +126,12 @@ static void move_done(struct nm_mig_work *work)
 
 		snprintf(what, sizeof(what), "moving pid %d 0x%lx+%lu to node %d failed",
 			 (int)m->pid, m->addr, m->len, m->node);
-		migration_failed(m->call, -work->err, move_reply(m), what);
+		migration_failed(call, -work->err, move_reply(m), what, m->job);
 	} else {
 		log_info("moved %llu pages of pid %d 0x%lx+%lu to node %d (%llu failed)%s",
 			 m->res.c.moved, (int)m->pid, m->addr, m->len, m->node, m->res.c.failed,
 			 m->flags & NM_RANGE_DRY_RUN ? " (dry run)" : "");
-		control_call_reply(m->call, move_reply(m));
+		control_call_reply(call, move_reply(m));
 	}
 	nm_proc_close(m->proc);
 	free(m);
@@ -159,9 +142,9 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	struct nm_engine *e = manager_engine(userdata);
 	struct move_call *m;
 	int64_t pid, node;
-	unsigned long addr, len;
+	unsigned long addr, len, psz = (unsigned long)sysconf(_SC_PAGESIZE);
 	bool dry_run, shared;
-	char by[96];
+	char by[96], what[128];
 	int r;
 
 	if (captured_tree(call, e))
@@ -193,10 +176,9 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 		if (r == -ESRCH)
 			ctl_no_such_process(call, (pid_t)pid);
 		else
-			migration_failed(call, -r, NULL, "cannot open the process");
+			migration_failed(call, -r, NULL, "cannot open the process", NULL);
 		return;
 	}
-	m->call = call;
 	m->topo = nm_engine_topology(e);
 	m->pid = (pid_t)pid;
 	m->addr = addr;
@@ -206,10 +188,18 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	m->res.max_node = -1;
 	m->base.run = move_run;
 	m->base.done = move_done;
-	ctl_who(call, by, sizeof(by));
-	log_info("%s: move pid %d 0x%lx+%lu to node %d%s", by, (int)pid, addr, len, (int)node,
-		 dry_run ? " (dry run)" : "");
+	snprintf(what, sizeof(what), "pid %d 0x%lx+%lu to node %d%s", (int)pid, addr, len,
+		 (int)node, dry_run ? " (dry run)" : "");
 	control_call_defer(call);
+	m->job = ctl_job_new(call, "move", what, (len + psz - 1) / psz);
+	if (!m->job) {
+		nm_proc_close(m->proc);
+		free(m);
+		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+		return;
+	}
+	ctl_who(call, by, sizeof(by));
+	log_info("%s: move %s (job %u)", by, what, ctl_job_id(m->job));
 	nm_engine_run(e, &m->base);
 }
 
@@ -217,7 +207,7 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 
 struct migrate_call {
 	struct nm_mig_work base;       /* first */
-	struct control_call *call;
+	struct ctl_job *job;           /* holds the call */
 	const struct nm_root *root;
 	int *pids, *from, *to;        /* pid_t is int on Linux */
 	size_t n_pids, n_from, n_to;
@@ -238,12 +228,14 @@ static void migrate_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
 		.mode = j->mode,
 	};
 
+	ctl_job_running(j->job);
 	j->plan_err = nm_job_plan(j->root, &spec, &j->plan);
 	j->planned = true;
 	if (j->plan_err < 0) {
 		work->err = j->plan_err;
 		return;
 	}
+	nm_job_set_progress(j->plan, ctl_job_progress(j->job));
 	j->exec_err = nm_job_execute(sys, j->plan, j->dry_run ? NM_JOB_DRY_RUN : 0);
 	work->err = j->exec_err;
 }
@@ -316,7 +308,7 @@ static json_object *migrate_reply(const struct migrate_call *j)
 		after = ctl_json_u64_array(pi->after, nn);
 		json_object_object_add(p, "after", after);
 		json_object_object_add(p, "planned_pages", ctl_json_u64(pi->planned_pages));
-		add_counts(p, &pi->done);
+		ctl_json_add_counts(p, &pi->done);
 		json_object_array_add(procs, p);
 	}
 	json_object_object_add(o, "processes", procs);
@@ -334,12 +326,13 @@ static json_object *migrate_reply(const struct migrate_call *j)
 	json_object_object_add(tot, "direct_calls", json_object_new_int((int)t->direct_calls));
 	json_object_object_add(tot, "planned_pages", ctl_json_u64(t->planned_pages));
 	json_object_object_add(tot, "done_pages", ctl_json_u64(t->done.moved));
-	add_counts(tot, &t->done);
+	ctl_json_add_counts(tot, &t->done);
 	json_object_object_add(tot, "planned_from", ctl_json_u64_array(t->planned_from, nn));
 	json_object_object_add(tot, "planned_to", ctl_json_u64_array(t->planned_to, nn));
 	json_object_object_add(tot, "moved_from", ctl_json_u64_array(t->moved_from, nn));
 	json_object_object_add(tot, "moved_to", ctl_json_u64_array(t->moved_to, nn));
 	json_object_object_add(o, "totals", tot);
+	json_object_object_add(o, "job", ctl_job_json(j->job));
 	return o;
 }
 
@@ -356,29 +349,60 @@ static void migrate_free(struct migrate_call *j)
 static void migrate_done(struct nm_mig_work *work)
 {
 	struct migrate_call *j = (struct migrate_call *)work;
+	struct control_call *call = ctl_job_end(j->job, j->planned ? work->err : -ECANCELED);
 
 	if (!j->planned) {
-		control_call_errorf(j->call, CONTROL_E_INTERNAL, "numamigd is stopping");
+		control_call_errorf(call, CONTROL_E_INTERNAL, "numamigd is stopping");
 	} else if (j->plan_err == -ESRCH && j->n_pids == 1) {
-		ctl_no_such_process(j->call, (pid_t)j->pids[0]);
+		ctl_no_such_process(call, (pid_t)j->pids[0]);
 	} else if (j->plan_err < 0) {
 		json_object *p = json_object_new_object();
 
 		if (j->plan_err == -ESRCH)
 			json_object_object_add(p, "exists", json_object_new_boolean(false));
-		migration_failed(j->call, -j->plan_err, p, "cannot plan the job migration");
+		migration_failed(call, -j->plan_err, p, "cannot plan the job migration", NULL);
 	} else if (j->exec_err < 0) {
-		log_notice("job migration failed: %s", nm_range_errno_name(-j->exec_err));
-		migration_failed(j->call, -j->exec_err, migrate_reply(j), "job migration failed");
+		log_notice("job %u (migrate %s) failed: %s", ctl_job_id(j->job), ctl_job_what(j->job),
+			   nm_range_errno_name(-j->exec_err));
+		migration_failed(call, -j->exec_err, migrate_reply(j), "job migration failed", j->job);
 	} else {
 		const struct nm_job_totals *t = nm_job_totals(j->plan);
 
 		log_info("job migration of %u processes: %llu pages moved, %llu failed, "
 			 "%u requests (%u shared file)%s", t->procs, t->done.moved, t->done.failed,
 			 t->requests, t->file_requests, j->dry_run ? " (dry run)" : "");
-		control_call_reply(j->call, migrate_reply(j));
+		control_call_reply(call, migrate_reply(j));
 	}
 	migrate_free(j);
+}
+
+/* "cgroup /x to 1", "pids 12 34 to 0,1 from 2,3", for the log and jobs. */
+static void migrate_what(const struct migrate_call *j, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+
+	if (!f) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (j->cgroup)
+		fprintf(f, "cgroup %s", j->cgroup);
+	else
+		fprintf(f, "pid%s", j->n_pids > 1 ? "s" : "");
+	for (size_t i = 0; !j->cgroup && i < j->n_pids && i < 8; i++)
+		fprintf(f, " %d", j->pids[i]);
+	if (!j->cgroup && j->n_pids > 8)
+		fprintf(f, " ... (%zu)", j->n_pids);
+	for (int pass = 0; pass < 2; pass++) {
+		const int *v = pass ? j->from : j->to;
+		size_t n = pass ? j->n_from : j->n_to;
+
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%d", i ? "," : pass ? " from " : " to ", v[i]);
+	}
+	fprintf(f, "%s%s", j->mode == NM_JOB_DIRECT ? " (direct)" : "",
+		j->dry_run ? " (dry run)" : "");
+	fclose(f);
 }
 
 void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
@@ -386,7 +410,7 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 	struct nm_engine *e = manager_engine(userdata);
 	struct migrate_call *j;
 	json_object *v;
-	char by[96];
+	char by[96], what[160];
 
 	if (captured_tree(call, e))
 		return;
@@ -435,17 +459,18 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 		}
 		j->mode = strcmp(s, "direct") == 0 ? NM_JOB_DIRECT : NM_JOB_LAZY;
 	}
-	j->call = call;
 	j->root = nm_engine_root(e);
 	j->base.run = migrate_run;
 	j->base.done = migrate_done;
-	ctl_who(call, by, sizeof(by));
-	if (j->cgroup)
-		log_info("%s: migrate cgroup %s%s", by, j->cgroup, j->dry_run ? " (dry run)" : "");
-	else
-		log_info("%s: migrate %zu processes (pid %d...)%s", by, j->n_pids, j->pids[0],
-			 j->dry_run ? " (dry run)" : "");
+	migrate_what(j, what, sizeof(what));
 	control_call_defer(call);
+	j->job = ctl_job_new(call, "migrate", what, 0);
+	if (!j->job) {
+		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	ctl_who(call, by, sizeof(by));
+	log_info("%s: migrate %s (job %u)", by, what, ctl_job_id(j->job));
 	nm_engine_run(e, &j->base);
 	return;
 fail:

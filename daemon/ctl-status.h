@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "numamig/act.h"
 #include "numamig/config.h"
 #include "numamig/engine.h"
 #include "numamig/sampler.h"
@@ -89,6 +90,9 @@ json_object *ctl_json_node(int node);
 /* N numbers as an array; NULL when V is. */
 json_object *ctl_json_u64_array(const unsigned long long *v, int n);
 json_object *ctl_json_int_array(const int *v, size_t n);
+/* The counts of a move (pages, requested, moved, failed, failed_by {errno:
+ * pages}, absent, already, shared_pages, retried) added to O. */
+void ctl_json_add_counts(json_object *o, const struct nm_walk_counts *c);
 /* Eligible KiB of T per node, and in total; the node of T's home or -1. */
 uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node);
 uint64_t ctl_task_eligible_total_kb(const struct nm_task *t);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl-jobs.h"
 #include "ctl-methods.h"
 #include "log.h"
 #include "manager.h"
@@ -205,5 +206,6 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE; /* manager_new() said why */
 	r = manager_run(m);
 	manager_free(m);
+	ctl_jobs_free(); /* the jobs' history: every job ended with the worker */
 	return r;
 }

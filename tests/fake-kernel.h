@@ -67,6 +67,7 @@ struct fake {
 	int last_migrate_from, last_migrate_to;
 	bool last_migrate_shared;
 	unsigned stop_after_calls; /* the daemon stops after this many moves (0: never) */
+	struct nm_progress *cancel; /* if set, cancelled then instead (an operator's cancel) */
 	uint64_t now, ns_per_page; /* the clock, and what a page's move costs */
 	bool no_kpageflags;   /* kpageflags reads fail (unprivileged) */
 };
@@ -190,8 +191,12 @@ static inline long fk_move(void *ctx, pid_t pid, unsigned long n, void **pages, 
 		}
 		not_moved += status[i] < 0 || (pg && pg->lie);
 	}
-	if (f->stop_after_calls && f->move_calls == f->stop_after_calls)
-		nm_mig_set_stopping(true); /* SIGTERM while this call runs */
+	if (f->stop_after_calls && f->move_calls == f->stop_after_calls) {
+		if (f->cancel)
+			nm_progress_cancel(f->cancel);
+		else
+			nm_mig_set_stopping(true); /* SIGTERM while this call runs */
+	}
 	return not_moved;
 }
 

@@ -231,6 +231,58 @@ START_TEST(test_direct)
 }
 END_TEST
 
+/* A job's progress, as another thread reads it while it runs, and the
+ * operator's cancel: between two calls, lazy or direct. */
+START_TEST(test_progress_cancel)
+{
+	static const int to[] = { 1 };
+	struct env *e = env_new(to, 1);
+	struct nm_progress pr = { 0 };
+	const struct nm_job_totals *t;
+	struct nm_walk_counts c;
+	unsigned long long planned;
+
+	ck_assert_int_eq(nm_job_plan(e->root, &e->spec, &e->plan), 0);
+	nm_job_set_progress(e->plan, &pr);
+	ck_assert_int_eq(nm_job_execute(&e->sys, e->plan, 0), 0);
+	t = nm_job_totals(e->plan);
+	nm_progress_read(&pr, &c, &planned);
+	ck_assert_uint_eq(planned, t->planned_pages);
+	ck_assert_uint_gt(c.moved, 0);
+	ck_assert_uint_eq(c.moved, t->done.moved);
+	ck_assert_uint_eq(c.requested, t->done.requested);
+	ck_assert_uint_eq(c.calls, t->done.calls);
+	env_free(e);
+
+	/* Cancelled during the first call: nothing more is asked. */
+	e = env_new(to, 1);
+	memset(&pr, 0, sizeof(pr));
+	e->f->cancel = &pr;
+	e->f->stop_after_calls = 1;
+	ck_assert_int_eq(nm_job_plan(e->root, &e->spec, &e->plan), 0);
+	nm_job_set_progress(e->plan, &pr);
+	ck_assert_int_eq(nm_job_execute(&e->sys, e->plan, 0), -ECANCELED);
+	ck_assert_uint_eq(e->f->move_calls, 1);
+	nm_progress_read(&pr, &c, &planned);
+	ck_assert_uint_gt(c.moved, 0);
+	ck_assert_uint_eq(c.moved, nm_job_totals(e->plan)->done.moved);
+	ck_assert_uint_lt(c.moved, planned);
+	env_free(e);
+
+	/* Direct: cancelled before it starts, no migrate_pages call. */
+	e = env_new(to, 1);
+	memset(&pr, 0, sizeof(pr));
+	nm_progress_cancel(&pr);
+	e->spec.mode = NM_JOB_DIRECT;
+	ck_assert_int_eq(nm_job_plan(e->root, &e->spec, &e->plan), 0);
+	nm_job_set_progress(e->plan, &pr);
+	ck_assert_int_eq(nm_job_execute(&e->sys, e->plan, 0), -ECANCELED);
+	for (int p = 0; p < 3; p++)
+		ck_assert_uint_eq(e->f->procs[p].migrate_calls, 0);
+	env_free(e);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("job-exec");
@@ -243,6 +295,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_exit_during_call);
 	tcase_add_test(tc, test_cgroup_and_gone);
 	tcase_add_test(tc, test_direct);
+	tcase_add_test(tc, test_progress_cancel);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -53,7 +53,7 @@ static void env_free(struct env *e)
 
 static int move(struct env *e, unsigned long addr, unsigned long len, int node, unsigned flags)
 {
-	return nm_range_move(&e->sys, e->topo, e->p, addr, len, node, flags, &e->res);
+	return nm_range_move(&e->sys, e->topo, e->p, addr, len, node, flags, NULL, &e->res);
 }
 
 START_TEST(test_moves_range)
@@ -157,7 +157,7 @@ START_TEST(test_enodev)
 	ck_assert_uint_eq(e->f->move_calls, 0);
 	/* Without a topology the kernel's ENODEV comes through as the abort. */
 	e->f->memless_node = 3;
-	ck_assert_int_eq(nm_range_move(&e->sys, NULL, e->p, ANON, FK_PG, 3, 0, &e->res), -ENODEV);
+	ck_assert_int_eq(nm_range_move(&e->sys, NULL, e->p, ANON, FK_PG, 3, 0, NULL, &e->res), -ENODEV);
 	ck_assert_int_eq(e->res.err, ENODEV);
 	env_free(e);
 }
@@ -287,7 +287,8 @@ START_TEST(test_shared_flag)
 END_TEST
 
 /* A range bigger than a window (4096 pages) and a batch (1024): every
- * page is moved once, across window and batch edges. */
+ * page is moved once, across window and batch edges; its progress, and a
+ * cancel. */
 START_TEST(test_windows_and_batches)
 {
 	char *tree = make_tree();
@@ -297,6 +298,9 @@ START_TEST(test_windows_and_batches)
 	struct nm_mig_sys sys = fk_sys(f);
 	struct nm_range_result *res = calloc(1, sizeof(*res));
 	unsigned long start = 0x7f0000000000ul, n = 10000;
+	struct nm_progress pr = { 0 };
+	struct nm_walk_counts c;
+	unsigned long long planned;
 	char maps[256];
 
 	snprintf(maps, sizeof(maps), "%lx-%lx rw-p 00000000 00:00 0 \n", start, start + n * FK_PG);
@@ -305,12 +309,33 @@ START_TEST(test_windows_and_batches)
 	ck_assert_int_eq(nm_root_open(tree, &root), 0);
 	fk_add_proc(f, root, 300);
 	ck_assert_int_eq(nm_proc_open(root, 300, &p), 0);
-	ck_assert_int_eq(nm_range_move(&sys, NULL, p, start, n * FK_PG, 1, 0, res), 0);
+	ck_assert_int_eq(nm_range_move(&sys, NULL, p, start, n * FK_PG, 1, 0, &pr, res), 0);
 	ck_assert_uint_eq(res->c.pages, n);
 	ck_assert_uint_eq(res->c.moved, n);
 	ck_assert_uint_eq(f->requested, n);
 	ck_assert_uint_eq(res->c.calls, 10); /* 4 + 4 + 2 batches over 3 windows */
 	ck_assert_uint_eq(fk_count(f, 300, start, start + n * FK_PG, 1), n);
+	/* The progress another thread reads holds the same counts. */
+	nm_progress_read(&pr, &c, &planned);
+	ck_assert_uint_eq(c.pages, n);
+	ck_assert_uint_eq(c.moved, n);
+	ck_assert_uint_eq(c.calls, 10);
+	ck_assert_uint_eq(c.bytes_moved, n * FK_PG);
+
+	/* Back to node 0, cancelled (by the operator) during the third call:
+	 * the walk stops before the fourth, with ECANCELED, what moved so
+	 * far counted in the result and the progress alike. */
+	memset(&pr, 0, sizeof(pr));
+	f->cancel = &pr;
+	f->stop_after_calls = f->move_calls + 3;
+	ck_assert_int_eq(nm_range_move(&sys, NULL, p, start, n * FK_PG, 0, 0, &pr, res),
+			 -ECANCELED);
+	ck_assert(!nm_mig_stopping());
+	nm_progress_read(&pr, &c, &planned);
+	ck_assert_uint_eq(res->c.calls, 3);
+	ck_assert_uint_eq(res->c.moved, 3 * 1024);
+	ck_assert_uint_eq(c.moved, 3 * 1024);
+	ck_assert_uint_eq(fk_count(f, 300, start, start + n * FK_PG, 0), 3 * 1024);
 	nm_proc_close(p);
 	nm_root_free(root);
 	remove_tree(tree);

@@ -82,6 +82,24 @@ int nm_mig_failed(const struct nm_mig_sys *sys, const struct nm_proc *p, int err
 	return NM_MIG_ABORTED;
 }
 
+/* Add what W counted since it last did to its progress. */
+static void publish(struct nm_walk *w)
+{
+	const struct nm_walk_counts *now = w->c, *was = &w->published;
+	struct nm_walk_counts d;
+
+	if (!w->progress)
+		return;
+#define SUB(f) d.f = now->f - was->f
+	SUB(pages); SUB(absent); SUB(shared); SUB(stay); SUB(misplaced); SUB(requested);
+	SUB(moved); SUB(failed); SUB(retried); SUB(bytes_moved); SUB(calls); SUB(busy_ns);
+	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
+		SUB(failed_by[i]);
+#undef SUB
+	nm_progress_add(w->progress, &d);
+	w->published = *now;
+}
+
 /* move_pages(), bracketed by liveness checks. Returns 0 with *RET set, or
  * the stop. */
 static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int *status,
@@ -90,7 +108,8 @@ static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int
 	const struct nm_mig_sys *s = w->sys;
 	int flags = w->move_all ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE;
 
-	if (nm_mig_stopping())
+	publish(w);
+	if (nm_mig_stopping() || nm_progress_cancelled(w->progress))
 		return NM_MIG_STOPPED;
 	if (!s->alive(s->ctx, w->proc))
 		return NM_MIG_GONE;
@@ -421,6 +440,7 @@ enum nm_mig_stop nm_walk_range(struct nm_walk *w, unsigned long start, unsigned 
 
 	w->range_start = start;
 	w->stop = NM_MIG_DONE;
+	w->published = *w->c;
 	for (unsigned long addr = start; addr < end && !w->stop;) {
 		/* Up to the next window boundary of the address space. */
 		unsigned long next = (addr / span + 1) * span;
@@ -432,6 +452,7 @@ enum nm_mig_stop nm_walk_range(struct nm_walk *w, unsigned long start, unsigned 
 		w->stop = (enum nm_mig_stop)do_window(w, addr, n);
 		addr = next;
 	}
+	publish(w);
 	return w->stop;
 }
 
@@ -469,6 +490,7 @@ enum nm_mig_stop nm_walk_list(struct nm_walk *w, const unsigned long *addrs, con
 			      size_t n)
 {
 	w->stop = NM_MIG_DONE;
+	w->published = *w->c;
 	for (size_t off = 0; off < n && !w->stop; off += NM_WALK_WINDOW) {
 		size_t nc = n - off < NM_WALK_WINDOW ? n - off : NM_WALK_WINDOW;
 		int stop = 0;
@@ -485,5 +507,6 @@ enum nm_mig_stop nm_walk_list(struct nm_walk *w, const unsigned long *addrs, con
 			stop = place(w, nc, true);
 		w->stop = (enum nm_mig_stop)stop;
 	}
+	publish(w);
 	return w->stop;
 }

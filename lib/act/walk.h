@@ -14,7 +14,8 @@
  *    EAGAIN; or reported moved and not there) are asked once more;
  *  - a burst of per-page ENOMEM means the target is full: stop rather
  *    than hammer a node under reclaim;
- *  - nm_mig_stopping() is checked before every call.
+ *  - nm_mig_stopping(), and the cancel switch of an operator's move
+ *    (struct nm_progress), are checked before every call.
  *
  * A request is a set of address ranges (nm_walk_range, once per range)
  * or an address list (nm_walk_list), with a target per source node (MAP)
@@ -58,6 +59,8 @@ struct nm_walk {
 	unsigned batch;         /* pages per move call, 1..NM_WALK_WINDOW */
 	struct nm_tuner *tuner; /* sizes the batches instead, and learns from them */
 	uint64_t max_bytes;     /* stop with NM_MIG_BUDGET past this; 0: no cap */
+	struct nm_progress *progress; /* an operator's move: counts published
+	                         * after every call, cancel checked before */
 	/* Outputs: counts, the stop, and per node arrays of nr_map entries
 	 * (may be NULL). */
 	struct nm_walk_counts *c;
@@ -73,6 +76,7 @@ struct nm_walk {
 	unsigned char *missing;
 	/* Internal: buffers from nm_walk_init() and the walk's state. */
 	unsigned long range_start;
+	struct nm_walk_counts published; /* *c when last added to progress */
 	uint64_t bytes_spent;
 	bool no_kpageflags;     /* the seam could not read them: no THP runs */
 	uint64_t *pm;

@@ -191,7 +191,8 @@ static int run_lazy(const struct nm_mig_sys *sys, struct nm_job_plan *plan, bool
 	int *map = malloc((size_t)plan->nr_nodes * sizeof(*map));
 	struct nm_walk w = { .sys = sys, .map = map, .nr_map = plan->nr_nodes,
 			     .dry_run = dry_run, .batch = plan->batch,
-			     .page_bytes = plan->page_bytes, .moved_to = t->moved_to };
+			     .page_bytes = plan->page_bytes, .moved_to = t->moved_to,
+			     .progress = plan->progress };
 	int err = map ? nm_walk_init(&w) : -ENOMEM;
 
 	for (size_t i = 0; i < plan->nreqs && !err; i++) {
@@ -272,11 +273,16 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 				}
 				if (nm_set_last(from) < 0)
 					continue;
+				if (nm_progress_cancelled(plan->progress)) {
+					err = -proc_error(plan, p, ECANCELED);
+					break;
+				}
 				if (nm_mig_direct(sys, plan->procs[p].handle, from, to, 1, &res) < 0) {
 					err = -ENOMEM;
 					break;
 				}
 				t->direct_calls++;
+				nm_progress_add(plan->progress, &res.c);
 				plan->procs[p].info.done.calls++;
 				t->direct_not_moved += res.c.failed_by[NM_MIG_EOTHER];
 				if (res.stop == NM_MIG_GONE)
@@ -297,6 +303,11 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 	return err;
 }
 
+NM_API void nm_job_set_progress(struct nm_job_plan *plan, struct nm_progress *progress)
+{
+	plan->progress = progress;
+}
+
 NM_API int nm_job_execute(const struct nm_mig_sys *sys, struct nm_job_plan *plan, unsigned flags)
 {
 	struct nm_job_totals *t = &plan->totals;
@@ -307,6 +318,7 @@ NM_API int nm_job_execute(const struct nm_mig_sys *sys, struct nm_job_plan *plan
 		return -EINVAL;
 	t->executed = true;
 	t->dry_run = dry_run;
+	nm_progress_set_planned(plan->progress, t->planned_pages);
 	if (plan->mode == NM_JOB_DIRECT && !dry_run)
 		err = run_direct(sys, plan);
 	else

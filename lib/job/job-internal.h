@@ -48,6 +48,7 @@ struct nm_job_plan {
 	size_t *alt_first;           /* [nreqs] */
 	struct bitmask *has_memory;
 	struct nm_job_totals totals;
+	struct nm_progress *progress;  /* nm_job_set_progress(); may be NULL */
 };
 
 /* MAP[nr_nodes] for process PROC in STAGE: where a page on node n goes

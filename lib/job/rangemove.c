@@ -64,7 +64,8 @@ static int check_node(const struct nm_topology *topo, int node)
 
 NM_API int nm_range_move(const struct nm_mig_sys *sys, const struct nm_topology *topo,
 			 const struct nm_proc *p, unsigned long addr, unsigned long len, int node,
-			 unsigned flags, struct nm_range_result *res)
+			 unsigned flags, struct nm_progress *progress,
+			 struct nm_range_result *res)
 {
 	unsigned long psz = (unsigned long)sysconf(_SC_PAGESIZE), end;
 	int *nodemap = NULL;
@@ -101,7 +102,7 @@ NM_API int nm_range_move(const struct nm_mig_sys *sys, const struct nm_topology 
 			      .move_all = flags & NM_RANGE_SHARED,
 			      .dry_run = flags & NM_RANGE_DRY_RUN, .page_bytes = psz,
 			      .c = &res->c, .on_node = res->on_node,
-			      .moved_from = res->moved_from };
+			      .moved_from = res->moved_from, .progress = progress };
 	e = nm_walk_init(&w);
 	if (e == 0) {
 		nm_walk_range(&w, addr, end);

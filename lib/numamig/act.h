@@ -81,6 +81,27 @@ struct nm_walk_counts {
 	uint64_t busy_ns;             /* time inside those calls */
 };
 
+/* An operator's move (a job or a range) as another thread sees it while it
+ * runs, and its cancel switch. The walks add their counts to it after
+ * every kernel call, and once it is cancelled they stop before their next
+ * call: the move then ends with -ECANCELED, as when the daemon stops,
+ * what moved so far counted. PLANNED is the pages the move means to look
+ * at (the plan's estimate; 0 until known). Zero it to start; touch it
+ * only through these functions, which are atomic. */
+struct nm_progress {
+	struct nm_walk_counts c;
+	unsigned long long planned;
+	int cancelled;
+};
+void nm_progress_add(struct nm_progress *p, const struct nm_walk_counts *delta);
+void nm_progress_set_planned(struct nm_progress *p, unsigned long long pages);
+/* A consistent enough copy for a progress report (each field atomic). */
+void nm_progress_read(const struct nm_progress *p, struct nm_walk_counts *c,
+		      unsigned long long *planned);
+void nm_progress_cancel(struct nm_progress *p);
+/* False for NULL: a move without progress cannot be cancelled. */
+bool nm_progress_cancelled(const struct nm_progress *p);
+
 #ifdef __cplusplus
 }
 #endif

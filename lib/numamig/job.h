@@ -207,6 +207,11 @@ void nm_job_plan_free(struct nm_job_plan *plan);
  * stopped it: -ENODEV, -EINVAL, -ENOMEM (also a full target node). The
  * numbers gathered up to then are in the plan either way. */
 int nm_job_execute(const struct nm_mig_sys *sys, struct nm_job_plan *plan, unsigned flags);
+/* Report the execution's progress in PROGRESS (kept by reference until
+ * nm_job_execute returns), and stop it between two calls once PROGRESS
+ * is cancelled: the job then ends with ECANCELED, as when the daemon
+ * stops. Call before nm_job_execute. */
+void nm_job_set_progress(struct nm_job_plan *plan, struct nm_progress *progress);
 
 /* Accessors. */
 int nm_job_nr_nodes(const struct nm_job_plan *plan);

@@ -27,6 +27,8 @@
  *      ENOMEM  no memory for buffers, a call-level ENOMEM, or a burst of
  *              per-page ENOMEM (the target node is full: going on would
  *              only hammer a node under reclaim)
+ *      ECANCELED  stopped between two calls: the daemon is stopping, or
+ *              the caller cancelled PROGRESS
  *  - minor per-page failures are counted by errno and the walk goes on:
  *    EBUSY (pinned), EACCES (shared, without NM_RANGE_SHARED), ENOENT,
  *    EFAULT, isolated ENOMEM, and "other" (reported moved but not there).
@@ -72,11 +74,14 @@ struct nm_range_result {
 
 /* Move [ADDR, ADDR+LEN) of P to NODE. TOPO (may be NULL: only negative
  * nodes are then refused up front, the kernel judges the rest) says which
- * nodes have memory. Returns 0 or -errno, the same errno as RES->err;
- * RES is filled in either case (what was done before an abort). */
+ * nodes have memory. PROGRESS (may be NULL) reports the walk to another
+ * thread while it runs and can cancel it (-ECANCELED, numamig/act.h).
+ * Returns 0 or -errno, the same errno as RES->err; RES is filled in
+ * either case (what was done before an abort). */
 int nm_range_move(const struct nm_mig_sys *sys, const struct nm_topology *topo,
 		  const struct nm_proc *p, unsigned long addr, unsigned long len, int node,
-		  unsigned flags, struct nm_range_result *res);
+		  unsigned flags, struct nm_progress *progress,
+		  struct nm_range_result *res);
 
 /* The errno's name ("ENODEV"), for messages and JSON; "0" for 0. */
 const char *nm_range_errno_name(int err);

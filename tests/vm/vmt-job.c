@@ -371,7 +371,7 @@ static int cmd_range(pid_t pid, unsigned long buf, unsigned long bytes, int npro
 			src = i;
 	mig0 = vmstat("pgmigrate_success");
 	r = nm_range_move(&nm_mig_kernel, topo, p, addr, npg * (unsigned long)pagesz, node,
-			  NM_RANGE_DRY_RUN, res);
+			  NM_RANGE_DRY_RUN, NULL, res);
 	mig1 = vmstat("pgmigrate_success");
 	ok(r == 0 && res->c.requested == npg && res->c.moved == 0 && src >= 0 &&
 	   res->on_node[src] == npg,
@@ -381,7 +381,7 @@ static int cmd_range(pid_t pid, unsigned long buf, unsigned long bytes, int npro
 	ok(mig1 == mig0, "dry run: pgmigrate_success delta %llu (want 0)", mig1 - mig0);
 
 	t0 = now();
-	r = nm_range_move(&nm_mig_kernel, topo, p, addr, npg * (unsigned long)pagesz, node, 0, res);
+	r = nm_range_move(&nm_mig_kernel, topo, p, addr, npg * (unsigned long)pagesz, node, 0, NULL, res);
 	printf("measured: range move %lu pages in %.3fs: moved %llu failed %llu (EBUSY %llu "
 	       "other %llu) retried %llu calls %u\n", npg, now() - t0, res->c.moved, res->c.failed,
 	       res->c.failed_by[NM_MIG_EBUSY], res->c.failed_by[NM_MIG_EOTHER], res->c.retried,
@@ -393,7 +393,7 @@ static int cmd_range(pid_t pid, unsigned long buf, unsigned long bytes, int npro
 	   "status query: %ld/%lu pages on node %d", count_on(kids[k], addr, (long)npg, node), npg,
 	   node);
 	/* A second call finds nothing to do. */
-	r = nm_range_move(&nm_mig_kernel, topo, p, addr, npg * (unsigned long)pagesz, node, 0, res);
+	r = nm_range_move(&nm_mig_kernel, topo, p, addr, npg * (unsigned long)pagesz, node, 0, NULL, res);
 	ok(r == 0 && res->c.requested == 0 && res->c.stay == npg,
 	   "again: %d, requested %llu, already there %llu", r, res->c.requested, res->c.stay);
 	nm_proc_close(p);
@@ -441,26 +441,26 @@ static int cmd_errno(int memless)
 		if (count_on(pid, (unsigned long)buf, 1, i) == 1)
 			src = i;
 	expect("unaligned address", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf + 1,
-						   (unsigned long)pagesz, src, 0, res), res, EINVAL);
-	expect("empty range", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf, 0, src, 0,
+						   (unsigned long)pagesz, src, 0, NULL, res), res, EINVAL);
+	expect("empty range", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf, 0, src, 0, NULL,
 					    res), res, EINVAL);
 	expect("overflowing range", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-						  ~0ul - 100, src, 0, res), res, EINVAL);
+						  ~0ul - 100, src, 0, NULL, res), res, EINVAL);
 	expect("range over an unmapped hole",
 	       nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-			     4 * (unsigned long)pagesz, src, 0, res), res, EFAULT);
+			     4 * (unsigned long)pagesz, src, 0, NULL, res), res, EFAULT);
 	expect("node -1", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-					(unsigned long)pagesz, -1, 0, res), res, ENODEV);
+					(unsigned long)pagesz, -1, 0, NULL, res), res, ENODEV);
 	expect("node 1000 (not a node)", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-						       (unsigned long)pagesz, 1000, 0, res), res,
+						       (unsigned long)pagesz, 1000, 0, NULL, res), res,
 	       ENODEV);
 	if (memless >= 0) {
 		expect("node without memory (topology)",
 		       nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-				     2 * (unsigned long)pagesz, memless, 0, res), res, ENODEV);
+				     2 * (unsigned long)pagesz, memless, 0, NULL, res), res, ENODEV);
 		expect("node without memory (the kernel's answer)",
 		       nm_range_move(&nm_mig_kernel, NULL, p, (unsigned long)buf,
-				     2 * (unsigned long)pagesz, memless, 0, res), res, ENODEV);
+				     2 * (unsigned long)pagesz, memless, 0, NULL, res), res, ENODEV);
 		ok(count_on(pid, (unsigned long)buf, 2, src) == 2,
 		   "the pages stayed on node %d", src);
 	}
@@ -468,7 +468,7 @@ static int cmd_errno(int memless)
 	close(fds[1]);
 	waitpid(pid, NULL, 0);
 	expect("dead pid", nm_range_move(&nm_mig_kernel, topo, p, (unsigned long)buf,
-					 (unsigned long)pagesz, src, 0, res), res, ESRCH);
+					 (unsigned long)pagesz, src, 0, NULL, res), res, ESRCH);
 	nm_proc_close(p);
 	{
 		struct nm_proc *q = NULL;

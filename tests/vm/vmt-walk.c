@@ -197,7 +197,7 @@ static void exit_move(struct nm_root *root, int from, int to)
 		ok(0, "set-up of the Move");
 		return;
 	}
-	r = nm_range_move(&sys, NULL, p, (unsigned long)c.buf, BYTES, to, 0, &res);
+	r = nm_range_move(&sys, NULL, p, (unsigned long)c.buf, BYTES, to, 0, NULL, &res);
 	ok(s.victim_errno && r == -ESRCH, "operator's Move, the process exiting in the call: %s "
 	   "(want ESRCH)", errname(-r));
 	nm_proc_close(p);
@@ -278,7 +278,7 @@ static int cmd_thp(struct nm_root *root, int from, int to)
 	ok(thps > 0, "the child has huge pages (%lu)", thps);
 	if (nm_proc_open(root, c.pid, &p) < 0)
 		return 1;
-	r = nm_range_move(&sys, NULL, p, (unsigned long)c.buf, BYTES, to, 0, &res);
+	r = nm_range_move(&sys, NULL, p, (unsigned long)c.buf, BYTES, to, 0, NULL, &res);
 	ok(r == 0 && res.c.moved == BYTES / 4096 && on_node(&c, to) == (long)(BYTES / 4096),
 	   "nm_range_move of %lu huge pages -> %d: %s, moved %llu, %ld of %lu on node %d", thps, to,
 	   errname(-r), res.c.moved, on_node(&c, to), BYTES / 4096, to);

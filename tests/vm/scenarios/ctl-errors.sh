@@ -10,7 +10,9 @@
 #     (PermissionDenied, exit 1);
 #   - a pid that does not exist or is not tracked: NoSuchProcess, exit 1,
 #     and --json prints the error reply;
-#   - usage errors: exit 2;
+#   - usage errors: exit 2; options are taken after the command too
+#     ("status --json", "--json status" and "status -j" print the same
+#     JSON status), and every command has --help;
 #   - after SIGTERM the socket is gone: exit 3.
 # Users come from /etc/passwd and /etc/group written here; busybox su runs
 # commands as them.
@@ -98,6 +100,16 @@ for args in "" "bogus" "explain" "explain abc" "explain 1 2" "policy relative/pa
     check_eq "numamigctl $args: exit" "$?" 2
 done
 numamigctl --help | grep -q 'explain PID' || fail "--help does not list explain"
+# Options anywhere after the program name (issue 15): the same JSON.
+for args in "status --json" "--json status" "status -j"; do
+    # shellcheck disable=SC2086
+    check_eq "numamigctl $args: a JSON status" \
+        "$(numamigctl $args | jq -r .daemon.version)" "$(numamigd --version | awk '{print $2}')"
+done
+for cmd in status explain trigger pause resume reload policy migrate move; do
+    numamigctl "$cmd" --help | grep -q "^Usage: numamigctl $cmd" ||
+        fail "numamigctl $cmd --help: no usage"
+done
 
 kill -TERM "$daemon"
 wait "$daemon"
