@@ -325,6 +325,52 @@ START_TEST(deferred)
 }
 END_TEST
 
+/* Varlink's "more": a deferred call sends replies that continue, then its
+ * last; without "more" only the last is sent; a client that has gone gets
+ * none and nothing breaks. */
+START_TEST(more_replies)
+{
+	struct fx f;
+	bool eof;
+
+	fx_open(&f);
+	SEND(&f, REQ("{\"method\":\"t.Defer\",\"more\":true}"));
+	ck_assert_str_eq(pump(&f, 1, &eof), "");
+	ck_assert(control_call_more(saved_call));
+	control_call_notify(saved_call, json_object_new_object());
+	control_call_notify(saved_call, NULL);
+	ck_assert_str_eq(pump(&f, 2, &eof), "{\"parameters\":{},\"continues\":true}|"
+			 "{\"parameters\":{},\"continues\":true}|");
+	control_call_reply(saved_call, NULL);
+	ck_assert_str_eq(pump(&f, 1, &eof), "{\"parameters\":{}}|");
+
+	/* No "more": notifications go nowhere. */
+	SEND(&f, REQ("{\"method\":\"t.Defer\"}"));
+	pump(&f, 1, &eof);
+	ck_assert(!control_call_more(saved_call));
+	control_call_notify(saved_call, json_object_new_object());
+	control_call_reply(saved_call, NULL);
+	ck_assert_str_eq(pump(&f, 1, &eof), "{\"parameters\":{}}|");
+
+	/* "more" must be a boolean. */
+	SEND(&f, REQ("{\"method\":\"t.Echo\",\"more\":\"no\"}"));
+	ck_assert_str_eq(pump(&f, 1, &eof), "{\"error\":\"io.numamigd.InvalidRequest\","
+			 "\"parameters\":{\"message\":\"\\\"more\\\" must be true or false\"}}|");
+
+	/* The client goes: its call takes no more, and still ends. */
+	SEND(&f, REQ("{\"method\":\"t.Defer\",\"more\":true}"));
+	pump(&f, 1, &eof);
+	close(f.fd);
+	f.fd = -1;
+	for (int i = 0; i < 10; i++)
+		sd_event_run(f.ev, 10000);
+	ck_assert(!control_call_more(saved_call));
+	control_call_notify(saved_call, json_object_new_object());
+	control_call_reply(saved_call, NULL);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(listen_path)
 {
 	char dir[] = "/tmp/test-control.XXXXXX", path[128];
@@ -585,6 +631,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, deadline_drops_slow_client);
 	tcase_add_test(tc, oneway_and_silent);
 	tcase_add_test(tc, deferred);
+	tcase_add_test(tc, more_replies);
 	tcase_add_test(tc, listen_path);
 	tcase_add_test(tc, admit);
 	tcase_add_test(tc, strict_requests);
