@@ -4,14 +4,16 @@
  * checked against what it takes. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 /* The command options; a command takes those in its mask. */
 enum cli_opt { CLI_O_TO, CLI_O_FROM, CLI_O_CGROUP, CLI_O_DIRECT, CLI_O_LAZY, CLI_O_DRY_RUN,
-	       CLI_O_SHARED, CLI_O_NO_WAIT, CLI_NR_OPTS };
+	       CLI_O_SHARED, CLI_O_NO_WAIT, CLI_O_INTERVAL, CLI_O_ITERATIONS, CLI_NR_OPTS };
 #define O(x) (1u << CLI_O_##x)
 /* getopt_long values of the command options: past any character. */
 #define OPT_BASE 256
@@ -29,6 +31,8 @@ static const struct option options[] = {
 	{ "dry-run", no_argument, NULL, OPT_BASE + CLI_O_DRY_RUN },
 	{ "shared", no_argument, NULL, OPT_BASE + CLI_O_SHARED },
 	{ "no-wait", no_argument, NULL, OPT_BASE + CLI_O_NO_WAIT },
+	{ "interval", required_argument, NULL, OPT_BASE + CLI_O_INTERVAL },
+	{ "iterations", required_argument, NULL, OPT_BASE + CLI_O_ITERATIONS },
 	{ 0 }
 };
 
@@ -43,6 +47,8 @@ static const char *const option_help[CLI_NR_OPTS] = {
 	"  --shared           also pages mapped by other processes\n",
 	"  --no-wait          print the job's id and return; it runs on\n"
 	"                     (numamigctl jobs follows it)\n",
+	"  --interval=SECS    seconds between frames (default 2; 0.1 to 3600)\n",
+	"  --iterations=N     draw N frames and exit (default: until interrupted)\n",
 };
 
 const struct cli_command cli_commands[CLI_NR_CMDS] = {
@@ -74,6 +80,10 @@ const struct cli_command cli_commands[CLI_NR_CMDS] = {
 		"running and recent migrate and move jobs, with their progress", 0, 0, 0 },
 	[CLI_CANCEL] = { "cancel", "ID",
 		"stop job ID between two kernel calls (root)", 1, 1, 0 },
+	[CLI_WATCH] = { "watch", "[--interval SECS] [--iterations N]",
+		"a live view: nodes, and processes by misplaced memory with\n"
+		"their locality over time; refreshed in place on a terminal", 0, 0,
+		O(INTERVAL) | O(ITERATIONS) },
 };
 
 static const char global_help[] =
@@ -146,9 +156,41 @@ static int find_command(const char *name)
 	return -1;
 }
 
-static void set_option(struct cli *c, int o, const char *arg)
+/* A number in [MIN, MAX] (strtod: "2", "0.5"); false (explained) if ARG
+ * is not one. */
+static bool number(const char *name, const char *arg, double min, double max, double *out,
+		   FILE *err)
 {
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*out >= min && *out <= max)) {
+		fprintf(err, "numamigctl: --%s: '%s' is not a number from %g to %g\n", name, arg,
+			min, max);
+		return false;
+	}
+	return true;
+}
+
+/* Set option O (enum cli_opt) from ARG; false (explained) if ARG is bad. */
+static bool set_option(struct cli *c, int o, const char *arg, FILE *err)
+{
+	double v;
+
 	switch (o) {
+	case CLI_O_INTERVAL:
+		return number("interval", arg, 0.1, 3600, &c->interval, err);
+	case CLI_O_ITERATIONS:
+		/* Digits only: strtod would take "2.5" and "1e3". */
+		if (!*arg || arg[strspn(arg, "0123456789")]) {
+			fprintf(err, "numamigctl: --iterations: '%s' is not a whole number\n", arg);
+			return false;
+		}
+		if (!number("iterations", arg, 1, 1e9, &v, err))
+			return false;
+		c->iterations = (unsigned)v;
+		return true;
 	case CLI_O_TO: c->to = arg; break;
 	case CLI_O_FROM: c->from = arg; break;
 	case CLI_O_CGROUP: c->cgroup = arg; break;
@@ -158,6 +200,7 @@ static void set_option(struct cli *c, int o, const char *arg)
 	case CLI_O_SHARED: c->shared = true; break;
 	case CLI_O_NO_WAIT: c->no_wait = true; break;
 	}
+	return true;
 }
 
 /* The command, its arguments and options, checked against each other. */
@@ -203,7 +246,7 @@ int cli_parse(int argc, char **argv, const char *default_socket, struct cli *c, 
 	unsigned seen = 0;
 	int o, i;
 
-	*c = (struct cli){ .socket = default_socket };
+	*c = (struct cli){ .socket = default_socket, .interval = 2 };
 	opterr = 0;  /* our messages, on ERR */
 	optind = 0;  /* GNU: start afresh (the tests parse many lines) */
 	while ((o = getopt_long(argc, argv, ":s:jhV", options, NULL)) != -1) {
@@ -228,7 +271,8 @@ int cli_parse(int argc, char **argv, const char *default_socket, struct cli *c, 
 			return CLI_EXIT_USAGE;
 		default:
 			seen |= 1u << (o - OPT_BASE);
-			set_option(c, o - OPT_BASE, optarg);
+			if (!set_option(c, o - OPT_BASE, optarg, err))
+				return CLI_EXIT_USAGE;
 		}
 	}
 	if (help) {

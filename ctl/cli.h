@@ -24,6 +24,7 @@ enum cli_cmd {
 	CLI_MOVE,
 	CLI_JOBS,
 	CLI_CANCEL,
+	CLI_WATCH,
 	CLI_NR_CMDS
 };
 
@@ -50,6 +51,8 @@ struct cli {
 	const char *mode;         /* "direct", "lazy" */
 	bool dry_run, shared;
 	bool no_wait;
+	double interval;          /* seconds between frames (watch) */
+	unsigned iterations;      /* frames; 0: until interrupted (watch) */
 };
 
 /* The exit statuses numamigctl(8) documents. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,6 +50,20 @@ int client_connect(const char *path)
 		poll(NULL, 0, 50);
 	}
 	return fd;
+}
+
+void client_connect_error(const char *path, int r)
+{
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		fprintf(stderr, "numamigctl: numamigd is not running (nothing listens on %s)\n", path);
+	else if (r == -EACCES || r == -EPERM)
+		fprintf(stderr, "numamigctl: permission denied on %s: run as root or as a member "
+			"of the socket's group (numamig)\n", path);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "numamigctl: numamigd accepted no connection on %s within %d s "
+			"(all its connections are busy)\n", path, CLIENT_CONNECT_MS / 1000);
+	else
+		fprintf(stderr, "numamigctl: cannot connect to %s: %s\n", path, strerror(-r));
 }
 
 /* Wait for EVENTS on FD until DEADLINE. */

@@ -17,6 +17,8 @@
 
 /* Connect to PATH. Returns the fd or -errno. */
 int client_connect(const char *path);
+/* Say on stderr why client_connect(PATH) failed with R. */
+void client_connect_error(const char *path, int r);
 
 /* Call METHOD with PARAMS (borrowed; NULL: {}) on FD and wait for the
  * reply. Returns 0 with *REPLY set (a JSON object with "parameters" and

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "client.h"
 #include "print.h"
+#include "watch.h"
 
 struct command {
 	const char *method;
@@ -279,22 +280,9 @@ static const struct command commands[CLI_NR_CMDS] = {
 	[CLI_MOVE] = { "io.numamigd.Move", true, move_params, print_move },
 	[CLI_JOBS] = { "io.numamigd.ListJobs", false, NULL, print_jobs },
 	[CLI_CANCEL] = { "io.numamigd.CancelJob", false, job_id_param, print_cancel },
+	[CLI_WATCH] = { NULL, false, NULL, NULL }, /* watch.c: a request per frame */
 };
 
-static int connect_error(const char *path, int r)
-{
-	if (r == -ENOENT || r == -ECONNREFUSED)
-		fprintf(stderr, "numamigctl: numamigd is not running (nothing listens on %s)\n", path);
-	else if (r == -EACCES || r == -EPERM)
-		fprintf(stderr, "numamigctl: permission denied on %s: run as root or as a member "
-			"of the socket's group (numamig)\n", path);
-	else if (r == -ETIMEDOUT)
-		fprintf(stderr, "numamigctl: numamigd accepted no connection on %s within %d s "
-			"(all its connections are busy)\n", path, CLIENT_CONNECT_MS / 1000);
-	else
-		fprintf(stderr, "numamigctl: cannot connect to %s: %s\n", path, strerror(-r));
-	return CLI_EXIT_CONNECT;
-}
 
 /* An error reply: its name and message on stderr (and the reply on
  * stdout with --json, for scripts). */
@@ -384,7 +372,8 @@ static int run(const struct cli *a, const struct command *cmd)
 	fd = client_connect(a->socket);
 	if (fd < 0) {
 		json_object_put(params);
-		return connect_error(a->socket, fd);
+		client_connect_error(a->socket, fd);
+		return CLI_EXIT_CONNECT;
 	}
 	if (cmd->job)
 		r = client_call_more(fd, cmd->method, params, on_progress, &fo, &reply);
@@ -419,5 +408,7 @@ int main(int argc, char **argv)
 	struct cli c;
 	int r = cli_parse(argc, argv, CLIENT_DEFAULT_SOCKET, &c, stdout, stderr);
 
-	return r >= 0 ? r : run(&c, &commands[c.cmd]);
+	if (r >= 0)
+		return r;
+	return c.cmd == CLI_WATCH ? watch_run(&c) : run(&c, &commands[c.cmd]);
 }

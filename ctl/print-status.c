@@ -214,10 +214,42 @@ static void print_processes(FILE *f, json_object *p)
 	table_free(t);
 }
 
+static void node_row(json_object *e, const char **cells, char (*buf)[TABLE_CELL_MAX])
+{
+	char total[FMT_MAX];
+
+	snprintf(buf[0], TABLE_CELL_MAX, "%lld", (long long)jint(e, "node", 0));
+	snprintf(buf[1], TABLE_CELL_MAX, "%lld", (long long)jint(e, "cpus", 0));
+	fmt_bytes(buf[2], jint(e, "mem_free_bytes", -1));
+	snprintf(buf[2] + strlen(buf[2]), TABLE_CELL_MAX - strlen(buf[2]), "/%s",
+		 fmt_bytes(total, jint(e, "mem_total_bytes", -1)));
+	fmt_pct(buf[3], jget(e, "tracked_cpu_pct"));
+	fmt_bytes(buf[4], jint(e, "tracked_eligible_bytes", 0));
+	for (int c = 0; c < 5; c++)
+		cells[c] = buf[c];
+}
+
+void print_node_table(FILE *f, json_object *p)
+{
+	static const char *const head[] = { ">NODE", ">CPUS", ">FREE/TOTAL", ">TRACKED CPU",
+					    ">TRACKED MEM" };
+	size_t n;
+	json_object *a = jarray(p, "nodes", &n);
+	struct table *t;
+
+	if (!n)
+		return; /* an older daemon */
+	t = table_of(TABLE_NCOLS(head), head, a, n, node_row);
+	table_print(t, f, "");
+	table_free(t);
+}
+
 void print_status(FILE *f, json_object *p)
 {
 	print_daemon(f, p);
 	print_totals(f, p);
+	fputc('\n', f);
+	print_node_table(f, p);
 	print_policies_summary(f, p);
 	print_processes(f, p);
 }

@@ -199,6 +199,17 @@ void table_add(struct table *t, const char *const *cells)
 	t->nrows++;
 }
 
+/* Columns S takes on a terminal: its characters (UTF-8 continuation
+ * bytes take none; cells are escaped, so there are no control bytes). */
+size_t print_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 void table_print(const struct table *t, FILE *f, const char *indent)
 {
 	size_t w[32] = { 0 };
@@ -208,7 +219,7 @@ void table_print(const struct table *t, FILE *f, const char *indent)
 	for (size_t r = 0; r < t->nrows; r++)
 		for (int c = 0; c < t->ncols; c++) {
 			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
-			size_t n = strlen(s ? s : "") - (r == 0 && s && s[0] == '>');
+			size_t n = print_width(s ? s : "") - (r == 0 && s && s[0] == '>');
 
 			if (n > w[c])
 				w[c] = n;
@@ -219,14 +230,18 @@ void table_print(const struct table *t, FILE *f, const char *indent)
 			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
 			const char *h = t->cells[c];
 			int right = h && h[0] == '>';
+			int pad;
 
 			s = s ? s : "";
 			if (r == 0 && right)
 				s++;
-			if (c == t->ncols - 1 && !right)
-				fprintf(f, "%s", s);
+			pad = (int)(w[c] - print_width(s));
+			if (right)
+				fprintf(f, "%*s%s", pad, "", s);
+			else if (c == t->ncols - 1)
+				fputs(s, f);
 			else
-				fprintf(f, right ? "%*s" : "%-*s", (int)w[c], s);
+				fprintf(f, "%s%*s", s, pad, "");
 			fputs(c == t->ncols - 1 ? "\n" : "  ", f);
 		}
 	}

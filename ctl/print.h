@@ -13,6 +13,7 @@
 
 /* ---- printers, one per command (P: the reply's parameters) ---- */
 void print_status(FILE *f, json_object *p);      /* print-status.c */
+void print_node_table(FILE *f, json_object *p); /* status's nodes table */
 void print_explain(FILE *f, json_object *p);
 void print_policy(FILE *f, json_object *p);
 void print_policies(FILE *f, json_object *p);
@@ -64,6 +65,8 @@ typedef void (*table_row_fn)(json_object *e, const char **cells, char (*buf)[TAB
 struct table *table_of(int ncols, const char *const *headers, json_object *a, size_t n,
 		       table_row_fn row);
 void table_print(const struct table *t, FILE *f, const char *indent);
+/* The columns S takes on a terminal (characters, not bytes). */
+size_t print_width(const char *s);
 void table_free(struct table *t);
 
 #endif

@@ -34,6 +34,8 @@ ctl_numamigctl_SOURCES += \
 	ctl/print-explain.c \
 	ctl/print-migrate.c \
 	ctl/print-jobs.c \
+	ctl/watch.c \
+	ctl/watch.h \
 	ctl/print.h
 ctl_numamigctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 ctl_numamigctl_LDADD = $(JSONC_LIBS)

@@ -110,7 +110,9 @@ static int on_progress(sd_event_source *s, uint64_t usec, void *userdata)
 	struct ctl_job *j = userdata;
 
 	notify(j);
+	/* A time source is one-shot: re-arm it for the next report. */
 	sd_event_source_set_time(s, usec + CTL_JOB_PROGRESS_MS * 1000ull);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -199,6 +201,10 @@ struct control_call *ctl_job_end(struct ctl_job *j, int err)
 		j->state = err ? JOB_FAILED : JOB_DONE;
 	j->timer = sd_event_source_disable_unref(j->timer);
 	j->call = NULL;
+	if (j->state == JOB_CANCELLED)
+		log_info("job %u (%s %s) cancelled by %s: %llu pages moved", j->id, j->kind,
+			 j->what, j->cancelled_by,
+			 (unsigned long long)__atomic_load_n(&j->progress.c.moved, __ATOMIC_RELAXED));
 	prune();
 	return call;
 }

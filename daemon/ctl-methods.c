@@ -54,6 +54,7 @@ static void fill_state(struct manager *m, struct ctl_state *s, char *desc, size_
 	s->config = manager_config(m);
 	s->counters = nm_engine_counters(e);
 	s->tracker = nm_engine_tracker(e);
+	s->topo = nm_engine_topology(e);
 	s->nr_nodes = s->counters->nr_nodes;
 	s->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	s->paused = nm_engine_paused(e);

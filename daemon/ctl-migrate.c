@@ -120,10 +120,11 @@ static void move_done(struct nm_mig_work *work)
 	} else if (work->err == -ESRCH) {
 		ctl_no_such_process(call, m->pid);
 	} else if (work->err < 0) {
-		log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s",
-			   (int)m->pid, m->addr, m->len, m->node, nm_range_errno_name(-work->err));
 		char what[128];
 
+		if (!ctl_job_cancelled(m->job, NULL))
+			log_notice("move of pid %d 0x%lx+%lu to node %d failed: %s", (int)m->pid,
+				   m->addr, m->len, m->node, nm_range_errno_name(-work->err));
 		snprintf(what, sizeof(what), "moving pid %d 0x%lx+%lu to node %d failed",
 			 (int)m->pid, m->addr, m->len, m->node);
 		migration_failed(call, -work->err, move_reply(m), what, m->job);
@@ -362,8 +363,9 @@ static void migrate_done(struct nm_mig_work *work)
 			json_object_object_add(p, "exists", json_object_new_boolean(false));
 		migration_failed(call, -j->plan_err, p, "cannot plan the job migration", NULL);
 	} else if (j->exec_err < 0) {
-		log_notice("job %u (migrate %s) failed: %s", ctl_job_id(j->job), ctl_job_what(j->job),
-			   nm_range_errno_name(-j->exec_err));
+		if (!ctl_job_cancelled(j->job, NULL))
+			log_notice("job %u (migrate %s) failed: %s", ctl_job_id(j->job),
+				   ctl_job_what(j->job), nm_range_errno_name(-j->exec_err));
 		migration_failed(call, -j->exec_err, migrate_reply(j), "job migration failed", j->job);
 	} else {
 		const struct nm_job_totals *t = nm_job_totals(j->plan);

@@ -339,6 +339,42 @@ static json_object *processes_json(const struct ctl_state *s, size_t top)
 	return a;
 }
 
+/* Per online node: its CPUs and memory (free as of the last tick), and
+ * the tracked processes' CPU time there in the last tick (as a share of
+ * the node's CPUs over one interval) and eligible memory there. */
+static json_object *nodes_json(const struct ctl_state *s)
+{
+	const struct nm_topology *tp = s->topo;
+	json_object *a = json_object_new_array();
+
+	for (int n = 0; tp && n <= tp->max_node; n++) {
+		json_object *o;
+		unsigned cpus;
+		uint64_t ns = 0, kb = 0;
+
+		if (!numa_bitmask_isbitset(tp->online, (unsigned)n))
+			continue;
+		cpus = tp->node_cpus[n] ? numa_bitmask_weight(tp->node_cpus[n]) : 0;
+		for (size_t i = 0; i < s->tracker->n; i++) {
+			const struct nm_task *t = nm_task_of(s->tracker->v[i]);
+
+			if (n < t->res.nr_nodes && t->res.node_ns)
+				ns += t->res.node_ns[n];
+			kb += ctl_task_eligible_kb(t, n);
+		}
+		o = json_object_new_object();
+		add(o, "node", json_object_new_int(n));
+		add(o, "cpus", json_object_new_int((int)cpus));
+		add(o, "mem_total_bytes", ctl_json_u64(tp->mem[n].total_kb * 1024));
+		add(o, "mem_free_bytes", ctl_json_u64(tp->mem[n].free_kb * 1024));
+		add(o, "tracked_cpu_pct", ctl_json_pct(ns / 1000000,
+						       (uint64_t)cpus * s->config->interval_ms));
+		add(o, "tracked_eligible_bytes", ctl_json_u64(kb * 1024));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 {
 	json_object *o = json_object_new_object();
@@ -350,6 +386,7 @@ json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 	add(o, "daemon", daemon_json(s));
 	add(o, "attribution", attribution_json(s));
 	add(o, "totals", totals_json(s));
+	add(o, "nodes", nodes_json(s));
 	add(o, "policies", policies_json(s));
 	add(o, "processes", processes_json(s, top));
 	return o;

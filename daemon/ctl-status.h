@@ -25,6 +25,7 @@
 #include "numamig/config.h"
 #include "numamig/engine.h"
 #include "numamig/sampler.h"
+#include "numamig/topology.h"
 #include "numamig/track.h"
 
 /* Top processes in GetStatus unless the request says otherwise. */
@@ -39,6 +40,7 @@ struct ctl_state {
 	const struct nm_config *config;
 	const struct nm_counters *counters;
 	const struct nm_tracker *tracker;
+	const struct nm_topology *topo;   /* free memory as of the last tick */
 	int nr_nodes;
 	uint64_t page_size;
 	bool paused;

@@ -83,6 +83,15 @@ START_TEST(test_command_options)
 	ck_assert_str_eq(c.args[3], "0");
 	ck_assert(c.shared);
 
+	/* watch: its numbers, and their defaults. */
+	ck_assert_int_eq(parse(&c, "watch", NULL), -1);
+	ck_assert_int_eq(c.cmd, CLI_WATCH);
+	ck_assert(c.interval == 2);
+	ck_assert_uint_eq(c.iterations, 0);
+	ck_assert_int_eq(parse(&c, "watch", "--iterations", "3", "--interval=0.5", NULL), -1);
+	ck_assert_uint_eq(c.iterations, 3);
+	ck_assert(c.interval == 0.5);
+
 	/* "--" ends the options. */
 	ck_assert_int_eq(parse(&c, "explain", "--", "--json", NULL), -1);
 	ck_assert(!c.json);
@@ -117,6 +126,14 @@ START_TEST(test_usage_errors)
 	USAGE_ERROR("usage: numamigctl explain PID", "explain", "1", "2");
 	USAGE_ERROR("usage: numamigctl move PID ADDR", "move", "1", "2", "3");
 	USAGE_ERROR("usage: numamigctl status", "status", "extra");
+	USAGE_ERROR("'2.5' is not a whole number", "watch", "--iterations", "2.5");
+	USAGE_ERROR("'-1' is not a whole number", "watch", "--iterations=-1");
+	USAGE_ERROR("'0' is not a number from 1", "watch", "--iterations=0");
+	USAGE_ERROR("'x' is not a number from 0.1", "watch", "--interval", "x");
+	USAGE_ERROR("'nan' is not a number", "watch", "--interval", "nan");
+	USAGE_ERROR("status takes no option --interval", "status", "--interval", "1");
+	USAGE_ERROR("migrate takes no option --iterations", "migrate", "1", "--to", "0",
+		    "--iterations", "2");
 }
 END_TEST
 

@@ -106,7 +106,7 @@ for args in "status --json" "--json status" "status -j"; do
     check_eq "numamigctl $args: a JSON status" \
         "$(numamigctl $args | jq -r .daemon.version)" "$(numamigd --version | awk '{print $2}')"
 done
-for cmd in status explain trigger pause resume reload policy migrate move; do
+for cmd in status explain trigger pause resume reload policy migrate move jobs cancel watch; do
     numamigctl "$cmd" --help | grep -q "^Usage: numamigctl $cmd" ||
         fail "numamigctl $cmd --help: no usage"
 done

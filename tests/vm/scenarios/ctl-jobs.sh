@@ -9,11 +9,18 @@
 #      timeout. Its pages are on the target (the reply and the job agree).
 #   2. migrate --to 0 --no-wait prints the job's id and returns at once;
 #      numamigctl jobs shows it running; cancel stops it mid-way (pages
-#      moved, fewer than all), and the job then says cancelled, by whom,
-#      and how many pages moved.
+#      moved, fewer than planned: it stops between two calls, and one call
+#      moves up to 4 MiB), and the job then says cancelled, by whom, and
+#      how many pages moved.
 #   3. a client killed mid-job leaves the job running: jobs shows it
 #      go on to done, with every page moved.
 # Timings are bounds for a hung daemon, never the thing checked.
+# On 4n with 6.1 the process has 4 MiB, not 256: there the pages of a
+# process whose threads run on several vCPUs move at about 11 pages/s
+# (6.1 flushes the TLB of every CPU the process runs on once per page it
+# migrates, batched only from 6.4, and TCG runs the guest's 4 vCPUs on one
+# host thread), so 256 MiB would take 100 minutes; the same move runs at
+# about 10 MiB/s on 6.12, which has the full-size check.
 # topo: 2n 4n
 # kernel: 6.1 6.12
 # timeout: 600
@@ -24,6 +31,9 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w "$thp" ] && echo never >"$thp"
 
 mib=256
+case "$(count "$(expand "$(nodes_with_cpu)")")/$(uname -r)" in
+4/6.1.*) mib=4; echo "4n on 6.1: a 4 MiB process (see the header)" ;;
+esac
 pages=$(((mib << 20) / 4096))
 last=$(expand "$(nodes_with_cpu)" | tr ' ' '\n' | tail -n 1)
 
@@ -36,12 +46,11 @@ wl-misplaced -s "$mib" -d 3600 -i 5 >"$out" &
 wl=$!
 wait_for "$out" '^# wl-misplaced pid=' 120 || fail "wl-misplaced did not start"
 pid=$(sed -n 's/^# wl-misplaced pid=\([0-9]*\) .*/\1/p' "$out")
-buf=$(sed -n 's/^# .* buf=\(0x[0-9a-f]*\).*/\1/p' "$out" | head -n 1)
-echo "workload pid $pid, buffer $buf, $pages pages, target node $last"
+echo "workload pid $pid, $pages pages, target node $last"
 
-# on_node NODE: pages of the buffer's VMA on NODE (numa_maps).
+# on_node NODE: the process's anonymous pages on NODE (numa_maps).
 on_node() {
-    maps_pages "$pid" "^${buf#0x} " "$1"
+    maps_pages "$pid" "anon=" "$1"
 }
 
 echo "--- 1. migrate, waiting, not on a terminal"
@@ -49,14 +58,16 @@ numamigctl migrate "$pid" --to "$last" >"$TMPDIR/m1.out" 2>"$TMPDIR/m1.err"
 check_eq "migrate: exit" "$?" 0
 cat "$TMPDIR/m1.err"
 cat "$TMPDIR/m1.out"
-grep -q '^job [0-9]*: ' "$TMPDIR/m1.err" || fail "migrate: no progress line"
 grep -q 'moved' "$TMPDIR/m1.out" || fail "migrate: no summary"
 numamigctl --json jobs >"$TMPDIR/jobs1.json"
 id1=$(jq '.jobs[0].id' "$TMPDIR/jobs1.json")
+# A line at once, then one every 5 s while it runs.
+check_range "migrate: progress lines" "$(grep -c "^job $id1: " "$TMPDIR/m1.err")" \
+    $(($(jq '.jobs[0].elapsed_ms' "$TMPDIR/jobs1.json") / 5000)) 100000
 check_eq "job 1: state" "$(jq -r '.jobs[0].state' "$TMPDIR/jobs1.json")" done
 check_range "job 1: pages moved" "$(jq '.jobs[0].moved' "$TMPDIR/jobs1.json")" \
     $((pages * 9 / 10)) $((pages * 2))
-check_range "job 1: buffer pages on node $last" "$(on_node "$last")" $((pages * 9 / 10)) "$pages"
+check_range "job 1: anonymous pages on node $last" "$(on_node "$last")" $((pages * 9 / 10)) $((pages * 2))
 
 echo "--- 2. --no-wait, jobs, cancel"
 numamigctl migrate "$pid" --to 0 --no-wait >"$TMPDIR/m2.out" 2>&1
@@ -69,13 +80,15 @@ wait_jq 300 jobs ".jobs[] | select(.id == $id2) | .moved > 0" ||
 numamigctl jobs
 numamigctl cancel "$id2"
 check_eq "cancel: exit" "$?" 0
-wait_jq 120 jobs ".jobs[] | select(.id == $id2) | .state == \"cancelled\"" ||
-    fail "job $id2 not cancelled"
+wait_jq 120 jobs ".jobs[] | select(.id == $id2) | .state != \"running\"" ||
+    fail "job $id2 did not end after cancel"
 numamigctl --json jobs >"$TMPDIR/jobs2.json"
 numamigctl jobs
 j2=".jobs[] | select(.id == $id2)"
+check_eq "job 2: state" "$(jq -r "$j2 | .state" "$TMPDIR/jobs2.json")" cancelled
 moved2=$(jq "$j2 | .moved" "$TMPDIR/jobs2.json")
-check_range "cancelled job: pages moved before the cancel" "$moved2" 1 $((pages - 1))
+check_range "cancelled job: pages moved before the cancel" "$moved2" 1 \
+    $(($(jq "$j2 | .total_pages" "$TMPDIR/jobs2.json") - 1))
 jq -r "$j2 | .cancelled_by" "$TMPDIR/jobs2.json" | grep -q '(uid 0, pid [0-9]*)' ||
     fail "cancelled job: cancelled_by does not name uid 0"
 numamigctl cancel "$id2" 2>"$TMPDIR/cancel.err"
@@ -85,16 +98,17 @@ grep -q 'NoSuchJob' "$TMPDIR/cancel.err" || fail "cancel of an ended job: not No
 echo "--- 3. a client killed mid-job"
 numamigctl migrate "$pid" --to 0 >"$TMPDIR/m3.out" 2>"$TMPDIR/m3.err" &
 client=$!
-wait_jq 300 jobs '.jobs[0] | .moved > 0 and .state == "running"' ||
-    fail "job 3 did not start moving"
+wait_jq 300 jobs '.jobs[0] | .id == '$((id2 + 1))' and .state == "running"' ||
+    fail "job 3 did not start"
 kill -KILL "$client"
 wait "$client" 2>/dev/null
 id3=$(numamigctl --json jobs | jq '.jobs[0].id')
 check_eq "job 3: after job 2" "$id3" $((id2 + 1))
-wait_jq 600 jobs ".jobs[] | select(.id == $id3) | .state == \"done\"" ||
-    fail "job $id3 did not finish after its client was killed"
+wait_jq 600 jobs ".jobs[] | select(.id == $id3) | .state != \"running\"" ||
+    fail "job $id3 did not end after its client was killed"
 numamigctl jobs
-check_range "job 3: buffer pages on node 0" "$(on_node 0)" $((pages * 9 / 10)) "$pages"
+check_eq "job 3: state" "$(numamigctl --json jobs | jq -r ".jobs[] | select(.id == $id3) | .state")" done
+check_range "job 3: anonymous pages on node 0" "$(on_node 0)" $((pages * 9 / 10)) $((pages * 2))
 
 kill "$wl"
 wait "$wl"

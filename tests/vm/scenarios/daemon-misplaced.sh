@@ -28,8 +28,8 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 
 cpu_nodes=$(expand "$(nodes_with_cpu)")
 n=$(count "$cpu_nodes")
-# All of it starts on node 0, which has 256 MiB on 2n and 192 MiB on 4n;
-# 4n also runs 4 vCPUs on one host thread, so it gets less to move.
+# All of it starts on node 0; 4n runs 4 vCPUs on one host thread, so it
+# gets less to move.
 mib=96 secs=20
 [ "$n" -gt 2 ] && mib=64 secs=40
 
