@@ -20,7 +20,7 @@ _numamigctl()
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     }
-    local commands="status explain trigger pause resume reload policy migrate move jobs cancel"
+    local commands="status explain trigger pause resume reload policy migrate move jobs cancel watch"
     local options="--socket --json --help --version"
 
     case $prev in
@@ -55,7 +55,7 @@ _numamigctl()
     local j arg=1
     for ((j = i + 1; j < cword; j++)); do
         case ${words[j]} in
-        --socket|-s|--to|--from|--cgroup) ((j++)) ;;
+        --socket|-s|--to|--from|--cgroup|--interval|--iterations) ((j++)) ;;
         -*) ;;
         *) ((arg++)) ;;
         esac
@@ -99,6 +99,7 @@ _numamigctl()
     esac
     # Options go anywhere, after the command too.
     if [[ $cur == -* ]]; then
+        [ "$cmd" = watch ] && options="$options --interval --iterations"
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return
     fi
