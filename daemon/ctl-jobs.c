@@ -90,6 +90,8 @@ json_object *ctl_job_json(const struct ctl_job *j)
 	json_object_object_add(o, "bytes_moved", ctl_json_u64(c.bytes_moved));
 	json_object_object_add(o, "rate_bytes_per_s",
 			       ctl_json_u64(ms ? c.bytes_moved * 1000 / ms : 0));
+	json_object_object_add(o, "rate_limit_bytes_per_s", j->progress.rate_bps ?
+			       ctl_json_u64(j->progress.rate_bps) : NULL);
 	return o;
 }
 
@@ -134,7 +136,7 @@ static void prune(void)
 }
 
 struct ctl_job *ctl_job_new(struct control_call *call, const char *kind, const char *what,
-			    unsigned long long total_pages)
+			    unsigned long long total_pages, uint64_t rate_bps)
 {
 	struct ctl_job *j = calloc(1, sizeof(*j));
 	sd_event *ev = NULL;
@@ -150,6 +152,7 @@ struct ctl_job *ctl_job_new(struct control_call *call, const char *kind, const c
 	j->started_at = time(NULL);
 	j->call = call;
 	nm_progress_set_planned(&j->progress, total_pages);
+	j->progress.rate_bps = rate_bps; /* before the worker sees it */
 	j->next = jobs;
 	jobs = j;
 	prune();

@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "control.h"
 #include "numamig/act.h"
@@ -29,10 +30,11 @@ struct ctl_job;
 
 /* A job of KIND ("migrate", "move") started by CALL (deferred by the
  * caller), WHAT saying what it moves; TOTAL_PAGES, if known now, is what
- * progress counts against (else the worker's plan sets it). NULL when out
- * of memory. */
+ * progress counts against (else the worker's plan sets it); it moves at
+ * most RATE_BPS bytes a second (job_rate_limit; 0: no limit). NULL when
+ * out of memory. */
 struct ctl_job *ctl_job_new(struct control_call *call, const char *kind, const char *what,
-			    unsigned long long total_pages);
+			    unsigned long long total_pages, uint64_t rate_bps);
 /* The progress the job's library call is to report in. */
 struct nm_progress *ctl_job_progress(struct ctl_job *j);
 /* From the worker, when the job's library call starts. */

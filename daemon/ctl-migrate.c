@@ -192,7 +192,8 @@ void ctl_move(struct control_call *call, json_object *params, void *userdata)
 	snprintf(what, sizeof(what), "pid %d 0x%lx+%lu to node %d%s", (int)pid, addr, len,
 		 (int)node, dry_run ? " (dry run)" : "");
 	control_call_defer(call);
-	m->job = ctl_job_new(call, "move", what, (len + psz - 1) / psz);
+	m->job = ctl_job_new(call, "move", what, (len + psz - 1) / psz,
+			     manager_config(userdata)->job_rate_bps);
 	if (!m->job) {
 		nm_proc_close(m->proc);
 		free(m);
@@ -466,7 +467,7 @@ void ctl_migrate(struct control_call *call, json_object *params, void *userdata)
 	j->base.done = migrate_done;
 	migrate_what(j, what, sizeof(what));
 	control_call_defer(call);
-	j->job = ctl_job_new(call, "migrate", what, 0);
+	j->job = ctl_job_new(call, "migrate", what, 0, manager_config(userdata)->job_rate_bps);
 	if (!j->job) {
 		control_call_errorf(call, CONTROL_E_INTERNAL, "out of memory");
 		goto fail;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <time.h>
 
 #include "fixture.h"
 #include "numamig/proc.h"
@@ -286,9 +287,17 @@ START_TEST(test_shared_flag)
 }
 END_TEST
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* A range bigger than a window (4096 pages) and a batch (1024): every
- * page is moved once, across window and batch edges; its progress, and a
- * cancel. */
+ * page is moved once, across window and batch edges; its progress, a
+ * cancel, and pacing. */
 START_TEST(test_windows_and_batches)
 {
 	char *tree = make_tree();
@@ -302,6 +311,7 @@ START_TEST(test_windows_and_batches)
 	struct nm_walk_counts c;
 	unsigned long long planned;
 	char maps[256];
+	double t0;
 
 	snprintf(maps, sizeof(maps), "%lx-%lx rw-p 00000000 00:00 0 \n", start, start + n * FK_PG);
 	put(tree, "proc/300/maps", maps);
@@ -336,6 +346,19 @@ START_TEST(test_windows_and_batches)
 	ck_assert_uint_eq(res->c.moved, 3 * 1024);
 	ck_assert_uint_eq(c.moved, 3 * 1024);
 	ck_assert_uint_eq(fk_count(f, 300, start, start + n * FK_PG, 0), 3 * 1024);
+
+	/* The rest, paced: at most 16 MiB a second after a second's burst.
+	 * After 20 MiB (a call of 1024 pages in the first window, four in the
+	 * second) the last calls wait until 20/16 - 1 s (a lower bound: a
+	 * busy host only adds). */
+	memset(&pr, 0, sizeof(pr));
+	pr.rate_bps = 16ull << 20;
+	f->stop_after_calls = 0;
+	t0 = mono_s();
+	ck_assert_int_eq(nm_range_move(&sys, NULL, p, start, n * FK_PG, 0, 0, &pr, res), 0);
+	ck_assert_double_ge(mono_s() - t0, 0.25);
+	ck_assert_uint_eq(res->c.moved, n - 3 * 1024);
+	ck_assert_uint_eq(fk_count(f, 300, start, start + n * FK_PG, 0), n);
 	nm_proc_close(p);
 	nm_root_free(root);
 	remove_tree(tree);

@@ -1,12 +1,30 @@
-/* progress: an operator's move as another thread sees it (numamig/act.h).
- * The worker that walks adds, the event loop reads and cancels: every
- * field is touched with the compiler's atomic builtins (the struct is part
- * of the installed API, which stays plain C for C++ users, so no _Atomic
- * members). */
+/* progress: an operator's move as another thread sees it (numamig/act.h),
+ * its pacing, and the two switches that stop walks between calls: one
+ * move's cancel, and every walk's when the daemon stops
+ * (nm_mig_set_stopping). The worker that walks adds, the event loop reads
+ * and cancels: every field is touched with the compiler's atomic builtins
+ * (the struct is part of the installed API, which stays plain C for C++
+ * users, so no _Atomic members). */
 #include "config.h"
+
+#include <time.h>
 
 #include "numamig/act.h"
 #include "base/api.h"
+#include "numamig/migrator.h"
+
+/* Set by the event loop's thread, read by the workers between calls. */
+static int stopping;
+
+void nm_mig_set_stopping(bool on)
+{
+	__atomic_store_n(&stopping, on, __ATOMIC_RELEASE);
+}
+
+bool nm_mig_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
+}
 
 #define ADD(f) __atomic_fetch_add(&p->c.f, d->f, __ATOMIC_RELAXED)
 #define GET(f) (c->f = __atomic_load_n(&p->c.f, __ATOMIC_RELAXED))
@@ -47,4 +65,44 @@ NM_API void nm_progress_cancel(struct nm_progress *p)
 NM_API bool nm_progress_cancelled(const struct nm_progress *p)
 {
 	return p && __atomic_load_n(&p->cancelled, __ATOMIC_ACQUIRE);
+}
+
+/* Sleep in slices this long at most, so a cancel or a stop is seen. */
+#define PACE_SLICE_NS 100000000ull
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void nm_progress_pace(struct nm_progress *p)
+{
+	uint64_t now, moved, allowed;
+
+	if (!p || !p->rate_bps)
+		return;
+	now = mono_ns();
+	if (!p->since_ns)
+		p->since_ns = now;
+	moved = __atomic_load_n(&p->c.bytes_moved, __ATOMIC_RELAXED);
+	for (;;) {
+		double secs = (double)(now - p->since_ns) / 1e9 + 1.0; /* one second's burst */
+		double wait_ns;
+		struct timespec ts;
+
+		allowed = secs * (double)p->rate_bps >= (double)UINT64_MAX ? UINT64_MAX :
+			  (uint64_t)(secs * (double)p->rate_bps);
+		if (moved <= allowed || nm_progress_cancelled(p) || nm_mig_stopping())
+			return;
+		wait_ns = (double)(moved - allowed) / (double)p->rate_bps * 1e9;
+		if (wait_ns > (double)PACE_SLICE_NS)
+			wait_ns = (double)PACE_SLICE_NS;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)wait_ns + 1;
+		nanosleep(&ts, NULL);
+		now = mono_ns();
+	}
 }

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <numaif.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,19 +29,6 @@ static const char *const outcome_names[NM_MIG_NR_OUTCOMES] = {
 static const char *const stop_names[NM_MIG_NR_STOPS] = {
 	"done", "budget", "target_full", "gone", "aborted", "stopped",
 };
-
-/* Set by the event loop's thread, read by the workers between calls. */
-static atomic_bool stopping;
-
-void nm_mig_set_stopping(bool on)
-{
-	atomic_store(&stopping, on);
-}
-
-bool nm_mig_stopping(void)
-{
-	return atomic_load(&stopping);
-}
 
 NM_API const char *nm_mig_outcome_name(enum nm_mig_outcome o)
 {
@@ -109,6 +95,8 @@ static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int
 	int flags = w->move_all ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE;
 
 	publish(w);
+	if (nodes)
+		nm_progress_pace(w->progress); /* moves only: queries move nothing */
 	if (nm_mig_stopping() || nm_progress_cancelled(w->progress))
 		return NM_MIG_STOPPED;
 	if (!s->alive(s->ctx, w->proc))

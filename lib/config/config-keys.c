@@ -204,6 +204,8 @@ const struct cfg_key cfg_main_keys[] = {
 	  .what = "a number of faults per second" },
 	{ "clear_budget", .kind = CFG_K_DURATION, C(clear_budget_us), .unit_us = 1, .lo = 100,
 	  .hi = 1000000, .what = "a duration per second like 10ms" },
+	{ "job_rate_limit", .kind = CFG_K_RATE, C(job_rate_bps), .hi = UINT64_MAX,
+	  .what = "a rate like 256MiB/s, or unlimited" },
 	{ "defaults", .kind = CFG_K_DEFAULTS,
 	  .what = "a mapping of policy keys like { mode: advise }" },
 	{ "policies", .kind = CFG_K_POLICIES, .what = "a list of policies" },

@@ -58,6 +58,7 @@ static struct nm_config *config_new(void)
 	/* The clear walks the process's page tables (14 ms for 64 MiB in a
 	 * TCG guest): 1 % of a CPU. */
 	c->clear_budget_us = 10000;
+	c->job_rate_bps = 256ull << 20;  /* as a policy's rate_limit */
 	if (!c->control_socket || !c->metrics_file) {
 		nm_config_free(c);
 		return NULL;

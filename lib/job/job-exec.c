@@ -273,6 +273,7 @@ static int run_direct(const struct nm_mig_sys *sys, struct nm_job_plan *plan)
 				}
 				if (nm_set_last(from) < 0)
 					continue;
+				nm_progress_pace(plan->progress);
 				if (nm_progress_cancelled(plan->progress)) {
 					err = -proc_error(plan, p, ECANCELED);
 					break;

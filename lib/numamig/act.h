@@ -92,6 +92,12 @@ struct nm_progress {
 	struct nm_walk_counts c;
 	unsigned long long planned;
 	int cancelled;
+	/* Pacing, set before the move starts: at most RATE_BPS bytes moved
+	 * per second (0: no limit), with a burst of one second's worth; the
+	 * walks wait before a call that would go past it. SINCE_NS is the
+	 * walks' own (CLOCK_MONOTONIC at their first call). */
+	uint64_t rate_bps;
+	uint64_t since_ns;
 };
 void nm_progress_add(struct nm_progress *p, const struct nm_walk_counts *delta);
 void nm_progress_set_planned(struct nm_progress *p, unsigned long long pages);

@@ -64,6 +64,11 @@ const char *nm_mig_stop_name(enum nm_mig_stop s);
 void nm_mig_set_stopping(bool on);
 bool nm_mig_stopping(void);
 
+/* Wait while P's moves are ahead of its rate (nm_progress.rate_bps), in
+ * slices, until a cancel or a stop. Real time: the seam's clock is for
+ * what the kernel does, this is how long we wait. NULL: nothing. */
+void nm_progress_pace(struct nm_progress *p);
+
 /* Part of a region request: the pages of [START, END) go to TARGET. */
 struct nm_mig_region {
 	unsigned long start, end;       /* page aligned */

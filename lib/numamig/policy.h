@@ -91,6 +91,7 @@ struct nm_config {
 	uint64_t scan_budget_bytes;         /* numa_maps bytes read per tick */
 	uint64_t fault_budget;              /* induced write faults per second */
 	uint64_t clear_budget_us;           /* clear_refs time per second */
+	uint64_t job_rate_bps;              /* an operator's job; 0 = unlimited */
 	struct nm_policy *policies;         /* first match wins, in file order */
 	size_t n_policies;
 };
