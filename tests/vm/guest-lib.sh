@@ -222,20 +222,37 @@ proc_on_cpu() {
 }
 
 # wait_jq SECONDS CMD FILTER [JQ ARGS]: until `numamigctl --json CMD`
-# satisfies the jq FILTER (polled every 0.5 s, for at most SECONDS: a bound
-# for a hung daemon, not a timing the check relies on).
+# satisfies the jq FILTER (polled every 0.5 s, for at most SECONDS of wall
+# time, each call at most 10 s: a bound for a hung daemon, not a timing the
+# check relies on). On failure it says how the daemon is doing.
 wait_jq() {
-    _n=0 _secs=$1 _cmd=$2 _filter=$3
+    _secs=$1 _cmd=$2 _filter=$3
     shift 3
-    while [ "$_n" -lt $((_secs * 2)) ]; do
+    _end=$(($(date +%s) + _secs))
+    while [ "$(date +%s)" -lt "$_end" ]; do
         # CMD is split into the command and its argument on purpose.
         # shellcheck disable=SC2086
-        numamigctl --json $_cmd 2>/dev/null | jq -e "$@" "$_filter" >/dev/null && return 0
+        timeout 10 numamigctl --json $_cmd 2>/dev/null | jq -e "$@" "$_filter" >/dev/null &&
+            return 0
         sleep 0.5
-        _n=$((_n + 1))
     done
     echo "wait_jq: '$_filter' not true for '$_cmd' after $_secs s"
+    daemon_state
     return 1
+}
+
+# daemon_state: what the daemon started by numamigd_start is doing: each
+# thread's state and kernel stack, and how long a status call takes.
+daemon_state() {
+    [ -n "${numamigd_pid:-}" ] || return 0
+    for _t in /proc/"$numamigd_pid"/task/*; do
+        echo "numamigd thread ${_t##*/}: $(cut -d' ' -f3 "$_t/stat" 2>/dev/null)" \
+            "wchan=$(cat "$_t/wchan" 2>/dev/null)"
+        sed 's/^/    /' "$_t/stack" 2>/dev/null | head -n 12
+    done
+    _t0=$(cut -d' ' -f1 /proc/uptime)
+    timeout 10 numamigctl status >/dev/null 2>&1
+    echo "numamigctl status: exit $?, in $(awk -v a="$_t0" '{ printf "%.2f", $1 - a }' /proc/uptime) s"
 }
 
 # quiet_compaction: pgmigrate_success also counts pages that compaction
