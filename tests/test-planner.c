@@ -254,6 +254,7 @@ START_TEST(test_catch_up_at_home)
 	play("1=misplaced");
 	ck_assert_uint_eq(s->pages[0], 0);
 	ck_assert_uint_eq(s->migrations, 3);
+
 	/* A new home inside the cooldown waits (its dwell doubled, too). */
 	play("0=dwell");
 	for (int i = 0; i < 5; i++)
@@ -262,12 +263,33 @@ START_TEST(test_catch_up_at_home)
 }
 END_TEST
 
+/* A tail that does not move (pinned, or shared and left alone) is asked
+ * for once, not every tick: it did not get smaller, so it waits out the
+ * cooldown like a stalled batch (ctl-control saw 121 moves of the same 12
+ * pages in two minutes). */
+START_TEST(test_tail_stalls)
+{
+	play("1=home_changed");
+	s->pages[0] = WS / 40; /* faulted in remotely after the map was read */
+	s->frozen = true;      /* and they do not move */
+	play("1=misplaced");
+	for (int i = 0; i < 20; i++) {
+		enum nm_plan_reason r = sim_tick(s, 1);
+
+		ck_assert_msg(r == NM_PLAN_R_COOLDOWN || r == NM_PLAN_R_AWAITING_PLACEMENT ||
+			      r == NM_PLAN_R_MIN_GAIN, "tick %d: %s", i, nm_plan_reason_name(r));
+	}
+	ck_assert_uint_eq(s->migrations, 2);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *suite = suite_create("planner");
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
-		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home, test_backoff,
+		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home,
+		test_tail_stalls, test_backoff,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };

@@ -169,6 +169,16 @@ static enum nm_plan_reason at_home(const struct plan_ctx *c, struct nm_plan_stat
 	if (st->phase == NM_PLAN_MIGRATING)
 		return carry_on(c, st, d);
 	st->phase = rest_phase(st, now);
+	/* The tail follows while it shrinks. Pages still away after a move
+	 * that did not make them fewer (pinned, or shared and not to be
+	 * moved) stay until the cooldown ends, as a stalled batch does:
+	 * asking for them every tick would only burn CPU and the budget. */
+	if (in_cooldown(st, now) && !st->awaiting && c->pol->mode != NM_MODE_ADVISE) {
+		uint64_t left = plan_misplaced_pages(c->in, st->home);
+
+		if (left && left >= st->mig_misplaced)
+			st->stalled = true;
+	}
 	/* The cooldown keeps memory from following a task to *another* node
 	 * too soon (ping-pong). Pages still away from an unchanged home (a
 	 * map read while the task was still faulting memory in) go the same
