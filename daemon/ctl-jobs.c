@@ -204,11 +204,13 @@ struct control_call *ctl_job_end(struct ctl_job *j, int err)
 		j->state = err ? JOB_FAILED : JOB_DONE;
 	j->timer = sd_event_source_disable_unref(j->timer);
 	j->call = NULL;
+	/* No prune here: the caller still builds its reply from J, and a
+	 * job that ran long may be older than the last CTL_JOBS_KEPT that
+	 * ended. ctl_job_new() prunes, when no reply is being built. */
 	if (j->state == JOB_CANCELLED)
 		log_info("job %u (%s %s) cancelled by %s: %llu pages moved", j->id, j->kind,
 			 j->what, j->cancelled_by,
 			 (unsigned long long)__atomic_load_n(&j->progress.c.moved, __ATOMIC_RELAXED));
-	prune();
 	return call;
 }
 
