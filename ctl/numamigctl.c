@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "cli.h"
 #include "client.h"
 #include "print.h"
@@ -316,13 +316,13 @@ struct follow {
 	const struct cli *cli;
 	bool tty;                 /* a bar on stderr, rewritten in place */
 	bool bar_shown;
-	struct timespec last;     /* of the last plain line */
+	uint64_t last_ns;         /* of the last plain line */
 };
 
 static bool on_progress(json_object *reply, void *arg)
 {
 	struct follow *fo = arg;
-	struct timespec now;
+	uint64_t now;
 	json_object *j;
 
 	if (fo->cli->no_wait)
@@ -338,11 +338,10 @@ static bool on_progress(json_object *reply, void *arg)
 		fo->bar_shown = true;
 		return true;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (fo->last.tv_sec && (now.tv_sec - fo->last.tv_sec) * 1000 +
-	    (now.tv_nsec - fo->last.tv_nsec) / 1000000 < PLAIN_EVERY_MS)
+	now = nm_mono_ns();
+	if (fo->last_ns && now - fo->last_ns < PLAIN_EVERY_MS * 1000000ull)
 		return true;
-	fo->last = now;
+	fo->last_ns = now;
 	print_job_progress(stderr, j, false);
 	return true;
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "client.h"
 #include "print.h"
 #include "watch.h"
@@ -57,14 +58,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static struct seen *seen_of(struct view *v, int pid)
@@ -190,7 +183,7 @@ static void processes(struct view *v, FILE *f, json_object *st, double dt)
 /* One frame of status ST into a string. */
 static char *frame(struct view *v, json_object *st)
 {
-	double now = now_s(), dt = v->last_s > 0 ? now - v->last_s : 0;
+	double now = (double)nm_mono_ns() / 1e9, dt = v->last_s > 0 ? now - v->last_s : 0;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -11,6 +11,7 @@
 
 #include "numamig/act.h"
 #include "base/api.h"
+#include "base/clock.h"
 #include "numamig/migrator.h"
 
 /* Set by the event loop's thread, read by the workers between calls. */
@@ -70,21 +71,13 @@ NM_API bool nm_progress_cancelled(const struct nm_progress *p)
 /* Sleep in slices this long at most, so a cancel or a stop is seen. */
 #define PACE_SLICE_NS 100000000ull
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void nm_progress_pace(struct nm_progress *p)
 {
 	uint64_t now, moved, allowed;
 
 	if (!p || !p->rate_bps)
 		return;
-	now = mono_ns();
+	now = nm_mono_ns();
 	if (!p->since_ns)
 		p->since_ns = now;
 	moved = __atomic_load_n(&p->c.bytes_moved, __ATOMIC_RELAXED);
@@ -103,6 +96,6 @@ void nm_progress_pace(struct nm_progress *p)
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)wait_ns + 1;
 		nanosleep(&ts, NULL);
-		now = mono_ns();
+		now = nm_mono_ns();
 	}
 }
