@@ -309,33 +309,20 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 /* Read where S's pages are: once per window it is written in, and again
  * after a move (placed_window 0), while the tick's reads last. False: P
  * has never been read. */
-/* The part of region S that is placed and moves as one: from the mapping
- * that holds its first accessed page to the one that holds its last. A
- * region that straddles two mappings (a buffer's tail and a thread's
- * stack) may be written in one only, and the other must stay where it is:
- * its pages were never seen written. */
-static void region_span(const struct nm_task *t, const struct nm_access *a,
-			const struct nm_access_region *s, unsigned long *start, unsigned long *end)
+/* The part of region S that is placed and moves as one: the pages from its
+ * first accessed page to its last. A region may hold two mappings, or one
+ * that the kernel merged from two (a thread's stack right below a buffer
+ * has the same flags as the buffer); pages outside that span were never
+ * seen accessed (a buffer only read), and stay where they are. */
+static void region_span(const struct nm_access *a, const struct nm_access_region *s,
+			unsigned long *start, unsigned long *end)
 {
-	const struct nm_vmatab *tab = &t->fp.tab;
-	unsigned long first = s->start + ((unsigned long)s->lo << a->o.page_shift);
-	unsigned long last = s->start + ((unsigned long)(s->hi - 1) << a->o.page_shift);
-	size_t i;
-
 	*start = s->start;
 	*end = s->start + nm_access_region_bytes(a);
 	if (s->lo >= s->hi)
 		return;
-	i = nm_vmatab_after(tab, first);
-	if (i == tab->n_vmas || tab->vmas[i].start > first)
-		*start = first; /* in no mapping: the ones before it stay */
-	else if (tab->vmas[i].start > *start)
-		*start = tab->vmas[i].start;
-	i = nm_vmatab_after(tab, last);
-	if (i == tab->n_vmas || tab->vmas[i].start > last)
-		*end = last + (1ul << a->o.page_shift);
-	else if (tab->vmas[i].end < *end)
-		*end = tab->vmas[i].end;
+	*start = s->start + ((unsigned long)s->lo << a->o.page_shift);
+	*end = s->start + ((unsigned long)s->hi << a->o.page_shift);
 }
 
 static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
@@ -354,7 +341,7 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 	if (*queries >= QUERIES_PER_TICK)
 		return p->placed_window != 0;
 	++*queries;
-	region_span(t, a, s, &start, &end);
+	region_span(a, s, &start, &end);
 	r = nm_mig_placement(&nm_mig_kernel, &req, start, end, e->region_on, &c);
 	if (r < 0)
 		return p->placed_window != 0;
@@ -496,7 +483,7 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		if (p->last.action == NM_PLAN_MIGRATE) {
 			unsigned long start, end;
 
-			region_span(t, a, s, &start, &end);
+			region_span(a, s, &start, &end);
 			engine_region_move(e, start, end, p, budget);
 		}
 	}

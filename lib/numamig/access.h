@@ -85,8 +85,9 @@ struct nm_access_region {
 	                             -1 several */
 	pid_t owner;              /* win_tid of the last window it was written in */
 	/* The pages ever counted lie in [lo, hi) (page indexes in the
-	 * region; lo > hi: none yet): a region that straddles two mappings
-	 * may be accessed in one only, and the other must not move with it. */
+	 * region; lo > hi: none yet): a region may be accessed in part only
+	 * (a thread's stack next to a buffer only read), and the rest must
+	 * not move with it. */
 	uint32_t lo, hi;
 };
 
