@@ -55,6 +55,23 @@ static int *node_map(const struct nm_mig_request *req)
 	return map;
 }
 
+/* The first eligible VMA that ends after ADDR (the table is in address
+ * order), or n_vmas. */
+static size_t vma_after(const struct nm_vmatab *t, unsigned long addr)
+{
+	size_t lo = 0, hi = t->n_vmas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->vmas[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The parts of [START, END) inside FP's eligible VMAs (all of it when FP
  * is NULL), each with its VMA's page size. */
 static void walk_clipped(struct nm_walk *w, const struct nm_footprint *fp, unsigned long start,
@@ -66,7 +83,7 @@ static void walk_clipped(struct nm_walk *w, const struct nm_footprint *fp, unsig
 		nm_walk_range(w, start, end);
 		return;
 	}
-	for (size_t i = nm_vmatab_after(t, start); i < t->n_vmas && !w->stop; i++) {
+	for (size_t i = vma_after(t, start); i < t->n_vmas && !w->stop; i++) {
 		const struct nm_map_vma *v = &t->vmas[i];
 
 		if (v->start >= end)

@@ -306,9 +306,6 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 
 /* ---- planning ---- */
 
-/* Read where S's pages are: once per window it is written in, and again
- * after a move (placed_window 0), while the tick's reads last. False: P
- * has never been read. */
 /* The part of region S that is placed and moves as one: the pages from its
  * first accessed page to its last. A region may hold two mappings, or one
  * that the kernel merged from two (a thread's stack right below a buffer
@@ -325,6 +322,9 @@ static void region_span(const struct nm_access *a, const struct nm_access_region
 	*end = s->start + ((unsigned long)s->hi << a->o.page_shift);
 }
 
+/* Read where S's pages are: once per window it is written in, and again
+ * after a move (placed_window 0), while the tick's reads last. False: P
+ * has never been read. */
 static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
 		       const struct nm_access_region *s, struct nm_region_plan *p,
 		       unsigned *queries)

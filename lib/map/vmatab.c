@@ -85,21 +85,6 @@ unsigned long nm_vmatab_pages_on(const struct nm_vmatab *t, const struct nm_map_
 	return 0;
 }
 
-size_t nm_vmatab_after(const struct nm_vmatab *t, unsigned long addr)
-{
-	size_t lo = 0, hi = t->n_vmas;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->vmas[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 void nm_vmatab_clear(struct nm_vmatab *t)
 {
 	/* Rows dropped by a join never got a path: NULL (zeroed) there. */

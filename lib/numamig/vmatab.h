@@ -68,10 +68,6 @@ int nm_vmatab_join_maps(const struct nm_proc *p, struct nm_vmatab *t, bool with_
 /* Pages of row V on NODE. */
 unsigned long nm_vmatab_pages_on(const struct nm_vmatab *t, const struct nm_map_vma *v, int node);
 
-/* The index of the first row that ends after ADDR (n_vmas if none): the
- * row holding ADDR, if any holds it. Binary search. */
-size_t nm_vmatab_after(const struct nm_vmatab *t, unsigned long addr);
-
 /* Forget the rows but keep the arrays; release everything. */
 void nm_vmatab_clear(struct nm_vmatab *t);
 void nm_vmatab_free(struct nm_vmatab *t);
