@@ -27,18 +27,35 @@ bool nm_mig_stopping(void)
 	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
 }
 
-#define ADD(f) __atomic_fetch_add(&p->c.f, d->f, __ATOMIC_RELAXED)
-#define GET(f) (c->f = __atomic_load_n(&p->c.f, __ATOMIC_RELAXED))
+/* X (a statement) for every count of struct nm_walk_counts: the one list
+ * of them that adding, subtracting and reading go over. */
+#define COUNTS(X)                                                                   \
+	X(pages) X(absent) X(shared) X(stay) X(misplaced) X(requested) X(moved)     \
+	X(failed) X(retried) X(bytes_moved) X(calls) X(busy_ns)                     \
+	for (int i_ = 0; i_ < NM_MIG_NR_OUTCOMES; i_++)                             \
+		X(failed_by[i_])
 
 NM_API void nm_progress_add(struct nm_progress *p, const struct nm_walk_counts *d)
 {
+#define ADD(f) __atomic_fetch_add(&p->c.f, d->f, __ATOMIC_RELAXED);
 	if (!p)
 		return;
-	ADD(pages); ADD(absent); ADD(shared); ADD(stay); ADD(misplaced);
-	ADD(requested); ADD(moved); ADD(failed); ADD(retried); ADD(bytes_moved);
-	ADD(calls); ADD(busy_ns);
-	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
-		ADD(failed_by[i]);
+	COUNTS(ADD)
+#undef ADD
+}
+
+void nm_progress_publish(struct nm_progress *p, const struct nm_walk_counts *now,
+			 struct nm_walk_counts *was)
+{
+#define SUB(f) d.f = now->f - was->f;
+	struct nm_walk_counts d = { 0 };
+
+	if (!p)
+		return;
+	COUNTS(SUB)
+	nm_progress_add(p, &d);
+	*was = *now;
+#undef SUB
 }
 
 NM_API void nm_progress_set_planned(struct nm_progress *p, unsigned long long pages)
@@ -50,11 +67,10 @@ NM_API void nm_progress_set_planned(struct nm_progress *p, unsigned long long pa
 NM_API void nm_progress_read(const struct nm_progress *p, struct nm_walk_counts *c,
 			     unsigned long long *planned)
 {
-	GET(pages); GET(absent); GET(shared); GET(stay); GET(misplaced);
-	GET(requested); GET(moved); GET(failed); GET(retried); GET(bytes_moved);
-	GET(calls); GET(busy_ns);
-	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
-		GET(failed_by[i]);
+#define GET(f) c->f = __atomic_load_n(&p->c.f, __ATOMIC_RELAXED);
+	*c = (struct nm_walk_counts){ 0 };
+	COUNTS(GET)
+#undef GET
 	*planned = __atomic_load_n(&p->planned, __ATOMIC_RELAXED);
 }
 

@@ -68,24 +68,6 @@ int nm_mig_failed(const struct nm_mig_sys *sys, const struct nm_proc *p, int err
 	return NM_MIG_ABORTED;
 }
 
-/* Add what W counted since it last did to its progress. */
-static void publish(struct nm_walk *w)
-{
-	const struct nm_walk_counts *now = w->c, *was = &w->published;
-	struct nm_walk_counts d;
-
-	if (!w->progress)
-		return;
-#define SUB(f) d.f = now->f - was->f
-	SUB(pages); SUB(absent); SUB(shared); SUB(stay); SUB(misplaced); SUB(requested);
-	SUB(moved); SUB(failed); SUB(retried); SUB(bytes_moved); SUB(calls); SUB(busy_ns);
-	for (int i = 0; i < NM_MIG_NR_OUTCOMES; i++)
-		SUB(failed_by[i]);
-#undef SUB
-	nm_progress_add(w->progress, &d);
-	w->published = *now;
-}
-
 /* move_pages(), bracketed by liveness checks. Returns 0 with *RET set, or
  * the stop. */
 static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int *status,
@@ -94,7 +76,7 @@ static int call(struct nm_walk *w, size_t n, void **pages, const int *nodes, int
 	const struct nm_mig_sys *s = w->sys;
 	int flags = w->move_all ? MPOL_MF_MOVE_ALL : MPOL_MF_MOVE;
 
-	publish(w);
+	nm_progress_publish(w->progress, w->c, &w->published);
 	if (nodes)
 		nm_progress_pace(w->progress); /* moves only: queries move nothing */
 	if (nm_mig_stopping() || nm_progress_cancelled(w->progress))
@@ -440,7 +422,7 @@ enum nm_mig_stop nm_walk_range(struct nm_walk *w, unsigned long start, unsigned 
 		w->stop = (enum nm_mig_stop)do_window(w, addr, n);
 		addr = next;
 	}
-	publish(w);
+	nm_progress_publish(w->progress, w->c, &w->published);
 	return w->stop;
 }
 
@@ -495,6 +477,6 @@ enum nm_mig_stop nm_walk_list(struct nm_walk *w, const unsigned long *addrs, con
 			stop = place(w, nc, true);
 		w->stop = (enum nm_mig_stop)stop;
 	}
-	publish(w);
+	nm_progress_publish(w->progress, w->c, &w->published);
 	return w->stop;
 }

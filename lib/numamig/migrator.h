@@ -68,6 +68,10 @@ bool nm_mig_stopping(void);
  * slices, until a cancel or a stop. Real time: the seam's clock is for
  * what the kernel does, this is how long we wait. NULL: nothing. */
 void nm_progress_pace(struct nm_progress *p);
+/* Add to P what a walk counted in NOW since WAS, and make WAS NOW (P NULL:
+ * nothing). */
+void nm_progress_publish(struct nm_progress *p, const struct nm_walk_counts *now,
+			 struct nm_walk_counts *was);
 
 /* Part of a region request: the pages of [START, END) go to TARGET. */
 struct nm_mig_region {
