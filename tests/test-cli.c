@@ -21,6 +21,10 @@ static int parse(struct cli *c, ...)
 	va_list ap;
 	int r;
 
+	/* fmemopen "w" writes no NUL until something is written: clear the
+	 * buffers, or a call that prints nothing shows the last one's text
+	 * (seen with CK_FORK=no, as under valgrind). */
+	out[0] = err[0] = '\0';
 	argv[0] = "numamigctl";
 	va_start(ap, c);
 	while ((argv[argc] = va_arg(ap, char *)))
