@@ -9,6 +9,7 @@
 
 #include "config-fixture.h"
 #include "numamig/engine.h"
+#include "numamig/regions.h"
 #include "numamig/sampler.h"
 #include "numamig/track.h"
 
@@ -163,6 +164,30 @@ START_TEST(test_walk_cadence)
 }
 END_TEST
 
+/* Regions are planned only on writes at most an interval old (and a
+ * twentieth for jitter): those of the window a clear at this tick closed,
+ * else the open window's, never a backed-off window's past its first tick. */
+START_TEST(test_regions_fresh)
+{
+	struct nm_regions rg = { .open = true, .prev_window_ms = NM_REGIONS_NO_WINDOW };
+
+	rg.window_ms = 10000; /* the first clear: nothing before it */
+	ck_assert(!nm_regions_fresh(&rg, 10000, 1000));
+	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
+	ck_assert(nm_regions_fresh(&rg, 11050, 1000));
+	ck_assert(!nm_regions_fresh(&rg, 11051, 1000));
+	ck_assert(!nm_regions_fresh(&rg, 12000, 1000)); /* a window backed off */
+	rg.prev_window_ms = 10000;
+	rg.window_ms = 11000; /* cleared at 11000, closing the one of 10000 */
+	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
+	rg.prev_window_ms = 3000;
+	ck_assert(!nm_regions_fresh(&rg, 11000, 1000)); /* closed after 8 s */
+	rg.open = false; /* a clear failed: no window */
+	ck_assert(!nm_regions_fresh(&rg, 11000, 1000));
+	ck_assert(!nm_regions_fresh(&rg, 11500, 1000));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -171,6 +196,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_first_tick_counts);
 	tcase_add_test(tc, test_idle_rescans_back_off);
 	tcase_add_test(tc, test_walk_cadence);
+	tcase_add_test(tc, test_regions_fresh);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -143,6 +143,41 @@ START_TEST(test_backoff)
 }
 END_TEST
 
+/* Home lost inside the cooldown (no dominant node after being at home)
+ * is a change of home, counted once per loss; a task that keeps losing
+ * its home is not calm, so its backoff does not decay until it stays. */
+START_TEST(test_lost_home)
+{
+	uint64_t split[NODES] = { SEC / 2, SEC / 2 };
+
+	play("1=home_changed 1=already_local"); /* cooldown until t=11 s */
+	ck_assert_int_eq(sim_tick_cpu(s, split), NM_PLAN_R_NO_DOMINANT_NODE);
+	ck_assert_uint_eq(s->st.backoff, 1);
+	ck_assert_int_eq(sim_tick_cpu(s, split), NM_PLAN_R_NO_DOMINANT_NODE);
+	ck_assert_uint_eq(s->st.backoff, 1);
+	play("1=already_local");
+	sim_tick_cpu(s, split);
+	ck_assert_uint_eq(s->st.backoff, 2);
+	/* 30 s more: two more losses inside the cooldown (t=8 s, 10 s), none
+	 * counted after it (t=12 s on), and no decay. */
+	for (int t = 0; t < 15; t++) {
+		play("1=already_local");
+		sim_tick_cpu(s, split);
+	}
+	ck_assert_uint_eq(s->now, 36000);
+	ck_assert_uint_eq(s->st.backoff, 4);
+	for (int t = 0; t < 10; t++)                    /* calm on 1 for 10 s */
+		sim_tick(s, 1);
+	ck_assert_uint_eq(s->st.backoff, 3);
+	/* Never at home: nothing was lost (a process whose threads run on
+	 * several nodes from the start). */
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	for (int t = 0; t < 5; t++)
+		sim_tick_cpu(s, split);
+	ck_assert_uint_eq(s->st.backoff, 0);
+}
+END_TEST
+
 /* Run SECONDS ticks, switching node every PERIOD ticks (node = phase
  * mod 2, starting on FIRST); returns pages moved in the second half via
  * *LATE. */
@@ -289,7 +324,7 @@ static Suite *make_suite(void)
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
 		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home,
-		test_tail_stalls, test_backoff,
+		test_tail_stalls, test_backoff, test_lost_home,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };

@@ -212,6 +212,7 @@ static int regions_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return -EINVAL;
 	}
 	rg->since_ms = now_ms;
+	rg->prev_window_ms = NM_REGIONS_NO_WINDOW;
 	rg->gap_ms = e->config->interval_ms;
 	t->rg = rg;
 	return 0;
@@ -273,6 +274,7 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	}
 	if (budget_waits(e, rg, now_ms))
 		return;
+	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
 	window_close(rg, now_ms);
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
@@ -426,8 +428,9 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
 	return off;
 }
 
-/* Plan every written region of T; collect the moves in e->moves. */
-static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
+/* Plan every written region of T; collect the moves in e->moves. False:
+ * nothing was planned yet (the writers are not known). */
+static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 		     const struct nm_policy *pol, struct nm_plan_budget *budget, bool *unsettled)
 {
 	struct nm_regions *rg = t->rg;
@@ -438,7 +441,7 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	int shared = nm_regions_shared(rg);
 
 	if (shared < 0)
-		return; /* one window cannot tell private memory from shared */
+		return false; /* one window cannot tell private memory from shared */
 	/* Shared memory is spread over the nodes its threads run on: the
 	 * first writes favour the fastest thread, CPU time does not. */
 	for (int n = 0; n < in->nr_nodes; n++) {
@@ -487,6 +490,24 @@ static void plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			engine_region_move(e, start, end, p, budget);
 		}
 	}
+	return true;
+}
+
+/* Stable placement: fewer clears, fewer faults. Placement that changes
+ * again: a clear every interval, and a long window open now ends at the
+ * next tick. The gap doubles at a clear, once a plan on fresh writes found
+ * every region settled. */
+static void schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
+{
+	uint64_t interval = e->config->interval_ms;
+
+	if (!rg->settled) {
+		rg->gap_ms = interval;
+		if (rg->open && rg->next_clear_ms > rg->window_ms + interval)
+			rg->next_clear_ms = rg->window_ms + interval;
+	} else if (rg->gap_ms < interval << GAP_MAX_SHIFT && rg->open && rg->window_ms == now_ms) {
+		rg->gap_ms *= 2;
+	}
 }
 
 /* The process plan said where T stands; T's regions follow its threads
@@ -524,13 +545,10 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 		return;
 	e->n_moves = 0;
 	e->moves_bytes = 0;
-	plan_all(e, t, in, pol, budget, &unsettled);
-	/* Stable placement: fewer clears, fewer faults. */
-	if (unsettled || e->n_moves)
-		t->rg->gap_ms = e->config->interval_ms;
-	else if (t->rg->gap_ms < e->config->interval_ms << GAP_MAX_SHIFT && t->rg->open &&
-		 t->rg->next_clear_ms == in->now_ms + t->rg->gap_ms)
-		t->rg->gap_ms *= 2;
+	if (nm_regions_fresh(t->rg, in->now_ms, e->config->interval_ms))
+		t->rg->settled = plan_all(e, t, in, pol, budget, &unsettled) && !unsettled &&
+				 !e->n_moves;
+	schedule(e, t->rg, in->now_ms);
 	if (e->n_moves)
 		engine_submit_regions(e, t, budget);
 }

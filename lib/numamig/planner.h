@@ -164,7 +164,7 @@ struct nm_plan_state {
 	uint8_t backoff;             /* dwell = dwell << backoff, capped */
 	uint64_t dom_since_ms;       /* dom dominant since (Lindy age) */
 	uint64_t streak_ms;          /* dom dominant without interruption */
-	uint64_t calm_since_ms;      /* last change of dom, or last decay */
+	uint64_t calm_since_ms;      /* last change of dom, tick without one, or decay */
 	uint64_t cooldown_until_ms;
 	uint64_t mig_seq;            /* placement_seq when the last batch was planned */
 	uint64_t mig_misplaced;      /* misplaced pages then */

@@ -43,12 +43,17 @@ enum nm_regions_wait {
 };
 const char *nm_regions_wait_name(enum nm_regions_wait w);
 
+/* prev_window_ms when no window was open before the open one. */
+#define NM_REGIONS_NO_WINDOW UINT64_MAX
+
 struct nm_regions {
 	struct nm_access store;
 	bool open;                      /* a window is open (the process was cleared) */
 	uint64_t since_ms;              /* when this state was made */
 	uint64_t window_ms;             /* when the open window began */
+	uint64_t prev_window_ms;        /* when the one it followed began, or: */
 	uint64_t gap_ms;                /* between two clears, backed off when stable */
+	bool settled;                   /* the last plan on fresh writes moved nothing */
 	uint64_t next_clear_ms;
 	enum nm_regions_wait wait;
 	int clear_err;                  /* the last clear_refs errno, 0: none */
@@ -98,6 +103,30 @@ static inline int nm_regions_shared(const struct nm_regions *rg)
 	if (rg->compared < 1 || rg->compared < NM_REGIONS_PRIVATE_EVIDENCE * (float)rg->store.n)
 		return -1;
 	return flips >= NM_REGIONS_SHARED * compared;
+}
+
+/* Whether RG holds writes newer than one interval (INTERVAL_MS) at NOW_MS,
+ * allowing a twentieth of an interval for timer jitter (as the planner's
+ * dwell does). A window's faults come in as its pages are first written
+ * after its clear, mostly at once: they say where the writers were then,
+ * not since. The newest writes are those of the window a clear at this
+ * tick closed, or else of the open window. A region is planned only on
+ * fresh writes: a window backed off to 16 intervals would otherwise say
+ * "this node" for 16 ticks of dwell while threads that change nodes every
+ * few seconds are elsewhere. */
+static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms,
+				    uint64_t interval_ms)
+{
+	uint64_t began;
+
+	if (rg->open && rg->window_ms == now_ms)
+		began = rg->prev_window_ms;   /* cleared now: the closed window */
+	else if (rg->open)
+		began = rg->window_ms;
+	else
+		return false;
+	return began != NM_REGIONS_NO_WINDOW && began <= now_ms &&
+	       now_ms - began <= interval_ms + interval_ms / 20;
 }
 
 #endif

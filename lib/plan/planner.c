@@ -42,7 +42,8 @@ static void backoff_up(const struct nm_policy *pol, struct nm_plan_state *st)
 		st->backoff++;
 }
 
-/* Each hysteresis period without a change of home halves the dwell again. */
+/* Each calm hysteresis period (one dominant node throughout, never
+ * changed) halves the dwell again. */
 static void backoff_decay(const struct nm_policy *pol, struct nm_plan_state *st, uint64_t now)
 {
 	if (pol->hysteresis_ms == 0) {
@@ -72,6 +73,22 @@ static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, in
 	st->dom = node;
 	st->dom_since_ms = now > w ? now - w : 0;
 	st->streak_ms = w;
+	st->calm_since_ms = now;
+}
+
+/* No node was dominant for this tick's window: an interruption resets the
+ * candidate, and the task is not calm (its backoff does not decay). Home
+ * lost inside the cooldown is a change of home, as in note_dominant: a
+ * region whose writers keep changing nodes mostly looks shared, and only
+ * now and then leans to one node for a window. */
+static void note_none(const struct plan_ctx *c, struct nm_plan_state *st)
+{
+	uint64_t now = c->in->now_ms;
+
+	if (st->streak_ms && st->has_home && st->has_dom && st->dom == st->home &&
+	    in_cooldown(st, now))
+		backoff_up(c->pol, st);
+	st->streak_ms = 0;
 	st->calm_since_ms = now;
 }
 
@@ -350,7 +367,7 @@ int nm_plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 		if (o.kind == PLAN_OBS_NODE)
 			note_dominant(&c, st, o.node);
 		else if (o.kind == PLAN_OBS_NONE)
-			st->streak_ms = 0;   /* an interruption resets the candidate */
+			note_none(&c, st);
 		out->dwell_ms = nm_plan_dwell_ms(pol, st);
 		c.horizon_ms = horizon(st, in->now_ms, out->dwell_ms);
 		r = residency(&c, st, o, out);
