@@ -483,6 +483,12 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		*unsettled |= (p->plan.phase == NM_PLAN_CANDIDATE ||
 			       p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING) &&
 			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
+		/* A region that moved a call's worth is watched through its
+		 * cooldown: that is when a home that does not hold (writers
+		 * that move on) shows, and backs its dwell off. Windows backed
+		 * off to many intervals would see it once or not at all. */
+		*unsettled |= p->plan.phase == NM_PLAN_COOLDOWN &&
+			      p->plan.last_bytes >= (uint64_t)pol->batch_min * in->page_size;
 		if (p->last.action == NM_PLAN_MIGRATE) {
 			unsigned long start, end;
 
