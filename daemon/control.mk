@@ -52,15 +52,19 @@ EXTRA_DIST += completion/numamigctl.bash
 # ---- tests ---------------------------------------------------------------
 ctl_test_cflags = $(tests_cflags) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 ctl_test_ldadd = $(tests_ldadd) $(SYSTEMD_LIBS) $(JSONC_LIBS)
-UNIT_TESTS += tests/test-control tests/test-control-status tests/test-cli
+UNIT_TESTS += tests/test-control tests/test-control-listen tests/test-control-status tests/test-cli
 tests_test_cli_SOURCES = tests/test-cli.c tests/check-main.h ctl/cli.c ctl/cli.h
 tests_test_cli_CFLAGS = $(tests_cflags) -I$(top_srcdir)/ctl
 tests_test_cli_LDADD = $(tests_ldadd)
-tests_test_control_SOURCES = tests/test-control.c tests/check-main.h \
+control_test_sources = tests/check-main.h tests/control-fixture.h \
 	daemon/control.c daemon/control-call.c daemon/control-conn.c daemon/ctl-params.c \
 	daemon/log.c
+tests_test_control_SOURCES = tests/test-control.c $(control_test_sources)
 tests_test_control_CFLAGS = $(ctl_test_cflags)
 tests_test_control_LDADD = $(ctl_test_ldadd)
+tests_test_control_listen_SOURCES = tests/test-control-listen.c $(control_test_sources)
+tests_test_control_listen_CFLAGS = $(ctl_test_cflags)
+tests_test_control_listen_LDADD = $(ctl_test_ldadd)
 tests_test_control_status_SOURCES = tests/test-control-status.c tests/check-main.h \
 	daemon/ctl-status.c daemon/ctl-explain.c daemon/ctl-policy.c daemon/ctl-json.c
 tests_test_control_status_CFLAGS = $(ctl_test_cflags)
