@@ -241,7 +241,7 @@ def render(a, data, guests, tput, idle, scale, pngs, problems, med):
     from report_text import HEAD, METRICS, TAIL, NOTES  # the prose
     gfacts = next((v for v in guests.values() if v.get("topo") == "2n"), {})
     g4 = next((v for v in guests.values() if v.get("topo") == "4n"), {})
-    out = [HEAD.format(cmd=a.cmd, date=a.date, elapsed=a.elapsed, runs=a.runs,
+    out = [HEAD.format(generated=a.generated, runs=a.runs,
                        kernel=gfacts.get("kernel", a.kernel),
                        quick=" (**--quick: one short run, not a result**)" if a.quick else "")]
     out.append("VM facts as the guests saw them: 2n: %s CPUs, nodes %s, MemTotal per node %s kB; "

@@ -356,6 +356,10 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 	return true;
 }
 
+/* Intervals a region that moved is watched with a clear each: long enough
+ * to see writers that change nodes every few seconds move on. */
+#define WATCH_INTERVALS 4
+
 /* Writers: the nodes with at least this share of the writes. */
 #define WRITER_PCT 10
 
@@ -483,12 +487,16 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		*unsettled |= (p->plan.phase == NM_PLAN_CANDIDATE ||
 			       p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING) &&
 			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
-		/* A region that moved a call's worth is watched through its
-		 * cooldown: that is when a home that does not hold (writers
-		 * that move on) shows, and backs its dwell off. Windows backed
-		 * off to many intervals would see it once or not at all. */
+		/* A region that moved a call's worth is watched for a few
+		 * intervals: that is when a home that does not hold (writers
+		 * that move on) shows, and backs its dwell off before the
+		 * cooldown ends. Windows backing off at once would see it once
+		 * or not at all; watching the whole cooldown would cost a
+		 * clear a second for every region that stays. */
 		*unsettled |= p->plan.phase == NM_PLAN_COOLDOWN &&
-			      p->plan.last_bytes >= (uint64_t)pol->batch_min * in->page_size;
+			      p->plan.last_bytes >= (uint64_t)pol->batch_min * in->page_size &&
+			      in->now_ms < p->plan.last_action_ms +
+						   WATCH_INTERVALS * e->config->interval_ms;
 		if (p->last.action == NM_PLAN_MIGRATE) {
 			unsigned long start, end;
 
