@@ -483,9 +483,13 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		/* Placement is still changing where a region worth a call is
 		 * about to move: a thread's stack or a few heap pages swapping
 		 * nodes with the thread that writes them must not keep the
-		 * whole process at one clear per interval. */
-		*unsettled |= (p->plan.phase == NM_PLAN_CANDIDATE ||
-			       p->plan.phase == NM_PLAN_STABLE || p->plan.phase == NM_PLAN_MIGRATING) &&
+		 * whole process at one clear per interval, and neither must a
+		 * region whose home proved unstable (its dwell backed off):
+		 * writers that keep changing nodes would otherwise keep every
+		 * page faulting once a second while nothing moves. */
+		*unsettled |= (p->plan.phase == NM_PLAN_MIGRATING ||
+			       ((p->plan.phase == NM_PLAN_CANDIDATE ||
+				 p->plan.phase == NM_PLAN_STABLE) && !p->plan.backoff)) &&
 			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
 		/* A region that moved a call's worth is watched for a few
 		 * intervals: that is when a home that does not hold (writers
