@@ -432,6 +432,33 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
 	return off;
 }
 
+/* Whether P keeps its process's clears one interval apart. Placement is
+ * still changing where a region worth a call is about to move: a thread's
+ * stack or a few heap pages swapping nodes with the thread that writes
+ * them must not keep the whole process at one clear per interval, and
+ * neither must a region whose home proved unstable (its dwell backed off):
+ * writers that keep changing nodes would otherwise keep every page
+ * faulting once a second while nothing moves. And a region that moved a
+ * call's worth is watched for a few intervals: that is when a home that
+ * does not hold (writers that move on) shows, and backs its dwell off
+ * before the cooldown ends. Windows backing off at once would see it once
+ * or not at all; watching the whole cooldown would cost a clear a second
+ * for every region that stays. */
+static bool watched(const struct nm_engine *e, const struct nm_region_plan *p,
+		    const struct nm_policy *pol, const struct nm_plan_input *in)
+{
+	const struct nm_plan_state *st = &p->plan;
+	bool moving = st->phase == NM_PLAN_MIGRATING ||
+		      ((st->phase == NM_PLAN_CANDIDATE || st->phase == NM_PLAN_STABLE) &&
+		       !st->backoff);
+
+	if (moving)
+		return off_dominant(p, in->nr_nodes) >= pol->batch_min;
+	return st->phase == NM_PLAN_COOLDOWN &&
+	       st->last_bytes >= (uint64_t)pol->batch_min * in->page_size &&
+	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms;
+}
+
 /* Plan every written region of T; collect the moves in e->moves. False:
  * nothing was planned yet (the writers are not known). */
 static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
@@ -480,27 +507,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		p->last.src = NULL;
 		if (nm_plan_region_tick(pol, &pr, budget, &p->plan, &p->last) < 0)
 			continue;
-		/* Placement is still changing where a region worth a call is
-		 * about to move: a thread's stack or a few heap pages swapping
-		 * nodes with the thread that writes them must not keep the
-		 * whole process at one clear per interval, and neither must a
-		 * region whose home proved unstable (its dwell backed off):
-		 * writers that keep changing nodes would otherwise keep every
-		 * page faulting once a second while nothing moves. */
-		*unsettled |= (p->plan.phase == NM_PLAN_MIGRATING ||
-			       ((p->plan.phase == NM_PLAN_CANDIDATE ||
-				 p->plan.phase == NM_PLAN_STABLE) && !p->plan.backoff)) &&
-			      off_dominant(p, in->nr_nodes) >= pol->batch_min;
-		/* A region that moved a call's worth is watched for a few
-		 * intervals: that is when a home that does not hold (writers
-		 * that move on) shows, and backs its dwell off before the
-		 * cooldown ends. Windows backing off at once would see it once
-		 * or not at all; watching the whole cooldown would cost a
-		 * clear a second for every region that stays. */
-		*unsettled |= p->plan.phase == NM_PLAN_COOLDOWN &&
-			      p->plan.last_bytes >= (uint64_t)pol->batch_min * in->page_size &&
-			      in->now_ms < p->plan.last_action_ms +
-						   WATCH_INTERVALS * e->config->interval_ms;
+		*unsettled |= watched(e, p, pol, in);
 		if (p->last.action == NM_PLAN_MIGRATE) {
 			unsigned long start, end;
 
