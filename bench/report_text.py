@@ -49,7 +49,11 @@ bench/run --runs 5        # more runs per workload (medians)
 bench/run --quick         # one short run of everything (a look, not a result)
 bench/run --smoke         # harness check, ~25 s (one boot): W2 6 s, none + residency;
                           # exits non-zero if any result is missing or unparsable
-bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w3t w4 w4t w5 w6 scale)
+bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w3t w4 w4t w5 w6 scale);
+                          # the others' results stay (results/generated.json says whose they are)
+bench/run --builddir _build/main  # use an out-of-tree build; by default bench/run
+                          # configures and builds in the source tree, after which
+                          # out-of-tree builds refuse ("source directory already configured")
 ```
 
 `bench/run` installs gnuplot, numad, numactl and valgrind with apt-get and
