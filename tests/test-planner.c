@@ -289,7 +289,6 @@ START_TEST(test_catch_up_at_home)
 	play("1=misplaced");
 	ck_assert_uint_eq(s->pages[0], 0);
 	ck_assert_uint_eq(s->migrations, 3);
-
 	/* A new home inside the cooldown waits (its dwell doubled, too). */
 	play("0=dwell");
 	for (int i = 0; i < 5; i++)

@@ -459,10 +459,11 @@ static bool watched(const struct nm_engine *e, const struct nm_region_plan *p,
 	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms;
 }
 
-/* Plan every written region of T; collect the moves in e->moves. False:
- * nothing was planned yet (the writers are not known). */
+/* Plan every written region of T; collect the moves in e->moves. Whether
+ * placement is settled: nothing moves, nothing is watched (false too while
+ * the writers are not known, and nothing was planned). */
 static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
-		     const struct nm_policy *pol, struct nm_plan_budget *budget, bool *unsettled)
+		     const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
 	struct nm_regions *rg = t->rg;
 	const struct nm_access *a = &rg->store;
@@ -470,6 +471,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 				     .cpu_ns = e->region_cpu };
 	unsigned queries = 0;
 	int shared = nm_regions_shared(rg);
+	bool unsettled = false;
 
 	if (shared < 0)
 		return false; /* one window cannot tell private memory from shared */
@@ -507,7 +509,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		p->last.src = NULL;
 		if (nm_plan_region_tick(pol, &pr, budget, &p->plan, &p->last) < 0)
 			continue;
-		*unsettled |= watched(e, p, pol, in);
+		unsettled |= watched(e, p, pol, in);
 		if (p->last.action == NM_PLAN_MIGRATE) {
 			unsigned long start, end;
 
@@ -515,7 +517,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			engine_region_move(e, start, end, p, budget);
 		}
 	}
-	return true;
+	return !unsettled && !e->n_moves;
 }
 
 /* Stable placement: fewer clears, fewer faults. Placement that changes
@@ -546,7 +548,6 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 {
 	enum nm_plan_reason why = t->last.reason;
 	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE;
-	bool unsettled = false;
 
 	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
 		regions_drop(t);
@@ -571,8 +572,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	e->n_moves = 0;
 	e->moves_bytes = 0;
 	if (nm_regions_fresh(t->rg, in->now_ms, e->config->interval_ms))
-		t->rg->settled = plan_all(e, t, in, pol, budget, &unsettled) && !unsettled &&
-				 !e->n_moves;
+		t->rg->settled = plan_all(e, t, in, pol, budget);
 	schedule(e, t->rg, in->now_ms);
 	if (e->n_moves)
 		engine_submit_regions(e, t, budget);
