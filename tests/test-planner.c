@@ -158,8 +158,9 @@ START_TEST(test_lost_home)
 	play("1=already_local");
 	sim_tick_cpu(s, split);
 	ck_assert_uint_eq(s->st.backoff, 2);
-	/* 30 s more: two more losses inside the cooldown (t=8 s, 10 s), none
-	 * counted after it (t=12 s on), and no decay. */
+	/* 30 s more: each loss counts, inside the cooldown and after it
+	 * (the dwell is backed off), up to the cap (10 s: backoff 4); no
+	 * decay. */
 	for (int t = 0; t < 15; t++) {
 		play("1=already_local");
 		sim_tick_cpu(s, split);
@@ -175,6 +176,32 @@ START_TEST(test_lost_home)
 	for (int t = 0; t < 5; t++)
 		sim_tick_cpu(s, split);
 	ck_assert_uint_eq(s->st.backoff, 0);
+}
+END_TEST
+
+/* A task that proved unstable stays so while it keeps changing nodes,
+ * after its cooldown too. Calm is counted in the ticks' windows: looks far
+ * apart (a region read at the end of each 16 s window) do not add up to a
+ * calm hysteresis. */
+START_TEST(test_unstable_stays)
+{
+	uint64_t split[NODES] = { SEC / 2, SEC / 2 };
+
+	play("1=home_changed 0=dwell");                  /* cooldown until t=11 s */
+	ck_assert_uint_eq(s->st.backoff, 1);
+	while (s->now < 12000)
+		sim_tick_cpu(s, split);
+	ck_assert_uint_eq(s->st.backoff, 1);
+	play("1=already_local");                         /* t=13 s: a change */
+	ck_assert_uint_eq(s->st.backoff, 2);
+	for (int look = 0; look < 9; look++) {           /* 9 looks, 144 s */
+		s->now += 15 * TICK;
+		play("1=already_local");
+	}
+	ck_assert_uint_eq(s->st.backoff, 2);
+	s->now += 15 * TICK;
+	play("1=already_local");                         /* 10 s of calm seen */
+	ck_assert_uint_eq(s->st.backoff, 1);
 }
 END_TEST
 
@@ -323,7 +350,7 @@ static Suite *make_suite(void)
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
 		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home,
-		test_tail_stalls, test_backoff, test_lost_home,
+		test_tail_stalls, test_backoff, test_lost_home, test_unstable_stays,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };

@@ -42,43 +42,57 @@ static void backoff_up(const struct nm_policy *pol, struct nm_plan_state *st)
 		st->backoff++;
 }
 
-/* Each calm hysteresis period (one dominant node throughout, never
- * changed) halves the dwell again. */
-static void backoff_decay(const struct nm_policy *pol, struct nm_plan_state *st, uint64_t now)
+/* A change of home is a sign of instability inside the cooldown (memory
+ * just moved after the old home), and while the dwell is still backed off
+ * (the task has not calmed down since it last proved unstable: a home
+ * adopted where the memory already was starts no cooldown, and without
+ * this a task that keeps changing nodes past its cooldown would keep
+ * whatever backoff it had, and move again as soon as a streak meets it). */
+static bool watching(const struct nm_plan_state *st, uint64_t now)
+{
+	return in_cooldown(st, now) || st->backoff > 0;
+}
+
+/* Each hysteresis of calm (ticks with one dominant node throughout, or
+ * idle, never changed) halves the dwell again. Calm is the sum of the
+ * ticks' windows, not wall time: a region is only seen when it is
+ * written, and two looks at the same node far apart do not say it stayed
+ * there in between. */
+static void backoff_decay(const struct nm_policy *pol, struct nm_plan_state *st)
 {
 	if (pol->hysteresis_ms == 0) {
 		st->backoff = 0;
 		return;
 	}
-	while (st->backoff > 0 && now >= st->calm_since_ms &&
-	       now - st->calm_since_ms >= pol->hysteresis_ms) {
+	while (st->backoff > 0 && st->calm_ms >= pol->hysteresis_ms) {
 		st->backoff--;
-		st->calm_since_ms += pol->hysteresis_ms;
+		st->calm_ms -= pol->hysteresis_ms;
 	}
 }
 
 /* NODE was dominant for this tick's window. A change of dominant node
- * inside the cooldown marks the task unstable. */
+ * while watching marks the task unstable. */
 static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, int node)
 {
 	uint64_t now = c->in->now_ms, w = c->window_ms;
 
 	if (st->has_dom && st->dom == node) {
 		st->streak_ms += w;
+		st->calm_ms += w;
 		return;
 	}
-	if (st->has_dom && in_cooldown(st, now))
+	if (st->has_dom && watching(st, now))
 		backoff_up(c->pol, st);
 	st->has_dom = true;
 	st->dom = node;
 	st->dom_since_ms = now > w ? now - w : 0;
 	st->streak_ms = w;
-	st->calm_since_ms = now;
+	st->calm_ms = 0;
 }
 
 /* No node was dominant for this tick's window: an interruption resets the
  * candidate, and the task is not calm (its backoff does not decay). Home
- * lost inside the cooldown is a change of home, as in note_dominant: a
+ * lost while watching is a change of home, as in note_dominant: a
  * region whose writers keep changing nodes mostly looks shared, and only
  * now and then leans to one node for a window. */
 static void note_none(const struct plan_ctx *c, struct nm_plan_state *st)
@@ -86,10 +100,10 @@ static void note_none(const struct plan_ctx *c, struct nm_plan_state *st)
 	uint64_t now = c->in->now_ms;
 
 	if (st->streak_ms && st->has_home && st->has_dom && st->dom == st->home &&
-	    in_cooldown(st, now))
+	    watching(st, now))
 		backoff_up(c->pol, st);
 	st->streak_ms = 0;
-	st->calm_since_ms = now;
+	st->calm_ms = 0;
 }
 
 /* Where the task rests when no candidate is pending. */
@@ -363,11 +377,13 @@ int nm_plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 	if (pol->policy == NM_POLICY_GREEDY) {
 		r = greedy(&c, st, o, out);
 	} else {
-		backoff_decay(pol, st, in->now_ms);
 		if (o.kind == PLAN_OBS_NODE)
 			note_dominant(&c, st, o.node);
 		else if (o.kind == PLAN_OBS_NONE)
 			note_none(&c, st);
+		else
+			st->calm_ms += c.window_ms;   /* idle: nothing changed */
+		backoff_decay(pol, st);
 		out->dwell_ms = nm_plan_dwell_ms(pol, st);
 		c.horizon_ms = horizon(st, in->now_ms, out->dwell_ms);
 		r = residency(&c, st, o, out);
