@@ -75,7 +75,8 @@ START_TEST(test_dwell_and_idle)
 	uint64_t split[NODES] = { SEC / 2, SEC / 2 };
 
 	s->pol.dwell_ms = 3000;
-	play("0=dwell*2 0=already_local 1=dwell"); /* new: candidate 0; adopted as home */
+	/* New: candidate 0; adopted as home, and stays a hysteresis. */
+	play("0=dwell*2 0=already_local*11 1=dwell");
 	ck_assert_int_eq(s->st.phase, NM_PLAN_CANDIDATE);
 	play("-=idle*2 1=dwell"); /* 2 s of 3 */
 	ck_assert_int_eq(sim_tick_cpu(s, split), NM_PLAN_R_NO_DOMINANT_NODE);
@@ -180,9 +181,9 @@ START_TEST(test_lost_home)
 END_TEST
 
 /* A task that proved unstable stays so while it keeps changing nodes,
- * after its cooldown too. Calm is counted in the ticks' windows: looks far
- * apart (a region read at the end of each 16 s window) do not add up to a
- * calm hysteresis. */
+ * after its cooldown too. Calm and the watch after a home was set are
+ * counted in the ticks' windows: looks far apart (a region read at the end
+ * of each 16 s window) do not add up to a calm hysteresis. */
 START_TEST(test_unstable_stays)
 {
 	uint64_t split[NODES] = { SEC / 2, SEC / 2 };
@@ -202,6 +203,21 @@ START_TEST(test_unstable_stays)
 	s->now += 15 * TICK;
 	play("1=already_local");                         /* 10 s of calm seen */
 	ck_assert_uint_eq(s->st.backoff, 1);
+	/* A home adopted (memory found there) is watched as one moved to,
+	 * for a hysteresis of looks however far apart. */
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	play("0=already_local");
+	for (int look = 0; look < 8; look++) {           /* 9 s of looks, 128 s */
+		s->now += 15 * TICK;
+		play("0=already_local");
+	}
+	s->now += 15 * TICK;
+	play("1=dwell");
+	ck_assert_uint_eq(s->st.backoff, 1);
+	/* Past it, a change of home is a phase change: the plain dwell. */
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	play("0=already_local*11 1=home_changed");
+	ck_assert_uint_eq(s->st.backoff, 0);
 }
 END_TEST
 

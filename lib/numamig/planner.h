@@ -41,14 +41,16 @@
  *   batches) is not a re-migration and continues through it, and neither
  *   is moving pages still away from an unchanged home, unless the last
  *   batch stalled (moved nothing) or the mode is advise.
- * - Instability backoff: each change of the dominant node seen inside the
- *   cooldown, or while the dwell is backed off already, doubles the
- *   task's dwell (capped at max_dwell, or hysteresis when that is 0); so
- *   does home lost to a tick without a dominant node. Each hysteresis of
- *   calm (the sum of the windows of ticks with one dominant node, or idle,
- *   without a change) halves it again. A task that keeps hopping faster
- *   than its dwell therefore never migrates again until it calms down,
- *   which bounds migration volume.
+ * - Instability backoff: each change of the dominant node seen within a
+ *   hysteresis after the home was set (a move, or a home adopted where the
+ *   memory already was), or while the dwell is backed off already,
+ *   doubles the task's dwell (capped at max_dwell, or hysteresis when that
+ *   is 0); so does home lost to a tick without a dominant node. Each
+ *   hysteresis of calm (ticks with one dominant node, or idle, without a
+ *   change) halves it again. Both periods are sums of the ticks' windows,
+ *   not wall time: a region is seen only on the ticks its writes are read.
+ *   A task that keeps hopping faster than its dwell therefore never
+ *   migrates again until it calms down, which bounds migration volume.
  * - A manual trigger bypasses dwell, cooldown and the judgement gates
  *   (min_rss, min_gain, cost/benefit) but not the safety gates (mode,
  *   allowed nodes, headroom, rate).
@@ -169,6 +171,7 @@ struct nm_plan_state {
 	uint64_t streak_ms;          /* dom dominant without interruption */
 	uint64_t calm_ms;            /* windows since the last change of dom or
 	                              * tick without one, less what decay took */
+	uint64_t home_age_ms;        /* windows since home was set (moved, adopted) */
 	uint64_t cooldown_until_ms;
 	uint64_t mig_seq;            /* placement_seq when the last batch was planned */
 	uint64_t mig_misplaced;      /* misplaced pages then */

@@ -42,15 +42,17 @@ static void backoff_up(const struct nm_policy *pol, struct nm_plan_state *st)
 		st->backoff++;
 }
 
-/* A change of home is a sign of instability inside the cooldown (memory
- * just moved after the old home), and while the dwell is still backed off
- * (the task has not calmed down since it last proved unstable: a home
- * adopted where the memory already was starts no cooldown, and without
- * this a task that keeps changing nodes past its cooldown would keep
- * whatever backoff it had, and move again as soon as a streak meets it). */
-static bool watching(const struct nm_plan_state *st, uint64_t now)
+/* A change of home is a sign of instability for a hysteresis after the
+ * home was set (memory moved there, or was found there and adopted), and
+ * while the dwell is still backed off (the task has not calmed down since
+ * it last proved unstable: without this a task that keeps changing nodes
+ * would keep whatever backoff it had, and move again as soon as a streak
+ * met it). The hysteresis is counted in the ticks' windows like calm: a
+ * region whose writes are read once in a while is watched for as many
+ * looks as a process is watched ticks, and a look missed does not end it. */
+static bool watching(const struct nm_policy *pol, const struct nm_plan_state *st)
 {
-	return in_cooldown(st, now) || st->backoff > 0;
+	return st->backoff > 0 || (st->has_home && st->home_age_ms < pol->hysteresis_ms);
 }
 
 /* Each hysteresis of calm (ticks with one dominant node throughout, or
@@ -81,7 +83,7 @@ static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, in
 		st->calm_ms += w;
 		return;
 	}
-	if (st->has_dom && watching(st, now))
+	if (st->has_dom && watching(c->pol, st))
 		backoff_up(c->pol, st);
 	st->has_dom = true;
 	st->dom = node;
@@ -97,10 +99,8 @@ static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, in
  * now and then leans to one node for a window. */
 static void note_none(const struct plan_ctx *c, struct nm_plan_state *st)
 {
-	uint64_t now = c->in->now_ms;
-
 	if (st->streak_ms && st->has_home && st->has_dom && st->dom == st->home &&
-	    watching(st, now))
+	    watching(c->pol, st))
 		backoff_up(c->pol, st);
 	st->streak_ms = 0;
 	st->calm_ms = 0;
@@ -126,6 +126,7 @@ static void commit(const struct plan_ctx *c, struct nm_plan_state *st,
 	st->stalled = false;
 	st->has_home = true;
 	st->home = d->target;
+	st->home_age_ms = 0;
 	if (!greedy)
 		st->cooldown_until_ms = now + c->pol->hysteresis_ms;
 	/* Advice moves nothing, so there is no next batch to wait for. */
@@ -167,6 +168,7 @@ static enum nm_plan_reason attempt(const struct plan_ctx *c, struct nm_plan_stat
 	    (!st->has_home || st->home != target)) {
 		st->has_home = true;
 		st->home = target;
+		st->home_age_ms = 0;
 		st->phase = rest_phase(st, c->in->now_ms);
 	}
 	return r;
@@ -384,6 +386,7 @@ int nm_plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 		else
 			st->calm_ms += c.window_ms;   /* idle: nothing changed */
 		backoff_decay(pol, st);
+		st->home_age_ms += c.window_ms;
 		out->dwell_ms = nm_plan_dwell_ms(pol, st);
 		c.horizon_ms = horizon(st, in->now_ms, out->dwell_ms);
 		r = residency(&c, st, o, out);
