@@ -214,6 +214,9 @@ static void print_policy_keys(FILE *f, json_object *pol)
 	fprintf(f, "  batch:        %lld to %lld pages, %lld us per call\n",
 		(long long)jint(pol, "batch_min", 0), (long long)jint(pol, "batch_max", 0),
 		(long long)jint(pol, "batch_latency_us", 0));
+	fprintf(f, "  attribution:  %s, regions of %s, shared: %s\n", jstr(pol, "attribution", "-"),
+		fmt_bytes(buf, jint(pol, "region_bytes", -1)), jstr(pol, "shared", "-"));
+	fprintf(f, "  tiering:      promote %s\n", jstr(pol, "tiering_promote", "-"));
 }
 
 void print_policy(FILE *f, json_object *p)

@@ -62,6 +62,12 @@ json_object *ctl_json_policy(const struct nm_policy *pol)
 	json_object_object_add(o, "batch_min", json_object_new_int((int)pol->batch_min));
 	json_object_object_add(o, "batch_max", json_object_new_int((int)pol->batch_max));
 	json_object_object_add(o, "batch_latency_us", ctl_json_u64(pol->batch_latency_us));
+	json_object_object_add(o, "attribution",
+			       json_object_new_string(nm_attribution_name(pol->attribution)));
+	json_object_object_add(o, "region_bytes", ctl_json_u64(pol->region_bytes));
+	json_object_object_add(o, "shared", json_object_new_string(nm_shared_name(pol->shared)));
+	json_object_object_add(o, "tiering_promote",
+			       json_object_new_string(nm_promote_name(pol->promote)));
 	return o;
 }
 

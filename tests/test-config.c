@@ -165,6 +165,8 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(p->batch_min, 1);
 	ck_assert_uint_eq(p->batch_max, 65536);
 	ck_assert_uint_eq(p->batch_latency_us, 500);
+	ck_assert_int_eq(p->promote, NM_PROMOTE_ALL);
+	ck_assert_str_eq(nm_promote_name(p->promote), "all");
 	ck_assert_int_eq(p->line, 3);
 	/* The second: other spellings. */
 	ck_assert_uint_eq(q->rate_limit_bps, 0);
@@ -172,6 +174,7 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(q->n_exclude_files, 0);
 	ck_assert(!q->file_backed);
 	ck_assert_uint_eq(q->dwell_ms, 0);
+	ck_assert_int_eq(q->promote, NM_PROMOTE_HOT);          /* the default */
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 }

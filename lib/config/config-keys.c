@@ -18,6 +18,7 @@ const char *const cfg_policy_kind_names[] = { "residency", "greedy", NULL };
 const char *const cfg_knb_names[] = { "keep", "disable", NULL };
 const char *const cfg_attribution_names[] = { "auto", "writes", "off", NULL };
 const char *const cfg_shared_names[] = { "stay", "spread", NULL };
+const char *const cfg_promote_names[] = { "hot", "all", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
 const char *nm_mode_name(enum nm_mode m)
 {
@@ -34,6 +35,16 @@ const char *nm_attribution_name(enum nm_attribution a)
 	return (unsigned)a <= NM_ATTR_OFF ? cfg_attribution_names[a] : "unknown";
 }
 
+const char *nm_shared_name(enum nm_shared s)
+{
+	return (unsigned)s <= NM_SHARED_SPREAD ? cfg_shared_names[s] : "unknown";
+}
+
+const char *nm_promote_name(enum nm_promote p)
+{
+	return (unsigned)p <= NM_PROMOTE_ALL ? cfg_promote_names[p] : "unknown";
+}
+
 static const char *const bool_names[] = { "true", "false", "yes", "no", "on", "off", NULL };
 
 /* walk_mapping() keeps one slot per row; enums are stored through an int. */
@@ -42,7 +53,8 @@ _Static_assert(sizeof(enum nm_mode) == sizeof(int) &&
 	       sizeof(enum nm_policy_kind) == sizeof(int) &&
 	       sizeof(enum nm_knb) == sizeof(int) &&
 	       sizeof(enum nm_attribution) == sizeof(int) &&
-	       sizeof(enum nm_shared) == sizeof(int), "enums are int-sized");
+	       sizeof(enum nm_shared) == sizeof(int) &&
+	       sizeof(enum nm_promote) == sizeof(int), "enums are int-sized");
 
 #define MS_PER_HOUR (3600ull * 1000)
 
@@ -188,6 +200,10 @@ const struct cfg_key cfg_policy_keys[] = {
 				.hi = 1ull << 30 },
 	[CFG_P_SHARED] = { "shared", .kind = CFG_K_ENUM, P(shared), .names = cfg_shared_names,
 			   .what = "stay or spread" },
+	[CFG_P_TIERING] = { "tiering", .kind = CFG_K_MAP,
+			    .what = "a mapping like { promote: hot }" },
+	[CFG_P_TIERING_PROMOTE] = { "tiering.promote", .kind = CFG_K_ENUM, P(promote),
+				    .names = cfg_promote_names, .what = "hot or all" },
 	[CFG_P_COUNT] = { NULL },
 };
 

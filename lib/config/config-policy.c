@@ -92,6 +92,10 @@ int cfg_policy_builtin(struct nm_policy *p)
 	/* Moving a region that several nodes write only makes it remote for
 	 * the others; spreading is for bandwidth, which the operator asks for. */
 	p->shared = NM_SHARED_STAY;
+	/* Memory on a CPU-less node is slower, not wrong: what the task
+	 * writes is worth the fast tier, what it only keeps there is not
+	 * worth the fast tier's space. */
+	p->promote = NM_PROMOTE_HOT;
 	return p->exclude_files ? 0 : -1;
 }
 

@@ -36,7 +36,8 @@ static void work_free(struct engine_work *j)
 	free(j);
 }
 
-/* The decision's source nodes: wherever eligible pages sit off target. */
+/* The decision's source nodes: wherever eligible pages sit off target,
+ * but for those left to the regions (tiering). */
 static struct bitmask *sources_of(struct nm_engine *e, const struct nm_task *t, int target)
 {
 	struct bitmask *m = numa_bitmask_alloc((unsigned)e->nr_nodes);
@@ -44,7 +45,7 @@ static struct bitmask *sources_of(struct nm_engine *e, const struct nm_task *t, 
 	if (!m)
 		return NULL;
 	for (int n = 0; n < t->fp.eligible.nr_nodes && n < e->nr_nodes; n++)
-		if (n != target && t->fp.eligible.kb[n])
+		if (n != target && t->fp.eligible.kb[n] && !engine_hot_only(e, t, n))
 			numa_bitmask_setbit(m, (unsigned)n);
 	return m;
 }

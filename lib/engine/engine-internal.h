@@ -43,6 +43,12 @@ struct nm_engine {
 	uint64_t moves_bytes;
 };
 
+/* Tiering (tiering.promote: hot): T's pages on memory-only node N are
+ * not part of its moves as a whole; its regions promote the written ones. */
+bool engine_hot_only(const struct nm_engine *e, const struct nm_task *t, int n);
+/* T has pages that engine_hot_only() leaves to its regions. */
+bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t);
+
 /* Hand T's decision (t->last) to the worker. */
 void engine_submit(struct nm_engine *e, struct nm_task *t,
 		   struct nm_plan_budget *budget);

@@ -473,8 +473,12 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	int shared = nm_regions_shared(rg);
 	bool unsettled = false;
 
-	if (shared < 0)
-		return false; /* one window cannot tell private memory from shared */
+	/* One window cannot tell private memory from shared; that matters
+	 * only when the threads run on several nodes (one node dominant: a
+	 * region written is written from there, shared or not). */
+	if (shared < 0 && t->last.home < 0)
+		return false;
+	shared = shared > 0;
 	/* Shared memory is spread over the nodes its threads run on: the
 	 * first writes favour the fastest thread, CPU time does not. */
 	for (int n = 0; n < in->nr_nodes; n++) {
@@ -538,7 +542,9 @@ static void schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t 
 }
 
 /* The process plan said where T stands; T's regions follow its threads
- * when it has no dominant node (or its policy asks for it always). The
+ * when it has no dominant node (or its policy asks for it always), and
+ * when it has pages on a memory-only node that only its regions promote
+ * (tiering.promote: hot): the written ones, the hot part. The
  * regions' states (cooldowns, backoffs) outlive a tick or two of one node
  * being dominant, idle ticks and the like, or threads that swap nodes
  * would have their regions moved afresh each time; they go when the
@@ -547,7 +553,8 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 			 const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
 	enum nm_plan_reason why = t->last.reason;
-	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE;
+	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
+			 (why != NM_PLAN_R_IDLE && engine_has_tiered(e, t));
 
 	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
 		regions_drop(t);

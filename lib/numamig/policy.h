@@ -48,6 +48,14 @@ enum nm_shared {
 	NM_SHARED_STAY,   /* it stays where it is */
 	NM_SHARED_SPREAD, /* regions spread evenly over the nodes writing them */
 };
+const char *nm_shared_name(enum nm_shared s);
+
+/* Which pages on a memory-only node (CXL: no CPUs) follow the task home. */
+enum nm_promote {
+	NM_PROMOTE_HOT,   /* written ones, region by region (access.h) */
+	NM_PROMOTE_ALL,   /* all of them, with the rest of its memory */
+};
+const char *nm_promote_name(enum nm_promote p);
 
 enum nm_knb {
 	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
@@ -79,6 +87,7 @@ struct nm_policy {
 	enum nm_attribution attribution;
 	uint64_t region_bytes;     /* unit of thread placement; a power of two */
 	enum nm_shared shared;
+	enum nm_promote promote;   /* tiering.promote */
 	char *file;                /* where it was defined, for explain */
 	int line;
 };

@@ -22,6 +22,7 @@ vm_programs = \
 	tests/workloads/wl-job \
 	tests/workloads/wl-producer \
 	tests/workloads/wl-churn \
+	tests/workloads/wl-tier \
 	tests/workloads/libwljob.so \
 	tests/vm/vmt-topology \
 	tests/vm/vmt-numamaps \
@@ -35,6 +36,9 @@ tests_workloads_wl_misplaced_LDADD = $(wl_ldadd)
 tests_workloads_wl_phase_SOURCES = tests/workloads/phase.c
 tests_workloads_wl_phase_CFLAGS = $(wl_cflags)
 tests_workloads_wl_phase_LDADD = $(wl_ldadd)
+tests_workloads_wl_tier_SOURCES = tests/workloads/tier.c
+tests_workloads_wl_tier_CFLAGS = $(wl_cflags)
+tests_workloads_wl_tier_LDADD = $(wl_ldadd)
 tests_workloads_wl_interleaved_SOURCES = tests/workloads/interleaved.c
 tests_workloads_wl_interleaved_CFLAGS = $(wl_cflags)
 tests_workloads_wl_interleaved_LDADD = $(wl_ldadd)

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 
 	snprintf(extra, sizeof(extra), "threads=%d", n);
 	wl_announce("wl-interleaved", buf, o.bytes, extra);
-	wl_workers_start(buf, o.bytes, n, nodes, nnodes, 0, slices);
+	wl_workers_start(buf, o.bytes, n, nodes, nnodes, 0, slices, 0);
 	wl_report_loop(&o, slices, n, NULL);
 	wl_workers_join();
 	return 0;

@@ -57,6 +57,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	o->cgroup = NULL;
 	o->procs = 0;
 	o->reads = 0;
+	o->cold = 0;
 	for (const char *e = extra; e && *e; e++) {
 		size_t l = strlen(optstring);
 		optstring[l] = *e;
@@ -75,6 +76,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 		case 'g': o->cgroup = optarg; break;
 		case 'P': o->procs = 1; break;
 		case 'R': o->reads = 1; break;
+		case 'c': o->cold = (size_t)(parse_num(optarg, usage) * (1 << 20)); break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -91,6 +93,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	wl_pagesz = sysconf(_SC_PAGESIZE);
 	/* Round to whole pages: slices and samples are page based. */
 	o->bytes = (o->bytes + wl_pagesz - 1) / wl_pagesz * wl_pagesz;
+	o->cold = (o->cold + wl_pagesz - 1) / wl_pagesz * wl_pagesz;
 	/* Line buffered even into a file or pipe: tests tail the output live. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 }
@@ -375,8 +378,9 @@ void wl_slice_part(struct wl_slice *s, char *buf, size_t bytes, int k, int n)
 }
 
 void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
-		      double period, struct wl_slice *slices)
+		      double period, struct wl_slice *slices, int reads)
 {
+	wreads = reads;
 	nworkers = n;
 	wnodes = nodes;
 	wnnodes = nnodes;
@@ -495,9 +499,8 @@ void wl_run_misplaced(const char *name, const struct wl_opts *o, double period)
 	wl_announce(name, buf, o->bytes, extra);
 	/* Each thread moves on PERIOD seconds after it started, i.e. just
 	 * after t=0 of the report, then every PERIOD seconds. */
-	wreads = o->reads;
 	if (!o->procs)
-		wl_workers_start(buf, o->bytes, n, nodes, nnodes, period, slices);
+		wl_workers_start(buf, o->bytes, n, nodes, nnodes, period, slices, o->reads);
 	wl_report_loop(o, slices, n, NULL);
 	if (o->procs)
 		wl_procs_join();

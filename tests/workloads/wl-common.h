@@ -47,6 +47,7 @@ struct wl_opts {
 	const char *cgroup;  /* -g DIR: cgroup v2 directory to join (job) */
 	int procs;           /* -P: users are processes, not threads */
 	int reads;           /* -R: users only read their slices (threads) */
+	size_t cold;         /* -c MiB: memory never touched after set-up (tier) */
 };
 
 extern long wl_pagesz;
@@ -54,7 +55,7 @@ extern long wl_pagesz;
 extern volatile sig_atomic_t wl_stop;
 
 /* Parse the common options (and die with USAGE on error). EXTRA names the
- * program-specific letters this workload accepts out of "pfgP". */
+ * program-specific letters this workload accepts out of "pfgcPR". */
 void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	      const char *usage);
 
@@ -93,16 +94,17 @@ struct wl_slice {
 	pid_t pid;          /* whose address space: 0 = ours */
 };
 
-/* Worker threads: thread k streams slice k of BUF (BYTES split in N page
- * aligned parts) while pinned to NODES[k % NNODES]; with PERIOD > 0 every
- * thread moves on to the next node of NODES every PERIOD seconds. Fills
- * SLICES[0..N-1] for the reporter. The threads run until wl_stop. */
 /* Part K of N of BUF (BYTES split in N page-aligned parts) into S's
  * addr and len. */
 void wl_slice_part(struct wl_slice *s, char *buf, size_t bytes, int k, int n);
 
+/* Worker threads: thread k streams slice k of BUF (BYTES split in N page
+ * aligned parts; with READS it only reads it) while pinned to
+ * NODES[k % NNODES]; with PERIOD > 0 every thread moves on to the next
+ * node of NODES every PERIOD seconds. Fills SLICES[0..N-1] for the
+ * reporter. The threads run until wl_stop. */
 void wl_workers_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
-		      double period, struct wl_slice *slices);
+		      double period, struct wl_slice *slices, int reads);
 void wl_workers_join(void);
 
 /* The same with processes (-P): user k is a child process that first
