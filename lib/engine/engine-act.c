@@ -1,5 +1,6 @@
 /* engine-act: the "act" and "account" stages of the engine: hand a
- * decision to the migrator's worker, and count what came back. */
+ * decision to the migrator's worker (with the source nodes it takes: not
+ * those tiering leaves to the regions), and count what came back. */
 #include "config.h"
 
 #include <errno.h>
@@ -34,6 +35,20 @@ static void work_free(struct engine_work *j)
 	if (j->base.to)
 		numa_bitmask_free(j->base.to);
 	free(j);
+}
+
+bool engine_hot_only(const struct nm_engine *e, const struct nm_task *t, int n)
+{
+	return t->id.policy->promote == NM_PROMOTE_HOT &&
+	       !numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n);
+}
+
+bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t)
+{
+	for (int n = 0; n < t->fp.eligible.nr_nodes && n < e->nr_nodes; n++)
+		if (t->fp.eligible.kb[n] && engine_hot_only(e, t, n))
+			return true;
+	return false;
 }
 
 /* The decision's source nodes: wherever eligible pages sit off target,

@@ -1,4 +1,5 @@
-/* engine-internal: what engine.c and engine-act.c share. Not installed. */
+/* engine-internal: what engine.c, engine-act.c and engine-regions.c
+ * share. Not installed. */
 #ifndef NUMAMIG_ENGINE_INTERNAL_H
 #define NUMAMIG_ENGINE_INTERNAL_H
 

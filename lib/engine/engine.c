@@ -268,20 +268,6 @@ static void fill_allowed(struct nm_engine *e, const struct nm_task *t)
 	}
 }
 
-bool engine_hot_only(const struct nm_engine *e, const struct nm_task *t, int n)
-{
-	return t->id.policy->promote == NM_PROMOTE_HOT &&
-	       !numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n);
-}
-
-bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t)
-{
-	for (int n = 0; n < t->fp.eligible.nr_nodes && n < e->nr_nodes; n++)
-		if (t->fp.eligible.kb[n] && engine_hot_only(e, t, n))
-			return true;
-	return false;
-}
-
 static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 		       struct nm_plan_input *in)
 {
