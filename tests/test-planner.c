@@ -180,6 +180,24 @@ START_TEST(test_lost_home)
 }
 END_TEST
 
+/* One look at a region written from NODE only, 16 s after the last (a
+ * write window backed off), planned on the simulated process's input. */
+static enum nm_plan_reason region_look(int node)
+{
+	uint64_t cpu[NODES] = { 0 };
+	float counts[NODES] = { 0 };
+	struct nm_plan_region r = { .proc = &s->in, .proc_cpu_ns = SEC, .counts = counts,
+				    .all_counts = 1, .pages = s->pages, .cpu_ns = cpu };
+
+	counts[node] = 1;
+	s->now += 16 * TICK;
+	s->in.now_ms = s->now;
+	s->in.window_ms = TICK;
+	r.placement_seq = s->now;
+	ck_assert_int_eq(nm_plan_region_tick(&s->pol, &r, NULL, &s->st, &s->d), 0);
+	return s->d.reason;
+}
+
 /* A task that proved unstable stays so while it keeps changing nodes,
  * after its cooldown too. Calm and the watch after a home was set are
  * counted in the ticks' windows: looks far apart (a region read at the end
@@ -203,20 +221,24 @@ START_TEST(test_unstable_stays)
 	s->now += 15 * TICK;
 	play("1=already_local");                         /* 10 s of calm seen */
 	ck_assert_uint_eq(s->st.backoff, 1);
-	/* A home adopted (memory found there) is watched as one moved to,
-	 * for a hysteresis of looks however far apart. */
+	/* A region's home adopted (memory found where its writer was) is
+	 * watched as one moved to, for a hysteresis of looks however far
+	 * apart; past it, a change of home is a phase change. */
 	sim_init(s, NM_POLICY_RESIDENCY, 0);
-	play("0=already_local");
-	for (int look = 0; look < 8; look++) {           /* 9 s of looks, 128 s */
-		s->now += 15 * TICK;
-		play("0=already_local");
-	}
-	s->now += 15 * TICK;
-	play("1=dwell");
+	ck_assert_int_eq(region_look(0), NM_PLAN_R_ALREADY_LOCAL);
+	for (int look = 0; look < 8; look++)             /* 9 s of looks, 144 s */
+		region_look(0);
+	ck_assert_int_eq(region_look(1), NM_PLAN_R_DWELL);
 	ck_assert_uint_eq(s->st.backoff, 1);
-	/* Past it, a change of home is a phase change: the plain dwell. */
 	sim_init(s, NM_POLICY_RESIDENCY, 0);
-	play("0=already_local*11 1=home_changed");
+	for (int look = 0; look < 11; look++)
+		region_look(0);
+	ck_assert_int_eq(region_look(1), NM_PLAN_R_HOME_CHANGED);
+	ck_assert_uint_eq(s->st.backoff, 0);
+	/* A process's is not: one that leaves the node where its memory is
+	 * may be a misplaced start seen mid first-touch. */
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	play("0=already_local 1=home_changed");
 	ck_assert_uint_eq(s->st.backoff, 0);
 }
 END_TEST
@@ -340,6 +362,19 @@ START_TEST(test_catch_up_at_home)
 }
 END_TEST
 
+/* A tail larger than the move (a map read mid first-touch saw half the
+ * memory; the rest was faulted in remotely after) still follows inside
+ * the cooldown: the move made progress, more pages are home. */
+START_TEST(test_tail_grew)
+{
+	play("1=home_changed");
+	s->pages[0] = 2 * WS;
+	play("1=misplaced");
+	ck_assert_uint_eq(s->pages[0], 0);
+	ck_assert_uint_eq(s->migrations, 2);
+}
+END_TEST
+
 /* A tail that does not move (pinned, or shared and left alone) is asked
  * for once, not every tick: it did not get smaller, so it waits out the
  * cooldown like a stalled batch (ctl-control saw 121 moves of the same 12
@@ -366,7 +401,7 @@ static Suite *make_suite(void)
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
 		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home,
-		test_tail_stalls, test_backoff, test_lost_home, test_unstable_stays,
+		test_tail_stalls, test_tail_grew, test_backoff, test_lost_home, test_unstable_stays,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,
 		test_greedy_rules, NULL };

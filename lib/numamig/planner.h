@@ -40,10 +40,12 @@
  *   `hysteresis` (the anti-thrash interval). Finishing the same move (lazy
  *   batches) is not a re-migration and continues through it, and neither
  *   is moving pages still away from an unchanged home, unless the last
- *   batch stalled (moved nothing) or the mode is advise.
+ *   batch stalled (moved nothing: no fewer pages away, no more at home)
+ *   or the mode is advise.
  * - Instability backoff: each change of the dominant node seen within a
- *   hysteresis after the home was set (a move, or a home adopted where the
- *   memory already was), or while the dwell is backed off already,
+ *   hysteresis after the home was set (a move; for a region also a home
+ *   adopted where its memory already was), or while the dwell is backed
+ *   off already,
  *   doubles the task's dwell (capped at max_dwell, or hysteresis when that
  *   is 0); so does home lost to a tick without a dominant node. Each
  *   hysteresis of calm (ticks with one dominant node, or idle, without a
@@ -175,6 +177,7 @@ struct nm_plan_state {
 	uint64_t cooldown_until_ms;
 	uint64_t mig_seq;            /* placement_seq when the last batch was planned */
 	uint64_t mig_misplaced;      /* misplaced pages then */
+	uint64_t mig_on_home;        /* and pages on its target */
 	uint64_t last_tick_ms;
 	/* For explain: the latest outcome and the latest action. */
 	enum nm_plan_reason last_reason;

@@ -35,7 +35,13 @@ struct plan_ctx {
 	uint64_t window_ms;          /* wall time this tick's sample covers */
 	uint64_t horizon_ms;         /* expected stay on home (cost/benefit) */
 	bool after_batch;            /* first fresh placement after a batch */
+	bool region;                 /* planning a region (nm_plan_region_tick) */
 };
+
+/* nm_plan_tick(); REGION: the task is a region of a process. */
+int plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
+	      struct nm_plan_budget *budget, struct nm_plan_state *st,
+	      struct nm_plan_decision *out, bool region);
 
 /* Home this tick: residency needs dominance, greedy takes the most. */
 struct plan_obs plan_observe(const struct plan_ctx *c);

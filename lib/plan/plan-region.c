@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "numamig/planner.h"
+#include "plan-internal.h"
 
 int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,
 			struct nm_plan_budget *budget, struct nm_plan_state *st,
@@ -23,5 +23,5 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 	in.placement_seq = r->placement_seq;
 	in.last_node = -1;
 	rpol.min_rss_bytes = 0;
-	return nm_plan_tick(&rpol, &in, budget, st, out);
+	return plan_tick(&rpol, &in, budget, st, out, true);
 }

@@ -43,13 +43,14 @@ static void backoff_up(const struct nm_policy *pol, struct nm_plan_state *st)
 }
 
 /* A change of home is a sign of instability for a hysteresis after the
- * home was set (memory moved there, or was found there and adopted), and
- * while the dwell is still backed off (the task has not calmed down since
- * it last proved unstable: without this a task that keeps changing nodes
- * would keep whatever backoff it had, and move again as soon as a streak
- * met it). The hysteresis is counted in the ticks' windows like calm: a
- * region whose writes are read once in a while is watched for as many
- * looks as a process is watched ticks, and a look missed does not end it. */
+ * home was set (memory moved there; for a region, also found there and
+ * adopted), and while the dwell is still backed off (the task has not
+ * calmed down since it last proved unstable: without this a task that
+ * keeps changing nodes would keep whatever backoff it had, and move again
+ * as soon as a streak met it). The hysteresis is counted in the ticks'
+ * windows like calm: a region whose writes are read once in a while is
+ * watched for as many looks as a process is watched ticks, and a look
+ * missed does not end it. */
 static bool watching(const struct nm_policy *pol, const struct nm_plan_state *st)
 {
 	return st->backoff > 0 || (st->has_home && st->home_age_ms < pol->hysteresis_ms);
@@ -133,6 +134,7 @@ static void commit(const struct plan_ctx *c, struct nm_plan_state *st,
 	st->awaiting = !advise;
 	st->mig_seq = c->in->placement_seq;
 	st->mig_misplaced = d->misplaced_pages;
+	st->mig_on_home = c->in->pages[d->target];
 	if (!advise && d->partial)
 		st->phase = NM_PLAN_MIGRATING;
 	else
@@ -168,10 +170,23 @@ static enum nm_plan_reason attempt(const struct plan_ctx *c, struct nm_plan_stat
 	    (!st->has_home || st->home != target)) {
 		st->has_home = true;
 		st->home = target;
-		st->home_age_ms = 0;
+		/* A region's home is where its writer was at a look: writers
+		 * that keep moving show as a change soon after. A process that
+		 * leaves the node where its memory is may be a misplaced start
+		 * seen mid first-touch (touched on one node, run on another),
+		 * which must follow at the plain dwell: not watched. */
+		st->home_age_ms = c->region ? 0 : c->pol->hysteresis_ms;
 		st->phase = rest_phase(st, c->in->now_ms);
 	}
 	return r;
+}
+
+/* The last batch moved something: fewer pages away from home, or more on
+ * it (pages the task faulted in elsewhere meanwhile, or that a map read
+ * mid first-touch did not see yet, can hide the first). */
+static bool progressed(const struct plan_ctx *c, const struct nm_plan_state *st, uint64_t left)
+{
+	return left < st->mig_misplaced || c->in->pages[st->home] > st->mig_on_home;
 }
 
 /* Next lazy batch of the move to home under way. */
@@ -183,7 +198,7 @@ static enum nm_plan_reason carry_on(const struct plan_ctx *c, struct nm_plan_sta
 	if (st->awaiting)
 		return NM_PLAN_R_AWAITING_PLACEMENT;
 	left = plan_misplaced_pages(c->in, st->home);
-	if (left > 0 && (!c->after_batch || left < st->mig_misplaced))
+	if (left > 0 && (!c->after_batch || progressed(c, st, left)))
 		return attempt(c, st, st->home, NM_PLAN_R_CONTINUING, PLAN_TRY_CONTINUE, d);
 	/* Done, or the last batch moved nothing (pinned, busy pages). */
 	st->phase = rest_phase(st, c->in->now_ms);
@@ -202,14 +217,14 @@ static enum nm_plan_reason at_home(const struct plan_ctx *c, struct nm_plan_stat
 	if (st->phase == NM_PLAN_MIGRATING)
 		return carry_on(c, st, d);
 	st->phase = rest_phase(st, now);
-	/* The tail follows while it shrinks. Pages still away after a move
-	 * that did not make them fewer (pinned, or shared and not to be
+	/* The tail follows while moves move something. Pages still away
+	 * after a move that moved nothing (pinned, or shared and not to be
 	 * moved) stay until the cooldown ends, as a stalled batch does:
 	 * asking for them every tick would only burn CPU and the budget. */
 	if (in_cooldown(st, now) && !st->awaiting && c->pol->mode != NM_MODE_ADVISE) {
 		uint64_t left = plan_misplaced_pages(c->in, st->home);
 
-		if (left && left >= st->mig_misplaced)
+		if (left && !progressed(c, st, left))
 			st->stalled = true;
 	}
 	/* The cooldown keeps memory from following a task to *another* node
@@ -355,7 +370,14 @@ int nm_plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 		 struct nm_plan_budget *budget, struct nm_plan_state *st,
 		 struct nm_plan_decision *out)
 {
-	struct plan_ctx c = { .pol = pol, .in = in, .budget = budget };
+	return plan_tick(pol, in, budget, st, out, false);
+}
+
+int plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
+	      struct nm_plan_budget *budget, struct nm_plan_state *st,
+	      struct nm_plan_decision *out, bool region)
+{
+	struct plan_ctx c = { .pol = pol, .in = in, .budget = budget, .region = region };
 	struct bitmask *src;
 	struct plan_obs o;
 	enum nm_plan_reason r;

@@ -31,4 +31,36 @@ if out=$(numamigd --print-topology); then
 else
     fail "numamigd --print-topology failed"
 fi
+
+# HMAT (the cxl topology): the memory-only node is described as slower
+# memory. 6.12 builds memory tiers from that, with the memory-only node in
+# a tier below the CPU nodes' (kernel tiering, numa_balancing=2 and
+# demotion, acts only then); 6.1 keeps every node in one tier.
+tiers=/sys/devices/virtual/memory_tiering
+tier_of() {
+    for _t in "$tiers"/memory_tier*; do
+        case " $(expand "$(cat "$_t/nodelist")") " in
+        *" $1 "*) echo "${_t##*/}"; return ;;
+        esac
+    done
+    echo none
+}
+if grep -q '^hmat ' /etc/numamig-vm/topo && [ -d "$tiers" ]; then
+    cpu=$(expand "$(nodes_with_cpu)")
+    first=${cpu%% *}
+    for n in $(expand "$(nodes_with_memory)"); do
+        echo "node $n: $(tier_of "$n")"
+        case " $cpu " in *" $n "*) continue ;; esac
+        case $(uname -r) in
+        6.1.*) ;;
+        *)
+            if [ "$(tier_of "$n")" != "$(tier_of "$first")" ]; then
+                ok "memory-only node $n: in a tier of its own"
+            else
+                fail "memory-only node $n: in $(tier_of "$n") with node $first"
+            fi
+            ;;
+        esac
+    done
+fi
 finish
