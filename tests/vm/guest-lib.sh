@@ -63,6 +63,14 @@ field() {
 nodes_online() { cat "$NODE_SYS/online"; }
 nodes_with_memory() { cat "$NODE_SYS/has_memory"; }
 nodes_with_cpu() { cat "$NODE_SYS/has_cpu"; }
+# nodes_memory_only: the nodes with memory and no CPUs (a CXL tier), as
+# words ("2"), or nothing.
+nodes_memory_only() {
+    _cpu=" $(expand "$(nodes_with_cpu)") "
+    for _n in $(expand "$(nodes_with_memory)"); do
+        case $_cpu in *" $_n "*) ;; *) printf '%s ' "$_n" ;; esac
+    done
+}
 
 # expand LIST: "0-2,5" -> "0 1 2 5"
 expand() {

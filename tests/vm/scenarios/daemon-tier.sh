@@ -26,12 +26,8 @@ hot_mib=32 cold_mib=64
 hot=$(((hot_mib << 20) / 4096))
 cold=$(((cold_mib << 20) / 4096))
 cg=/sys/fs/cgroup/numamig.wl
-mem=$(expand "$(nodes_with_memory)")
-cpu=$(expand "$(nodes_with_cpu)")
-far=
-for n in $mem; do
-    case " $cpu " in *" $n "*) ;; *) far=$n ;; esac
-done
+far=$(nodes_memory_only)
+far=${far%% *}
 [ -n "$far" ] || fail "no CPU-less node with memory"
 
 # share LINE NODE: the share of a "# NAME on=N0,N1,..." line's pages on NODE.

@@ -46,11 +46,12 @@ tier_of() {
     echo none
 }
 if grep -q '^hmat ' /etc/numamig-vm/topo && [ -d "$tiers" ]; then
-    cpu=$(expand "$(nodes_with_cpu)")
-    first=${cpu%% *}
     for n in $(expand "$(nodes_with_memory)"); do
         echo "node $n: $(tier_of "$n")"
-        case " $cpu " in *" $n "*) continue ;; esac
+    done
+    first=$(expand "$(nodes_with_cpu)")
+    first=${first%% *}
+    for n in $(nodes_memory_only); do
         case $(uname -r) in
         6.1.*) ;;
         *)
