@@ -152,6 +152,34 @@ static void print_regions(FILE *f, json_object *rg)
 	table_free(t);
 }
 
+/* Demotion to the policy's goal: what the last tick did, and why not. */
+static void print_tier(FILE *f, json_object *ti)
+{
+	static const struct { const char *state, *what; } said[] = {
+		{ "none", "no node it is on is above the goal" },
+		{ "learning", "its writes are watched for cold_after before anything is cold" },
+		{ "no_cold", "nothing of it there went unwritten for cold_after" },
+		{ "no_target", "no memory-only node it may use has room" },
+		{ "rate_limit", "the policy's rate limit is spent for now" },
+		{ "settling", "a demotion from the node just ended: its free memory is read again shortly" },
+		{ "demoting", "cold memory handed to the worker" },
+	};
+	const char *state = jstr(ti, "state", "?"), *what = state;
+	char need[FMT_MAX], planned[FMT_MAX], from[FMT_MAX], to[FMT_MAX];
+
+	if (!ti)
+		return;
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		if (strcmp(said[i].state, state) == 0)
+			what = said[i].what;
+	fprintf(f, "tiering:     %s: %s\n", state, what);
+	fprintf(f, "             node %s above its goal by %s; last %s to node %s; %lld pages "
+		"demoted\n", fmt_node(from, jget(ti, "from_node")),
+		fmt_bytes(need, jint(ti, "above_goal_bytes", -1)),
+		fmt_bytes(planned, jint(ti, "planned_bytes", -1)), fmt_node(to, jget(ti, "to_node")),
+		(long long)jint(ti, "pages_demoted", 0));
+}
+
 void print_explain(FILE *f, json_object *p)
 {
 	json_object *pr = jget(p, "process"), *r = jget(p, "reasons");
@@ -180,6 +208,7 @@ void print_explain(FILE *f, json_object *p)
 	}
 	fprintf(f, "%s\n", any ? "" : "-");
 	print_footprint(f, p);
+	print_tier(f, jget(p, "tiering"));
 	print_regions(f, jget(p, "regions"));
 	print_nodes(f, p);
 }
@@ -216,7 +245,13 @@ static void print_policy_keys(FILE *f, json_object *pol)
 		(long long)jint(pol, "batch_latency_us", 0));
 	fprintf(f, "  attribution:  %s, regions of %s, shared: %s\n", jstr(pol, "attribution", "-"),
 		fmt_bytes(buf, jint(pol, "region_bytes", -1)), jstr(pol, "shared", "-"));
-	fprintf(f, "  tiering:      promote %s\n", jstr(pol, "tiering_promote", "-"));
+	fprintf(f, "  tiering:      promote %s, ", jstr(pol, "tiering_promote", "-"));
+	if (jint(pol, "tiering_goal_used_pct", 100) < 100)
+		fprintf(f, "demote above %lld%% used, cold after %s\n",
+			(long long)jint(pol, "tiering_goal_used_pct", 100),
+			fmt_ms(buf, jint(pol, "tiering_cold_after_ms", -1)));
+	else
+		fprintf(f, "no demotion (goal_used 100%%)\n");
 }
 
 void print_policy(FILE *f, json_object *p)

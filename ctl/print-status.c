@@ -113,6 +113,11 @@ static void print_totals(FILE *f, json_object *p)
 	print_migrated(f, p);
 	fprintf(f, "migrations %lld, %s in move_pages\n", (long long)jint(p, "totals.migrations", 0),
 		fmt_ms(ms, jint(p, "totals.migration_ms", -1)));
+	if (jint(p, "totals.promoted_pages", 0) || jint(p, "totals.demoted_pages", 0))
+		fprintf(f, "tiering:   %lld pages promoted, %lld demoted (%lld demotions)\n",
+			(long long)jint(p, "totals.promoted_pages", 0),
+			(long long)jint(p, "totals.demoted_pages", 0),
+			(long long)jint(p, "totals.demotions", 0));
 	print_counts(f, "stops:", jget(p, "totals.stops"));
 	print_counts(f, "failed:", jget(p, "totals.failures"));
 	print_counts(f, "aborted:", jget(p, "totals.aborts"));

@@ -229,6 +229,24 @@ static json_object *regions_json(const struct ctl_state *s, const struct nm_task
 	return o;
 }
 
+/* Demotion to the policy's goal (numamig/tier.h); NULL when it never
+ * applied to this process. */
+static json_object *tier_json(const struct nm_tier_status *ts)
+{
+	json_object *o;
+
+	if (ts->state == NM_TIER_NONE && !ts->pages_demoted)
+		return NULL;
+	o = json_object_new_object();
+	add(o, "state", json_object_new_string(nm_tier_state_name(ts->state)));
+	add(o, "from_node", ts->from >= 0 ? json_object_new_int(ts->from) : NULL);
+	add(o, "to_node", ts->to >= 0 ? json_object_new_int(ts->to) : NULL);
+	add(o, "above_goal_bytes", ctl_json_u64(ts->need));
+	add(o, "planned_bytes", ctl_json_u64(ts->planned));
+	add(o, "pages_demoted", ctl_json_u64(ts->pages_demoted));
+	return o;
+}
+
 int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
 {
 	const struct nm_ident *id = nm_track_find(s->tracker, pid);
@@ -250,6 +268,7 @@ int ctl_explain_build(const struct ctl_state *s, pid_t pid, json_object **out)
 	add(o, "residency", residency_json(s, &t->res));
 	add(o, "footprint", footprint_json(s, t));
 	add(o, "regions", regions_json(s, t));
+	add(o, "tiering", tier_json(&t->tier));
 	*out = o;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* ctl-status: the GetStatus reply. See ctl-status.h.
  *
  *   daemon     version, uptime, config, sampler, kernel autoNUMA, paused, cost
- *   totals     migrated pages and bytes per src->dst, failures, stops,
+ *   totals     migrated pages and bytes per src->dst, promoted and demoted
+ *              pages (tiering), failures, stops,
  *              decisions per reason, numa_maps scanning, samples
  *   attribution the writes source: live or why not, clears, induced faults,
  *              budget waits, region moves
@@ -172,6 +173,10 @@ static json_object *totals_json(const struct ctl_state *s)
 	add_migrated(o, s);
 	add(o, "migrations", ctl_json_u64(c->migrations));
 	add(o, "migration_ms", ctl_json_u64(c->mig_ns / 1000000));
+	/* Tiering: pages from a memory-only node to one with CPUs, and back. */
+	add(o, "promoted_pages", ctl_json_u64(c->promoted_pages));
+	add(o, "demoted_pages", ctl_json_u64(c->demoted_pages));
+	add(o, "demotions", ctl_json_u64(c->demotions));
 	add_failures(o, c);
 	add(o, "stops", counts_json(c->stops, 0, NM_MIG_NR_STOPS, stop_name));
 	/* Refused by the kernel (EPERM/EACCES), and task ticks spent waiting. */

@@ -20,6 +20,7 @@
 #include "numamig/engine.h"
 #include "numamig/knb.h"
 #include "numamig/metrics.h"
+#include "numamig/set.h"
 
 struct manager {
 	struct manager_opts opts;
@@ -246,7 +247,11 @@ static void log_migration(const struct nm_task *t, const struct nm_mig_work *wor
 	char to[48];
 
 	(void)arg;
-	if (work->req.regions)
+	if (work->req.regions && work->req.sources)
+		snprintf(to, sizeof(to), "%zu regions from node %d to node %d",
+			 work->req.n_regions, nm_set_next(work->req.sources, 0),
+			 work->req.regions[0].target);
+	else if (work->req.regions)
 		snprintf(to, sizeof(to), "%zu regions to their threads' nodes",
 			 work->req.n_regions);
 	else

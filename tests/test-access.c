@@ -181,6 +181,33 @@ START_TEST(test_pmu_samples)
 END_TEST
 
 /* A node out of range is dropped, not counted; bad options are refused. */
+/* How long a region went unwritten: 0 while written in the open window,
+ * then from the end of the last window that saw it (tiering's coldness). */
+START_TEST(test_idle)
+{
+	struct nm_access a;
+	struct nm_access_rec r = wr(0x200000, 0);
+	const struct nm_access_region *reg;
+	const uint64_t s = 1000000000ull;
+
+	setup(&a, 2, 16, 2);
+	ck_assert_int_eq(nm_access_add(&a, &r, 1), 0);
+	reg = nm_access_find(&a, 0x200000);
+	ck_assert_ptr_nonnull(reg);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, reg, 5 * s), 0);   /* the open window */
+	nm_access_end_window(&a, 10 * s);
+	reg = nm_access_find(&a, 0x200000);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, reg, 15 * s), 5 * s);
+	nm_access_end_window(&a, 20 * s);                             /* not written */
+	reg = nm_access_find(&a, 0x200000);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, reg, 40 * s), 30 * s);
+	ck_assert_int_eq(nm_access_add(&a, &r, 1), 0);              /* written again */
+	reg = nm_access_find(&a, 0x200000);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, reg, 40 * s), 0);
+	nm_access_free(&a);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	struct nm_access a;
@@ -278,6 +305,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_accessed_span);
 	tcase_add_test(tc, test_writer_flips);
 	tcase_add_test(tc, test_pmu_samples);
+	tcase_add_test(tc, test_idle);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_eviction);
 	tcase_add_test(tc, test_many_regions);

@@ -175,6 +175,10 @@ START_TEST(test_every_key)
 	ck_assert(!q->file_backed);
 	ck_assert_uint_eq(q->dwell_ms, 0);
 	ck_assert_int_eq(q->promote, NM_PROMOTE_HOT);          /* the default */
+	ck_assert_uint_eq(q->goal_used_pct, 90);
+	ck_assert_uint_eq(q->cold_after_ms, 60000);
+	ck_assert_uint_eq(p->goal_used_pct, 100);               /* the defaults */
+	ck_assert_uint_eq(p->cold_after_ms, 30000);
 	nm_config_free(c);
 	nm_config_diags_clear(&d);
 }
@@ -223,13 +227,14 @@ START_TEST(test_all_errors_exact)
 		"errors.yaml:13:30: error: 'batch.min' (8192) is larger than 'batch.max' (4096)",
 		"errors.yaml:16:5: error: a policy is a mapping (name, match, mode, ...), not a single value",
 		"errors.yaml:17:5: error: policy has no 'name'",
+		"errors.yaml:20:41: error: 'tiering.goal_used' (95%) demotes what 'tiering.promote: all' would promote again; use 'promote: hot'",
 		NULL,
 	};
 	struct nm_config_diags d;
 
 	load_main(CFG "errors.yaml", &d, -EINVAL);
 	assert_diags(&d, want);
-	ck_assert_uint_eq(d.errors, 15);
+	ck_assert_uint_eq(d.errors, 16);
 	nm_config_diags_clear(&d);
 }
 END_TEST

@@ -267,6 +267,8 @@ void nm_access_end_window(struct nm_access *a, uint64_t now_ns)
 			reg->owner = reg->win_tid;
 			reg->win_tid = 0;
 		}
+		if (reg->last_window == a->window)
+			reg->last_ns = now_ns;
 		a->regions[r].total *= f;
 		a->regions[r].seen_now = 0;
 		for (size_t i = 0; i < pr; i++)

@@ -204,6 +204,13 @@ const struct cfg_key cfg_policy_keys[] = {
 			    .what = "a mapping like { promote: hot }" },
 	[CFG_P_TIERING_PROMOTE] = { "tiering.promote", .kind = CFG_K_ENUM, P(promote),
 				    .names = cfg_promote_names, .what = "hot or all" },
+	/* At 100% no node is ever above its goal: no demotion. Under 10%
+	 * the kernel's own memory alone is above it. */
+	[CFG_P_TIERING_GOAL_USED] = { "tiering.goal_used", PCT, P(goal_used_pct), .lo = 10,
+				      .hi = 100,
+				      .range_why = "the kernel's own memory is about that much" },
+	[CFG_P_TIERING_COLD_AFTER] = { "tiering.cold_after", DUR_MS, P(cold_after_ms),
+				       .lo = 1000, .hi = 24 * MS_PER_HOUR },
 	[CFG_P_COUNT] = { NULL },
 };
 

@@ -96,6 +96,12 @@ int cfg_policy_builtin(struct nm_policy *p)
 	 * writes is worth the fast tier, what it only keeps there is not
 	 * worth the fast tier's space. */
 	p->promote = NM_PROMOTE_HOT;
+	/* The kernel demotes only under reclaim, and only when asked
+	 * (demotion_enabled): numamigd neither, unless the operator sets a
+	 * goal. A region unwritten for 30 s is one the writes source saw
+	 * skip about 8 of its windows even when they back off (16 s). */
+	p->goal_used_pct = 100;
+	p->cold_after_ms = 30000;
 	return p->exclude_files ? 0 : -1;
 }
 
@@ -189,6 +195,13 @@ void cfg_policy_check(struct cfg_loader *ld, struct cfg_policy *cp)
 		cfg_diag(ld->diags, NM_CONFIG_ERROR, loc,
 			 "'max_dwell' (%s) is shorter than 'dwell' (%s)", a, b);
 	}
+	/* promote: all brings back everything on a memory-only node: what
+	 * was demoted would be promoted at the next tick. */
+	loc = blame(cp, CFG_P_TIERING_PROMOTE, CFG_P_TIERING_GOAL_USED);
+	if (loc && p->promote == NM_PROMOTE_ALL && p->goal_used_pct < 100)
+		cfg_diag(ld->diags, NM_CONFIG_ERROR, loc,
+			 "'tiering.goal_used' (%u%%) demotes what 'tiering.promote: all' "
+			 "would promote again; use 'promote: hot'", p->goal_used_pct);
 }
 
 static int grow(struct cfg_loader *ld)

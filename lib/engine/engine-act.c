@@ -20,7 +20,10 @@ struct engine_work {
 	uint64_t reserved;              /* bytes the planner debited */
 	unsigned long long *from;       /* a region item's [n_regions][nr_nodes] */
 	struct nm_region_plan **plans;  /* and its regions' plans: they stay put
-	                                   while the task is busy (not planned) */
+	                                   while the task is busy (not planned);
+	                                   NULL for a demotion's chunks */
+	int demote_from;                /* a demotion: the node it relieves; -1 */
+	uint64_t demote_bytes;          /* what it counts in e->demoting */
 };
 
 static void work_free(struct engine_work *j)
@@ -83,8 +86,10 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 	const struct nm_plan_decision *d = &t->last;
 	struct engine_work *j = calloc(1, sizeof(*j));
 
-	if (j)
+	if (j) {
+		j->demote_from = -1;
 		j->sources = sources_of(e, t, d->target);
+	}
 	if (!j || !j->sources || (d->direct && fill_direct(e, j, d->target) < 0)) {
 		if (j)
 			work_free(j);
@@ -104,11 +109,9 @@ void engine_submit(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget
 	nm_migq_submit(e->migq, &j->base);
 }
 
-void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long end,
-			struct nm_region_plan *p, struct nm_plan_budget *budget)
+int engine_moves_add(struct nm_engine *e, unsigned long start, unsigned long end, int target,
+		     struct nm_region_plan *p)
 {
-	int dst = p->last.target;
-
 	if (e->n_moves == e->cap_moves) {
 		size_t cap = e->cap_moves ? 2 * e->cap_moves : 16;
 		struct nm_mig_region *v = realloc(e->moves, cap * sizeof(*v));
@@ -116,15 +119,26 @@ void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long 
 
 		if (v)
 			e->moves = v;
-		if (!pv) {
-			nm_plan_budget_refund(budget, p->last.bytes);
-			return;
-		}
+		if (!pv)
+			return -ENOMEM;
 		e->move_plans = pv;
 		e->cap_moves = cap;
 	}
 	e->move_plans[e->n_moves] = p;
-	e->moves[e->n_moves++] = (struct nm_mig_region){ .start = start, .end = end, .target = dst };
+	e->moves[e->n_moves++] = (struct nm_mig_region){ .start = start, .end = end,
+							 .target = target };
+	return 0;
+}
+
+void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long end,
+			struct nm_region_plan *p, struct nm_plan_budget *budget)
+{
+	int dst = p->last.target;
+
+	if (engine_moves_add(e, start, end, dst, p) < 0) {
+		nm_plan_budget_refund(budget, p->last.bytes);
+		return;
+	}
 	e->moves_bytes += p->last.bytes;
 	/* The next region's headroom gate sees what this one takes. */
 	if (dst >= 0 && dst < e->nr_nodes)
@@ -132,7 +146,8 @@ void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long 
 	e->counters.region_moves++;
 }
 
-void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget *budget)
+void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_plan_budget *budget,
+			   int demote_from)
 {
 	struct engine_work *j = calloc(1, sizeof(*j));
 	size_t n = e->n_moves;
@@ -141,8 +156,15 @@ void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_pla
 		j->base.req.regions = malloc(n * sizeof(*j->base.req.regions));
 		j->from = calloc(n * (size_t)e->nr_nodes, sizeof(*j->from));
 		j->plans = malloc(n * sizeof(*j->plans));
+		j->demote_from = demote_from;
+		if (demote_from >= 0) {
+			j->sources = numa_bitmask_alloc((unsigned)e->nr_nodes);
+			if (j->sources)
+				numa_bitmask_setbit(j->sources, (unsigned)demote_from);
+		}
 	}
-	if (!j || !j->base.req.regions || !j->from || !j->plans) {
+	if (!j || !j->base.req.regions || !j->from || !j->plans ||
+	    (demote_from >= 0 && !j->sources)) {
 		if (j)
 			work_free(j);
 		nm_plan_budget_refund(budget, e->moves_bytes);
@@ -160,12 +182,31 @@ void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_pla
 	j->base.req.tuner = &t->tuner;
 	j->base.req.n_regions = n;
 	j->base.req.nr_nodes = e->nr_nodes;
+	j->base.req.sources = j->sources;
+	if (demote_from >= 0) {
+		j->demote_bytes = e->moves_bytes;
+		e->demoting[demote_from] += j->demote_bytes;
+	}
 	j->base.owner = t;
 	j->config = e->config;
 	j->budget = budget;
 	j->reserved = e->moves_bytes;
 	t->busy = true;
 	nm_migq_submit(e->migq, &j->base);
+}
+
+/* PAGES moved from SRC to DST: a promotion or a demotion when they are
+ * in different tiers (a node with CPUs, a memory-only node). */
+static void count_move(struct nm_engine *e, int src, int dst, uint64_t pages)
+{
+	bool from_cpu = numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)src);
+	bool to_cpu = numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)dst);
+
+	e->counters.moved[src * e->nr_nodes + dst] += pages;
+	if (!from_cpu && to_cpu)
+		e->counters.promoted_pages += pages;
+	else if (from_cpu && !to_cpu)
+		e->counters.demoted_pages += pages;
 }
 
 /* A region item: each region's pages to its own target; its plan reads
@@ -181,8 +222,12 @@ static void account_regions(struct nm_engine *e, struct nm_task *t, const struct
 		uint64_t moved = 0;
 
 		for (int src = 0; src < nn && rg->target >= 0 && rg->target < nn; src++) {
-			e->counters.moved[src * nn + rg->target] += rg->moved_from[src];
+			count_move(e, src, rg->target, rg->moved_from[src]);
 			moved += rg->moved_from[src];
+		}
+		if (j->demote_from >= 0) {
+			t->tier.pages_demoted += moved;
+			continue;
 		}
 		e->counters.region_pages_moved += moved;
 		if (t->rg)
@@ -190,6 +235,8 @@ static void account_regions(struct nm_engine *e, struct nm_task *t, const struct
 		p->pages_moved += moved;
 		p->placed_window = 0;
 	}
+	if (j->demote_from >= 0)
+		e->demoting[j->demote_from] -= j->demote_bytes;
 }
 
 static void account(struct nm_engine *e, const struct nm_mig_work *work)
@@ -207,7 +254,7 @@ static void account(struct nm_engine *e, const struct nm_mig_work *work)
 	for (int i = 1; i < NM_MIG_NR_OUTCOMES; i++)
 		c->outcomes[i] += res->c.failed_by[i];
 	for (int src = 0; src < e->nr_nodes && dst >= 0 && dst < e->nr_nodes; src++)
-		c->moved[src * e->nr_nodes + dst] += res->moved_from[src];
+		count_move(e, src, dst, res->moved_from[src]);
 }
 
 /* EPERM (a security module, ptrace rules) or pages all refused with EACCES
@@ -255,6 +302,8 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		account(e, &j->base);
 		if (j->base.req.regions)
 			account_regions(e, t, j);
+		if (j->demote_from >= 0)
+			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;
 		if (e->on_reap)
 			e->on_reap(t, &j->base, e->on_reap_arg);
 		/* Give back what the planner reserved but the worker did not move

@@ -6,6 +6,7 @@
 #include "numamig/cgroupfs.h"
 #include "numamig/engine.h"
 #include "numamig/migq.h"
+#include "numamig/tier.h"
 
 
 struct nm_engine {
@@ -42,6 +43,11 @@ struct nm_engine {
 	struct nm_region_plan **move_plans; /* and their plans */
 	size_t n_moves, cap_moves;
 	uint64_t moves_bytes;
+	/* Tiering (engine-tier.c). */
+	uint64_t *demoting;             /* [nr_nodes]: bytes on their way off each node */
+	uint64_t *tier_settle_ms;       /* [nr_nodes]: no demotion from it before */
+	struct nm_tier_chunk *chunks;   /* scratch */
+	size_t cap_chunks;
 };
 
 /* Tiering (tiering.promote: hot): T's pages on memory-only node N are
@@ -53,9 +59,11 @@ bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t);
 /* Hand T's decision (t->last) to the worker. */
 void engine_submit(struct nm_engine *e, struct nm_task *t,
 		   struct nm_plan_budget *budget);
-/* Hand T's region moves (e->moves) to the worker as one item. */
+/* Hand T's region moves (e->moves) to the worker as one item; with
+ * DEMOTE_FROM >= 0 (a node), a demotion: only pages on that node move, and
+ * e->demoting counts them until they are reaped. */
 void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
-			   struct nm_plan_budget *budget);
+			   struct nm_plan_budget *budget, int demote_from);
 
 /* engine-regions.c: memory that follows threads (numamig/regions.h). */
 /* LIVE: nm_engine_acts(). */
@@ -69,8 +77,27 @@ void engine_regions_drain(struct nm_engine *e);
 void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			 const struct nm_policy *pol, struct nm_plan_budget *budget);
 void engine_regions_end_tick(struct nm_engine *e);
+/* Append [START, END) to TARGET to e->moves, with P its region's plan
+ * (NULL: none, a demotion). 0 or -ENOMEM. */
+int engine_moves_add(struct nm_engine *e, unsigned long start, unsigned long end, int target,
+		     struct nm_region_plan *p);
 /* Add [START, END) with P's decision to e->moves. */
 void engine_region_move(struct nm_engine *e, unsigned long start, unsigned long end,
 			struct nm_region_plan *p, struct nm_plan_budget *budget);
+
+/* engine-tier.c: demotion to a per-policy goal (numamig/tier.h). */
+/* Whether T's policy demotes and a node with CPUs holding T's movable
+ * memory is above the goal: T's writes must be watched. */
+bool engine_tier_pressed(const struct nm_engine *e, const struct nm_task *t);
+/* Whether region S of A is cold under POL at NOW_MS: POL demotes and
+ * nothing wrote S for cold_after. Its old writes then say nothing of
+ * where it belongs: planned on them, a region just demoted would come
+ * straight back. */
+bool engine_tier_cold(const struct nm_policy *pol, const struct nm_access *a,
+		      const struct nm_access_region *s, uint64_t now_ms);
+/* T's regions moved nothing this tick: demote its cold memory, if a node
+ * it is on is above the goal (t->tier says what happened). */
+void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
+			const struct nm_policy *pol, struct nm_plan_budget *budget);
 
 #endif

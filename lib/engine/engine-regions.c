@@ -275,6 +275,8 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	if (budget_waits(e, rg, now_ms))
 		return;
 	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
+	if (!rg->open)
+		rg->observed_ms = 0; /* a gap: what was not watched is not known cold */
 	window_close(rg, now_ms);
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
@@ -297,6 +299,8 @@ static void window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return;
 	}
 	rg->clear_err = 0;
+	if (!rg->observed_ms)
+		rg->observed_ms = now_ms;
 	rg->clears++;
 	rg->clear_ns += ns;
 	e->counters.clears++;
@@ -497,7 +501,8 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		size_t k = plan_lower(rg, s->start);
 		struct nm_region_plan *p = k < rg->n ? &rg->v[k] : NULL;
 
-		if (s->total <= 0 || !p || p->start != s->start)
+		if (s->total <= 0 || !p || p->start != s->start ||
+		    engine_tier_cold(pol, a, s, in->now_ms))
 			continue;
 		if (!plan_query(e, t, a, s, p, &queries))
 			continue;
@@ -554,7 +559,8 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 {
 	enum nm_plan_reason why = t->last.reason;
 	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
-			 (why != NM_PLAN_R_IDLE && engine_has_tiered(e, t));
+			 (why != NM_PLAN_R_IDLE && engine_has_tiered(e, t)) ||
+			 engine_tier_pressed(e, t);
 
 	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
 		regions_drop(t);
@@ -582,5 +588,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 		t->rg->settled = plan_all(e, t, in, pol, budget);
 	schedule(e, t->rg, in->now_ms);
 	if (e->n_moves)
-		engine_submit_regions(e, t, budget);
+		engine_submit_regions(e, t, budget, -1);
+	else
+		engine_tier_demote(e, t, in, pol, budget);
 }

@@ -108,6 +108,14 @@ static void regions(FILE *f, const struct nm_counters *c)
 	fprintf(f, PFX "region_moves_total %" PRIu64 "\n", c->region_moves);
 	head(f, "region_pages_migrated_total", "counter", "Pages moved by region decisions.");
 	fprintf(f, PFX "region_pages_migrated_total %" PRIu64 "\n", c->region_pages_moved);
+	head(f, "promoted_pages_total", "counter",
+	     "Pages moved from a memory-only node to a node with CPUs.");
+	fprintf(f, PFX "promoted_pages_total %" PRIu64 "\n", c->promoted_pages);
+	head(f, "demoted_pages_total", "counter",
+	     "Pages moved from a node with CPUs to a memory-only node.");
+	fprintf(f, PFX "demoted_pages_total %" PRIu64 "\n", c->demoted_pages);
+	head(f, "demotions_total", "counter", "Demotions to a tiering goal handed to the worker.");
+	fprintf(f, PFX "demotions_total %" PRIu64 "\n", c->demotions);
 }
 
 /* Tracked processes and their eligible memory, per policy. */

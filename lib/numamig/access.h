@@ -79,6 +79,7 @@ struct nm_access_opts {
 struct nm_access_region {
 	unsigned long start;      /* aligned to the region size */
 	uint64_t last_window;     /* the last window it was accessed in */
+	uint64_t last_ns;         /* when that window closed (0: still open) */
 	float total;              /* decayed, all nodes and sources */
 	unsigned seen_now;        /* pages counted in the current window */
 	pid_t win_tid;            /* the one thread counted this window; 0 none,
@@ -148,6 +149,17 @@ const struct nm_access_region *nm_access_find(const struct nm_access *a, unsigne
  * sources). */
 float nm_access_count(const struct nm_access *a, const struct nm_access_region *r, int node,
 		      enum nm_access_src src);
+
+/* How long R has gone without an access at NOW_NS, as far as the closed
+ * windows tell: 0 if it was accessed in the open window; otherwise since
+ * the end of the last window it was (a window does not say when in it). */
+static inline uint64_t nm_access_idle_ns(const struct nm_access *a,
+					 const struct nm_access_region *r, uint64_t now_ns)
+{
+	if (r->last_window == a->window || now_ns < r->last_ns)
+		return 0;
+	return now_ns - r->last_ns;
+}
 
 /* Bytes of one region. */
 static inline unsigned long nm_access_region_bytes(const struct nm_access *a)

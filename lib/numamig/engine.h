@@ -51,6 +51,9 @@ struct nm_counters {
 	uint64_t budget_waits;                  /* clears put off by a budget */
 	uint64_t region_queries;                /* placement reads of a region */
 	uint64_t region_moves, region_pages_moved; /* region decisions, pages moved */
+	/* Tiering: pages moved from a memory-only node to one with CPUs,
+	 * and back, by any decision; demotion items handed to the worker. */
+	uint64_t promoted_pages, demoted_pages, demotions;
 };
 
 struct nm_engine;

@@ -88,6 +88,8 @@ struct nm_policy {
 	uint64_t region_bytes;     /* unit of thread placement; a power of two */
 	enum nm_shared shared;
 	enum nm_promote promote;   /* tiering.promote */
+	unsigned goal_used_pct;    /* tiering.goal_used: 100 = never demote */
+	uint64_t cold_after_ms;    /* tiering.cold_after */
 	char *file;                /* where it was defined, for explain */
 	int line;
 };

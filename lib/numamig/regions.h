@@ -51,6 +51,7 @@ struct nm_regions {
 	bool open;                      /* a window is open (the process was cleared) */
 	uint64_t since_ms;              /* when this state was made */
 	uint64_t window_ms;             /* when the open window began */
+	uint64_t observed_ms;           /* windows open one after another since */
 	uint64_t prev_window_ms;        /* when the one it followed began, or: */
 	uint64_t gap_ms;                /* between two clears, backed off when stable */
 	bool settled;                   /* the last plan on fresh writes moved nothing */

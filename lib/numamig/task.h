@@ -19,6 +19,7 @@
 #include "numamig/planner.h"
 #include "numamig/regions.h"
 #include "numamig/sampler.h"
+#include "numamig/tier.h"
 #include "numamig/track.h"
 
 struct nm_task {
@@ -39,6 +40,7 @@ struct nm_task {
 	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
 	uint64_t refused_until_ms;      /* not planned before this */
 	struct nm_regions *rg;          /* placed by region; NULL: as a whole */
+	struct nm_tier_status tier;     /* demotion (tiering.goal_used) */
 };
 
 /* The task whose identity ID is (every tracked identity is one). */

@@ -1,5 +1,6 @@
 /* wl-tier: a hot set and a cold set, both first touched on a memory-only
- * node (a CXL expander: memory, no CPUs).
+ * node (a CXL expander: memory, no CPUs), or with -F on a node given (a
+ * fast tier that fills up, for demotion).
  *
  * One thread, pinned to the first CPU node, streams the hot set (-s MiB,
  * writing every cache line; -R: reading only); the cold set (-c MiB) is
@@ -22,12 +23,12 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: wl-tier [-s MiB] [-c MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-R]\n"
+	"Usage: wl-tier [-s MiB] [-c MiB] [-F NODE] [-d SEC] [-i SEC] [-n SAMPLES] [-R]\n"
 	"  A hot set (-s, default 32) and a cold set (-c, default 96), first\n"
-	"  touched on the first node with memory and no CPUs; a thread on the\n"
-	"  first CPU node streams the hot set (-R: reads it). Prints the hot\n"
-	"  set's locality every -i seconds for -d seconds, then where every page\n"
-	"  of each set is.\n";
+	"  touched on the first node with memory and no CPUs (-F: on NODE); a\n"
+	"  thread on the first CPU node streams the hot set (-R: reads it).\n"
+	"  Prints the hot set's locality every -i seconds for -d seconds, then\n"
+	"  where every page of each set is.\n";
 
 /* The first node with memory and no CPUs, or -1. */
 static int memory_only_node(void)
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	int nodes[WL_MAX_NODES], mem;
 	char *buf, *cold, extra[64];
 
-	wl_parse(argc, argv, &o, "cR", usage);
+	wl_parse(argc, argv, &o, "cFR", usage);
 	if (!o.cold)
 		o.cold = 96UL << 20;
 	wl_start();
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	 * policy on every mapping without one of its own, and a balancer
 	 * that honours memory policies would leave them all alone). */
 	far = numa_allocate_nodemask();
-	numa_bitmask_setbit(far, (unsigned)mem);
+	numa_bitmask_setbit(far, (unsigned)(o.first_node >= 0 ? o.first_node : mem));
 	numa_set_membind(far);
 	wl_touch(buf, o.bytes);
 	wl_touch(cold, o.cold);

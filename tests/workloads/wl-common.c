@@ -58,6 +58,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	o->procs = 0;
 	o->reads = 0;
 	o->cold = 0;
+	o->first_node = -1;
 	for (const char *e = extra; e && *e; e++) {
 		size_t l = strlen(optstring);
 		optstring[l] = *e;
@@ -77,6 +78,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 		case 'P': o->procs = 1; break;
 		case 'R': o->reads = 1; break;
 		case 'c': o->cold = (size_t)(parse_num(optarg, usage) * (1 << 20)); break;
+		case 'F': o->first_node = (int)parse_num(optarg, usage); break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}

@@ -48,6 +48,7 @@ struct wl_opts {
 	int procs;           /* -P: users are processes, not threads */
 	int reads;           /* -R: users only read their slices (threads) */
 	size_t cold;         /* -c MiB: memory never touched after set-up (tier) */
+	int first_node;      /* -F NODE: where set-up touches memory first (tier); -1 */
 };
 
 extern long wl_pagesz;
@@ -55,7 +56,7 @@ extern long wl_pagesz;
 extern volatile sig_atomic_t wl_stop;
 
 /* Parse the common options (and die with USAGE on error). EXTRA names the
- * program-specific letters this workload accepts out of "pfgcPR". */
+ * program-specific letters this workload accepts out of "pfgcFPR". */
 void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	      const char *usage);
 

@@ -1,0 +1,87 @@
+/* tier: the demotion half of tiering, as pure decisions (no syscalls).
+ *
+ * A node with CPUs whose used memory is above a policy's goal
+ * (tiering.goal_used, a share of its total) sheds the coldest memory of
+ * that policy's processes to the nearest memory-only node (a CXL
+ * expander), until it is back at the goal. The engine cuts a process's
+ * movable memory on the node into chunks (its access regions, 2 MiB by
+ * default), each with how long the access store has seen it go without
+ * an access; only chunks idle at least tiering.cold_after go, coldest
+ * first. Promotion, the other half, is the regions' ordinary planning
+ * (numamig/regions.h): a region written from a node with CPUs comes to
+ * it.
+ *
+ * Against ping-pong: a chunk promoted was written, so it is not idle for
+ * cold_after; a chunk demoted comes back only once written again from a
+ * node with CPUs for the region's dwell.
+ */
+#ifndef NUMAMIG_TIER_H
+#define NUMAMIG_TIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "numamig/topology.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* After a demotion from a node ends, its free memory is not read for the
+ * next one for this long: the kernel counts pages freed by a migration as
+ * free only once its per-CPU lists and counters are folded in (every
+ * second, vm.stat_interval), and a node read too early looks fuller than
+ * it is: a 6.12 guest demoted a third more than the goal asked. */
+#define NM_TIER_SETTLE_MS 2000
+
+/* Where demotion stands for one process, for explain. */
+enum nm_tier_state {
+	NM_TIER_NONE,         /* no node it is on is above its policy's goal */
+	NM_TIER_LEARNING,     /* above: its writes are watched for cold_after first */
+	NM_TIER_NO_COLD,      /* nothing of it there was idle for cold_after */
+	NM_TIER_NO_TARGET,    /* no memory-only node it may use has room */
+	NM_TIER_RATE_LIMIT,   /* its policy's rate limit is spent for now */
+	NM_TIER_SETTLING,     /* a demotion from the node just ended (NM_TIER_SETTLE_MS) */
+	NM_TIER_DEMOTING,     /* cold chunks handed to the worker */
+};
+const char *nm_tier_state_name(enum nm_tier_state s);
+
+struct nm_tier_status {
+	enum nm_tier_state state;
+	int from, to;             /* -1: none */
+	uint64_t need;            /* bytes the node must shed, as last seen */
+	uint64_t planned;         /* bytes handed to the worker, last time */
+	uint64_t pages_demoted;   /* over its lifetime */
+};
+
+/* One candidate for demotion. */
+struct nm_tier_chunk {
+	unsigned long start, end; /* page aligned */
+	uint64_t bytes;           /* on the node to relieve (an estimate from numa_maps) */
+	uint64_t idle_ms;         /* without an access seen, as far as the store can tell */
+};
+
+/* Bytes node M must shed to be at GOAL_PCT of its total used, counting
+ * IN_FLIGHT bytes already on their way off it; 0 when it is at or below. */
+uint64_t nm_tier_excess(const struct nm_node_mem *m, unsigned goal_pct, uint64_t in_flight);
+
+/* Choose what to demote from V: the chunks idle at least COLD_MS with
+ * something on the node, coldest first (then in address order). They are
+ * moved to the front of V; returns how many. The walker takes them in
+ * that order and stops once it moved *CAP bytes: NEED, or BUDGET (the
+ * policy's rate limit) if less, or what they hold if less still. The
+ * chunks' bytes are estimates: one already drained costs a pagemap read
+ * and moves nothing, so more chunks are handed over than the cap needs. */
+size_t nm_tier_pick(struct nm_tier_chunk *v, size_t n, uint64_t cold_ms, uint64_t need,
+		    uint64_t budget, uint64_t *cap);
+
+/* Where FROM's cold memory goes: the nearest (by distance) memory-only
+ * node in ALLOWED (NULL: any) with HEADROOM[node] (bytes it can take before
+ * its high watermark) for BYTES; the lowest id among equals. -1: none. */
+int nm_tier_target(const struct nm_topology *topo, int from, const struct bitmask *allowed,
+		   const int64_t *headroom, uint64_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
