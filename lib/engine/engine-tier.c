@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine-internal.h"
+#include "base/array.h"
 
 /* Whether POL's processes are demoted at all: a goal, and a mode that
  * moves memory (advise and off only report). */
@@ -63,15 +64,8 @@ bool engine_tier_pressed(const struct nm_engine *e, const struct nm_task *t)
 
 static struct nm_tier_chunk *chunk_add(struct nm_engine *e, size_t n)
 {
-	if (n == e->cap_chunks) {
-		size_t cap = e->cap_chunks ? 2 * e->cap_chunks : 256;
-		struct nm_tier_chunk *v = realloc(e->chunks, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		e->chunks = v;
-		e->cap_chunks = cap;
-	}
+	if (array_grow((void **)&e->chunks, &e->cap_chunks, n + 1, sizeof(*e->chunks)) < 0)
+		return NULL;
 	return &e->chunks[n];
 }
 
