@@ -156,9 +156,10 @@ static void print_regions(FILE *f, json_object *rg)
 static void print_tier(FILE *f, json_object *ti)
 {
 	static const struct { const char *state, *what; } said[] = {
-		{ "none", "no node it is on is above the goal" },
+		{ "none", "nothing to demote at the last tick" },
 		{ "learning", "its writes are watched for cold_after before anything is cold" },
-		{ "no_cold", "nothing of it there went unwritten for cold_after" },
+		{ "no_cold", "nothing of it there went unwritten for cold_after, or the last "
+			     "try moved nothing (tried again after cold_after)" },
 		{ "no_target", "no memory-only node it may use has room" },
 		{ "rate_limit", "the policy's rate limit is spent for now" },
 		{ "settling", "a demotion from the node just ended: its free memory is read again shortly" },

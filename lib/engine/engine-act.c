@@ -302,8 +302,13 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		account(e, &j->base);
 		if (j->base.req.regions)
 			account_regions(e, t, j);
-		if (j->demote_from >= 0)
+		if (j->demote_from >= 0) {
 			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;
+			/* Cold chunks whose pages would not move (shared, pinned,
+			 * the zero page): not every two seconds again. */
+			if (!j->base.res.c.moved && t->id.policy)
+				t->tier.retry_ms = now_ms + t->id.policy->cold_after_ms;
+		}
 		if (e->on_reap)
 			e->on_reap(t, &j->base, e->on_reap_arg);
 		/* Give back what the planner reserved but the worker did not move

@@ -1,5 +1,5 @@
-/* engine-internal: what engine.c, engine-act.c and engine-regions.c
- * share. Not installed. */
+/* engine-internal: what engine.c and the other engine-*.c files share.
+ * Not installed. */
 #ifndef NUMAMIG_ENGINE_INTERNAL_H
 #define NUMAMIG_ENGINE_INTERNAL_H
 
@@ -29,7 +29,7 @@ struct nm_engine {
 	uint64_t window_ms;             /* what this tick's samples cover */
 	nm_engine_reap_fn on_reap;
 	void *on_reap_arg;
-	/* Memory that follows threads (engine-regions.c). */
+	/* Memory that follows threads (engine-windows.c, engine-regions.c). */
 	struct nm_writes *writes;       /* NULL: unavailable, writes_err says why */
 	int writes_err;
 	char writes_why[160];
@@ -65,7 +65,8 @@ void engine_submit(struct nm_engine *e, struct nm_task *t,
 void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
 			   struct nm_plan_budget *budget, int demote_from);
 
-/* engine-regions.c: memory that follows threads (numamig/regions.h). */
+/* engine-windows.c: the write windows of memory that follows threads
+ * (numamig/regions.h). */
 /* LIVE: nm_engine_acts(). */
 void engine_regions_open(struct nm_engine *e, bool live);
 void engine_regions_close(struct nm_engine *e);
@@ -73,10 +74,24 @@ void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint6
 void engine_regions_free(struct nm_regions *rg);
 /* Route the write records since the last call into the tasks' stores. */
 void engine_regions_drain(struct nm_engine *e);
+/* The write event on while any window is open, off otherwise. */
+void engine_regions_end_tick(struct nm_engine *e);
+/* T's region state, made (0 or -errno) and dropped. */
+int engine_windows_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
+void engine_windows_drop(struct nm_task *t);
+/* Close RG's open window at NOW_MS (a no-op when none is open). */
+void engine_window_close(struct nm_regions *rg, uint64_t now_ms);
+/* Close T's window and open the next (one clear) when it is due and the
+ * budgets allow. */
+void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
+/* The gap to the next clear after a plan: one interval while placement
+ * changes, doubling up to 16 while it is settled (rg->settled). */
+void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms);
+
+/* engine-regions.c: the region plans of memory that follows threads. */
 /* After T's process plan (t->last) with its input IN: T's regions. */
 void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			 const struct nm_policy *pol, struct nm_plan_budget *budget);
-void engine_regions_end_tick(struct nm_engine *e);
 /* Append [START, END) to TARGET to e->moves, with P its region's plan
  * (NULL: none, a demotion). 0 or -ENOMEM. */
 int engine_moves_add(struct nm_engine *e, unsigned long start, unsigned long end, int target,
@@ -95,6 +110,8 @@ bool engine_tier_pressed(const struct nm_engine *e, const struct nm_task *t);
  * straight back. */
 bool engine_tier_cold(const struct nm_policy *pol, const struct nm_access *a,
 		      const struct nm_access_region *s, uint64_t now_ms);
+/* Nothing demoted for T this tick (t->tier says so). */
+void engine_tier_none(struct nm_task *t);
 /* T's regions moved nothing this tick: demote its cold memory, if a node
  * it is on is above the goal (t->tier says what happened). */
 void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,

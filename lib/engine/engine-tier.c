@@ -1,6 +1,6 @@
 /* engine-tier: demotion to a per-policy goal. When a node with CPUs is
  * above a policy's tiering.goal_used, the writes of that policy's
- * processes on it are watched (engine-regions.c opens their windows), and
+ * processes on it are watched (engine-windows.c opens their windows), and
  * once they have been for tiering.cold_after, the chunks of their memory
  * there that nothing wrote for that long go to the nearest memory-only
  * node, coldest first, until the node is back at its goal. The decisions
@@ -116,6 +116,13 @@ static size_t gather(struct nm_engine *e, const struct nm_task *t, int node, uin
 	return n;
 }
 
+void engine_tier_none(struct nm_task *t)
+{
+	t->tier.from = t->tier.to = -1;
+	t->tier.need = t->tier.planned = 0;
+	t->tier.state = NM_TIER_NONE;
+}
+
 void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
@@ -124,9 +131,7 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 	size_t n, k;
 	int from, to;
 
-	ts->from = ts->to = -1;
-	ts->need = ts->planned = 0;
-	ts->state = NM_TIER_NONE;
+	engine_tier_none(t);
 	from = demotes(pol) && t->rg ? pressed_node(e, t, pol, &need) : -1;
 	if (from < 0)
 		return;
@@ -138,6 +143,10 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 		return; /* an unwritten region is cold only once watched that long */
 	if (in->now_ms < e->tier_settle_ms[from]) {
 		ts->state = NM_TIER_SETTLING;
+		return;
+	}
+	if (in->now_ms < ts->retry_ms) {
+		ts->state = NM_TIER_NO_COLD; /* the last try found nothing that moves */
 		return;
 	}
 	avail = nm_plan_budget_available(budget, in->now_ms);

@@ -7,8 +7,8 @@
  * it, or always with attribution: writes. It holds the access store fed by
  * the writes source, the schedule of its windows (one soft-dirty clear
  * opens each), and one planner state per region that was written, kept in
- * address order. The engine owns and writes it (lib/engine/engine-regions.c);
- * status and explain read it, const.
+ * address order. The engine owns and writes it (lib/engine/engine-windows.c,
+ * engine-regions.c); status and explain read it, const.
  */
 #ifndef NUMAMIG_REGIONS_H
 #define NUMAMIG_REGIONS_H

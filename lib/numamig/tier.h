@@ -36,9 +36,11 @@ extern "C" {
 
 /* Where demotion stands for one process, for explain. */
 enum nm_tier_state {
-	NM_TIER_NONE,         /* no node it is on is above its policy's goal */
+	NM_TIER_NONE,         /* nothing to demote this tick: no node it is on is
+	                         above its policy's goal, or its regions moved */
 	NM_TIER_LEARNING,     /* above: its writes are watched for cold_after first */
-	NM_TIER_NO_COLD,      /* nothing of it there was idle for cold_after */
+	NM_TIER_NO_COLD,      /* nothing of it there was idle for cold_after, or
+	                         the last try moved nothing (retry_ms) */
 	NM_TIER_NO_TARGET,    /* no memory-only node it may use has room */
 	NM_TIER_RATE_LIMIT,   /* its policy's rate limit is spent for now */
 	NM_TIER_SETTLING,     /* a demotion from the node just ended (NM_TIER_SETTLE_MS) */
@@ -52,6 +54,7 @@ struct nm_tier_status {
 	uint64_t need;            /* bytes the node must shed, as last seen */
 	uint64_t planned;         /* bytes handed to the worker, last time */
 	uint64_t pages_demoted;   /* over its lifetime */
+	uint64_t retry_ms;        /* a demotion that moved nothing: not before */
 };
 
 /* One candidate for demotion. */

@@ -1,0 +1,284 @@
+/* engine-windows: the write windows of memory that follows the threads
+ * (numamig/regions.h): the writes source opened and closed, its records
+ * routed into the tasks' stores, one soft-dirty clear per window, the
+ * budgets that hold clears back, and the gap between clears, which backs
+ * off while placement is settled. engine-regions.c plans on what the
+ * windows saw.
+ *
+ * Costs, each bounded: a clear walks the process's page tables (the clear
+ * budget, time per second over all processes); every page written after a
+ * clear takes one minor fault (the fault budget, faults per second). Both
+ * budgets are token buckets (the fault bucket holds FAULT_BURST_S seconds'
+ * worth, the clear bucket one): a clear waits while either is in debt, so
+ * over time neither is exceeded. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-internal.h"
+#include "numamig/writes.h"
+#include "../base/clock.h"
+
+/* While every region is settled the gap between clears doubles, up to
+ * 16 intervals: a phase change is still seen within 16 s at the default
+ * interval, and a stable process costs 1/16 of the faults. */
+#define GAP_MAX_SHIFT 4
+
+const char *nm_regions_wait_name(enum nm_regions_wait w)
+{
+	static const char *const names[] = {
+		"running", "backoff", "fault_budget", "clear_budget", "clear_failed", "idle",
+		"whole",
+	};
+
+	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
+}
+
+void engine_regions_open(struct nm_engine *e, bool live)
+{
+	if (!live) {
+		e->writes_err = -EOPNOTSUPP;
+		snprintf(e->writes_why, sizeof(e->writes_why), "not a live system (--root)");
+		return;
+	}
+	e->writes_err = nm_writes_open(e->topo, 0, &e->writes, e->writes_why,
+				       sizeof(e->writes_why));
+	if (e->writes_err < 0)
+		e->writes = NULL;
+}
+
+void engine_regions_close(struct nm_engine *e)
+{
+	nm_writes_close(e->writes);
+	e->writes = NULL;
+}
+
+/* The fault bucket holds this many seconds' worth: a process new to
+ * placement by region needs three windows (two to tell private memory
+ * from shared, one to act) before it is placed, and at the budget's
+ * pace each of a big process's windows would wait. */
+#define FAULT_BURST_S 4
+
+void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint64_t now_ms)
+{
+	nm_plan_budget_init(&e->fault_bucket, c->fault_budget, c->fault_budget * FAULT_BURST_S,
+			    now_ms);
+	nm_plan_budget_init(&e->clear_bucket, c->clear_budget_us, 0, now_ms);
+}
+
+void engine_regions_free(struct nm_regions *rg)
+{
+	if (!rg)
+		return;
+	for (size_t i = 0; i < rg->n; i++)
+		free(rg->v[i].pages);
+	free(rg->v);
+	nm_access_free(&rg->store);
+	free(rg);
+}
+
+/* ---- routing the write records ---- */
+
+struct route {
+	struct nm_engine *e;
+	pid_t pid;                /* the last record's, and its task */
+	struct nm_task *t;
+};
+
+static void route_one(const struct nm_access_rec *r, void *arg)
+{
+	struct route *d = arg;
+	struct nm_regions *rg;
+	uint64_t before;
+
+	if (r->pid != d->pid) {
+		struct nm_ident *id = nm_track_find(&d->e->tracker, r->pid);
+
+		d->pid = r->pid;
+		d->t = id ? nm_task_of(id) : NULL;
+	}
+	rg = d->t ? d->t->rg : NULL;
+	if (!rg || !rg->open)
+		return; /* not a process we opened a window for */
+	before = rg->store.st.counted;
+	nm_access_add(&rg->store, r, 1);
+	before = rg->store.st.counted - before;
+	rg->faults += before;
+	d->e->counters.induced_faults += before;
+	nm_plan_budget_take(&d->e->fault_bucket, before, true);
+}
+
+void engine_regions_drain(struct nm_engine *e)
+{
+	struct route d = { .e = e, .pid = -1 };
+
+	if (e->writes && e->writes_on)
+		nm_writes_drain(e->writes, route_one, &d);
+}
+
+/* The event sees every fault on the machine: on only while a window is open. */
+void engine_regions_end_tick(struct nm_engine *e)
+{
+	bool open = false;
+
+	for (size_t i = 0; i < e->tracker.n && !open; i++) {
+		const struct nm_regions *rg = nm_task_of(e->tracker.v[i])->rg;
+
+		open = rg && rg->open;
+	}
+	if (e->writes && open != e->writes_on && nm_writes_enable(e->writes, open) == 0)
+		e->writes_on = open;
+}
+
+
+/* Forget the plans of regions the store evicted. */
+static void plan_prune(struct nm_regions *rg)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < rg->n; i++) {
+		if (nm_access_find(&rg->store, rg->v[i].start))
+			rg->v[k++] = rg->v[i];
+		else
+			free(rg->v[i].pages);
+	}
+	rg->n = k;
+}
+
+/* ---- windows ---- */
+
+int engine_windows_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = calloc(1, sizeof(*rg));
+	struct nm_access_opts o;
+	unsigned shift = 0;
+
+	if (!rg)
+		return -ENOMEM;
+	nm_access_default_opts(&o, e->nr_nodes);
+	while ((1ull << (shift + 1)) <= t->id.policy->region_bytes)
+		shift++;
+	o.region_shift = shift < o.page_shift ? o.page_shift : shift;
+	if (nm_access_init(&rg->store, &o, now_ms * 1000000) < 0) {
+		free(rg);
+		return -EINVAL;
+	}
+	rg->since_ms = now_ms;
+	rg->prev_window_ms = NM_REGIONS_NO_WINDOW;
+	rg->gap_ms = e->config->interval_ms;
+	t->rg = rg;
+	return 0;
+}
+
+void engine_windows_drop(struct nm_task *t)
+{
+	engine_regions_free(t->rg);
+	t->rg = NULL;
+}
+
+/* Whether a budget keeps the next clear waiting, and which. A clear put
+ * off counts once, however many ticks it waits. */
+static bool budget_waits(struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
+{
+	bool waiting = rg->wait == NM_REGIONS_FAULT_BUDGET || rg->wait == NM_REGIONS_CLEAR_BUDGET;
+
+	if (!nm_plan_budget_available(&e->fault_bucket, now_ms))
+		rg->wait = NM_REGIONS_FAULT_BUDGET;
+	else if (!nm_plan_budget_available(&e->clear_bucket, now_ms))
+		rg->wait = NM_REGIONS_CLEAR_BUDGET;
+	else
+		return false;
+	if (!waiting)
+		e->counters.budget_waits++;
+	return true;
+}
+
+/* Close RG's open window at NOW_MS. */
+void engine_window_close(struct nm_regions *rg, uint64_t now_ms)
+{
+	if (!rg->open)
+		return;
+	rg->written_last = 0;
+	for (size_t i = 0; i < rg->store.n; i++)
+		rg->written_last += rg->store.regions[i].seen_now;
+	nm_access_end_window(&rg->store, now_ms * 1000000);
+	plan_prune(rg);
+	rg->flips = rg->flips / 2 + (float)(rg->store.st.flips - rg->last_flips);
+	rg->compared = rg->compared / 2 + (float)(rg->store.st.compared - rg->last_compared);
+	rg->last_flips = rg->store.st.flips;
+	rg->last_compared = rg->store.st.compared;
+	rg->open = false;
+}
+
+/* Close the open window and open the next when due: one clear. */
+void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = t->rg;
+	uint64_t t0, ns;
+	int r;
+
+	if (now_ms < rg->next_clear_ms) {
+		/* The gap grew because placement is stable (see
+		 * engine_regions_plan): say so while the clear waits. */
+		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
+			rg->wait = NM_REGIONS_BACKOFF;
+		return;
+	}
+	if (budget_waits(e, rg, now_ms))
+		return;
+	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
+	if (!rg->open)
+		rg->observed_ms = 0; /* a gap: what was not watched is not known cold */
+	engine_window_close(rg, now_ms);
+	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
+		e->writes_on = true; /* before the clear: its faults must be seen */
+	t0 = nm_mono_ns();
+	r = nm_writes_clear(e->writes, t->id.proc);
+	ns = nm_mono_ns() - t0;
+	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
+	rg->open = r == 0;
+	if (r == -ESRCH) {
+		t->id.doomed = true;
+		return;
+	}
+	if (r < 0) {
+		/* Refused (a security module, a kernel without soft-dirty):
+		 * it will be refused again; retry rarely. */
+		e->counters.clear_errors++;
+		rg->clear_err = -r;
+		rg->wait = NM_REGIONS_CLEAR_FAILED;
+		rg->next_clear_ms = now_ms + (e->config->interval_ms << GAP_MAX_SHIFT) * 4;
+		return;
+	}
+	rg->clear_err = 0;
+	if (!rg->observed_ms)
+		rg->observed_ms = now_ms;
+	rg->clears++;
+	rg->clear_ns += ns;
+	e->counters.clears++;
+	e->counters.clear_ns += ns;
+	rg->window_ms = now_ms;
+	rg->next_clear_ms = now_ms + rg->gap_ms;
+	rg->wait = NM_REGIONS_RUNNING;
+}
+
+
+/* Stable placement: fewer clears, fewer faults. Placement that changes
+ * again: a clear every interval, and a long window open now ends at the
+ * next tick. The gap doubles at a clear, once a plan on fresh writes found
+ * every region settled. */
+void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
+{
+	uint64_t interval = e->config->interval_ms;
+
+	if (!rg->settled) {
+		rg->gap_ms = interval;
+		if (rg->open && rg->next_clear_ms > rg->window_ms + interval)
+			rg->next_clear_ms = rg->window_ms + interval;
+	} else if (rg->gap_ms < interval << GAP_MAX_SHIFT && rg->open && rg->window_ms == now_ms) {
+		rg->gap_ms *= 2;
+	}
+}

@@ -1,0 +1,83 @@
+#!/bin/sh
+# daemon-tier-phase: when a task's hot and cold sets swap, the new hot set
+# is promoted and the old one demoted within the phase, and the pages
+# moved per swap stay bounded (no ping-pong growth).
+#
+# wl-tier -p 25: set A (16 MiB) first touched on node 0, set B (16 MiB) on
+# the CPU-less node; one thread on node 0 writes A for 25 s, then B for
+# 25 s, then A again (75 s). The policy's goal is put 6 MiB under node 0's
+# use once both are set up, so a promoted set pushes node 0 above it by
+# more than a set, with cold_after 4s. Asserted, from the workload's status
+# query of every page each second and the kernel's pgmigrate_success:
+#   - at the end of each later phase >= 95 % of the set written in it is
+#     on node 0, and of the other set no more than one 2 MiB region (the
+#     sets are adjacent mappings: the region across their boundary holds
+#     pages of both, and is written in every phase);
+#   - each swap moves <= 2.2 x a set's pages (one set in, one out), and
+#     the second no more than 1.2 x the first.
+# topo: cxl
+# kernel: 6.1 6.12
+# timeout: 240
+# host-tools: jq
+. /etc/numamig-vm/lib.sh
+
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+[ -w "$thp" ] && echo never >"$thp"
+quiet_compaction
+
+set_mib=16 period=25
+pages=$(((set_mib << 20) / 4096))
+cg=/sys/fs/cgroup/numamig.wl
+mkdir -p "$cg"
+meminfo() { awk -v k="$1:" '$3 == k { print $4 * 1024 }' /sys/devices/system/node/node0/meminfo; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+out=$TMPDIR/wl.out
+sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-tier -p $period -s $set_mib -c $set_mib -d $((3 * period)) -i 1" >"$out" &
+wl=$!
+wait_for "$out" '^# wl-tier' 60 || fail "workload did not start"
+t0=$(uptime_s)
+total=$(meminfo MemTotal)
+used=$((total - $(meminfo MemFree)))
+# 6 MiB under the use now: a set promoted (16 MiB) puts node 0 above the
+# goal by more than a set, so the set no longer written goes whole.
+goal=$(((used - (6 << 20)) * 100 / total))
+echo "node 0: $((used >> 20)) of $((total >> 20)) MiB used; goal $goal %"
+wl_policy "$TMPDIR" wl "policy: residency" "tiering: { goal_used: $goal%, cold_after: 4s }"
+numamigd_start "$TMPDIR"
+# The kernel's count of pages migrated, each second, by the workload's clock.
+: >"$TMPDIR/moved"
+while kill -0 "$wl" 2>/dev/null; do
+    echo "$(echo "$(uptime_s) $t0" | awk '{ printf "%.1f", $1 - $2 }') $(vmstat pgmigrate_success)" >>"$TMPDIR/moved"
+    sleep 1
+done
+wait "$wl"
+numamigctl --json status >"$TMPDIR/status.json"
+numamigd_stop
+cat "$out"
+grep -q '^# b on=' "$out" || fail "wl-tier did not finish"
+
+# at T: the last report before T (hot and cold shares).
+at() { awk -v t="$1" '/^t=/ { split($1, a, "="); if (a[2] + 0 <= t) line = $0 } END { print line }' "$out"; }
+# moved_in A B: pages migrated between A and B s.
+moved_in() { awk -v a="$1" -v b="$2" '$1 <= a { x = $2 } $1 <= b { y = $2 } END { print y - x }' "$TMPDIR/moved"; }
+field() { echo "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"; }
+
+for p in 1 2; do
+    end=$(at $((p * period + period - 1)))
+    echo "phase $p ends: $end"
+    check_range "phase $p: its written set on node 0" "$(field "$end" local)" 0.95 1
+    check_range "phase $p: the other set on node 0" "$(field "$end" cold)" 0 \
+        "$(awk -v p="$pages" 'BEGIN { printf "%.3f", 512 / p + 0.001 }')"
+    first=$(awk -v t=$((p * period)) '/^t=/ { split($1, a, "="); if (a[2] + 0 > t && $2 ~ /local=(0\.9[5-9]|1\.0)/) { print a[2] - t; exit } }' "$out")
+    echo "phase $p: its set 95 % on node 0 after ${first:-never} s"
+done
+swap1=$(moved_in $((period - 1)) $((2 * period - 1)))
+swap2=$(moved_in $((2 * period - 1)) $((3 * period - 1)))
+echo "pages migrated: first swap $swap1, second swap $swap2 (a set is $pages pages)"
+check_range "first swap: pages migrated" "$swap1" $pages $((pages * 22 / 10))
+check_range "second swap: pages migrated" "$swap2" $pages $((pages * 22 / 10))
+check_range "second swap / first swap" "$(ratio "$swap2" "$swap1")" 0 1.2
+echo "status: promoted $(jq .totals.promoted_pages "$TMPDIR/status.json"), demoted $(jq .totals.demoted_pages "$TMPDIR/status.json")"
+daemon_log "$TMPDIR/daemon.log"
+finish
