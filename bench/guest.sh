@@ -1,11 +1,12 @@
 #!/bin/sh
 # bench/guest.sh: the guest side of bench/run. One boot runs one workload
-# under each peer in turn (none, autonuma, numad, bind, residency, greedy),
+# under each peer in turn (none, autonuma, numad, bind, residency, greedy;
+# for tiering, W7: none, tier2, tier3, residency),
 # so every peer sees the same kernel, topology and memory, and sends the
 # raw results home with emit-tar. bench/report turns them into tables.
 #
 # bench/run writes /bench/params (sh variables):
-#   WL      w1 w1t w2 w3 w3t w4 w4t w5 w6       PEERS  peers to run, in order
+#   WL      w1 w1t w2 w3 w3t w4 w4t w5 w6 w7    PEERS  peers to run, in order
 #   MIB     working set, MiB                    SECS   workload duration, s
 #   PERIOD  phase length for w3                 SHMIB  shared buffer for w1
 # Per peer, /tmp/out/PEER/ gets: wl.out (the workload's own locality
@@ -40,6 +41,16 @@ cpu_ticks() {
     sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
 }
 
+# W7's goal for numamigd: node 0 as used now plus one of the workload's
+# two sets (and 2 MiB of slack), so a second set promoted pushes it over
+# and the set not written any more is demoted. The kernel's peers have no
+# such goal: they demote only under reclaim.
+tier_goal() {
+    awk -v set=$((MIB + 2)) '$3 == "MemTotal:" { t = $4 } $3 == "MemFree:" { f = $4 }
+        END { g = int(((t - f) + set * 1024) * 100 / t) + 1; print (g > 100 ? 100 : g) }' \
+        "$NODE_SYS/node0/meminfo"
+}
+
 policy_yaml() { # POLICY
     cat <<YAML
 policies:
@@ -52,6 +63,8 @@ policies:
     min_rss: 1MiB
     rate_limit: unlimited
 YAML
+    [ "$WL" = w7 ] && echo "    tiering: { goal_used: $(tier_goal)%, cold_after: 5s }"
+    return 0
 }
 
 # peer_start PEER DIR: set the machine up for PEER; sets ppid (the peer's
@@ -61,6 +74,12 @@ peer_start() {
     echo 0 >/proc/sys/kernel/numa_balancing
     case $1 in
     autonuma) echo 1 >/proc/sys/kernel/numa_balancing ;;
+    # Kernel tiering: mode 2 promotes from a lower tier on hint faults;
+    # 3 adds normal balancing; demotion on reclaim when enabled.
+    tier2 | tier3)
+        echo "${1#tier}" >/proc/sys/kernel/numa_balancing
+        echo 1 >/sys/kernel/mm/numa/demotion_enabled
+        ;;
     numad)
         # -i 1:5: re-evaluate every 1-5 s instead of 5-15 s, so numad
         # gets several chances in a short run; everything else default.
@@ -95,6 +114,8 @@ peer_stop() { # PEER DIR
         ;;
     esac
     echo 0 >/proc/sys/kernel/numa_balancing
+    [ -w /sys/kernel/mm/numa/demotion_enabled ] && echo 0 >/sys/kernel/mm/numa/demotion_enabled
+    return 0
 }
 
 # wl_cmd PEER: the workload command line for this boot's WL.
@@ -115,12 +136,15 @@ wl_cmd() {
     w3t/*) echo "wl-phase -p $PERIOD $common" ;;
     w4/*) echo "bw-numa01 -f interleave -p 0 $common" ;;
     w4t/*) echo "wl-interleaved $common" ;;
+    # Set A on node 0, set B on the CPU-less node; the thread writes A,
+    # then B, then A, PERIOD s each.
+    w7/*) echo "wl-tier -p $PERIOD -s $MIB -c $MIB -d $SECS -i 0.5" ;;
     esac
 }
 
 vm_counters() {
     for k in pgmigrate_success pgmigrate_fail numa_hint_faults numa_pte_updates \
-        numa_pages_migrated; do
+        numa_pages_migrated pgpromote_success pgdemote_kswapd pgdemote_direct; do
         echo "$k $(vmstat "$k")"
     done
 }

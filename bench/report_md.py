@@ -3,8 +3,9 @@ bench/report (which parses the raw results). Everything a reader needs to
 interpret a number is said next to the table that shows it."""
 from report_text import RESCAN_FACTOR  # lib/engine/engine.c's
 
-PEER_ORDER = ["none", "autonuma", "numad", "bind", "residency", "greedy"]
+PEER_ORDER = ["none", "autonuma", "numad", "bind", "tier2", "tier3", "residency", "greedy"]
 PEER_NAMES = {"none": "none", "autonuma": "autoNUMA", "numad": "numad", "bind": "hard bind",
+              "tier2": "kernel tiering (mode 2)", "tier3": "kernel tiering (mode 3)",
               "residency": "numamigd residency", "greedy": "numamigd greedy"}
 TITLES = {
     "w1": "W1 numa01-like: private slices misplaced + a shared buffer (2n)",
@@ -15,10 +16,12 @@ TITLES = {
     "w3t": "W3 threads of one process rotating every 3 s (2n)",
     "w4": "W4 interleaved start on 4 nodes, one process per node (4n)",
     "w4t": "W4 interleaved start on 4 nodes, one thread per node (4n)",
+    "w7": "W7 tiering: the written set swaps between a CPU node and a CPU-less node every 25 s (cxl, 6.12)",
 }
 SUMMARY_KEYS = ["L0", "Lend", "Lmean", "Lmean2", "t90", "t99", "moved", "misplaced",
                 "moved_per_misplaced", "moved_per_ws", "moved2_per_ws", "pingpong",
-                "hint_faults", "induced_faults", "cpu_s", "cpu_per_gb_scanned", "cpu_per_gb_migrated"]
+                "hint_faults", "induced_faults", "cpu_s", "cpu_per_gb_scanned", "cpu_per_gb_migrated",
+                "swap_t90", "promoted", "demoted"]
 
 # (key, label, format) rows of the per-workload tables.
 ROWS = [
@@ -34,6 +37,9 @@ ROWS = [
     ("moved_per_ws", "migrated / working set", "%.2f"),
     ("moved2_per_ws", "migrated / working set, second half", "%.2f"),
     ("pingpong", "ping-pong: sampled pages moved >= 2x in 60 s", "%.3f"),
+    ("swap_t90", "phase change: time to 90 % of the new hot set, worst swap (s)", "%.1f"),
+    ("promoted", "pages promoted (CPU-less node -> CPU node)", "%.0f"),
+    ("demoted", "pages demoted (CPU node -> CPU-less node)", "%.0f"),
     ("hint_faults", "NUMA hinting faults (kernel)", "%.0f"),
     ("induced_faults", "write faults induced by numamigd (soft-dirty clears)", "%.0f"),
     ("cpu_s", "balancer CPU, s (utime+stime)", "%.2f"),
@@ -63,7 +69,7 @@ def table(peers, med, wl):
             if not present:
                 vals.append("–")
                 continue
-            if key in ("t90", "t99"):
+            if key in ("t90", "t99", "swap_t90"):
                 # "never" counts as infinitely late for the median.
                 inf = [r.get(key) if r.get(key) is not None else 1e9 for r in runs]
                 m = med(inf)
@@ -117,6 +123,14 @@ def goals(data, tput, idle, scale, med):
         rows.append("| W3: mean locality no worse than none | %s | none: %s, autoNUMA: %s | %s |" % (
             fmt(lm, "%.2f"), fmt(ln, "%.2f"), fmt(g(w3, "autonuma", "Lmean", med), "%.2f"),
             verdict(lm is not None and ln is not None and lm >= ln - 0.005)))
+    w7 = data.get("w7", {})
+    if w7:
+        mine = g(w7, "residency", "Lmean", med)
+        best = max(((g(w7, p, "Lmean", med), p) for p in ("tier2", "tier3")
+                    if g(w7, p, "Lmean", med) is not None), default=(None, "tier2"))
+        rows.append("| W7 tiering: mean share of the written set on the CPU node no lower than kernel tiering's | %s | %s: %s | %s |" % (
+            fmt(mine, "%.2f"), PEER_NAMES[best[1]], fmt(best[0], "%.2f"),
+            verdict(mine is not None and (best[0] is None or mine >= best[0] - 0.005))))
     # Threads on several nodes (issue 13): at least as local as autoNUMA,
     # with fewer write faults induced than autoNUMA's hinting faults.
     for wl, key in (("w1t", "Lend"), ("w3t", "Lmean"), ("w4t", "Lend")):
@@ -170,10 +184,10 @@ def goals(data, tput, idle, scale, med):
 
 def losses(data, med):
     """Plain statements of where numamigd residency is worse than the best
-    outside peer (autoNUMA or numad; hard bind is the unreachable
+    outside peer (autoNUMA or numad, kernel tiering for W7; hard bind is the unreachable
     reference, greedy is numamigd's own baseline)."""
     out = []
-    for wl in ["w1", "w1t", "w2", "w3", "w3slow", "w3t", "w4", "w4t"]:
+    for wl in ["w1", "w1t", "w2", "w3", "w3slow", "w3t", "w4", "w4t", "w7"]:
         peers = data.get(wl, {})
         if "residency" not in peers:
             continue
@@ -182,7 +196,7 @@ def losses(data, med):
                                       ("Lmean", "mean locality", "high", "%.2f"),
                                       ("Lend", "final locality", "high", "%.2f")]:
             mine = g(peers, "residency", key, med)
-            for p in ("autonuma", "numad"):
+            for p in ("autonuma", "numad", "tier2", "tier3"):
                 theirs = g(peers, p, key, med)
                 if theirs is None:
                     continue
@@ -255,7 +269,7 @@ def render(a, data, guests, tput, idle, scale, pngs, problems, med):
     out.append("### Where numamigd loses (generated: residency vs autoNUMA and numad)\n")
     out.append(losses(data, med) + "\n")
     out.append(METRICS)
-    for wl in ["w1", "w1t", "w2", "w3", "w3slow", "w3t", "w4", "w4t"]:
+    for wl in ["w1", "w1t", "w2", "w3", "w3slow", "w3t", "w4", "w4t", "w7"]:
         if wl not in data:
             continue
         out.append("## %s\n" % TITLES[wl])

@@ -49,7 +49,7 @@ bench/run --runs 5        # more runs per workload (medians)
 bench/run --quick         # one short run of everything (a look, not a result)
 bench/run --smoke         # harness check, ~25 s (one boot): W2 6 s, none + residency;
                           # exits non-zero if any result is missing or unparsable
-bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w3t w4 w4t w5 w6 scale);
+bench/run --only "w2 w5"  # some workloads only (w1 w1t w2 w3 w3slow w3t w4 w4t w5 w6 w7 scale);
                           # the others' results stay (results/generated.json says whose they are)
 bench/run --builddir _build/main  # use an out-of-tree build; by default bench/run
                           # configures and builds in the source tree, after which
@@ -80,6 +80,7 @@ are in each peer's `counters` file under `results/raw/`):
 | W4t | the same with one thread per node in one process; once | `wl-interleaved -s 48` |
 | W5 | migration throughput: 64 MiB, 4K and THP, see below | `bw-mig tput -s 64 [-H]` |
 | W6 | an idle, already local 160 MiB process (2 GiB does not fit a 384 MiB node: scaled down, see the goals); 60 s | `bw-mig idle -s 160` |
+| W7 | tiering (cxl topology, kernel 6.12, once): one thread on node 0 writes set A (16 MiB, first touched on node 0) for 25 s, then set B (16 MiB, first touched on the CPU-less node 2), then A again; its report is the share of the set it writes that is on node 0; 75 s | `wl-tier -p 25 -s 16 -c 16` |
 
 All run with `-i 0.5` (a locality report every 0.5 s) in cgroup
 `/bench.wl`, which the numamigd policies match.
@@ -96,6 +97,13 @@ the peer says otherwise, THP off:
 | hard bind | the placement every balancer aims for, made at t=0: each process's memory bound (MPOL_BIND, as `numactl -N n -m n`) to its node and touched there (`bench/bw-numa01 -f bind`, processes also for the thread forms W1t and W4t); W3 has no hard-bind column: with tasks changing nodes, binding the memory where it is first touched is exactly what none does |
 | numamigd residency | `numamigd` with a lazy residency policy on the workload's cgroup: dwell 1s, hysteresis 10s, min_rss 1MiB, rate_limit unlimited, default interval 1s, `kernel_numa_balancing: disable` |
 | numamigd greedy | the same with `policy: greedy` (memory follows the task's last tick: the baseline) |
+| kernel tiering (mode 2), (mode 3) | W7 only: kernel.numa_balancing=2 (promotion of hot pages from a lower memory tier on hint faults) or 3 (that and normal balancing), with `/sys/kernel/mm/numa/demotion_enabled` 1 (demotion on reclaim) |
+
+For W7 numamigd's policy adds `tiering: { goal_used: G%, cold_after: 5s }`,
+G being node 0's use when the peer starts plus one set and 2 MiB: a
+second set promoted puts node 0 above it, and the set no longer written
+is demoted. The kernel peers have no goal to keep; they demote only under
+reclaim, which a node this size with 16 MiB sets never reaches.
 """
 
 METRICS = """## What each number means
@@ -143,6 +151,12 @@ METRICS = """## What each number means
   churned: for THP, compaction); the goal rows judge the migrator by its
   ratio to the best raw batch of the same round, since a shared host's
   load drifts between rounds.
+- **W7** rows: *time to 90 % of the new hot set, worst swap*: after each
+  switch of the written set, the first report with 90 % of it on node 0;
+  *pages promoted / demoted*: the kernel's `pgpromote_success` and
+  `pgdemote_kswapd` + `pgdemote_direct`, plus numamigd's own counts
+  (status: pages moved from a CPU-less node to a CPU node and back;
+  move_pages() moves are not in the kernel's promote/demote counters).
 - **W6** runs numamigd for a fixed window over an idle, already local
   process and compares the daemon's time per numa_maps scan (its own
   counter) with `bw-mig maps`: 20 plain reads of the same file.
@@ -234,8 +248,11 @@ TAIL = """## What is not measured here (yet)
   topologies); W6 is scaled down to 160 MiB and the 2 GiB row extrapolated.
 - Kernel 6.12: every figure is from 6.1 (`bench/run --kernel 6.12` runs the
   same on 6.12; not run for this README).
-- W1t, W3slow and W4t ran once (not 3 times) to keep the bench near 40
+- W1t, W3slow, W4t and W7 ran once (not 3 times) to keep the bench near 50
   minutes; their tables say "1 runs".
+- W7 with memory pressure (a fast node near full, where the kernel's
+  reclaim-time demotion acts) and with DAMON (6.12 has it; numamigd does
+  not use it yet).
 - A hard-bind column for W3 (it would equal none: see Peers).
 - numad at its own scale: it only acts on processes above ~300 MB and half
   a CPU, which a 384 MiB guest node cannot hold next to a peer.
