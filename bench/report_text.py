@@ -99,7 +99,7 @@ the peer says otherwise, THP off:
 | numamigd greedy | the same with `policy: greedy` (memory follows the task's last tick: the baseline) |
 | kernel tiering (mode 2), (mode 3) | W7 only: kernel.numa_balancing=2 (promotion of hot pages from a lower memory tier on hint faults) or 3 (that and normal balancing), with `/sys/kernel/mm/numa/demotion_enabled` 1 (demotion on reclaim) |
 
-For W7 numamigd's policy adds `tiering: { goal_used: G%, cold_after: 5s }`,
+For W7 numamigd's policy adds `tiering: {{ goal_used: G%, cold_after: 5s }}`,
 G being node 0's use when the peer starts plus one set and 2 MiB: a
 second set promoted puts node 0 above it, and the set no longer written
 is demoted. The kernel peers have no goal to keep; they demote only under

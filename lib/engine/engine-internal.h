@@ -85,8 +85,10 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms);
  * budgets allow. */
 void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 /* The gap to the next clear after a plan: one interval while placement
- * changes, doubling up to 16 while it is settled (rg->settled). */
-void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms);
+ * changes, doubling up to 16 while it is settled (rg->settled); TIERED:
+ * T has pages on a memory-only node that its written regions promote. */
+void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms,
+			     bool tiered);
 
 /* engine-regions.c: the region plans of memory that follows threads. */
 /* After T's process plan (t->last) with its input IN: T's regions. */

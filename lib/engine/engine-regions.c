@@ -290,9 +290,9 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 			 const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
 	enum nm_plan_reason why = t->last.reason;
+	bool tiered = engine_has_tiered(e, t);
 	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
-			 (why != NM_PLAN_R_IDLE && engine_has_tiered(e, t)) ||
-			 engine_tier_pressed(e, t);
+			 (why != NM_PLAN_R_IDLE && tiered) || engine_tier_pressed(e, t);
 
 	engine_tier_none(t);
 	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
@@ -319,7 +319,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	e->moves_bytes = 0;
 	if (nm_regions_fresh(t->rg, in->now_ms, e->config->interval_ms))
 		t->rg->settled = plan_all(e, t, in, pol, budget);
-	engine_windows_schedule(e, t->rg, in->now_ms);
+	engine_windows_schedule(e, t->rg, in->now_ms, tiered);
 	if (e->n_moves)
 		engine_submit_regions(e, t, budget, -1);
 	else

@@ -103,6 +103,11 @@ static void route_one(const struct nm_access_rec *r, void *arg)
 	rg = d->t ? d->t->rg : NULL;
 	if (!rg || !rg->open)
 		return; /* not a process we opened a window for */
+	if (!rg->woke) {
+		const struct nm_access_region *old = nm_access_find(&rg->store, r->addr);
+
+		rg->woke = !old || old->last_window + 1 < rg->store.window;
+	}
 	before = rg->store.st.counted;
 	nm_access_add(&rg->store, r, 1);
 	before = rg->store.st.counted - before;
@@ -211,6 +216,7 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms)
 	rg->last_flips = rg->store.st.flips;
 	rg->last_compared = rg->store.st.compared;
 	rg->open = false;
+	rg->woke = false;
 }
 
 /* Close the open window and open the next when due: one clear. */
@@ -269,12 +275,17 @@ void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 /* Stable placement: fewer clears, fewer faults. Placement that changes
  * again: a clear every interval, and a long window open now ends at the
  * next tick. The gap doubles at a clear, once a plan on fresh writes found
- * every region settled. */
-void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms)
+ * every region settled. With TIERED (pages on a memory-only node that
+ * only written regions bring home), a window that saw memory written that
+ * the one before did not (rg->woke: the written set moved, a phase
+ * change) counts as a change too: backed off to 16 s, the new hot set
+ * would wait that long to be planned on fresh writes. */
+void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, uint64_t now_ms,
+			     bool tiered)
 {
 	uint64_t interval = e->config->interval_ms;
 
-	if (!rg->settled) {
+	if (!rg->settled || (tiered && rg->woke)) {
 		rg->gap_ms = interval;
 		if (rg->open && rg->next_clear_ms > rg->window_ms + interval)
 			rg->next_clear_ms = rg->window_ms + interval;

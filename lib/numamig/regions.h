@@ -55,6 +55,8 @@ struct nm_regions {
 	uint64_t prev_window_ms;        /* when the one it followed began, or: */
 	uint64_t gap_ms;                /* between two clears, backed off when stable */
 	bool settled;                   /* the last plan on fresh writes moved nothing */
+	bool woke;                      /* the open window saw a region written that
+	                                   the window before it did not */
 	uint64_t next_clear_ms;
 	enum nm_regions_wait wait;
 	int clear_err;                  /* the last clear_refs errno, 0: none */
