@@ -46,9 +46,9 @@ cpu_ticks() {
 # and the set not written any more is demoted. The kernel's peers have no
 # such goal: they demote only under reclaim.
 tier_goal() {
-    awk -v set=$((MIB + 2)) '$3 == "MemTotal:" { t = $4 } $3 == "MemFree:" { f = $4 }
-        END { g = int(((t - f) + set * 1024) * 100 / t) + 1; print (g > 100 ? 100 : g) }' \
-        "$NODE_SYS/node0/meminfo"
+    _t=$(node_mem 0 MemTotal)
+    _g=$(((_t - $(node_mem 0 MemFree) + ((MIB + 2) << 20)) * 100 / _t + 1))
+    echo $((_g > 100 ? 100 : _g))
 }
 
 policy_yaml() { # POLICY

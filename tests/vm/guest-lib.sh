@@ -117,6 +117,11 @@ vmstat() {
     awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
 }
 
+# node_mem NODE KEY: KEY (MemTotal, MemFree, ...) of NODE's meminfo, in bytes.
+node_mem() {
+    awk -v k="$2:" '$3 == k { print $4 * 1024 }' "$NODE_SYS/node$1/meminfo"
+}
+
 # mean_local FILE: the mean of the local= values of a workload's report.
 mean_local() {
     awk -F'[ =]' '/^t=/ { s += $4; n++ } END { if (n) printf "%.3f", s / n }' "$1"

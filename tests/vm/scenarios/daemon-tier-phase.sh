@@ -29,7 +29,6 @@ set_mib=16 period=25
 pages=$(((set_mib << 20) / 4096))
 cg=/sys/fs/cgroup/numamig.wl
 mkdir -p "$cg"
-meminfo() { awk -v k="$1:" '$3 == k { print $4 * 1024 }' /sys/devices/system/node/node0/meminfo; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 out=$TMPDIR/wl.out
@@ -37,8 +36,8 @@ sh -c "echo \$\$ >$cg/cgroup.procs; exec wl-tier -p $period -s $set_mib -c $set_
 wl=$!
 wait_for "$out" '^# wl-tier' 60 || fail "workload did not start"
 t0=$(uptime_s)
-total=$(meminfo MemTotal)
-used=$((total - $(meminfo MemFree)))
+total=$(node_mem 0 MemTotal)
+used=$((total - $(node_mem 0 MemFree)))
 # 6 MiB under the use now: a set promoted (16 MiB) puts node 0 above the
 # goal by more than a set, so the set no longer written goes whole.
 goal=$(((used - (6 << 20)) * 100 / total))
