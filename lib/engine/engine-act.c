@@ -235,8 +235,6 @@ static void account_regions(struct nm_engine *e, struct nm_task *t, const struct
 		p->pages_moved += moved;
 		p->placed_window = 0;
 	}
-	if (j->demote_from >= 0)
-		e->demoting[j->demote_from] -= j->demote_bytes;
 }
 
 static void account(struct nm_engine *e, const struct nm_mig_work *work)
@@ -303,6 +301,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		if (j->base.req.regions)
 			account_regions(e, t, j);
 		if (j->demote_from >= 0) {
+			e->demoting[j->demote_from] -= j->demote_bytes;
 			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;
 			/* Cold chunks whose pages would not move (shared, pinned,
 			 * the zero page): not every two seconds again. */

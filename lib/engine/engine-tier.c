@@ -8,7 +8,6 @@
  * to the worker as a region item restricted to the node relieved. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
