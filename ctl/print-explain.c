@@ -141,6 +141,11 @@ static void print_regions(FILE *f, json_object *rg)
 		"%lld pages moved\n", (long long)jint(rg, "clears", 0),
 		(long long)jint(rg, "induced_faults", 0), (long long)jint(rg, "regions_written", 0),
 		(long long)jint(rg, "pages_moved", 0));
+	if (jbool(rg, "damon") == 1 || jint(rg, "damon_snapshots", 0))
+		fprintf(f, "             DAMON: %s, %lld snapshots, %lld pages hot in the last\n",
+			jbool(rg, "damon") == 1 ? "watching its reads" : "not watching now",
+			(long long)jint(rg, "damon_snapshots", 0),
+			(long long)jint(rg, "damon_hot_pages", 0));
 	if (jget(rg, "note"))
 		fprintf(f, "             %s\n", jstr(rg, "note", ""));
 	a = jarray(rg, "top", &n);
@@ -246,7 +251,8 @@ static void print_policy_keys(FILE *f, json_object *pol)
 		(long long)jint(pol, "batch_latency_us", 0));
 	fprintf(f, "  attribution:  %s, regions of %s, shared: %s\n", jstr(pol, "attribution", "-"),
 		fmt_bytes(buf, jint(pol, "region_bytes", -1)), jstr(pol, "shared", "-"));
-	fprintf(f, "  tiering:      promote %s, ", jstr(pol, "tiering_promote", "-"));
+	fprintf(f, "  tiering:      promote %s, reads %s, ", jstr(pol, "tiering_promote", "-"),
+		jstr(pol, "tiering_reads", "-"));
 	if (jint(pol, "tiering_goal_used_pct", 100) < 100)
 		fprintf(f, "demote above %lld%% used, cold after %s\n",
 			(long long)jint(pol, "tiering_goal_used_pct", 100),

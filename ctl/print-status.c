@@ -27,6 +27,29 @@ static void print_attribution(FILE *f, json_object *a)
 		(long long)jint(a, "region_pages_moved", 0));
 }
 
+/* The DAMON source: reads, for tiering. */
+static void print_damon(FILE *f, json_object *d)
+{
+	const char *state = jstr(d, "state", "?");
+	char ms[FMT_MAX];
+
+	if (!d)
+		return;
+	if (strcmp(state, "unused") == 0) {
+		fprintf(f, "reads:     DAMON not opened: no tiered process needed it\n");
+	} else if (strcmp(state, "live") != 0) {
+		fprintf(f, "reads:     DAMON unavailable: %s; pages only read count as cold\n",
+			jstr(d, "reason", "?"));
+	} else {
+		fprintf(f, "reads:     DAMON watching %lld of at most %lld processes; %lld snapshots "
+			"(%s, %lld regions), %lld failed; %lld starts, %lld failed\n",
+			(long long)jint(d, "processes", 0), (long long)jint(d, "max_processes", 0),
+			(long long)jint(d, "snapshots", 0), fmt_ms(ms, jint(d, "snapshot_ms", -1)),
+			(long long)jint(d, "regions", 0), (long long)jint(d, "snapshot_errors", 0),
+			(long long)jint(d, "starts", 0), (long long)jint(d, "start_errors", 0));
+	}
+}
+
 static void print_daemon(FILE *f, json_object *p)
 {
 	json_object *knb = jget(p, "daemon.kernel_numa_balancing");
@@ -55,6 +78,7 @@ static void print_daemon(FILE *f, json_object *p)
 		fprintf(f, ", left alone");
 	fputc('\n', f);
 	print_attribution(f, jget(p, "attribution"));
+	print_damon(f, jget(p, "damon"));
 	fprintf(f, "cost:      cpu %s user + %s system, max RSS %s, %lld ticks\n",
 		fmt_ms(usr, jint(p, "daemon.cpu_user_ms", -1)),
 		fmt_ms(sys, jint(p, "daemon.cpu_system_ms", -1)),

@@ -132,16 +132,19 @@ static json_object *region_json(const struct ctl_state *s, const struct nm_acces
 	json_object *o = json_object_new_object(), *w = json_object_new_array();
 	json_object *pages = json_object_new_array();
 	char range[64];
+	float damon = 0;
 
 	snprintf(range, sizeof(range), "%lx-%lx", r->start, r->start + nm_access_region_bytes(a));
 	for (int n = 0; n < s->nr_nodes; n++) {
 		float c = nm_access_count(a, r, n, NM_ACCESS_NR_SRCS);
 
+		damon += nm_access_count(a, r, n, NM_ACCESS_DAMON);
 		json_object_array_add(w, json_object_new_double(r->total > 0 ? c / r->total : 0));
 		json_object_array_add(pages, p ? ctl_json_u64(p->pages[n]) : NULL);
 	}
 	add(o, "range", json_object_new_string(range));
 	add(o, "writes", json_object_new_double(r->total));
+	add(o, "damon", json_object_new_double(damon));
 	add(o, "write_share_per_node", w);
 	add(o, "pages_per_node", pages);
 	add(o, "home", p && p->plan.has_home ? json_object_new_int(p->plan.home) : NULL);
@@ -188,7 +191,7 @@ static json_object *regions_note(const struct ctl_state *s, const struct nm_task
 	uint64_t eligible = ctl_task_eligible_total_kb(t) * 1024 / (s->page_size ? s->page_size : 4096);
 	char buf[256];
 
-	if (rg->store.st.windows < 1 || rg->written_last * 10 >= eligible)
+	if (rg->store.st.windows < 1 || rg->written_last * 10 >= eligible || rg->damon_slot)
 		return NULL;
 	snprintf(buf, sizeof(buf), "%llu of its %llu eligible pages were written in the last "
 		 "window: pages only read are not seen by the writes source, and stay where "
@@ -224,6 +227,9 @@ static json_object *regions_json(const struct ctl_state *s, const struct nm_task
 	add(o, "placement_reads", ctl_json_u64(rg->queries));
 	add(o, "pages_moved", ctl_json_u64(rg->pages_moved));
 	add(o, "written_last_window_pages", ctl_json_u64(rg->written_last));
+	add(o, "damon", json_object_new_boolean(rg->damon_slot != 0));
+	add(o, "damon_snapshots", ctl_json_u64(rg->damon_snapshots));
+	add(o, "damon_hot_pages", ctl_json_u64(rg->damon_hot));
 	add(o, "note", regions_note(s, t));
 	add(o, "top", top_regions_json(s, rg));
 	return o;

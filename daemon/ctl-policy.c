@@ -70,6 +70,7 @@ json_object *ctl_json_policy(const struct nm_policy *pol)
 			       json_object_new_string(nm_promote_name(pol->promote)));
 	json_object_object_add(o, "tiering_goal_used_pct", json_object_new_int((int)pol->goal_used_pct));
 	json_object_object_add(o, "tiering_cold_after_ms", ctl_json_u64(pol->cold_after_ms));
+	json_object_object_add(o, "tiering_reads", json_object_new_string(nm_reads_name(pol->reads)));
 	return o;
 }
 

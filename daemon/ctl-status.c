@@ -93,6 +93,31 @@ static json_object *attribution_json(const struct ctl_state *s)
 	return o;
 }
 
+/* The DAMON source: whether it is open, and what it cost. */
+static json_object *damon_json(const struct ctl_state *s)
+{
+	json_object *o = json_object_new_object();
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->tracker->n; i++) {
+		const struct nm_regions *rg = nm_task_of(s->tracker->v[i])->rg;
+
+		n += rg && rg->damon_slot;
+	}
+	add(o, "state", json_object_new_string(s->damon_err == 0 ? "live" :
+					      s->damon_err == 1 ? "unused" : "unavailable"));
+	add(o, "reason", s->damon_why ? json_object_new_string(s->damon_why) : NULL);
+	add(o, "processes", ctl_json_u64(n));
+	add(o, "max_processes", ctl_json_u64(NM_DAMON_SLOTS));
+	add(o, "starts", ctl_json_u64(s->damon.starts));
+	add(o, "start_errors", ctl_json_u64(s->damon.start_errors));
+	add(o, "snapshots", ctl_json_u64(s->damon.snapshots));
+	add(o, "snapshot_errors", ctl_json_u64(s->damon.snapshot_errors));
+	add(o, "snapshot_ms", ctl_json_u64(s->damon.snapshot_ns / 1000000));
+	add(o, "regions", ctl_json_u64(s->damon.regions));
+	return o;
+}
+
 /* ---- totals ------------------------------------------------------------- */
 
 /* Each nonzero src->dst pair, and the sums. */
@@ -390,6 +415,7 @@ json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 	add(o, "page_size", ctl_json_u64(s->page_size));
 	add(o, "daemon", daemon_json(s));
 	add(o, "attribution", attribution_json(s));
+	add(o, "damon", damon_json(s));
 	add(o, "totals", totals_json(s));
 	add(o, "nodes", nodes_json(s));
 	add(o, "policies", policies_json(s));

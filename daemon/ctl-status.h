@@ -54,6 +54,10 @@ struct ctl_state {
 	/* the writes source (memory that follows threads) */
 	int writes_err;                   /* 0: live, else -errno */
 	const char *writes_why;           /* why not, or NULL */
+	/* the DAMON source (reads, for tiering) */
+	int damon_err;                    /* 0: open, 1: not needed yet, else -errno */
+	const char *damon_why;            /* why not, or NULL */
+	struct nm_damon_stats damon;
 	/* kernel.numa_balancing */
 	int knb_value;                    /* now, or -errno when unreadable */
 	int knb_saved;                    /* restored on exit; -1: we did not change it */

@@ -35,6 +35,7 @@ struct manager {
 	uint64_t started_ms;
 	bool ticked;                   /* the first tick has run */
 	int metrics_err;               /* last metrics_file errno, to log changes only */
+	int damon_err;                 /* the DAMON source's last state, ditto */
 };
 
 uint64_t manager_now_ms(void)
@@ -209,6 +210,7 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 	if (!m->config->metrics_file[0])
 		return;
 	nm_sampler_get_stats(smp, &src.sampler);
+	src.damon_err = nm_engine_damon(m->engine, &why, &src.damon);
 	if (nm_knb_read(m->root, &src.numa_balancing) < 0)
 		src.numa_balancing = -1;
 	r = nm_metrics_write(&src, m->config->metrics_file, &why);
@@ -220,6 +222,24 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 	m->metrics_err = r;
 }
 
+/* The DAMON source opens when a tiered process first needs it: say how
+ * that went, once per change. */
+static void log_damon(struct manager *m)
+{
+	struct nm_damon_stats st;
+	const char *why;
+	int r = nm_engine_damon(m->engine, &why, &st);
+
+	if (r == m->damon_err)
+		return;
+	m->damon_err = r;
+	if (r == 0)
+		log_info("DAMON source: live (reads of processes placed for tiering)");
+	else if (r < 0)
+		log_warn("DAMON source unavailable: %s; pages only read count as cold",
+			 why ? why : strerror(-r));
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
@@ -229,6 +249,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	if (r < 0)
 		log_warn("tick failed: %s", strerror(-r));
 	log_decisions(m, now);
+	log_damon(m);
 	notify_status(m);
 	write_metrics(m, now);
 	/* The period runs from the first tick, not from when the timer was
@@ -407,6 +428,7 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 	}
 	m->opts = *opts;
 	m->knb_saved = -1;
+	m->damon_err = 1; /* not needed yet */
 	m->started_ms = manager_now_ms();
 	m->config = manager_load_config(&opts->paths);
 	r = m->config ? block_signals() : -EINVAL;

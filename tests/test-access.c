@@ -180,6 +180,79 @@ START_TEST(test_pmu_samples)
 }
 END_TEST
 
+/* A range (DAMON's regions): each region it overlaps counts the pages it
+ * overlaps times the weight, spans them, and is accessed now; the return
+ * says how many of them were not accessed in the window before. */
+START_TEST(test_range)
+{
+	struct nm_access a;
+	const struct nm_access_region *r;
+	struct nm_access_rec w = wr(BASE + 2 * MB, 0);
+
+	setup(&a, 2, 64, 2);
+	/* 1 MiB into the first region to 512 KiB into the third. */
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + MB, BASE + 4 * MB + MB / 2, 1,
+					     NM_ACCESS_DAMON, 0.5f), 3);
+	ck_assert_uint_eq(a.n, 3);
+	r = nm_access_find(&a, BASE);
+	ck_assert_float_eq(nm_access_count(&a, r, 1, NM_ACCESS_DAMON), 128);  /* 256 pages */
+	ck_assert_uint_eq(r->lo, 256);
+	ck_assert_uint_eq(r->hi, 512);
+	r = nm_access_find(&a, BASE + 2 * MB);
+	ck_assert_float_eq(nm_access_count(&a, r, 1, NM_ACCESS_NR_SRCS), 256);
+	ck_assert_uint_eq(r->lo, 0);
+	ck_assert_uint_eq(r->hi, 512);
+	r = nm_access_find(&a, BASE + 4 * MB);
+	ck_assert_float_eq(nm_access_count(&a, r, 1, NM_ACCESS_DAMON), 64);
+	ck_assert_uint_eq(r->hi, 128);
+	ck_assert_float_eq(nm_access_count(&a, r, 0, NM_ACCESS_DAMON), 0);
+	ck_assert_str_eq(nm_access_src_name(NM_ACCESS_DAMON), "damon");
+	/* Not a writes record: the page seen by DAMON still counts a write. */
+	ck_assert_int_eq(nm_access_add(&a, &w, 1), 0);
+	ck_assert_uint_eq(a.st.counted, 4);
+	/* The next window: the same range is no news, a new one is. */
+	nm_access_end_window(&a, 2000);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + MB, BASE + 2 * MB, 1, NM_ACCESS_DAMON,
+					     1.0f), 0);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + 8 * MB, BASE + 9 * MB, 1, NM_ACCESS_DAMON,
+					     1.0f), 1);
+	nm_access_end_window(&a, 3000);
+	nm_access_end_window(&a, 4000);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + 2 * MB, BASE + 3 * MB, 0, NM_ACCESS_DAMON,
+					     1.0f), 1);                  /* idle for a window */
+	/* Bad input: dropped. */
+	ck_assert_int_eq(nm_access_add_range(&a, BASE, BASE, 0, NM_ACCESS_DAMON, 1.0f), 0);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE, BASE + MB, 2, NM_ACCESS_DAMON, 1.0f), 0);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE, BASE + MB, 0, NM_ACCESS_DAMON, -1), 0);
+	ck_assert_uint_eq(a.st.dropped, 3);
+	/* Weight 0: accessed (not idle), nothing counted, no news. */
+	nm_access_end_window(&a, 5000);
+	nm_access_end_window(&a, 6000);
+	r = nm_access_find(&a, BASE + 4 * MB);
+	ck_assert_uint_gt(nm_access_idle_ns(&a, r, 7000), 0);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + 4 * MB, BASE + 5 * MB, 0, NM_ACCESS_DAMON,
+					     0), 0);
+	r = nm_access_find(&a, BASE + 4 * MB);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, r, 7000), 0);
+	ck_assert_float_eq_tol(nm_access_count(&a, r, 1, NM_ACCESS_DAMON), 11.3137f, 1e-3); /* 64, 5 windows */
+	ck_assert_uint_eq(r->hi, 128);
+	nm_access_free(&a);
+}
+END_TEST
+
+/* A full table: the regions of a range that do not fit are dropped. */
+START_TEST(test_range_full)
+{
+	struct nm_access a;
+
+	setup(&a, 1, 2, 2);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE, BASE + 8 * MB, 0, NM_ACCESS_DAMON, 1.0f), 2);
+	ck_assert_uint_eq(a.n, 2);
+	ck_assert_uint_eq(a.st.dropped, 2);
+	nm_access_free(&a);
+}
+END_TEST
+
 /* A node out of range is dropped, not counted; bad options are refused. */
 /* How long a region went unwritten: 0 while written in the open window,
  * then from the end of the last window that saw it (tiering's coldness). */
@@ -306,6 +379,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_writer_flips);
 	tcase_add_test(tc, test_pmu_samples);
 	tcase_add_test(tc, test_idle);
+	tcase_add_test(tc, test_range);
+	tcase_add_test(tc, test_range_full);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_eviction);
 	tcase_add_test(tc, test_many_regions);

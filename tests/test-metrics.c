@@ -60,7 +60,7 @@ static void world_init(struct world *w)
 	w->src = (struct nm_metrics_src){ .counters = &w->c, .tracker = &w->t,
 					  .config = w->config, .sampler_source = "perf",
 					  .version = "0.1.0", .uptime_s = 2.5, .cpu_s = 0.25,
-					  .numa_balancing = 0 };
+					  .numa_balancing = 0, .damon_err = 1 };
 	w->src.sampler.samples = 100;
 }
 
@@ -101,7 +101,13 @@ START_TEST(test_format)
 	has(text, "numamigd_info{version=\"0.1.0\",sampler=\"perf\"} 1\n");
 	has(text, "numamigd_samples_total 100\n");
 	has(text, "# TYPE numamigd_paused gauge\n");
+	has(text, "numamigd_damon_up 0\n");                 /* not needed yet */
 	free(text);
+	w.src.damon_err = -ENOENT;
+	w.src.damon.snapshots = 7;
+	text = print(&w);
+	has(text, "numamigd_damon_up -1\n");
+	has(text, "numamigd_damon_snapshots_total 7\n");
 	nm_config_free(w.config);
 }
 END_TEST

@@ -5,9 +5,14 @@
 # list in Makefile.am).
 # The store's decay is powf(3).
 lib_libnumamig_core_la_LIBADD += -lm
-noinst_HEADERS += lib/numamig/access.h lib/numamig/writes.h
+noinst_HEADERS += lib/numamig/access.h lib/numamig/writes.h lib/numamig/damon.h
 
 UNIT_TESTS += tests/test-access
 tests_test_access_SOURCES = tests/test-access.c tests/check-main.h
 tests_test_access_CFLAGS = $(tests_cflags)
 tests_test_access_LDADD = $(tests_ldadd) -lm
+
+UNIT_TESTS += tests/test-damon
+tests_test_damon_SOURCES = tests/test-damon.c tests/check-main.h tests/fixture.h
+tests_test_damon_CFLAGS = $(tests_cflags)
+tests_test_damon_LDADD = $(tests_ldadd)

@@ -8,7 +8,7 @@
 
 #include "numamig/access.h"
 
-static const char *const src_names[NM_ACCESS_NR_SRCS] = { "writes", "pmu" };
+static const char *const src_names[NM_ACCESS_NR_SRCS] = { "writes", "pmu", "damon" };
 
 const char *nm_access_src_name(enum nm_access_src s)
 {
@@ -166,6 +166,22 @@ static long region_of(struct nm_access *a, unsigned long addr, int *err)
 	return (long)r;
 }
 
+/* Count pages [LO, HI) of region R from SRC on NODE, WEIGHT each. */
+static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, int node,
+			uint32_t lo, uint32_t hi, float weight)
+{
+	struct nm_access_region *reg = &a->regions[r];
+	float w = weight * (float)(hi - lo);
+
+	a->counts[r * per_region(a) + (size_t)src * (size_t)a->o.nr_nodes + (size_t)node] += w;
+	reg->total += w;
+	reg->last_window = a->window;
+	if (lo < reg->lo)
+		reg->lo = lo;
+	if (hi > reg->hi)
+		reg->hi = hi;
+}
+
 int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 {
 	int err = 0;
@@ -202,17 +218,50 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 			else if (reg->win_tid != rec->tid)
 				reg->win_tid = -1;
 		}
-		a->counts[(size_t)r * per_region(a) + (size_t)rec->src * (size_t)a->o.nr_nodes +
-			  (size_t)rec->node] += 1.0f;
-		reg->total += 1.0f;
-		reg->last_window = a->window;
-		if (page < reg->lo)
-			reg->lo = (uint32_t)page;
-		if (page + 1 > reg->hi)
-			reg->hi = (uint32_t)page + 1;
+		count_pages(a, (size_t)r, rec->src, rec->node, (uint32_t)page, (uint32_t)page + 1,
+			    1.0f);
 		a->st.counted++;
 	}
 	return err;
+}
+
+int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long end, int node,
+			enum nm_access_src src, float weight)
+{
+	unsigned long size = nm_access_region_bytes(a), at;
+	int err = 0, woke = 0;
+
+	a->st.records++;
+	if (node < 0 || node >= a->o.nr_nodes || (unsigned)src >= NM_ACCESS_NR_SRCS ||
+	    end <= start || weight < 0) {
+		a->st.dropped++;
+		return 0;
+	}
+	for (at = start; at < end; at = (at | (size - 1)) + 1) {
+		unsigned long base = at & ~(size - 1), stop = end - base < size ? end : base + size;
+		const struct nm_access_region *old = nm_access_find(a, at);
+		bool new = !old || old->last_window + 1 < a->window;
+		long r;
+
+		if ((r = region_of(a, at, &err)) < 0) {
+			a->st.dropped++;
+			if (err)
+				return err;
+			continue;
+		}
+		a->regions[r].last_window = a->window;
+		if (weight > 0) {
+			woke += new;
+			count_pages(a, (size_t)r, src, node,
+				    (uint32_t)((at - base) >> a->o.page_shift),
+				    (uint32_t)((stop - base + (1ul << a->o.page_shift) - 1) >>
+					       a->o.page_shift), weight);
+			a->st.counted++;
+		}
+		if (at > ~0ul - size)
+			break; /* the last region of the address space */
+	}
+	return woke;
 }
 
 static int by_total_desc(const void *x, const void *y)

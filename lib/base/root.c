@@ -83,3 +83,25 @@ int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t 
 	close(fd);
 	return r;
 }
+
+int nm_write_file_at(int dirfd, const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t w;
+	int fd, r = 0;
+
+	while (dirfd != AT_FDCWD && *path == '/')
+		path++;
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	while ((w = write(fd, text, len)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		r = -errno;
+	else if ((size_t)w != len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}

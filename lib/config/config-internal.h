@@ -85,6 +85,7 @@ extern const char *const cfg_knb_names[];
 extern const char *const cfg_attribution_names[];
 extern const char *const cfg_shared_names[];
 extern const char *const cfg_promote_names[];
+extern const char *const cfg_reads_names[];
 
 const struct cfg_key *cfg_key_find(const struct cfg_key *table, const char *name);
 int cfg_enum_index(const char *const *names, const char *s);
@@ -105,7 +106,7 @@ enum cfg_pkey {
 	CFG_P_EXCLUDE_FILES, CFG_P_NODES, CFG_P_RATE_LIMIT, CFG_P_BATCH,
 	CFG_P_BATCH_MIN, CFG_P_BATCH_MAX, CFG_P_BATCH_LATENCY, CFG_P_ATTRIBUTION,
 	CFG_P_REGION_SIZE, CFG_P_SHARED, CFG_P_TIERING, CFG_P_TIERING_PROMOTE,
-	CFG_P_TIERING_GOAL_USED, CFG_P_TIERING_COLD_AFTER,
+	CFG_P_TIERING_GOAL_USED, CFG_P_TIERING_COLD_AFTER, CFG_P_TIERING_READS,
 	CFG_P_COUNT
 };
 

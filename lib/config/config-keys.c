@@ -19,6 +19,7 @@ const char *const cfg_knb_names[] = { "keep", "disable", NULL };
 const char *const cfg_attribution_names[] = { "auto", "writes", "off", NULL };
 const char *const cfg_shared_names[] = { "stay", "spread", NULL };
 const char *const cfg_promote_names[] = { "hot", "all", NULL };
+const char *const cfg_reads_names[] = { "damon", "off", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
 const char *nm_mode_name(enum nm_mode m)
 {
@@ -45,6 +46,11 @@ const char *nm_promote_name(enum nm_promote p)
 	return (unsigned)p <= NM_PROMOTE_ALL ? cfg_promote_names[p] : "unknown";
 }
 
+const char *nm_reads_name(enum nm_reads r)
+{
+	return (unsigned)r <= NM_READS_OFF ? cfg_reads_names[r] : "unknown";
+}
+
 static const char *const bool_names[] = { "true", "false", "yes", "no", "on", "off", NULL };
 
 /* walk_mapping() keeps one slot per row; enums are stored through an int. */
@@ -54,7 +60,8 @@ _Static_assert(sizeof(enum nm_mode) == sizeof(int) &&
 	       sizeof(enum nm_knb) == sizeof(int) &&
 	       sizeof(enum nm_attribution) == sizeof(int) &&
 	       sizeof(enum nm_shared) == sizeof(int) &&
-	       sizeof(enum nm_promote) == sizeof(int), "enums are int-sized");
+	       sizeof(enum nm_promote) == sizeof(int) &&
+	       sizeof(enum nm_reads) == sizeof(int), "enums are int-sized");
 
 #define MS_PER_HOUR (3600ull * 1000)
 
@@ -213,6 +220,8 @@ const struct cfg_key cfg_policy_keys[] = {
 				      .range_why = "0% would demote every cold page of every process" },
 	[CFG_P_TIERING_COLD_AFTER] = { "tiering.cold_after", DUR_MS, P(cold_after_ms),
 				       .lo = 1000, .hi = 24 * MS_PER_HOUR },
+	[CFG_P_TIERING_READS] = { "tiering.reads", .kind = CFG_K_ENUM, P(reads),
+				  .names = cfg_reads_names, .what = "damon or off" },
 	[CFG_P_COUNT] = { NULL },
 };
 

@@ -102,6 +102,9 @@ int cfg_policy_builtin(struct nm_policy *p)
 	 * skip about 8 of its windows even when they back off (16 s). */
 	p->goal_used_pct = 100;
 	p->cold_after_ms = 30000;
+	/* A read-mostly working set is as hot as a written one: where the
+	 * kernel has DAMON, its reads count (NM_READS_DAMON is 0). */
+	p->reads = NM_READS_DAMON;
 	return p->exclude_files ? 0 : -1;
 }
 

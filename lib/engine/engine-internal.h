@@ -4,6 +4,7 @@
 #define NUMAMIG_ENGINE_INTERNAL_H
 
 #include "numamig/cgroupfs.h"
+#include "numamig/damon.h"
 #include "numamig/engine.h"
 #include "numamig/migq.h"
 #include "numamig/tier.h"
@@ -48,6 +49,13 @@ struct nm_engine {
 	uint64_t *tier_settle_ms;       /* [nr_nodes]: no demotion from it before */
 	struct nm_tier_chunk *chunks;   /* scratch */
 	size_t cap_chunks;
+	/* DAMON, the reads of tiered processes (engine-damon.c). */
+	struct nm_damon *damon;         /* NULL: not open, damon_err says why (0: unused) */
+	int damon_err;
+	char damon_why[160];
+	uint64_t damon_retry_ms;        /* no new try to open it before */
+	pid_t damon_pid[NM_DAMON_SLOTS]; /* whom each kdamond watches; 0: free */
+	unsigned damon_next;            /* the next snapshot's, in turn */
 };
 
 /* Tiering (tiering.promote: hot): T's pages on memory-only node N are
@@ -118,5 +126,13 @@ void engine_tier_none(struct nm_task *t);
  * it is on is above the goal (t->tier says what happened). */
 void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			const struct nm_policy *pol, struct nm_plan_budget *budget);
+
+/* engine-damon.c: the reads of tiered processes (numamig/damon.h). */
+/* T's reads are to be watched (WANT: it is placed by region for tiering)
+ * or not; its policy and home decide too. */
+void engine_damon_watch(struct nm_engine *e, struct nm_task *t, bool want, uint64_t now_ms);
+/* Stop the kdamonds of processes gone; one snapshot into its window. */
+void engine_damon_end_tick(struct nm_engine *e, uint64_t now_ms);
+void engine_damon_close(struct nm_engine *e);
 
 #endif

@@ -313,6 +313,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	if (!t->rg && engine_windows_new(e, t, in->now_ms) < 0)
 		return;
 	engine_window_step(e, t, in->now_ms);
+	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);
 	if (t->id.doomed)
 		return;
 	e->n_moves = 0;

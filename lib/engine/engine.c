@@ -150,6 +150,7 @@ void nm_engine_free(struct nm_engine *e)
 	}
 	nm_track_free(&e->tracker);
 	engine_regions_close(e);
+	engine_damon_close(e);
 	nm_sampler_close(e->sampler);
 	nm_cgfs_free(e->cg);
 	nm_topo_free(e->topo);
@@ -385,6 +386,7 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	}
 	nm_sampler_end_tick(e->sampler);
 	engine_regions_end_tick(e);
+	engine_damon_end_tick(e, now_ms);
 	nm_track_sweep(&e->tracker);
 	e->counters.ticks++;
 	return 0;

@@ -118,6 +118,21 @@ static void regions(FILE *f, const struct nm_counters *c)
 	fprintf(f, PFX "demotions_total %" PRIu64 "\n", c->demotions);
 }
 
+/* The DAMON source: whether it is open, what it read and cost. */
+static void damon(FILE *f, const struct nm_metrics_src *src)
+{
+	head(f, "damon_up", "gauge",
+	     "1 while DAMON watches reads for tiering, 0 before it is needed, -1 unavailable.");
+	fprintf(f, PFX "damon_up %d\n", src->damon_err == 0 ? 1 : src->damon_err == 1 ? 0 : -1);
+	head(f, "damon_snapshots_total", "counter", "DAMON snapshots read.");
+	fprintf(f, PFX "damon_snapshots_total %" PRIu64 "\n", src->damon.snapshots);
+	head(f, "damon_snapshot_errors_total", "counter", "DAMON snapshots that failed.");
+	fprintf(f, PFX "damon_snapshot_errors_total %" PRIu64 "\n", src->damon.snapshot_errors);
+	head(f, "damon_snapshot_seconds_total", "counter",
+	     "Time spent reading DAMON snapshots, waits for its aggregation included.");
+	fprintf(f, PFX "damon_snapshot_seconds_total %.6f\n", (double)src->damon.snapshot_ns / 1e9);
+}
+
 /* Tracked processes and their eligible memory, per policy. */
 static void policies(FILE *f, const struct nm_metrics_src *src)
 {
@@ -162,6 +177,7 @@ int nm_metrics_print(const struct nm_metrics_src *src, FILE *f)
 	moved(f, src->counters);
 	planner(f, src->counters);
 	regions(f, src->counters);
+	damon(f, src);
 	policies(f, src);
 	daemon_facts(f, src);
 	return ferror(f) ? -EIO : 0;

@@ -17,6 +17,10 @@
  *    counted twice.
  *  - NM_ACCESS_PMU: precise memory samples with data addresses (PEBS, IBS)
  *    on machines that have them; reads and writes, each sample counts.
+ *  - NM_ACCESS_DAMON: DAMON's regions of a process (lib/access/damon.c),
+ *    reads and writes, from no known CPU: the caller names the node (the
+ *    one its threads run on). A range of pages, each counting the share of
+ *    DAMON's samples that found the range accessed (nm_access_add_range).
  *
  * Writers: for the writes source the store also keeps which thread wrote
  * each region in a window, and counts how often that changes from one
@@ -51,6 +55,7 @@ extern "C" {
 enum nm_access_src {
 	NM_ACCESS_WRITES,
 	NM_ACCESS_PMU,
+	NM_ACCESS_DAMON,
 	NM_ACCESS_NR_SRCS,
 };
 
@@ -137,6 +142,18 @@ void nm_access_reset(struct nm_access *a, uint64_t now_ns);
 /* Count N records (their pid is the caller's business). Returns 0 or
  * -ENOMEM (the records not counted are in st.dropped). */
 int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n);
+
+/* Count the pages of [START, END) as accessed from NODE by SRC, each with
+ * WEIGHT (up to 1: the share of samples that saw the range accessed): a
+ * source that reports ranges, not pages. Every region it overlaps is
+ * accessed in the current window (not idle), and with WEIGHT > 0 counts
+ * the pages it overlaps and spans them; WEIGHT 0 only says accessed (not
+ * hot enough to place anything). Returns the regions it counted in that
+ * had not been accessed in the previous window or since (a phase change),
+ * or -ENOMEM; regions not made for a full table are counted in
+ * st.dropped. */
+int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long end, int node,
+			enum nm_access_src src, float weight);
 
 /* Close the current window at NOW_NS: decay, evict if full, forget the
  * pages seen. */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "numamig/config.h"
+#include "numamig/damon.h"
 #include "numamig/migq.h"
 #include "numamig/migrator.h"
 #include "numamig/planner.h"
@@ -120,6 +121,10 @@ struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
 /* The writes source (numamig/writes.h): 0 when live, else -errno with
  * *WHY saying why not. */
 int nm_engine_writes(const struct nm_engine *e, const char **why);
+/* The DAMON source (numamig/damon.h): 0 when open, with its counts in
+ * *ST; 1 when no process has needed it yet; else -errno with *WHY saying
+ * why not. */
+int nm_engine_damon(const struct nm_engine *e, const char **why, struct nm_damon_stats *st);
 
 #ifdef __cplusplus
 }

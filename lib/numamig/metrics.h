@@ -33,6 +33,8 @@ struct nm_metrics_src {
 	double uptime_s;
 	double cpu_s;                 /* the daemon's own user + system time */
 	int numa_balancing;           /* kernel.numa_balancing now, -1 unknown */
+	int damon_err;                /* nm_engine_damon(): 0 open, 1 unused, -errno */
+	struct nm_damon_stats damon;
 };
 
 /* Print every metric to F. Returns 0 or -EIO. */

@@ -57,6 +57,13 @@ enum nm_promote {
 };
 const char *nm_promote_name(enum nm_promote p);
 
+/* Which source of reads tells hot memory from cold for tiering. */
+enum nm_reads {
+	NM_READS_DAMON,   /* DAMON, where the kernel has it (numamig/damon.h) */
+	NM_READS_OFF,     /* none: only what is written counts as hot */
+};
+const char *nm_reads_name(enum nm_reads r);
+
 enum nm_knb {
 	NM_KNB_KEEP,      /* leave kernel.numa_balancing as it is */
 	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
@@ -88,6 +95,7 @@ struct nm_policy {
 	uint64_t region_bytes;     /* unit of thread placement; a power of two */
 	enum nm_shared shared;
 	enum nm_promote promote;   /* tiering.promote */
+	enum nm_reads reads;       /* tiering.reads */
 	unsigned goal_used_pct;    /* tiering.goal_used: 100 = never demote */
 	uint64_t cold_after_ms;    /* tiering.cold_after */
 	char *file;                /* where it was defined, for explain */

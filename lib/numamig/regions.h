@@ -74,6 +74,11 @@ struct nm_regions {
 	uint64_t written_last;          /* pages written in the last closed window */
 	uint64_t queries;               /* placement reads */
 	uint64_t pages_moved;           /* pages region moves moved */
+	/* DAMON (engine-damon.c): its kdamond + 1 (0: none) and since when,
+	 * snapshots read into the store, pages the last one found hot. */
+	unsigned damon_slot;
+	uint64_t damon_since_ms;
+	uint64_t damon_snapshots, damon_hot;
 };
 
 /* The share of flipping regions that makes a process's written memory

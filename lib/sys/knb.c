@@ -39,16 +39,9 @@ int nm_knb_read(const struct nm_root *root, int *value)
 int nm_knb_write(const struct nm_root *root, int value)
 {
 	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d\n", value), r = 0;
-	int fd = openat(nm_root_fd(root), KNB_PATH, O_WRONLY | O_CLOEXEC | O_TRUNC);
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
+	snprintf(buf, sizeof(buf), "%d\n", value);
+	return nm_write_file_at(nm_root_fd(root), KNB_PATH, buf);
 }
 
 /* STATE_DIR as a directory fd; created when CREATE and missing. */

@@ -122,6 +122,50 @@ node_mem() {
     awk -v k="$2:" '$3 == k { print $4 * 1024 }' "$NODE_SYS/node$1/meminfo"
 }
 
+# far_node: the first node with memory and no CPUs (a CXL tier); fails the
+# scenario when there is none.
+far_node() {
+    _far=$(nodes_memory_only)
+    [ -n "$_far" ] || fail "no CPU-less node with memory"
+    echo "${_far%% *}"
+}
+
+# set_share NAME NODE FILE: the share on NODE of the pages of FILE's
+# "# NAME on=N0,N1,..." line (wl-tier's count of every page of a set).
+set_share() {
+    sed -n "s/^# $1 on=//p" "$3" | awk -v n="$2" -F, '{ for (i = 1; i <= NF; i++) s += $i;
+        printf "%.3f", s ? $(n + 1) / s : 0 }'
+}
+
+# tier_run NAME "WL-TIER ARGS" [KEY: VALUE]...: one run of wl-tier in cgroup
+# /numamig.wl under a fresh numamigd whose one policy has the keys given
+# (wl_policy, residency); with SPIN_CPU set, a busy loop shares that CPU.
+# Sets $out (wl-tier's output), $json (the status at the end) and $moved
+# (pages the kernel migrated meanwhile).
+tier_run() {
+    _name=$1 _args=$2
+    shift 2
+    rm -rf "$TMPDIR/policy.d"
+    wl_policy "$TMPDIR" wl "policy: residency" "$@"
+    numamigd_start "$TMPDIR"
+    out=$TMPDIR/$_name.out json=$TMPDIR/$_name.json
+    _spin=
+    if [ -n "${SPIN_CPU:-}" ]; then
+        taskset -c "$SPIN_CPU" sh -c 'while :; do :; done' &
+        _spin=$!
+    fi
+    _before=$(vmstat pgmigrate_success)
+    # shellcheck disable=SC2086 # the arguments are split on purpose
+    sh -c "echo \$\$ >/sys/fs/cgroup/numamig.wl/cgroup.procs; exec wl-tier $_args" >"$out"
+    moved=$(($(vmstat pgmigrate_success) - _before))
+    [ -z "$_spin" ] || kill "$_spin"
+    numamigctl --json status >"$json"
+    numamigd_stop
+    cat "$out"
+    grep -q '^# cold on=' "$out" || fail "$_name: wl-tier did not finish"
+    echo "$_name: pages migrated: $moved"
+}
+
 # mean_local FILE: the mean of the local= values of a workload's report.
 mean_local() {
     awk -F'[ =]' '/^t=/ { s += $4; n++ } END { if (n) printf "%.3f", s / n }' "$1"

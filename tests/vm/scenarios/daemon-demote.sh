@@ -25,9 +25,7 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w "$thp" ] && echo never >"$thp"
 quiet_compaction
 
-far=$(nodes_memory_only)
-far=${far%% *}
-[ -n "$far" ] || fail "no CPU-less node with memory"
+far=$(far_node)
 cg=/sys/fs/cgroup/numamig.wl
 mkdir -p "$cg"
 
