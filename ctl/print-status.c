@@ -138,10 +138,12 @@ static void print_totals(FILE *f, json_object *p)
 	fprintf(f, "migrations %lld, %s in move_pages\n", (long long)jint(p, "totals.migrations", 0),
 		fmt_ms(ms, jint(p, "totals.migration_ms", -1)));
 	if (jint(p, "totals.promoted_pages", 0) || jint(p, "totals.demoted_pages", 0))
-		fprintf(f, "tiering:   %lld pages promoted, %lld demoted (%lld demotions)\n",
+		fprintf(f, "tiering:   %lld pages promoted, %lld demoted (%lld demotions), %lld moved "
+			"back within cold_after (ping-pong)\n",
 			(long long)jint(p, "totals.promoted_pages", 0),
 			(long long)jint(p, "totals.demoted_pages", 0),
-			(long long)jint(p, "totals.demotions", 0));
+			(long long)jint(p, "totals.demotions", 0),
+			(long long)jint(p, "totals.pingpong_pages", 0));
 	print_counts(f, "stops:", jget(p, "totals.stops"));
 	print_counts(f, "failed:", jget(p, "totals.failures"));
 	print_counts(f, "aborted:", jget(p, "totals.aborts"));
@@ -221,16 +223,17 @@ static void process_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX
 	c[4] = fmt_node(b[4], jget(e, "cpu_node"));
 	c[5] = fmt_bytes(b[5], jint(e, "eligible_bytes", -1));
 	c[6] = fmt_pct(b[6], jget(e, "locality_pct"));
-	c[7] = jstr(e, "state", "?");
-	c[8] = jstr(e, "last_reason", "-");
-	last_action(b[9], TABLE_CELL_MAX, e);
-	c[9] = b[9];
+	c[7] = fmt_pct(b[7], jget(e, "hot_fast_pct"));
+	c[8] = jstr(e, "state", "?");
+	c[9] = jstr(e, "last_reason", "-");
+	last_action(b[10], TABLE_CELL_MAX, e);
+	c[10] = b[10];
 }
 
 static void print_processes(FILE *f, json_object *p)
 {
 	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">RUNS ON", ">ELIGIBLE",
-					    ">LOCALITY", "STATE", "LAST TICK", "LAST ACTION" };
+					    ">LOCALITY", ">HOT FAST", "STATE", "LAST TICK", "LAST ACTION" };
 	size_t n;
 	json_object *a = jarray(p, "processes", &n);
 	struct table *t = table_of(TABLE_NCOLS(head), head, a, n, process_row);

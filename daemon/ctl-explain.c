@@ -241,7 +241,7 @@ static json_object *tier_json(const struct nm_tier_status *ts)
 {
 	json_object *o;
 
-	if (ts->state == NM_TIER_NONE && !ts->pages_demoted)
+	if (ts->state == NM_TIER_NONE && !ts->pages_demoted && !ts->hot_pages && !ts->pingpong_pages)
 		return NULL;
 	o = json_object_new_object();
 	add(o, "state", json_object_new_string(nm_tier_state_name(ts->state)));
@@ -250,6 +250,9 @@ static json_object *tier_json(const struct nm_tier_status *ts)
 	add(o, "above_goal_bytes", ctl_json_u64(ts->need));
 	add(o, "planned_bytes", ctl_json_u64(ts->planned));
 	add(o, "pages_demoted", ctl_json_u64(ts->pages_demoted));
+	add(o, "hot_pages", ctl_json_u64(ts->hot_pages));
+	add(o, "hot_fast_pct", ts->hot_pages ? ctl_json_pct(ts->hot_fast_pages, ts->hot_pages) : NULL);
+	add(o, "pingpong_pages", ctl_json_u64(ts->pingpong_pages));
 	return o;
 }
 

@@ -240,6 +240,55 @@ START_TEST(test_range)
 }
 END_TEST
 
+static bool held_4m(unsigned long start, void *arg)
+{
+	(void)arg;
+	return start == BASE + 4 * MB;
+}
+
+/* Ranges region by region: a hot set of two full regions, and a range
+ * that straddles its lower edge with 64 pages in the region below: that
+ * region holds under half the weighted pages of the fullest, and counts
+ * nothing. The straddling range's pages in the hot region count, over the
+ * span of the ranges there. TOUCH marks every region accessed, counting
+ * nothing; HELD leaves the regions it names alone. */
+START_TEST(test_ranges)
+{
+	struct nm_access a;
+	const struct nm_access_region *r;
+	const struct nm_access_range v[] = {
+		{ BASE + 2 * MB - MB / 4, BASE + 2 * MB + MB / 4, 0.8f }, /* straddles */
+		{ BASE + 2 * MB + MB / 4, BASE + 6 * MB, 0.8f },
+	};
+
+	setup(&a, 2, 64, 2);
+	ck_assert_int_eq(nm_access_add_ranges(&a, v, 2, 0, NM_ACCESS_DAMON, false, NULL, NULL), 2);
+	ck_assert_ptr_null(nm_access_find(&a, BASE));       /* 51.2 of 409.6 weighted pages */
+	r = nm_access_find(&a, BASE + 2 * MB);
+	ck_assert_float_eq_tol(nm_access_count(&a, r, 0, NM_ACCESS_DAMON), 409.6f, 1e-2);
+	ck_assert_uint_eq(r->lo, 0);
+	ck_assert_uint_eq(r->hi, 512);
+	r = nm_access_find(&a, BASE + 4 * MB);
+	ck_assert_float_eq_tol(nm_access_count(&a, r, 0, NM_ACCESS_DAMON), 409.6f, 1e-2);
+	/* Touch: all three regions accessed, none counted. */
+	nm_access_end_window(&a, 2000);
+	ck_assert_int_eq(nm_access_add_ranges(&a, v, 2, 0, NM_ACCESS_DAMON, true, NULL, NULL), 0);
+	r = nm_access_find(&a, BASE);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_float_eq(r->total, 0);
+	ck_assert_uint_eq(nm_access_idle_ns(&a, r, 3000), 0);
+	ck_assert_int_eq(nm_access_add_ranges(&a, v, 0, 0, NM_ACCESS_DAMON, false, NULL, NULL), 0);
+	nm_access_free(&a);
+	/* A region held (the caller's rule) is left alone. */
+	setup(&a, 2, 64, 2);
+	ck_assert_int_eq(nm_access_add_ranges(&a, v, 2, 0, NM_ACCESS_DAMON, false, held_4m, NULL),
+			 1);
+	ck_assert_ptr_null(nm_access_find(&a, BASE + 4 * MB));
+	ck_assert_float_gt(nm_access_find(&a, BASE + 2 * MB)->total, 400);
+	nm_access_free(&a);
+}
+END_TEST
+
 /* A full table: the regions of a range that do not fit are dropped. */
 START_TEST(test_range_full)
 {
@@ -381,6 +430,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_idle);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_range_full);
+	tcase_add_test(tc, test_ranges);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_eviction);
 	tcase_add_test(tc, test_many_regions);

@@ -51,6 +51,8 @@ static void world_init(struct world *w)
 	w->c.reasons[NM_PLAN_R_DWELL] = 5;
 	w->c.scans = 7;
 	w->c.scan_bytes = 4096;
+	w->tasks[2].tier.hot_pages = 100;
+	w->tasks[2].tier.hot_fast_pages = 75;
 	for (int i = 0; i < 3; i++) {
 		w->tasks[i].id.policy = &w->config->policies[i < 2 ? 0 : 1];
 		w->tv[i] = &w->tasks[i].id;
@@ -102,6 +104,9 @@ START_TEST(test_format)
 	has(text, "numamigd_samples_total 100\n");
 	has(text, "# TYPE numamigd_paused gauge\n");
 	has(text, "numamigd_damon_up 0\n");                 /* not needed yet */
+	has(text, "numamigd_pingpong_pages_total 0\n");
+	has(text, "numamigd_hot_pages{policy=\"other\",tier=\"fast\"} 75\n");
+	has(text, "numamigd_hot_pages{policy=\"other\",tier=\"slow\"} 25\n");
 	free(text);
 	w.src.damon_err = -ENOENT;
 	w.src.damon.snapshots = 7;

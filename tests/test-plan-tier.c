@@ -126,6 +126,33 @@ START_TEST(test_target)
 }
 END_TEST
 
+/* Ping-pong: a region that moves between tiers the other way than its
+ * last move within the hold time; the same way again, or later, is not.
+ * Old moves are forgotten. */
+START_TEST(test_pingpong_log)
+{
+	struct nm_tier_log log = { 0 };
+	const unsigned long a = 0x200000, b = 0x400000;
+
+	ck_assert_int_eq(nm_tier_log_move(&log, a, 1, 1000, 30000), 0);   /* promoted */
+	ck_assert_int_eq(nm_tier_log_move(&log, b, -1, 2000, 30000), 0);  /* another, demoted */
+	ck_assert_int_eq(nm_tier_log_move(&log, a, 1, 5000, 30000), 0);   /* the same way */
+	ck_assert_int_eq(nm_tier_log_move(&log, a, -1, 20000, 30000), 1); /* back: 15 s later */
+	ck_assert_int_eq(nm_tier_log_move(&log, b, 1, 40000, 30000), 0);  /* back, 38 s later */
+	ck_assert_uint_eq(log.n, 2);
+	ck_assert_int_eq(nm_tier_log_move(&log, 0x600000, 1, 81000, 30000), 0);
+	ck_assert_uint_eq(log.n, 2);                       /* a forgotten: kept 60 s */
+	ck_assert_ptr_null(nm_tier_log_find(&log, a));
+	ck_assert_int_eq(nm_tier_log_find(&log, b)->dir, 1);
+	for (unsigned long r = 0; r < 100; r++)                             /* it grows */
+		ck_assert_int_eq(nm_tier_log_move(&log, 0x800000 + (r << 21), -1, 82000, 30000), 0);
+	ck_assert_uint_eq(log.n, 102);
+	nm_tier_log_free(&log);
+	ck_assert_uint_eq(log.n, 0);
+	ck_assert_ptr_null(log.v);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plan-tier");
@@ -136,6 +163,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pick_only_cold);
 	tcase_add_test(tc, test_pick_rate_limit);
 	tcase_add_test(tc, test_target);
+	tcase_add_test(tc, test_pingpong_log);
 	suite_add_tcase(s, tc);
 	return s;
 }

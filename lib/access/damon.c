@@ -278,6 +278,13 @@ static int read_regions(struct nm_damon *d, unsigned slot, size_t *n)
 	return r;
 }
 
+static int by_start(const void *x, const void *y)
+{
+	const struct nm_damon_region *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
 int nm_damon_snapshot(struct nm_damon *d, unsigned slot, const struct nm_damon_region **v,
 		      size_t *n)
 {
@@ -304,6 +311,7 @@ int nm_damon_snapshot(struct nm_damon *d, unsigned slot, const struct nm_damon_r
 	}
 	d->st.snapshots++;
 	d->st.regions += *n;
+	qsort(d->v, *n, sizeof(*d->v), by_start);
 	*v = d->v;
 	return 0;
 }

@@ -264,6 +264,77 @@ int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long 
 	return woke;
 }
 
+/* One region's share of a call to nm_access_add_ranges(). */
+struct region_sum {
+	unsigned long start, lo, hi; /* its region, the span of its pages in ranges */
+	float sum;                   /* weighted pages */
+};
+
+/* The regions of V's ranges, with their sums, in address order, in *OUT
+ * (malloc'd); how many, or -ENOMEM. */
+static long sum_regions(const struct nm_access *a, const struct nm_access_range *v, size_t n,
+			struct region_sum **out)
+{
+	unsigned long size = nm_access_region_bytes(a);
+	struct region_sum *s = NULL;
+	size_t k = 0, cap = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned long at = v[i].start; at < v[i].end; at = (at | (size - 1)) + 1) {
+			unsigned long base = at & ~(size - 1);
+			unsigned long stop = v[i].end - base < size ? v[i].end : base + size;
+
+			if (!k || s[k - 1].start != base) {
+				if (k == cap) {
+					struct region_sum *t;
+
+					cap = cap ? 2 * cap : 64;
+					if (!(t = realloc(s, cap * sizeof(*t)))) {
+						free(s);
+						return -ENOMEM;
+					}
+					s = t;
+				}
+				s[k++] = (struct region_sum){ base, at, stop, 0 };
+			}
+			s[k - 1].hi = stop;
+			s[k - 1].sum += v[i].weight * (float)((stop - at) >> a->o.page_shift);
+			if (base > ~0ul - size)
+				break;
+		}
+	}
+	*out = s;
+	return (long)k;
+}
+
+int nm_access_add_ranges(struct nm_access *a, const struct nm_access_range *v, size_t n,
+			 int node, enum nm_access_src src, bool touch,
+			 bool (*held)(unsigned long start, void *arg), void *arg)
+{
+	struct region_sum *s;
+	long k = sum_regions(a, v, n, &s);
+	float max = 0;
+	int woke = 0, r = 0;
+
+	if (k < 0)
+		return (int)k;
+	for (long i = 0; i < k; i++)
+		max = s[i].sum > max ? s[i].sum : max;
+	for (long i = 0; i < k && r >= 0; i++) {
+		float pages = (float)((s[i].hi - s[i].lo) >> a->o.page_shift);
+
+		if (held && held(s[i].start, arg))
+			continue;
+		if (touch)
+			r = nm_access_add_range(a, s[i].lo, s[i].hi, node, src, 0);
+		else if (s[i].sum * 2 >= max && pages > 0)
+			r = nm_access_add_range(a, s[i].lo, s[i].hi, node, src, s[i].sum / pages);
+		woke += r > 0 ? r : 0;
+	}
+	free(s);
+	return r < 0 ? r : woke;
+}
+
 static int by_total_desc(const void *x, const void *y)
 {
 	const struct nm_access_region *const *p = x, *const *q = y;

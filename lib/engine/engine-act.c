@@ -195,9 +195,9 @@ void engine_submit_regions(struct nm_engine *e, struct nm_task *t, struct nm_pla
 	nm_migq_submit(e->migq, &j->base);
 }
 
-/* PAGES moved from SRC to DST: a promotion or a demotion when they are
- * in different tiers (a node with CPUs, a memory-only node). */
-static void count_move(struct nm_engine *e, int src, int dst, uint64_t pages)
+/* PAGES moved from SRC to DST: a promotion (+1) or a demotion (-1) when
+ * they are in different tiers (a node with CPUs, a memory-only node). */
+static int count_move(struct nm_engine *e, int src, int dst, uint64_t pages)
 {
 	bool from_cpu = numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)src);
 	bool to_cpu = numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)dst);
@@ -207,11 +207,27 @@ static void count_move(struct nm_engine *e, int src, int dst, uint64_t pages)
 		e->counters.promoted_pages += pages;
 	else if (from_cpu && !to_cpu)
 		e->counters.demoted_pages += pages;
+	return from_cpu == to_cpu ? 0 : to_cpu ? 1 : -1;
+}
+
+/* PAGES of T's region at START moved between tiers (DIR) at NOW_MS: a
+ * ping-pong when the region moved the other way within cold_after. */
+static void log_tier_move(struct nm_engine *e, struct nm_task *t, unsigned long start, int dir,
+			  uint64_t pages, uint64_t now_ms)
+{
+	const struct nm_policy *pol = t->id.policy;
+
+	if (!pol || nm_tier_log_move(&t->tier.log, start & ~(unsigned long)(pol->region_bytes - 1),
+				     dir, now_ms, pol->cold_after_ms) <= 0)
+		return;
+	t->tier.pingpong_pages += pages;
+	e->counters.pingpong_pages += pages;
 }
 
 /* A region item: each region's pages to its own target; its plan reads
  * placement again. */
-static void account_regions(struct nm_engine *e, struct nm_task *t, const struct engine_work *j)
+static void account_regions(struct nm_engine *e, struct nm_task *t, const struct engine_work *j,
+			    uint64_t now_ms)
 {
 	const struct nm_mig_work *w = &j->base;
 	int nn = e->nr_nodes;
@@ -219,12 +235,20 @@ static void account_regions(struct nm_engine *e, struct nm_task *t, const struct
 	for (size_t i = 0; i < w->req.n_regions; i++) {
 		const struct nm_mig_region *rg = &w->req.regions[i];
 		struct nm_region_plan *p = j->plans[i];
-		uint64_t moved = 0;
+		uint64_t moved = 0, tiered = 0;
+		int dir = 0;
 
 		for (int src = 0; src < nn && rg->target >= 0 && rg->target < nn; src++) {
-			count_move(e, src, rg->target, rg->moved_from[src]);
+			int d = count_move(e, src, rg->target, rg->moved_from[src]);
+
 			moved += rg->moved_from[src];
+			if (d && rg->moved_from[src]) {
+				tiered += rg->moved_from[src];
+				dir = d;
+			}
 		}
+		if (tiered)
+			log_tier_move(e, t, rg->start, dir, tiered, now_ms);
 		if (j->demote_from >= 0) {
 			t->tier.pages_demoted += moved;
 			continue;
@@ -299,7 +323,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		list = next;
 		account(e, &j->base);
 		if (j->base.req.regions)
-			account_regions(e, t, j);
+			account_regions(e, t, j, now_ms);
 		if (j->demote_from >= 0) {
 			e->demoting[j->demote_from] -= j->demote_bytes;
 			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine-internal.h"
@@ -28,6 +29,9 @@
 #define RETRY_MS 60000
 /* DAMON's regions adapt within about 20 aggregations. */
 #define WARMUP_MS 2000
+/* DAMON's word on a region that moved between tiers is not taken for this
+ * long at least. */
+#define HOLD_MIN_MS 30000
 
 static void damon_open(struct nm_engine *e, uint64_t now_ms)
 {
@@ -113,24 +117,49 @@ static struct nm_task *owner(struct nm_engine *e, unsigned slot)
 	return t && t->rg && t->rg->damon_slot == slot + 1 ? t : NULL;
 }
 
+struct held_arg {
+	const struct nm_task *t;
+	uint64_t now_ms;
+};
+
+/* Whether T's region START moved between tiers within the hold time:
+ * cold_after, and at least HOLD_MIN_MS. */
+static bool held(unsigned long start, void *arg)
+{
+	const struct held_arg *h = arg;
+	const struct nm_tier_move *m = nm_tier_log_find(&h->t->tier.log, start);
+	uint64_t hold = h->t->id.policy->cold_after_ms;
+
+	return m && h->now_ms < m->ms + (hold > HOLD_MIN_MS ? hold : HOLD_MIN_MS);
+}
+
 /* T's snapshot into its open window, counted on its home. A DAMON region
- * at least half as hot as T's hottest counts its pages (each the share of
- * samples that found it accessed); one less hot counts for nothing, as if
- * unseen: DAMON's regions are coarse where it has not split them yet, and
- * one that straddles the edge of a hot set holds cold pages too, which
- * would come home with it, and would never be demoted. At half the
- * hottest, such a region is at least half hot. For WARMUP_MS after a
- * start nothing counts as hot, and whatever DAMON saw accessed is only
- * not idle (not demoted): DAMON begins with regions of equal size,
- * whatever their memory, and needs some aggregations to split them where
- * the temperature changes. */
+ * at least half as hot as T's hottest counts its pages, each the share of
+ * samples that found it accessed; one less hot counts for nothing, as if
+ * unseen. DAMON's regions are coarse where it has not split them yet: one
+ * that straddles the edge of a hot set holds cold pages too, which would
+ * come home with it, and never be demoted. At half the hottest such a
+ * region is at least half hot, and the store counts a 2 MiB region only if
+ * it holds at least half as many weighted pages as the fullest
+ * (nm_access_add_ranges): the few a straddling region puts in the region
+ * next to a hot set do not make it hot. For WARMUP_MS after a start
+ * nothing counts as hot, and whatever DAMON saw accessed is only not idle
+ * (not demoted): DAMON begins with regions of equal size, whatever their
+ * memory, and needs some aggregations to split them where the temperature
+ * changes. And DAMON's word on a region that moved between tiers within
+ * the hold time (held: cold_after, at least HOLD_MIN_MS) is not taken at
+ * all: in a 6.12 guest DAMON found a set accessed right after it was
+ * demoted, though nothing touched it, and a region seen accessed is not
+ * cold, so it was planned on its old writes and came straight back.
+ * Writes, which the soft-dirty faults see exactly, still promote it. */
 static void fold(struct nm_engine *e, struct nm_task *t, unsigned slot, uint64_t now_ms)
 {
 	struct nm_regions *rg = t->rg;
 	const struct nm_damon_region *v;
+	struct nm_access_range *hot;
+	bool warm = false;
 	unsigned hottest = 0;
-	uint64_t hot = 0;
-	size_t n;
+	size_t n, k = 0;
 	int r = nm_damon_snapshot(e->damon, slot, &v, &n);
 
 	if (r == -ESRCH) {
@@ -138,23 +167,24 @@ static void fold(struct nm_engine *e, struct nm_task *t, unsigned slot, uint64_t
 		rg->damon_slot = 0;
 		return;
 	}
-	if (r < 0)
+	if (r < 0 || !(hot = malloc((n ? n : 1) * sizeof(*hot))))
 		return;
 	rg->damon_snapshots++;
-	for (size_t i = 0; i < n && now_ms >= rg->damon_since_ms + WARMUP_MS; i++)
+	warm = now_ms >= rg->damon_since_ms + WARMUP_MS;
+	for (size_t i = 0; i < n && warm; i++)
 		hottest = v[i].nr_accesses > hottest ? v[i].nr_accesses : hottest;
+	rg->damon_hot = 0;
 	for (size_t i = 0; i < n; i++) {
-		bool counts = hottest && v[i].nr_accesses * 2 >= hottest;
-
-		if (!v[i].nr_accesses || (hottest && !counts))
+		if (!v[i].nr_accesses || v[i].nr_accesses * 2 < hottest)
 			continue;
-		r = nm_access_add_range(&rg->store, v[i].start, v[i].end, t->last.home,
-					NM_ACCESS_DAMON, counts ? (float)v[i].nr_accesses /
-					NM_DAMON_MAX_ACCESSES : 0);
-		rg->woke |= r > 0;
-		hot += counts ? (v[i].end - v[i].start) >> rg->store.o.page_shift : 0;
+		hot[k++] = (struct nm_access_range){ v[i].start, v[i].end,
+			(float)v[i].nr_accesses / NM_DAMON_MAX_ACCESSES };
+		rg->damon_hot += warm ? (v[i].end - v[i].start) >> rg->store.o.page_shift : 0;
 	}
-	rg->damon_hot = hot;
+	r = nm_access_add_ranges(&rg->store, hot, k, t->last.home, NM_ACCESS_DAMON, !warm, held,
+				 &(struct held_arg){ t, now_ms });
+	rg->woke |= r > 0;
+	free(hot);
 }
 
 void engine_damon_end_tick(struct nm_engine *e, uint64_t now_ms)

@@ -225,6 +225,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	unsigned queries = 0;
 	int shared = nm_regions_shared(rg);
 	bool unsettled = false;
+	uint64_t hot = 0, fast = 0;
 
 	/* One window cannot tell private memory from shared; that matters
 	 * only when the threads run on several nodes (one node dominant: a
@@ -255,8 +256,11 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			continue;
 		if (!plan_query(e, t, a, s, p, &queries))
 			continue;
-		for (int n = 0; n < in->nr_nodes; n++)
+		for (int n = 0; n < in->nr_nodes; n++) {
 			e->region_counts[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
+			hot += p->pages[n];
+			fast += numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n) ? p->pages[n] : 0;
+		}
 		if (pol->shared == NM_SHARED_SPREAD)
 			spread(pol, in, s->start >> a->o.region_shift,
 			       shared ? e->region_proc : NULL, e->region_counts);
@@ -275,6 +279,10 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			engine_region_move(e, start, end, p, budget);
 		}
 	}
+	/* The hot set and its share on the fast tier (nodes with CPUs), as
+	 * placed when planned: status and metrics show it. */
+	t->tier.hot_pages = hot;
+	t->tier.hot_fast_pages = fast;
 	return !unsettled && !e->n_moves;
 }
 
@@ -295,6 +303,8 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 			 (why != NM_PLAN_R_IDLE && tiered) || engine_tier_pressed(e, t);
 
 	engine_tier_none(t);
+	if (!by_region || !t->rg)
+		t->tier.hot_pages = t->tier.hot_fast_pages = 0; /* not known by region */
 	if (!e->writes || pol->attribution == NM_ATTR_OFF || t->last.action == NM_PLAN_MIGRATE) {
 		engine_windows_drop(t);
 		return;

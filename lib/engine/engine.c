@@ -59,6 +59,7 @@ static void task_destroy(struct nm_ident *id, void *arg)
 	nm_fp_free(&t->fp);
 	nm_sampler_residency_free(&t->res);
 	engine_regions_free(t->rg);
+	nm_tier_log_free(&t->tier.log);
 	free(t);
 }
 

@@ -116,6 +116,9 @@ static void regions(FILE *f, const struct nm_counters *c)
 	fprintf(f, PFX "demoted_pages_total %" PRIu64 "\n", c->demoted_pages);
 	head(f, "demotions_total", "counter", "Demotions to a tiering goal handed to the worker.");
 	fprintf(f, PFX "demotions_total %" PRIu64 "\n", c->demotions);
+	head(f, "pingpong_pages_total", "counter",
+	     "Region pages moved between tiers the other way than their last move, within cold_after.");
+	fprintf(f, PFX "pingpong_pages_total %" PRIu64 "\n", c->pingpong_pages);
 }
 
 /* The DAMON source: whether it is open, what it read and cost. */
@@ -147,6 +150,27 @@ static void policies(FILE *f, const struct nm_metrics_src *src)
 		fprintf(f, PFX "tracked_processes{policy=");
 		label(f, cfg->policies[p].name);
 		fprintf(f, "} %u\n", n);
+	}
+	head(f, "hot_pages", "gauge",
+	     "Pages of the hot sets of a policy's processes placed by region, by tier "
+	     "(fast: nodes with CPUs, slow: memory-only nodes).");
+	for (size_t p = 0; p < cfg->n_policies; p++) {
+		uint64_t hot = 0, fast = 0;
+
+		for (size_t i = 0; i < src->tracker->n; i++) {
+			const struct nm_task *t = nm_task_of(src->tracker->v[i]);
+
+			if (t->id.policy == &cfg->policies[p]) {
+				hot += t->tier.hot_pages;
+				fast += t->tier.hot_fast_pages;
+			}
+		}
+		for (int slow = 0; slow < 2; slow++) {
+			fprintf(f, PFX "hot_pages{policy=");
+			label(f, cfg->policies[p].name);
+			fprintf(f, ",tier=\"%s\"} %" PRIu64 "\n", slow ? "slow" : "fast",
+				slow ? hot - fast : fast);
+		}
 	}
 }
 

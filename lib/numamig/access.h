@@ -155,6 +155,26 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n);
 int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long end, int node,
 			enum nm_access_src src, float weight);
 
+/* A range as a source reports it, with its weight (see above). */
+struct nm_access_range {
+	unsigned long start, end;
+	float weight;
+};
+
+/* Count ranges V[N] (in address order, not overlapping) from NODE by SRC,
+ * region by region: each region sums the pages of the ranges in it times
+ * their weight, and counts (as nm_access_add_range over the span of those
+ * pages) only if that sum is at least half the largest region's in this
+ * call. A source's ranges are coarse: one that straddles the edge of a hot
+ * set puts a few weighted pages in the region next to it, which must not
+ * look hot for them. With TOUCH, every region only counts as accessed
+ * (weight 0). A region for which HELD (if not NULL) says true is left
+ * alone: neither counted nor accessed. Returns the regions newly accessed,
+ * or -ENOMEM. */
+int nm_access_add_ranges(struct nm_access *a, const struct nm_access_range *v, size_t n,
+			 int node, enum nm_access_src src, bool touch,
+			 bool (*held)(unsigned long start, void *arg), void *arg);
+
 /* Close the current window at NOW_NS: decay, evict if full, forget the
  * pages seen. */
 void nm_access_end_window(struct nm_access *a, uint64_t now_ns);

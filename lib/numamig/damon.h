@@ -82,8 +82,8 @@ int nm_damon_start(struct nm_damon *d, unsigned slot, pid_t pid);
 /* Stop SLOT's kdamond (a no-op when it is not running). 0 or -errno. */
 int nm_damon_stop(struct nm_damon *d, unsigned slot);
 
-/* SLOT's regions as of its next aggregation, in *V (owned by D, valid
- * until the next call), *N of them. Returns 0, -ESRCH when the kdamond is
+/* SLOT's regions as of its next aggregation, in address order, in *V
+ * (owned by D, valid until the next call), *N of them. Returns 0, -ESRCH when the kdamond is
  * not running (its process exited), or -errno. */
 int nm_damon_snapshot(struct nm_damon *d, unsigned slot, const struct nm_damon_region **v,
 		      size_t *n);

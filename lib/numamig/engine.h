@@ -53,8 +53,11 @@ struct nm_counters {
 	uint64_t region_queries;                /* placement reads of a region */
 	uint64_t region_moves, region_pages_moved; /* region decisions, pages moved */
 	/* Tiering: pages moved from a memory-only node to one with CPUs,
-	 * and back, by any decision; demotion items handed to the worker. */
+	 * and back, by any decision; demotion items handed to the worker;
+	 * region pages moved between tiers the other way than that region's
+	 * last move, less than its policy's cold_after before (numamig/tier.h). */
 	uint64_t promoted_pages, demoted_pages, demotions;
+	uint64_t pingpong_pages;                /* moved back within cold_after */
 };
 
 struct nm_engine;

@@ -13,7 +13,9 @@
  *
  * Against ping-pong: a chunk promoted was written, so it is not idle for
  * cold_after; a chunk demoted comes back only once written again from a
- * node with CPUs for the region's dwell.
+ * node with CPUs for the region's dwell. Whether that holds is counted: a
+ * region that moves between tiers the other way than its last move, less
+ * than cold_after later, is a ping-pong (struct nm_tier_log).
  */
 #ifndef NUMAMIG_TIER_H
 #define NUMAMIG_TIER_H
@@ -48,6 +50,19 @@ enum nm_tier_state {
 };
 const char *nm_tier_state_name(enum nm_tier_state s);
 
+/* A region's last move between tiers: +1 promoted, -1 demoted. */
+struct nm_tier_move {
+	unsigned long start;
+	int dir;
+	uint64_t ms;
+};
+
+/* The moves between tiers of one process's regions, for the hold time. */
+struct nm_tier_log {
+	struct nm_tier_move *v;
+	size_t n, cap;
+};
+
 struct nm_tier_status {
 	enum nm_tier_state state;
 	int from, to;             /* -1: none */
@@ -55,6 +70,11 @@ struct nm_tier_status {
 	uint64_t planned;         /* bytes handed to the worker, last time */
 	uint64_t pages_demoted;   /* over its lifetime */
 	uint64_t retry_ms;        /* a demotion that moved nothing: not before */
+	/* Its hot set (the regions planned on recent accesses): pages read
+	 * at their last placement read, and those on nodes with CPUs. */
+	uint64_t hot_pages, hot_fast_pages;
+	uint64_t pingpong_pages;  /* moved back within the hold time */
+	struct nm_tier_log log;
 };
 
 /* One candidate for demotion. */
@@ -77,6 +97,21 @@ uint64_t nm_tier_excess(const struct nm_node_mem *m, unsigned goal_pct, uint64_t
  * and moves nothing, so more chunks are handed over than the cap needs. */
 size_t nm_tier_pick(struct nm_tier_chunk *v, size_t n, uint64_t cold_ms, uint64_t need,
 		    uint64_t budget, uint64_t *cap);
+
+/* Moves are kept this long at least, for callers whose own hold is longer
+ * than a policy's cold_after (engine-damon.c). */
+#define NM_TIER_LOG_KEEP_MS 60000
+
+/* Region START moved between tiers, DIR +1 (promoted) or -1 (demoted), at
+ * NOW_MS. Returns 1 when it had moved the other way less than HOLD_MS
+ * before (a ping-pong), 0 if not, -ENOMEM when it could not be recorded.
+ * Moves older than HOLD_MS and NM_TIER_LOG_KEEP_MS are forgotten, so the
+ * log holds at most the regions moved within that time. */
+int nm_tier_log_move(struct nm_tier_log *log, unsigned long start, int dir, uint64_t now_ms,
+		     uint64_t hold_ms);
+void nm_tier_log_free(struct nm_tier_log *log);
+/* The last move of region START in LOG, or NULL (none, or forgotten). */
+const struct nm_tier_move *nm_tier_log_find(const struct nm_tier_log *log, unsigned long start);
 
 /* Where FROM's cold memory goes: the nearest (by distance) memory-only
  * node in ALLOWED (NULL: any) with HEADROOM[node] (bytes it can take before

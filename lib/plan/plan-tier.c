@@ -2,6 +2,7 @@
  * See numamig/tier.h. Pure. */
 #include "config.h"
 
+#include <errno.h>
 #include <numa.h>
 #include <stdlib.h>
 
@@ -79,4 +80,53 @@ int nm_tier_target(const struct nm_topology *topo, int from, const struct bitmas
 		}
 	}
 	return best;
+}
+
+int nm_tier_log_move(struct nm_tier_log *log, unsigned long start, int dir, uint64_t now_ms,
+		     uint64_t hold_ms)
+{
+	uint64_t keep = hold_ms > NM_TIER_LOG_KEEP_MS ? hold_ms : NM_TIER_LOG_KEEP_MS;
+	struct nm_tier_move *found = NULL;
+	size_t k = 0;
+	int back = 0;
+
+	for (size_t i = 0; i < log->n; i++) {
+		if (now_ms >= log->v[i].ms + keep)
+			continue; /* forgotten */
+		log->v[k] = log->v[i];
+		if (log->v[k].start == start)
+			found = &log->v[k];
+		k++;
+	}
+	log->n = k;
+	if (found) {
+		back = found->dir != dir && now_ms < found->ms + hold_ms;
+		*found = (struct nm_tier_move){ start, dir, now_ms };
+		return back;
+	}
+	if (log->n == log->cap) {
+		size_t cap = log->cap ? 2 * log->cap : 16;
+		struct nm_tier_move *v = realloc(log->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		log->v = v;
+		log->cap = cap;
+	}
+	log->v[log->n++] = (struct nm_tier_move){ start, dir, now_ms };
+	return 0;
+}
+
+void nm_tier_log_free(struct nm_tier_log *log)
+{
+	free(log->v);
+	*log = (struct nm_tier_log){ 0 };
+}
+
+const struct nm_tier_move *nm_tier_log_find(const struct nm_tier_log *log, unsigned long start)
+{
+	for (size_t i = 0; i < log->n; i++)
+		if (log->v[i].start == start)
+			return &log->v[i];
+	return NULL;
 }

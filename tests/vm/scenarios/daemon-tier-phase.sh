@@ -14,7 +14,9 @@
 #     sets are adjacent mappings: the region across their boundary holds
 #     pages of both, and is written in every phase);
 #   - each swap moves <= 2.2 x a set's pages (one set in, one out), and
-#     the second no more than 1.2 x the first.
+#     the second no more than 1.2 x the first;
+#   - status counts no ping-pong (a region moved back between tiers within
+#     cold_after of its last move): the sets move once per swap.
 # topo: cxl
 # kernel: 6.1 6.12
 # timeout: 240
@@ -78,5 +80,6 @@ check_range "first swap: pages migrated" "$swap1" $pages $((pages * 22 / 10))
 check_range "second swap: pages migrated" "$swap2" $pages $((pages * 22 / 10))
 check_range "second swap / first swap" "$(ratio "$swap2" "$swap1")" 0 1.2
 echo "status: promoted $(jq .totals.promoted_pages "$TMPDIR/status.json"), demoted $(jq .totals.demoted_pages "$TMPDIR/status.json")"
+check_eq "status: ping-pong pages" "$(jq .totals.pingpong_pages "$TMPDIR/status.json")" 0
 daemon_log "$TMPDIR/daemon.log"
 finish

@@ -14,8 +14,9 @@
 #     set goes to the CPU-less node (a 2 MiB region next to the hot set
 #     that one of DAMON's regions straddles is seen accessed, and stays),
 #     the read hot set stays on node 0 (every locality reported >= 0.95:
-#     DAMON found it hot, so it is not cold); with tiering.reads: off it
-#     would count as cold and be demoted as well.
+#     DAMON found it hot, so it is not cold; status puts >= 95 % of its hot
+#     set on nodes with CPUs); with tiering.reads: off it would count as
+#     cold and be demoted as well.
 #   - 6.1 (no DAMON): status says DAMON is unavailable and why; the hot set
 #     stays.
 # TCG: an accessed bit that DAMON clears is set again only when the vCPU's
@@ -61,6 +62,8 @@ demote() {
     rm -rf "$TMPDIR/policy.d"
     wl_policy "$TMPDIR" wl "policy: residency" "tiering: { goal_used: $goal%, cold_after: 3s }"
     numamigd_start "$TMPDIR"
+    sleep 30
+    numamigctl --json status >"$TMPDIR/demote-30s.json"
     wait "$wlpid"
     kill "$spin"
     out=$TMPDIR/demote.out json=$TMPDIR/demote.json
@@ -81,6 +84,8 @@ if [ -d /sys/kernel/mm/damon/admin ]; then
     demote
     check_range "demote: lowest read hot-set locality reported" "$(lowest_local)" 0.95 1
     check_range "demote: read hot set on node 0" "$(set_share hot 0 "$out")" 0.95 1
+    check_range "demote: status at 30 s: hot set on nodes with CPUs, %" \
+        "$(jq '.processes[] | select(.comm == "wl-tier") | .hot_fast_pct' "$TMPDIR/demote-30s.json")" 95 100
     check_range "demote: cold set on node $far" "$(set_share cold "$far" "$out")" 0.9 1
     check_range "demote: status: demoted pages / cold set" \
         "$(ratio "$(jq .totals.demoted_pages "$json")" "$cold")" 0.9 1.1
