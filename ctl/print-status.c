@@ -27,6 +27,21 @@ static void print_attribution(FILE *f, json_object *a)
 		(long long)jint(a, "region_pages_moved", 0));
 }
 
+/* Who moves memory between tiers: numamigd's policies, the kernel. */
+static void print_tiering(FILE *f, json_object *t)
+{
+	if (!t || jint(t, "memory_only_nodes", 0) <= 0)
+		return;
+	fprintf(f, "tiers:     %lld memory-only nodes; promotion: numamigd (%lld policies)%s; "
+		"demotion: numamigd (%lld policies with a goal)%s\n",
+		(long long)jint(t, "memory_only_nodes", 0),
+		(long long)jint(t, "numamigd_promotion_policies", 0),
+		jbool(t, "kernel_promotion") == 1 ? " and the kernel (numa_balancing bit 2: both "
+		"move pages)" : "", (long long)jint(t, "numamigd_demotion_policies", 0),
+		jbool(t, "kernel_demotion") == 1 ? ", and the kernel on reclaim (demotion_enabled)"
+		: "");
+}
+
 /* The DAMON source: reads, for tiering. */
 static void print_damon(FILE *f, json_object *d)
 {
@@ -79,6 +94,7 @@ static void print_daemon(FILE *f, json_object *p)
 	fputc('\n', f);
 	print_attribution(f, jget(p, "attribution"));
 	print_damon(f, jget(p, "damon"));
+	print_tiering(f, jget(p, "tiering"));
 	fprintf(f, "cost:      cpu %s user + %s system, max RSS %s, %lld ticks\n",
 		fmt_ms(usr, jint(p, "daemon.cpu_user_ms", -1)),
 		fmt_ms(sys, jint(p, "daemon.cpu_system_ms", -1)),

@@ -93,6 +93,35 @@ static json_object *attribution_json(const struct ctl_state *s)
 	return o;
 }
 
+/* Who moves memory between tiers (memory-only nodes and nodes with CPUs):
+ * the kernel's tiering mode (kernel.numa_balancing bit 2) promotes on hint
+ * faults, demotion_enabled demotes on reclaim; numamigd's policies that
+ * move memory promote (tiering.promote), and those with a goal demote. */
+static json_object *tiering_json(const struct ctl_state *s)
+{
+	const struct nm_config *c = s->config;
+	json_object *o = json_object_new_object();
+	unsigned promote = 0, demote = 0;
+	int memonly = 0;
+
+	for (int n = 0; s->topo && n <= s->topo->max_node; n++)
+		memonly += numa_bitmask_isbitset(s->topo->has_memory, (unsigned)n) &&
+			   !numa_bitmask_isbitset(s->topo->has_cpu, (unsigned)n);
+	for (size_t i = 0; i < c->n_policies; i++) {
+		bool moves = c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT;
+
+		promote += moves;
+		demote += moves && c->policies[i].goal_used_pct < 100;
+	}
+	add(o, "memory_only_nodes", json_object_new_int(memonly));
+	add(o, "kernel_promotion", s->knb_value >= 0 ?
+	    json_object_new_boolean(s->knb_value & 2) : NULL);
+	add(o, "kernel_demotion", s->demotion >= 0 ? json_object_new_boolean(s->demotion) : NULL);
+	add(o, "numamigd_promotion_policies", json_object_new_int((int)promote));
+	add(o, "numamigd_demotion_policies", json_object_new_int((int)demote));
+	return o;
+}
+
 /* The DAMON source: whether it is open, and what it cost. */
 static json_object *damon_json(const struct ctl_state *s)
 {
@@ -423,6 +452,7 @@ json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 	add(o, "daemon", daemon_json(s));
 	add(o, "attribution", attribution_json(s));
 	add(o, "damon", damon_json(s));
+	add(o, "tiering", tiering_json(s));
 	add(o, "totals", totals_json(s));
 	add(o, "nodes", nodes_json(s));
 	add(o, "policies", policies_json(s));

@@ -60,6 +60,7 @@ struct ctl_state {
 	struct nm_damon_stats damon;
 	/* kernel.numa_balancing */
 	int knb_value;                    /* now, or -errno when unreadable */
+	int demotion;                     /* demotion_enabled: 1, 0, or -errno */
 	int knb_saved;                    /* restored on exit; -1: we did not change it */
 	bool knb_adopted;                 /* saved by an earlier run that did not restore it */
 	const char *state_dir;            /* where the value to restore is saved */

@@ -522,6 +522,14 @@ void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
 	*state_dir = m->opts.state_dir;
 }
 
+int manager_demotion(const struct manager *m)
+{
+	bool on;
+	int r = nm_knb_demotion(m->root, &on);
+
+	return r < 0 ? r : on;
+}
+
 void manager_set_paused(struct manager *m, bool paused, const char *who)
 {
 	if (nm_engine_paused(m->engine) != paused)

@@ -52,6 +52,8 @@ uint64_t manager_started_ms(const struct manager *m);
  * earlier run that did not restore it, and where it is saved. */
 void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
 		 const char **state_dir);
+/* The kernel's demotion on reclaim (demotion_enabled): 1, 0, or -errno. */
+int manager_demotion(const struct manager *m);
 /* Reload the configuration, as SIGHUP does. DIAGS (initialized by the
  * caller, or NULL) receives every diagnostic. Returns 0, or -EINVAL when
  * the files have errors (the running configuration stays), or -errno. */

@@ -167,8 +167,8 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(p->batch_latency_us, 500);
 	ck_assert_int_eq(p->promote, NM_PROMOTE_ALL);
 	ck_assert_str_eq(nm_promote_name(p->promote), "all");
-	ck_assert_int_eq(p->reads, NM_READS_OFF);
-	ck_assert_str_eq(nm_reads_name(p->reads), "off");
+	ck_assert_int_eq(p->reads, NM_READS_DAMON);
+	ck_assert_str_eq(nm_reads_name(p->reads), "damon");
 	ck_assert_int_eq(p->line, 3);
 	/* The second: other spellings. */
 	ck_assert_uint_eq(q->rate_limit_bps, 0);
@@ -179,7 +179,7 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(q->promote, NM_PROMOTE_HOT);          /* the default */
 	ck_assert_uint_eq(q->goal_used_pct, 90);
 	ck_assert_uint_eq(q->cold_after_ms, 60000);
-	ck_assert_int_eq(q->reads, NM_READS_DAMON);             /* the default */
+	ck_assert_int_eq(q->reads, NM_READS_OFF);               /* the default */
 	ck_assert_uint_eq(p->goal_used_pct, 100);               /* the defaults */
 	ck_assert_uint_eq(p->cold_after_ms, 30000);
 	nm_config_free(c);

@@ -116,7 +116,7 @@ static void world_init(struct world *w)
 		.config = w->config, .counters = &w->counters, .tracker = &w->tracker,
 		.nr_nodes = 2, .page_size = 4096, .sampler_source = "proc",
 		.sampler_description = "proc (test)", .sampler_fallback = "perf_event_open: EACCES",
-		.knb_value = 0, .knb_saved = 1, .state_dir = "/var/lib/numamigd",
+		.knb_value = 0, .knb_saved = 1, .state_dir = "/var/lib/numamigd", .demotion = 1,
 	};
 }
 
@@ -171,6 +171,12 @@ START_TEST(status)
 	ck_assert_int_eq(geti(o, "daemon.kernel_numa_balancing.value"), 0);
 	ck_assert_int_eq(geti(o, "daemon.kernel_numa_balancing.restore_value"), 1);
 	ck_assert(json_object_get_boolean(get(o, "daemon.kernel_numa_balancing.changed")));
+	/* Tiering: one policy moves memory (lazy), none has a goal; the
+	 * kernel's mode is off (0), its demotion on reclaim on. */
+	ck_assert_int_eq(geti(o, "tiering.numamigd_promotion_policies"), 1);
+	ck_assert_int_eq(geti(o, "tiering.numamigd_demotion_policies"), 0);
+	ck_assert(!json_object_get_boolean(get(o, "tiering.kernel_promotion")));
+	ck_assert(json_object_get_boolean(get(o, "tiering.kernel_demotion")));
 	ck_assert(!json_object_get_boolean(get(o, "daemon.kernel_numa_balancing.adopted")));
 	ck_assert_str_eq(gets_(o, "daemon.kernel_numa_balancing.state_dir"), "/var/lib/numamigd");
 	/* Totals. */

@@ -35,6 +35,20 @@ START_TEST(test_write_and_errors)
 	ck_assert_int_eq(v, 0);
 	put(tree, "proc/sys/kernel/numa_balancing", "x\n");
 	ck_assert_int_eq(nm_knb_read(root, &v), -EINVAL);
+	/* demotion_enabled, as the kernel prints it. */
+	{
+		bool on = false;
+
+		ck_assert_int_eq(nm_knb_demotion(root, &on), -ENOENT);
+		put(tree, "sys/kernel/mm/numa/demotion_enabled", "true\n");
+		ck_assert_int_eq(nm_knb_demotion(root, &on), 0);
+		ck_assert(on);
+		put(tree, "sys/kernel/mm/numa/demotion_enabled", "false\n");
+		ck_assert_int_eq(nm_knb_demotion(root, &on), 0);
+		ck_assert(!on);
+		put(tree, "sys/kernel/mm/numa/demotion_enabled", "maybe\n");
+		ck_assert_int_eq(nm_knb_demotion(root, &on), -EINVAL);
+	}
 	nm_root_free(root);
 	remove_tree(tree);
 	tree = make_tree();

@@ -102,9 +102,10 @@ int cfg_policy_builtin(struct nm_policy *p)
 	 * skip about 8 of its windows even when they back off (16 s). */
 	p->goal_used_pct = 100;
 	p->cold_after_ms = 30000;
-	/* A read-mostly working set is as hot as a written one: where the
-	 * kernel has DAMON, its reads count (NM_READS_DAMON is 0). */
-	p->reads = NM_READS_DAMON;
+	/* DAMON is asked for: where it sees little (a guest whose vCPUs seldom
+	 * switch), a few samples decide, and regions next to a hot set were
+	 * promoted that nothing used (cxl 6.12, daemon-tier-phase). */
+	p->reads = NM_READS_OFF;
 	return p->exclude_files ? 0 : -1;
 }
 

@@ -26,6 +26,13 @@ extern "C" {
  * balancing (CONFIG_NUMA_BALANCING=n), or -errno. */
 int nm_knb_read(const struct nm_root *root, int *value);
 
+/* The kernel's demotion on reclaim (/sys/kernel/mm/numa/demotion_enabled:
+ * reclaim moves a page to a slower memory tier instead of dropping or
+ * swapping it). Left as it is: it complements a daemon that demotes to a
+ * goal. Returns 0, -ENOENT when the kernel has no such switch, or -errno
+ * (-EINVAL: neither true nor false). */
+int nm_knb_demotion(const struct nm_root *root, bool *on);
+
 /* Write VALUE. Returns 0 or -errno (-EACCES/-EROFS without privilege). */
 int nm_knb_write(const struct nm_root *root, int value);
 

@@ -36,6 +36,25 @@ int nm_knb_read(const struct nm_root *root, int *value)
 	return r < 0 ? r : parse_value(text, value);
 }
 
+int nm_knb_demotion(const struct nm_root *root, bool *on)
+{
+	char *text;
+	int r = nm_read_file_at(nm_root_fd(root), "sys/kernel/mm/numa/demotion_enabled", 64, &text,
+				NULL);
+
+	if (r < 0)
+		return r;
+	text[strcspn(text, "\n")] = 0;
+	if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+		*on = true;
+	else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+		*on = false;
+	else
+		r = -EINVAL;
+	free(text);
+	return r;
+}
+
 int nm_knb_write(const struct nm_root *root, int value)
 {
 	char buf[16];

@@ -16,7 +16,9 @@
 #      go on to done, with every page moved. It moves the larger part of
 #      what job 2 split: to node 0 if job 2 moved less than half, else
 #      back to LAST. A move of the few pages a late cancel left (busy host,
-#      ci24) can end before "running" is ever seen.
+#      ci24) can end before "running" is ever seen, and so can 2 MiB at
+#      full speed (ci27: 2.1 s): job_rate_limit is a sixteenth of the
+#      process a second, so the larger part takes 8 s at least.
 # Timings are bounds for a hung daemon, never the thing checked.
 # On 4n with 6.1 the process has 4 MiB, not 256: there the pages of a
 # process whose threads run on several vCPUs move at about 11 pages/s
@@ -41,7 +43,9 @@ pages=$(((mib << 20) / 4096))
 last=$(expand "$(nodes_with_cpu)" | tr ' ' '\n' | tail -n 1)
 
 mkdir -p "$TMPDIR/policy.d"
-: >"$TMPDIR/numamigd.yaml" # no policy: only the operator moves pages
+# No policy: only the operator moves pages, at most 1/16 of the process a
+# second (see 3.).
+echo "job_rate_limit: $((mib * 64))KiB/s" >"$TMPDIR/numamigd.yaml"
 numamigd_start "$TMPDIR"
 
 out=$TMPDIR/wl.out

@@ -1,14 +1,15 @@
 #!/bin/sh
 # daemon-tier-read: memory on a CPU-less node that the task only reads is
-# promoted where the kernel has DAMON (tiering.reads: damon, the default),
-# and stays where it has not, as status says.
+# promoted where the kernel has DAMON and the policy asks for it
+# (tiering.reads: damon), and stays where it has not, as status says.
 #
 # wl-tier -R: a 16 MiB hot set the thread on node 0 reads (never writes)
 # and a 48 MiB cold set, both first touched on the CPU-less node, for 20 s.
 #   - 6.12 (DAMON): status says DAMON is live and read snapshots; >= 95 % of
 #     the hot set ends on node 0, >= 95 % of the cold set stays, pages
-#     migrated <= 1.1 x the hot set; with tiering.reads: off (writes only)
-#     >= 95 % of the hot set stays on the CPU-less node: it was DAMON.
+#     migrated <= 1.1 x the hot set; with tiering.reads: off (writes only,
+#     the default) >= 95 % of the hot set stays on the CPU-less node: it
+#     was DAMON.
 #   - 6.12, demotion: both sets first touched on node 0 (-F 0) and a goal
 #     that asks to shed 8 MiB more than the cold set: >= 90 % of the cold
 #     set goes to the CPU-less node (a 2 MiB region next to the hot set
@@ -60,7 +61,7 @@ demote() {
     goal=$(((used - ((cold_mib + 8) << 20)) * 100 / total))
     echo "node 0: $((used >> 20)) of $((total >> 20)) MiB used; goal $goal %"
     rm -rf "$TMPDIR/policy.d"
-    wl_policy "$TMPDIR" wl "policy: residency" "tiering: { goal_used: $goal%, cold_after: 3s }"
+    wl_policy "$TMPDIR" wl "policy: residency" "tiering: { goal_used: $goal%, cold_after: 3s, reads: damon }"
     numamigd_start "$TMPDIR"
     sleep 30
     numamigctl --json status >"$TMPDIR/demote-30s.json"
@@ -72,7 +73,7 @@ demote() {
     cat "$out"
 }
 
-tier_run damon "$wl"
+tier_run damon "$wl" "tiering: { reads: damon }"
 if [ -d /sys/kernel/mm/damon/admin ]; then
     check_eq "damon: DAMON state" "$(jq -r .damon.state "$json")" live
     check_range "damon: snapshots read" "$(jq .damon.snapshots "$json")" 1 100000
@@ -90,7 +91,7 @@ if [ -d /sys/kernel/mm/damon/admin ]; then
     check_range "demote: status: demoted pages / cold set" \
         "$(ratio "$(jq .totals.demoted_pages "$json")" "$cold")" 0.9 1.1
 
-    tier_run off "$wl" "tiering: { reads: off }"
+    tier_run off "$wl"
     check_eq "off: DAMON state" "$(jq -r .damon.state "$json")" unused
     check_range "off: read hot set on node $far" "$(set_share hot "$far" "$out")" 0.95 1
 else
