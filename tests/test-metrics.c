@@ -113,6 +113,7 @@ START_TEST(test_format)
 	text = print(&w);
 	has(text, "numamigd_damon_up -1\n");
 	has(text, "numamigd_damon_snapshots_total 7\n");
+	free(text);
 	nm_config_free(w.config);
 }
 END_TEST
