@@ -16,7 +16,8 @@
 
 #include "numamig/damon.h"
 #include "numamig/file.h"
-#include "../base/clock.h"
+#include "base/array.h"
+#include "base/clock.h"
 
 #define KDAMONDS "sys/kernel/mm/damon/admin/kdamonds"
 /* A snapshot lists at most max_nr_regions regions, and a few more while a
@@ -66,25 +67,18 @@ static int get_ul(int fd, const char *path, unsigned long *v)
 	return r;
 }
 
-static int slot_state(const struct nm_damon *d, unsigned slot, char *buf, size_t len)
-{
-	char path[128], *text;
-	int r;
-
-	snprintf(path, sizeof(path), KDAMONDS "/%u/state", slot);
-	if ((r = nm_read_file_at(d->fd, path, 64, &text, NULL)) < 0)
-		return r;
-	snprintf(buf, len, "%s", text);
-	buf[strcspn(buf, "\n")] = 0;
-	free(text);
-	return 0;
-}
-
+/* Whether SLOT's kdamond is running (its state file reads "on"). */
 static bool slot_on(const struct nm_damon *d, unsigned slot)
 {
-	char state[16];
+	char path[128], *text;
+	bool on;
 
-	return slot_state(d, slot, state, sizeof(state)) == 0 && strcmp(state, "on") == 0;
+	snprintf(path, sizeof(path), KDAMONDS "/%u/state", slot);
+	if (nm_read_file_at(d->fd, path, 64, &text, NULL) < 0)
+		return false;
+	on = strcmp(text, "on\n") == 0 || strcmp(text, "on") == 0;
+	free(text);
+	return on;
 }
 
 /* One kdamond: a vaddr context, one target, a "stat" scheme that matches
@@ -260,17 +254,8 @@ static int read_regions(struct nm_damon *d, unsigned slot, size_t *n)
 	while (r == 0 && (de = readdir(dir)) && *n < READ_MAX_REGIONS) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue; /* ".", "..", total_bytes */
-		if (*n == d->cap) {
-			size_t cap = d->cap ? 2 * d->cap : 256;
-			struct nm_damon_region *v = realloc(d->v, cap * sizeof(*v));
-
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			d->v = v;
-			d->cap = cap;
-		}
+		if ((r = array_grow((void **)&d->v, &d->cap, *n + 1, sizeof(*d->v))) < 0)
+			break;
 		r = read_region(dirfd(dir), de->d_name, &d->v[*n]);
 		*n += r == 0;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "numamig/access.h"
+#include "base/array.h"
 
 static const char *const src_names[NM_ACCESS_NR_SRCS] = { "writes", "pmu", "damon" };
 
@@ -285,15 +286,9 @@ static long sum_regions(const struct nm_access *a, const struct nm_access_range 
 			unsigned long stop = v[i].end - base < size ? v[i].end : base + size;
 
 			if (!k || s[k - 1].start != base) {
-				if (k == cap) {
-					struct region_sum *t;
-
-					cap = cap ? 2 * cap : 64;
-					if (!(t = realloc(s, cap * sizeof(*t)))) {
-						free(s);
-						return -ENOMEM;
-					}
-					s = t;
+				if (array_grow((void **)&s, &cap, k + 1, sizeof(*s)) < 0) {
+					free(s);
+					return -ENOMEM;
 				}
 				s[k++] = (struct region_sum){ base, at, stop, 0 };
 			}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "numamig/tier.h"
+#include "base/array.h"
 
 const char *nm_tier_state_name(enum nm_tier_state s)
 {
@@ -104,15 +105,8 @@ int nm_tier_log_move(struct nm_tier_log *log, unsigned long start, int dir, uint
 		*found = (struct nm_tier_move){ start, dir, now_ms };
 		return back;
 	}
-	if (log->n == log->cap) {
-		size_t cap = log->cap ? 2 * log->cap : 16;
-		struct nm_tier_move *v = realloc(log->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		log->v = v;
-		log->cap = cap;
-	}
+	if (array_grow((void **)&log->v, &log->cap, log->n + 1, sizeof(*log->v)) < 0)
+		return -ENOMEM;
 	log->v[log->n++] = (struct nm_tier_move){ start, dir, now_ms };
 	return 0;
 }
