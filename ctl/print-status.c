@@ -27,19 +27,36 @@ static void print_attribution(FILE *f, json_object *a)
 		(long long)jint(a, "region_pages_moved", 0));
 }
 
+/* ", set by numamigd (restores V on exit; ...)" or ", left alone": K is a
+ * kernel setting numamigd may change. */
+static void print_changed(FILE *f, json_object *k)
+{
+	if (jbool(k, "changed") == 1)
+		fprintf(f, ", set by numamigd (restores %lld on exit; saved in %s%s)",
+			(long long)jint(k, "restore_value", 0), jstr(k, "state_dir", "?"),
+			jbool(k, "adopted") == 1 ? " by an earlier run that did not restore it" : "");
+	else
+		fprintf(f, ", left alone");
+}
+
 /* Who moves memory between tiers: numamigd's policies, the kernel. */
-static void print_tiering(FILE *f, json_object *t)
+static void print_tiering(FILE *f, json_object *t, json_object *demotion)
 {
 	if (!t || jint(t, "memory_only_nodes", 0) <= 0)
 		return;
 	fprintf(f, "tiers:     %lld memory-only nodes; promotion: numamigd (%lld policies)%s; "
-		"demotion: numamigd (%lld policies with a goal)%s\n",
+		"demotion: numamigd (%lld policies with a goal)%s",
 		(long long)jint(t, "memory_only_nodes", 0),
 		(long long)jint(t, "numamigd_promotion_policies", 0),
 		jbool(t, "kernel_promotion") == 1 ? " and the kernel (numa_balancing bit 2: both "
 		"move pages)" : "", (long long)jint(t, "numamigd_demotion_policies", 0),
-		jbool(t, "kernel_demotion") == 1 ? ", and the kernel on reclaim (demotion_enabled)"
+		jbool(t, "kernel_demotion") == 1 ? ", and the kernel on reclaim (demotion_enabled"
 		: "");
+	if (jbool(t, "kernel_demotion") == 1) {
+		print_changed(f, demotion);
+		fputc(')', f);
+	}
+	fputc('\n', f);
 }
 
 /* The DAMON source: reads, for tiering. */
@@ -85,16 +102,11 @@ static void print_daemon(FILE *f, json_object *p)
 		fprintf(f, "= %lld", (long long)jint(knb, "value", 0));
 	else
 		fprintf(f, "unreadable (%s)", jstr(knb, "error", "?"));
-	if (jbool(knb, "changed") == 1)
-		fprintf(f, ", set by numamigd (restores %lld on exit; saved in %s%s)",
-			(long long)jint(knb, "restore_value", 0), jstr(knb, "state_dir", "?"),
-			jbool(knb, "adopted") == 1 ? " by an earlier run that did not restore it" : "");
-	else
-		fprintf(f, ", left alone");
+	print_changed(f, knb);
 	fputc('\n', f);
 	print_attribution(f, jget(p, "attribution"));
 	print_damon(f, jget(p, "damon"));
-	print_tiering(f, jget(p, "tiering"));
+	print_tiering(f, jget(p, "tiering"), jget(p, "daemon.kernel_demotion"));
 	fprintf(f, "cost:      cpu %s user + %s system, max RSS %s, %lld ticks\n",
 		fmt_ms(usr, jint(p, "daemon.cpu_user_ms", -1)),
 		fmt_ms(sys, jint(p, "daemon.cpu_system_ms", -1)),

@@ -66,8 +66,10 @@ static void fill_state(struct manager *m, struct ctl_state *s, char *desc, size_
 	nm_sampler_get_stats(smp, &s->sampler_stats);
 	s->writes_err = nm_engine_writes(e, &s->writes_why);
 	s->damon_err = nm_engine_damon(e, &s->damon_why, &s->damon);
-	manager_knb(m, &s->knb_value, &s->knb_saved, &s->knb_adopted, &s->state_dir);
-	s->demotion = manager_demotion(m);
+	for (int k = 0; k < NM_KNB_SETTINGS; k++)
+		manager_knb(m, (enum nm_knb_setting)k, &s->knb[k].value, &s->knb[k].saved,
+			    &s->knb[k].adopted);
+	s->state_dir = manager_state_dir(m);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		s->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 + (uint64_t)ru.ru_utime.tv_usec / 1000;
 		s->cpu_system_ms = (uint64_t)ru.ru_stime.tv_sec * 1000 + (uint64_t)ru.ru_stime.tv_usec / 1000;

@@ -32,19 +32,21 @@ static json_object *sampler_json(const struct ctl_state *s)
 	return o;
 }
 
-static json_object *knb_json(const struct ctl_state *s)
+/* A kernel setting numamigd may change (numamig/knb.h). */
+static json_object *knb_json(const struct ctl_state *s, enum nm_knb_setting k)
 {
 	json_object *o = json_object_new_object();
+	int v = s->knb[k].value, saved = s->knb[k].saved;
 
-	add(o, "value", s->knb_value >= 0 ? json_object_new_int(s->knb_value) : NULL);
-	if (s->knb_value < 0)
-		add(o, "error", json_object_new_string(strerror(-s->knb_value)));
-	add(o, "changed", json_object_new_boolean(s->knb_saved >= 0));
-	add(o, "restore_value", s->knb_saved >= 0 ? json_object_new_int(s->knb_saved) : NULL);
+	add(o, "value", v >= 0 ? json_object_new_int(v) : NULL);
+	if (v < 0)
+		add(o, "error", json_object_new_string(strerror(-v)));
+	add(o, "changed", json_object_new_boolean(saved >= 0));
+	add(o, "restore_value", saved >= 0 ? json_object_new_int(saved) : NULL);
 	/* The value to restore survives a crash in this directory; "adopted":
 	 * an earlier numamigd saved it and never put it back. */
 	add(o, "state_dir", s->state_dir ? json_object_new_string(s->state_dir) : NULL);
-	add(o, "adopted", json_object_new_boolean(s->knb_adopted));
+	add(o, "adopted", json_object_new_boolean(s->knb[k].adopted));
 	return o;
 }
 
@@ -60,7 +62,8 @@ static json_object *daemon_json(const struct ctl_state *s)
 	add(o, "interval_ms", ctl_json_u64(s->config->interval_ms));
 	add(o, "paused", json_object_new_boolean(s->paused));
 	add(o, "sampler", sampler_json(s));
-	add(o, "kernel_numa_balancing", knb_json(s));
+	add(o, "kernel_numa_balancing", knb_json(s, NM_KNB_BALANCING));
+	add(o, "kernel_demotion", knb_json(s, NM_KNB_DEMOTION));
 	add(o, "cpu_user_ms", ctl_json_u64(s->cpu_user_ms));
 	add(o, "cpu_system_ms", ctl_json_u64(s->cpu_system_ms));
 	add(o, "max_rss_bytes", ctl_json_u64(s->max_rss_bytes));
@@ -102,11 +105,8 @@ static json_object *tiering_json(const struct ctl_state *s)
 	const struct nm_config *c = s->config;
 	json_object *o = json_object_new_object();
 	unsigned promote = 0, demote = 0;
-	int memonly = 0;
+	int memonly = s->topo ? nm_topo_memory_only_nodes(s->topo) : 0;
 
-	for (int n = 0; s->topo && n <= s->topo->max_node; n++)
-		memonly += numa_bitmask_isbitset(s->topo->has_memory, (unsigned)n) &&
-			   !numa_bitmask_isbitset(s->topo->has_cpu, (unsigned)n);
 	for (size_t i = 0; i < c->n_policies; i++) {
 		bool moves = c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT;
 
@@ -114,9 +114,10 @@ static json_object *tiering_json(const struct ctl_state *s)
 		demote += moves && c->policies[i].goal_used_pct < 100;
 	}
 	add(o, "memory_only_nodes", json_object_new_int(memonly));
-	add(o, "kernel_promotion", s->knb_value >= 0 ?
-	    json_object_new_boolean(s->knb_value & 2) : NULL);
-	add(o, "kernel_demotion", s->demotion >= 0 ? json_object_new_boolean(s->demotion) : NULL);
+	add(o, "kernel_promotion", s->knb[NM_KNB_BALANCING].value >= 0 ?
+	    json_object_new_boolean(s->knb[NM_KNB_BALANCING].value & 2) : NULL);
+	add(o, "kernel_demotion", s->knb[NM_KNB_DEMOTION].value >= 0 ?
+	    json_object_new_boolean(s->knb[NM_KNB_DEMOTION].value) : NULL);
 	add(o, "numamigd_promotion_policies", json_object_new_int((int)promote));
 	add(o, "numamigd_demotion_policies", json_object_new_int((int)demote));
 	return o;

@@ -24,6 +24,7 @@
 #include "numamig/act.h"
 #include "numamig/config.h"
 #include "numamig/engine.h"
+#include "numamig/knb.h"
 #include "numamig/sampler.h"
 #include "numamig/topology.h"
 #include "numamig/track.h"
@@ -58,12 +59,13 @@ struct ctl_state {
 	int damon_err;                    /* 0: open, 1: not needed yet, else -errno */
 	const char *damon_why;            /* why not, or NULL */
 	struct nm_damon_stats damon;
-	/* kernel.numa_balancing */
-	int knb_value;                    /* now, or -errno when unreadable */
-	int demotion;                     /* demotion_enabled: 1, 0, or -errno */
-	int knb_saved;                    /* restored on exit; -1: we did not change it */
-	bool knb_adopted;                 /* saved by an earlier run that did not restore it */
-	const char *state_dir;            /* where the value to restore is saved */
+	/* kernel.numa_balancing and demotion_enabled (numamig/knb.h) */
+	struct {
+		int value;                /* now, or -errno when unreadable */
+		int saved;                /* restored on exit; -1: we did not change it */
+		bool adopted;             /* saved by an earlier run that did not restore it */
+	} knb[NM_KNB_SETTINGS];
+	const char *state_dir;            /* where the values to restore are saved */
 	/* the daemon's own cost */
 	uint64_t cpu_user_ms, cpu_system_ms;
 	uint64_t max_rss_bytes;

@@ -29,8 +29,8 @@ struct manager {
 	struct nm_root *root;
 	struct nm_engine *engine;
 	struct nm_config *config;
-	int knb_saved;                 /* value to restore on exit; -1: untouched */
-	bool knb_adopted;              /* saved by an earlier run that did not restore it */
+	int knb_saved[NM_KNB_SETTINGS];   /* values to restore on exit; -1: untouched */
+	bool knb_adopted[NM_KNB_SETTINGS]; /* saved by an earlier run that did not restore it */
 	struct control *control;       /* NULL when the socket could not be made */
 	uint64_t started_ms;
 	bool ticked;                   /* the first tick has run */
@@ -78,68 +78,99 @@ struct nm_config *manager_load_config(const struct nm_config_paths *paths)
 	return load_config(paths, NULL);
 }
 
-/* Apply kernel_numa_balancing: disable saves and zeroes it, keep restores
- * whatever we changed (a reload may switch between the two). The old
- * value is saved in the state directory before the sysctl changes, so a
- * crash in between cannot lose it, and forgotten once it is back. */
-static void apply_knb(struct manager *m)
+/* The value kernel_numa_balancing: disable wants for S, or -1 to leave it
+ * as it is. Balancing is 0, both bits: their hint faults move managed
+ * memory back, and the tiering bit would promote what a goal demotes.
+ * Demotion on reclaim is on where a policy demotes to a goal: the goal is
+ * met tick by tick, and reclaim then demotes what a burst of allocations
+ * outran instead of swapping it (it takes only what the LRU found cold). */
+static int knb_wanted(const struct manager *m, enum nm_knb_setting s)
 {
-	const char *dir = m->opts.state_dir;
-	int v, r;
+	const struct nm_config *c = m->config;
 
-	if (m->config->kernel_numa_balancing == NM_KNB_DISABLE && m->knb_saved < 0) {
-		r = nm_knb_read(m->root, &v);
-		if (r == 0 && v != 0 && (r = nm_knb_save(dir, v)) < 0) {
-			log_warn("cannot save kernel.numa_balancing=%d in %s, so it is left alone: %s",
-				 v, dir, strerror(-r));
+	if (c->kernel_numa_balancing != NM_KNB_DISABLE)
+		return -1;
+	if (s == NM_KNB_BALANCING)
+		return 0;
+	if (nm_topo_memory_only_nodes(nm_engine_topology(m->engine)) == 0)
+		return -1;
+	for (size_t i = 0; i < c->n_policies; i++)
+		if ((c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT) &&
+		    c->policies[i].goal_used_pct < 100)
+			return 1;
+	return -1;
+}
+
+/* Set S as the config wants it, or restore what we changed (a reload may
+ * switch). The old value is saved in the state directory before the
+ * setting changes, so a crash in between cannot lose it, and forgotten
+ * once it is back. */
+static void apply_knb(struct manager *m, enum nm_knb_setting s)
+{
+	const char *dir = m->opts.state_dir, *name = nm_knb_name(s);
+	int want = knb_wanted(m, s), v, r;
+
+	if (want >= 0 && m->knb_saved[s] < 0) {
+		r = nm_knb_read(m->root, s, &v);
+		if (r < 0 || v == want) {
+			if (r < 0)
+				log_warn("cannot read %s, so it is left alone: %s", name, strerror(-r));
 			return;
 		}
-		if (r == 0 && v != 0 && (r = nm_knb_write(m->root, 0)) < 0)
-			nm_knb_forget(dir);
-		if (r < 0) {
-			log_warn("cannot disable kernel.numa_balancing: %s", strerror(-r));
+		if ((r = nm_knb_save(dir, s, v)) < 0) {
+			log_warn("cannot save %s=%d in %s, so it is left alone: %s", name, v, dir,
+				 strerror(-r));
 			return;
 		}
-		m->knb_saved = v;
-		log_notice("kernel.numa_balancing: %d -> 0 while numamigd runs (saved in %s)", v, dir);
-	} else if (m->config->kernel_numa_balancing == NM_KNB_KEEP && m->knb_saved >= 0) {
-		r = nm_knb_write(m->root, m->knb_saved);
+		if ((r = nm_knb_write(m->root, s, want)) < 0) {
+			nm_knb_forget(dir, s);
+			log_warn("cannot set %s to %d: %s", name, want, strerror(-r));
+			return;
+		}
+		m->knb_saved[s] = v;
+		log_notice("%s: %d -> %d while numamigd runs (saved in %s)", name, v, want, dir);
+	} else if (want < 0 && m->knb_saved[s] >= 0) {
+		r = nm_knb_write(m->root, s, m->knb_saved[s]);
 		if (r < 0) {
 			/* The saved value stays for the next start to retry. */
-			log_warn("cannot restore kernel.numa_balancing=%d: %s", m->knb_saved, strerror(-r));
+			log_warn("cannot restore %s=%d: %s", name, m->knb_saved[s], strerror(-r));
 		} else {
-			log_notice("kernel.numa_balancing restored to %d", m->knb_saved);
-			if ((r = nm_knb_forget(dir)) < 0)
-				log_warn("cannot remove the saved kernel.numa_balancing in %s: %s", dir,
-					 strerror(-r));
+			log_notice("%s restored to %d", name, m->knb_saved[s]);
+			if ((r = nm_knb_forget(dir, s)) < 0)
+				log_warn("cannot remove the saved %s in %s: %s", name, dir, strerror(-r));
 		}
-		m->knb_saved = -1;
-		m->knb_adopted = false;
+		m->knb_saved[s] = -1;
+		m->knb_adopted[s] = false;
 	}
 }
 
-/* At start: a value an earlier numamigd saved and never restored (it was
- * killed, or crashed) is the one to restore, not the 0 it left behind. */
-static void adopt_knb(struct manager *m)
+static void apply_knbs(struct manager *m)
 {
-	const char *dir = m->opts.state_dir;
-	bool disable = m->config->kernel_numa_balancing == NM_KNB_DISABLE;
-	int v, now, r = nm_knb_saved(dir, &v);
+	for (int s = 0; s < NM_KNB_SETTINGS; s++)
+		apply_knb(m, (enum nm_knb_setting)s);
+}
+
+/* At start: a value an earlier numamigd saved and never restored (it was
+ * killed, or crashed) is the one to restore, not the one it left behind. */
+static void adopt_knb(struct manager *m, enum nm_knb_setting s)
+{
+	const char *dir = m->opts.state_dir, *name = nm_knb_name(s);
+	int want = knb_wanted(m, s), v, now, r = nm_knb_saved(dir, s, &v);
 
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		log_warn("cannot read the saved kernel.numa_balancing in %s: %s", dir, strerror(-r));
+		log_warn("cannot read the saved %s in %s: %s", name, dir, strerror(-r));
 		return;
 	}
-	m->knb_saved = v;
-	m->knb_adopted = true;
-	log_warn("kernel.numa_balancing: an earlier numamigd set it to 0 and did not put back %d "
-		 "(it was killed or crashed); %s", v, disable ? "it stays 0 while numamigd runs" :
+	m->knb_saved[s] = v;
+	m->knb_adopted[s] = true;
+	log_warn("%s: an earlier numamigd changed it and did not put back %d (it was killed or "
+		 "crashed); %s", name, v, want >= 0 ? "it is kept changed while numamigd runs" :
 		 "restoring it now");
-	if (disable && nm_knb_read(m->root, &now) == 0 && now != 0 &&
-	    (r = nm_knb_write(m->root, 0)) < 0)
-		log_warn("cannot disable kernel.numa_balancing: %s", strerror(-r));
+	if (want >= 0 && nm_knb_read(m->root, s, &now) == 0 && now != want &&
+	    (r = nm_knb_write(m->root, s, want)) < 0)
+		log_warn("cannot set %s to %d: %s", name, want, strerror(-r));
 }
 
 static void notify_status(struct manager *m)
@@ -211,8 +242,10 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 		return;
 	nm_sampler_get_stats(smp, &src.sampler);
 	src.damon_err = nm_engine_damon(m->engine, &why, &src.damon);
-	if (nm_knb_read(m->root, &src.numa_balancing) < 0)
+	if (nm_knb_read(m->root, NM_KNB_BALANCING, &src.numa_balancing) < 0)
 		src.numa_balancing = -1;
+	if (nm_knb_read(m->root, NM_KNB_DEMOTION, &src.demotion_enabled) < 0)
+		src.demotion_enabled = -1;
 	r = nm_metrics_write(&src, m->config->metrics_file, &why);
 	if (r < 0 && r != m->metrics_err)
 		log_warn("metrics_file %s: not written: %s", m->config->metrics_file,
@@ -316,7 +349,7 @@ int manager_reload(struct manager *m, struct nm_config_diags *diags)
 	nm_config_free(m->config);
 	m->config = next;
 	m->metrics_err = 0;            /* a new path deserves its own first warning */
-	apply_knb(m);
+	apply_knbs(m);
 	log_notice("configuration reloaded: %zu policies, hash %016" PRIx64,
 		   next->n_policies, nm_config_hash(next));
 	sd_notify(0, "READY=1");
@@ -427,7 +460,8 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 		return -ENOMEM;
 	}
 	m->opts = *opts;
-	m->knb_saved = -1;
+	for (int s = 0; s < NM_KNB_SETTINGS; s++)
+		m->knb_saved[s] = -1;
 	m->damon_err = 1; /* not needed yet */
 	m->started_ms = manager_now_ms();
 	m->config = manager_load_config(&opts->paths);
@@ -460,8 +494,9 @@ int manager_run(struct manager *m)
 	char sampler[256];
 	int r;
 
-	adopt_knb(m);
-	apply_knb(m);
+	for (int s = 0; s < NM_KNB_SETTINGS; s++)
+		adopt_knb(m, (enum nm_knb_setting)s);
+	apply_knbs(m);
 	nm_sampler_describe(nm_engine_sampler(m->engine), sampler, sizeof(sampler));
 	/* The description names the fallback's reason, if any. */
 	log_info("numamigd %s started: %zu policies, sampler %s", PACKAGE_VERSION,
@@ -469,10 +504,8 @@ int manager_run(struct manager *m)
 	sd_notify(0, "READY=1");
 	notify_status(m);
 	r = sd_event_loop(m->event);
-	if (m->knb_saved >= 0) {
-		m->config->kernel_numa_balancing = NM_KNB_KEEP;
-		apply_knb(m);
-	}
+	m->config->kernel_numa_balancing = NM_KNB_KEEP;
+	apply_knbs(m);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -510,24 +543,20 @@ uint64_t manager_started_ms(const struct manager *m)
 	return m->started_ms;
 }
 
-void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
-		 const char **state_dir)
+void manager_knb(const struct manager *m, enum nm_knb_setting s, int *value, int *saved,
+		 bool *adopted)
 {
-	int r = nm_knb_read(m->root, value);
+	int r = nm_knb_read(m->root, s, value);
 
 	if (r < 0)
 		*value = r;
-	*saved = m->knb_saved;
-	*adopted = m->knb_adopted;
-	*state_dir = m->opts.state_dir;
+	*saved = m->knb_saved[s];
+	*adopted = m->knb_adopted[s];
 }
 
-int manager_demotion(const struct manager *m)
+const char *manager_state_dir(const struct manager *m)
 {
-	bool on;
-	int r = nm_knb_demotion(m->root, &on);
-
-	return r < 0 ? r : on;
+	return m->opts.state_dir;
 }
 
 void manager_set_paused(struct manager *m, bool paused, const char *who)

@@ -6,6 +6,7 @@
 #define NUMAMIGD_MANAGER_H
 
 #include "numamig/config.h"
+#include "numamig/knb.h"
 #include "numamig/sampler.h"
 
 #include <stdbool.h>
@@ -47,13 +48,13 @@ uint64_t manager_now_ms(void);
 struct nm_engine *manager_engine(const struct manager *m);
 const struct nm_config *manager_config(const struct manager *m);
 uint64_t manager_started_ms(const struct manager *m);
-/* kernel.numa_balancing now (-errno when unreadable), the value restored
- * on exit (-1: we did not change it), whether that value was saved by an
- * earlier run that did not restore it, and where it is saved. */
-void manager_knb(const struct manager *m, int *value, int *saved, bool *adopted,
-		 const char **state_dir);
-/* The kernel's demotion on reclaim (demotion_enabled): 1, 0, or -errno. */
-int manager_demotion(const struct manager *m);
+/* Setting S (numamig/knb.h) now (-errno when unreadable), the value
+ * restored on exit (-1: we did not change it), and whether that value was
+ * saved by an earlier run that did not restore it. */
+void manager_knb(const struct manager *m, enum nm_knb_setting s, int *value, int *saved,
+		 bool *adopted);
+/* Where the values to restore are saved (--state-dir). */
+const char *manager_state_dir(const struct manager *m);
 /* Reload the configuration, as SIGHUP does. DIAGS (initialized by the
  * caller, or NULL) receives every diagnostic. Returns 0, or -EINVAL when
  * the files have errors (the running configuration stays), or -errno. */

@@ -116,7 +116,9 @@ static void world_init(struct world *w)
 		.config = w->config, .counters = &w->counters, .tracker = &w->tracker,
 		.nr_nodes = 2, .page_size = 4096, .sampler_source = "proc",
 		.sampler_description = "proc (test)", .sampler_fallback = "perf_event_open: EACCES",
-		.knb_value = 0, .knb_saved = 1, .state_dir = "/var/lib/numamigd", .demotion = 1,
+		.knb = { [NM_KNB_BALANCING] = { .value = 0, .saved = 1 },
+			 [NM_KNB_DEMOTION] = { .value = 1, .saved = -1 } },
+		.state_dir = "/var/lib/numamigd",
 	};
 }
 
@@ -179,6 +181,9 @@ START_TEST(status)
 	ck_assert(json_object_get_boolean(get(o, "tiering.kernel_demotion")));
 	ck_assert(!json_object_get_boolean(get(o, "daemon.kernel_numa_balancing.adopted")));
 	ck_assert_str_eq(gets_(o, "daemon.kernel_numa_balancing.state_dir"), "/var/lib/numamigd");
+	ck_assert_int_eq(geti(o, "daemon.kernel_demotion.value"), 1);
+	ck_assert(!json_object_get_boolean(get(o, "daemon.kernel_demotion.changed")));
+	ck_assert_ptr_null(get(o, "daemon.kernel_demotion.restore_value"));
 	/* Totals. */
 	ck_assert_int_eq(json_object_array_length(get(o, "totals.migrated")), 1);
 	ck_assert_int_eq(geti(o, "totals.migrated.0.src"), 0);

@@ -14,7 +14,7 @@ START_TEST(test_read_guest)
 	struct nm_root *root = fixture_root("2n");
 	int v = -1;
 
-	ck_assert_int_eq(nm_knb_read(root, &v), 0);
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_BALANCING, &v), 0);
 	ck_assert_int_eq(v, 1); /* Debian's default on a multi-node machine */
 	nm_root_free(root);
 }
@@ -28,33 +28,36 @@ START_TEST(test_write_and_errors)
 
 	put(tree, "proc/sys/kernel/numa_balancing", "2\n");
 	ck_assert_int_eq(nm_root_open(tree, &root), 0);
-	ck_assert_int_eq(nm_knb_read(root, &v), 0);
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_BALANCING, &v), 0);
 	ck_assert_int_eq(v, 2);
-	ck_assert_int_eq(nm_knb_write(root, 0), 0);
-	ck_assert_int_eq(nm_knb_read(root, &v), 0);
+	ck_assert_int_eq(nm_knb_write(root, NM_KNB_BALANCING, 0), 0);
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_BALANCING, &v), 0);
 	ck_assert_int_eq(v, 0);
 	put(tree, "proc/sys/kernel/numa_balancing", "x\n");
-	ck_assert_int_eq(nm_knb_read(root, &v), -EINVAL);
-	/* demotion_enabled, as the kernel prints it. */
-	{
-		bool on = false;
-
-		ck_assert_int_eq(nm_knb_demotion(root, &on), -ENOENT);
-		put(tree, "sys/kernel/mm/numa/demotion_enabled", "true\n");
-		ck_assert_int_eq(nm_knb_demotion(root, &on), 0);
-		ck_assert(on);
-		put(tree, "sys/kernel/mm/numa/demotion_enabled", "false\n");
-		ck_assert_int_eq(nm_knb_demotion(root, &on), 0);
-		ck_assert(!on);
-		put(tree, "sys/kernel/mm/numa/demotion_enabled", "maybe\n");
-		ck_assert_int_eq(nm_knb_demotion(root, &on), -EINVAL);
-	}
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_BALANCING, &v), -EINVAL);
+	/* demotion_enabled, as the kernel prints it; written as 1/0, which
+	 * it takes (kstrtobool). */
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), -ENOENT);
+	put(tree, "sys/kernel/mm/numa/demotion_enabled", "true\n");
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), 0);
+	ck_assert_int_eq(v, 1);
+	put(tree, "sys/kernel/mm/numa/demotion_enabled", "false\n");
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(nm_knb_write(root, NM_KNB_DEMOTION, 1), 0);
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), 0);
+	ck_assert_int_eq(v, 1);
+	put(tree, "sys/kernel/mm/numa/demotion_enabled", "maybe\n");
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), -EINVAL);
+	put(tree, "sys/kernel/mm/numa/demotion_enabled", "2\n");
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_DEMOTION, &v), -EINVAL);
+	ck_assert_str_eq(nm_knb_name(NM_KNB_DEMOTION), "demotion_enabled");
 	nm_root_free(root);
 	remove_tree(tree);
 	tree = make_tree();
 	ck_assert_int_eq(nm_root_open(tree, &root), 0);
-	ck_assert_int_eq(nm_knb_read(root, &v), -ENOENT);
-	ck_assert_int_eq(nm_knb_write(root, 0), -ENOENT);
+	ck_assert_int_eq(nm_knb_read(root, NM_KNB_BALANCING, &v), -ENOENT);
+	ck_assert_int_eq(nm_knb_write(root, NM_KNB_BALANCING, 0), -ENOENT);
 	nm_root_free(root);
 	remove_tree(tree);
 }
@@ -68,30 +71,37 @@ START_TEST(test_saved_value)
 	int v = -1;
 
 	snprintf(dir, sizeof(dir), "%s/var/lib/state", tree);
-	ck_assert_int_eq(nm_knb_saved(dir, &v), -ENOENT);   /* no directory yet */
-	ck_assert_int_eq(nm_knb_forget(dir), 0);
-	ck_assert_int_eq(nm_knb_save(dir, 1), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), -ENOENT);   /* no directory yet */
+	ck_assert_int_eq(nm_knb_forget(dir, NM_KNB_BALANCING), 0);
+	ck_assert_int_eq(nm_knb_save(dir, NM_KNB_BALANCING, 1), 0);
 	ck_assert_int_eq(stat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
-	ck_assert_int_eq(nm_knb_saved(dir, &v), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), 0);
 	ck_assert_int_eq(v, 1);
-	ck_assert_int_eq(nm_knb_save(dir, 3), 0);            /* replaced */
-	ck_assert_int_eq(nm_knb_saved(dir, &v), 0);
+	/* Each setting has its own file. */
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_DEMOTION, &v), -ENOENT);
+	ck_assert_int_eq(nm_knb_save(dir, NM_KNB_DEMOTION, 0), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_DEMOTION, &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(nm_knb_forget(dir, NM_KNB_DEMOTION), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_DEMOTION, &v), -ENOENT);
+	ck_assert_int_eq(nm_knb_save(dir, NM_KNB_BALANCING, 3), 0);            /* replaced */
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), 0);
 	ck_assert_int_eq(v, 3);
-	ck_assert_int_eq(nm_knb_forget(dir), 0);
-	ck_assert_int_eq(nm_knb_saved(dir, &v), -ENOENT);
+	ck_assert_int_eq(nm_knb_forget(dir, NM_KNB_BALANCING), 0);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), -ENOENT);
 	/* Garbage is not a value, and a link is not followed. */
 	put(dir, "kernel.numa_balancing.saved", "one\n");
-	ck_assert_int_eq(nm_knb_saved(dir, &v), -EINVAL);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), -EINVAL);
 	snprintf(path, sizeof(path), "%s/kernel.numa_balancing.saved", dir);
 	ck_assert_int_eq(unlink(path), 0);
 	put(tree, "elsewhere", "1\n");
 	snprintf(dir + strlen(dir), 64, "/../elsewhere");
 	ck_assert_int_eq(symlink(dir, path), 0);
 	snprintf(dir, sizeof(dir), "%s/var/lib/state", tree);
-	ck_assert_int_eq(nm_knb_saved(dir, &v), -ELOOP);
+	ck_assert_int_eq(nm_knb_saved(dir, NM_KNB_BALANCING, &v), -ELOOP);
 	/* Saving replaces the link, never writes through it. */
-	ck_assert_int_eq(nm_knb_save(dir, 2), 0);
+	ck_assert_int_eq(nm_knb_save(dir, NM_KNB_BALANCING, 2), 0);
 	ck_assert_int_eq(lstat(path, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
 	remove_tree(tree);

@@ -62,7 +62,8 @@ static void world_init(struct world *w)
 	w->src = (struct nm_metrics_src){ .counters = &w->c, .tracker = &w->t,
 					  .config = w->config, .sampler_source = "perf",
 					  .version = "0.1.0", .uptime_s = 2.5, .cpu_s = 0.25,
-					  .numa_balancing = 0, .damon_err = 1 };
+					  .numa_balancing = 0, .demotion_enabled = -1,
+					  .damon_err = 1 };
 	w->src.sampler.samples = 100;
 }
 

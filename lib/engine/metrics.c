@@ -186,6 +186,9 @@ static void daemon_facts(FILE *f, const struct nm_metrics_src *src)
 	fprintf(f, PFX "paused %d\n", src->paused);
 	head(f, "kernel_numa_balancing", "gauge", "kernel.numa_balancing now (-1: unknown).");
 	fprintf(f, PFX "kernel_numa_balancing %d\n", src->numa_balancing);
+	head(f, "kernel_demotion_enabled", "gauge",
+	     "/sys/kernel/mm/numa/demotion_enabled now (-1: unknown).");
+	fprintf(f, PFX "kernel_demotion_enabled %d\n", src->demotion_enabled);
 	head(f, "uptime_seconds", "gauge", "Time since the daemon started.");
 	fprintf(f, PFX "uptime_seconds %.3f\n", src->uptime_s);
 	head(f, "cpu_seconds_total", "counter", "The daemon's own CPU time (user + system).");

@@ -1,20 +1,25 @@
-/* knb: kernel.numa_balancing, the kernel's own NUMA balancer.
+/* knb: the kernel's own NUMA balancing and tiering switches, the sysctls
+ * numamigd changes while it runs.
  *
- * It fights a userspace balancer: its hint faults move pages straight back
- * to wherever it thinks they belong, in every cgroup. With
- * kernel_numa_balancing: disable the daemon sets it to 0 while it runs and
- * puts the old value back when it stops. The value is 0 (off), 1 (NUMA
- * balancing) or 2 (memory tiering); bits may combine (3).
+ *   kernel.numa_balancing  0 (off), 1 (NUMA balancing), 2 (memory tiering:
+ *                          promotion on hint faults); the bits combine (3).
+ *                          Both bits fight a userspace balancer: the hint
+ *                          faults move pages straight back to wherever the
+ *                          kernel thinks they belong, in every cgroup.
+ *   demotion_enabled       (/sys/kernel/mm/numa) reclaim moves a page to a
+ *                          slower memory tier instead of swapping it out or
+ *                          dropping it. It complements a daemon that demotes
+ *                          to a goal: reclaim catches what outruns a tick.
  *
- * The old value must survive the daemon: after SIGKILL, a watchdog abort
- * or the OOM killer, the next start would otherwise read 0 as the
+ * With kernel_numa_balancing: disable the daemon sets them as it needs
+ * while it runs and puts the old values back when it stops. An old value
+ * must survive the daemon: after SIGKILL, a watchdog abort or the OOM
+ * killer, the next start would otherwise read the daemon's value as the
  * original. It is saved in a file of the state directory before the
- * sysctl is changed, and forgotten once it is restored.
+ * setting is changed, and forgotten once it is restored.
  */
 #ifndef NUMAMIG_KNB_H
 #define NUMAMIG_KNB_H
-
-#include <stdbool.h>
 
 #include "numamig/root.h"
 
@@ -22,30 +27,33 @@
 extern "C" {
 #endif
 
-/* Read the value. Returns 0, -ENOENT when the kernel has no NUMA
- * balancing (CONFIG_NUMA_BALANCING=n), or -errno. */
-int nm_knb_read(const struct nm_root *root, int *value);
+enum nm_knb_setting {
+	NM_KNB_BALANCING,  /* kernel.numa_balancing: 0-3 */
+	NM_KNB_DEMOTION,   /* demotion_enabled: 0 or 1 */
+	NM_KNB_SETTINGS,
+};
 
-/* The kernel's demotion on reclaim (/sys/kernel/mm/numa/demotion_enabled:
- * reclaim moves a page to a slower memory tier instead of dropping or
- * swapping it). Left as it is: it complements a daemon that demotes to a
- * goal. Returns 0, -ENOENT when the kernel has no such switch, or -errno
- * (-EINVAL: neither true nor false). */
-int nm_knb_demotion(const struct nm_root *root, bool *on);
+/* "kernel.numa_balancing", "demotion_enabled": for logs and status. */
+const char *nm_knb_name(enum nm_knb_setting s);
+
+/* Read the value (demotion_enabled: 1 or 0). Returns 0, -ENOENT when the
+ * kernel has no such switch (CONFIG_NUMA_BALANCING=n, CONFIG_MIGRATION=n),
+ * or -errno (-EINVAL: not a value of the setting). */
+int nm_knb_read(const struct nm_root *root, enum nm_knb_setting s, int *value);
 
 /* Write VALUE. Returns 0 or -errno (-EACCES/-EROFS without privilege). */
-int nm_knb_write(const struct nm_root *root, int value);
+int nm_knb_write(const struct nm_root *root, enum nm_knb_setting s, int value);
 
 /* Save VALUE, the one to restore, in STATE_DIR (created 0700 if missing),
  * replacing the file atomically. Returns 0 or -errno. */
-int nm_knb_save(const char *state_dir, int value);
+int nm_knb_save(const char *state_dir, enum nm_knb_setting s, int value);
 
 /* The value saved in STATE_DIR. Returns 0, -ENOENT when none is saved, or
  * -errno (-EINVAL: not a value). */
-int nm_knb_saved(const char *state_dir, int *value);
+int nm_knb_saved(const char *state_dir, enum nm_knb_setting s, int *value);
 
 /* Forget the saved value (none saved is not an error). Returns 0 or -errno. */
-int nm_knb_forget(const char *state_dir);
+int nm_knb_forget(const char *state_dir, enum nm_knb_setting s);
 
 #ifdef __cplusplus
 }

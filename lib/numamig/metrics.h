@@ -33,6 +33,7 @@ struct nm_metrics_src {
 	double uptime_s;
 	double cpu_s;                 /* the daemon's own user + system time */
 	int numa_balancing;           /* kernel.numa_balancing now, -1 unknown */
+	int demotion_enabled;         /* demotion_enabled now, -1 unknown */
 	int damon_err;                /* nm_engine_damon(): 0 open, 1 unused, -errno */
 	struct nm_damon_stats damon;
 };

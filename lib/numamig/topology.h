@@ -11,6 +11,7 @@
 #define NUMAMIG_TOPOLOGY_H
 
 #include <numa.h>
+#include <stdbool.h>
 
 #include "numamig/root.h"
 
@@ -57,6 +58,26 @@ int nm_topo_refresh_mem(struct nm_topology *topo, const struct nm_root *root);
 
 /* Distance from node A to node B, or -1 if either is not online. */
 int nm_topo_distance(const struct nm_topology *topo, int a, int b);
+
+/* Whether node N is online with memory and no CPUs: a slower tier (CXL,
+ * persistent memory) that no task runs on. Inline: no new symbol in the
+ * library's ABI. */
+static inline bool nm_topo_memory_only(const struct nm_topology *topo, int n)
+{
+	return n >= 0 && n <= topo->max_node &&
+	       numa_bitmask_isbitset(topo->has_memory, (unsigned)n) &&
+	       !numa_bitmask_isbitset(topo->has_cpu, (unsigned)n);
+}
+
+/* How many such nodes there are. */
+static inline int nm_topo_memory_only_nodes(const struct nm_topology *topo)
+{
+	int k = 0;
+
+	for (int n = 0; n <= topo->max_node; n++)
+		k += nm_topo_memory_only(topo, n);
+	return k;
+}
 
 /* Node of CPU, or -1 when out of range or in no online node. */
 int nm_topo_cpu_node(const struct nm_topology *topo, int cpu);

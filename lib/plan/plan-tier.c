@@ -67,8 +67,7 @@ int nm_tier_target(const struct nm_topology *topo, int from, const struct bitmas
 	for (int n = 0; n <= topo->max_node; n++) {
 		int d = nm_topo_distance(topo, from, n);
 
-		if (n == from || d < 0 || !numa_bitmask_isbitset(topo->has_memory, (unsigned)n) ||
-		    numa_bitmask_isbitset(topo->has_cpu, (unsigned)n))
+		if (n == from || d < 0 || !nm_topo_memory_only(topo, n))
 			continue;
 		if (allowed && ((unsigned)n >= allowed->size ||
 				!numa_bitmask_isbitset(allowed, (unsigned)n)))

@@ -1,4 +1,4 @@
-/* knb: kernel.numa_balancing. See numamig/knb.h. */
+/* knb: the kernel's balancing and tiering switches. See numamig/knb.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,55 +12,60 @@
 #include "numamig/file.h"
 #include "numamig/knb.h"
 
-#define KNB_PATH "proc/sys/kernel/numa_balancing"
-#define KNB_SAVED "kernel.numa_balancing.saved"
+/* Where each setting lives under the root, and its saved copy's name in
+ * the state directory (kernel.numa_balancing.saved is the name releases
+ * before demotion_enabled used: a value saved by one is still found). */
+static const struct {
+	const char *name, *path, *saved;
+	int max;
+} knb[NM_KNB_SETTINGS] = {
+	[NM_KNB_BALANCING] = { "kernel.numa_balancing", "proc/sys/kernel/numa_balancing",
+			       "kernel.numa_balancing.saved", 255 },
+	[NM_KNB_DEMOTION] = { "demotion_enabled", "sys/kernel/mm/numa/demotion_enabled",
+			      "demotion_enabled.saved", 1 },
+};
 
-/* TEXT (freed here) as the sysctl's value: 0 or -EINVAL. */
-static int parse_value(char *text, int *value)
+const char *nm_knb_name(enum nm_knb_setting s)
+{
+	return knb[s].name;
+}
+
+/* TEXT (freed here) as a value of S: 0 or -EINVAL. demotion_enabled
+ * prints true/false; its saved copy is 1/0. */
+static int parse_value(enum nm_knb_setting s, char *text, int *value)
 {
 	char *end;
-	long v = strtol(text, &end, 10);
-	int r = end == text || (*end && *end != '\n') || v < 0 || v > 255 ? -EINVAL : 0;
+	long v;
+	int r;
 
+	text[strcspn(text, "\n")] = 0;
+	if (s == NM_KNB_DEMOTION && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)) {
+		v = text[0] == 't';
+		end = text + strlen(text);
+	} else {
+		v = strtol(text, &end, 10);
+	}
+	r = end == text || *end || v < 0 || v > knb[s].max ? -EINVAL : 0;
 	free(text);
 	if (r == 0)
 		*value = (int)v;
 	return r;
 }
 
-int nm_knb_read(const struct nm_root *root, int *value)
+int nm_knb_read(const struct nm_root *root, enum nm_knb_setting s, int *value)
 {
 	char *text;
-	int r = nm_read_file_at(nm_root_fd(root), KNB_PATH, 64, &text, NULL);
+	int r = nm_read_file_at(nm_root_fd(root), knb[s].path, 64, &text, NULL);
 
-	return r < 0 ? r : parse_value(text, value);
+	return r < 0 ? r : parse_value(s, text, value);
 }
 
-int nm_knb_demotion(const struct nm_root *root, bool *on)
-{
-	char *text;
-	int r = nm_read_file_at(nm_root_fd(root), "sys/kernel/mm/numa/demotion_enabled", 64, &text,
-				NULL);
-
-	if (r < 0)
-		return r;
-	text[strcspn(text, "\n")] = 0;
-	if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
-		*on = true;
-	else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
-		*on = false;
-	else
-		r = -EINVAL;
-	free(text);
-	return r;
-}
-
-int nm_knb_write(const struct nm_root *root, int value)
+int nm_knb_write(const struct nm_root *root, enum nm_knb_setting s, int value)
 {
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d\n", value);
-	return nm_write_file_at(nm_root_fd(root), KNB_PATH, buf);
+	return nm_write_file_at(nm_root_fd(root), knb[s].path, buf);
 }
 
 /* STATE_DIR as a directory fd; created when CREATE and missing. */
@@ -82,18 +87,18 @@ static int print_value(FILE *f, const void *value)
 	return fprintf(f, "%d\n", *(const int *)value) < 0 ? -EIO : 0;
 }
 
-int nm_knb_save(const char *state_dir, int value)
+int nm_knb_save(const char *state_dir, enum nm_knb_setting s, int value)
 {
 	int dfd = open_state(state_dir, true), r;
 
 	if (dfd < 0)
 		return dfd;
-	r = nm_replace_file_at(dfd, KNB_SAVED, 0600, print_value, &value);
+	r = nm_replace_file_at(dfd, knb[s].saved, 0600, print_value, &value);
 	close(dfd);
 	return r;
 }
 
-int nm_knb_saved(const char *state_dir, int *value)
+int nm_knb_saved(const char *state_dir, enum nm_knb_setting s, int *value)
 {
 	int dfd = open_state(state_dir, false), fd, r;
 	char *text = NULL;
@@ -101,7 +106,7 @@ int nm_knb_saved(const char *state_dir, int *value)
 
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, KNB_SAVED, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = openat(dfd, knb[s].saved, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	r = fd < 0 ? -errno : 0;
 	close(dfd);
 	if (r < 0)
@@ -113,16 +118,16 @@ int nm_knb_saved(const char *state_dir, int *value)
 	else
 		r = nm_read_fd(fd, 64, &text, NULL);
 	close(fd);
-	return r < 0 ? r : parse_value(text, value);
+	return r < 0 ? r : parse_value(s, text, value);
 }
 
-int nm_knb_forget(const char *state_dir)
+int nm_knb_forget(const char *state_dir, enum nm_knb_setting s)
 {
 	int dfd = open_state(state_dir, false), r = 0;
 
 	if (dfd < 0)
 		return dfd == -ENOENT ? 0 : dfd;
-	if (unlinkat(dfd, KNB_SAVED, 0) < 0 && errno != ENOENT)
+	if (unlinkat(dfd, knb[s].saved, 0) < 0 && errno != ENOENT)
 		r = -errno;
 	close(dfd);
 	return r;

@@ -174,8 +174,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nm_root_open(tree, &root) < 0)
 		return 0;
 	check_topology(root);
-	if (nm_knb_read(root, &knb) == 0)
+	if (nm_knb_read(root, NM_KNB_BALANCING, &knb) == 0)
 		FUZZ_CHECK(knb >= 0 && knb <= 255);
+	if (nm_knb_read(root, NM_KNB_DEMOTION, &knb) == 0)
+		FUZZ_CHECK(knb == 0 || knb == 1);
 	check_cgroups(root);
 	nm_root_free(root);
 	return 0;

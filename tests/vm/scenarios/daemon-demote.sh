@@ -15,6 +15,11 @@
 #     (the chunks are 2 MiB and their share of the node is an estimate),
 #     and at least half of it: the cold set moved, not everything,
 #   - status counts the demoted pages and explain said why.
+# With kernel_numa_balancing: disable and that goal, numamigd turns on the
+# kernel's demotion on reclaim (demotion_enabled 0 -> 1, the old value
+# saved in its state directory first). It is then SIGKILLed: the setting
+# stays 1 and the saved 0 with it; a restart with
+# kernel_numa_balancing: keep puts 0 back at once and forgets it.
 # topo: cxl
 # kernel: 6.1 6.12
 # timeout: 200
@@ -44,8 +49,13 @@ if [ "$goal" -lt 1 ]; then
 fi
 
 wl_policy "$TMPDIR" wl "policy: residency" "tiering: { goal_used: $goal%, cold_after: 3s }"
+dem=/sys/kernel/mm/numa/demotion_enabled
+saved=$TMPDIR/state/demotion_enabled.saved
+echo "kernel_numa_balancing: disable" >"$TMPDIR/numamigd.yaml"
 before=$(vmstat pgmigrate_success)
 numamigd_start "$TMPDIR"
+check_eq "demotion_enabled while numamigd runs" "$(cat "$dem")" true
+check_eq "demotion_enabled saved" "$(cat "$saved" 2>/dev/null)" 0
 # With the daemon's own memory: nothing is cold before 3 s.
 want=$(((total - $(node_mem 0 MemFree) - total / 100 * goal) / 4096))
 echo "pages the goal asks to shed: $want"
@@ -63,6 +73,15 @@ numamigctl explain "$(sed -n 's/^# wl-tier pid=\([0-9]*\).*/\1/p' "$out")" >"$TM
 wait "$wl"
 moved=$(($(vmstat pgmigrate_success) - before))
 numamigctl --json status >"$TMPDIR/status.json"
+numamigctl status | grep '^tiers:'
+kill -KILL "$numamigd_pid"
+wait "$numamigd_pid" 2>/dev/null
+check_eq "demotion_enabled after SIGKILL" "$(cat "$dem")" true
+check_eq "demotion_enabled saved after SIGKILL" "$(cat "$saved" 2>/dev/null)" 0
+echo "kernel_numa_balancing: keep" >"$TMPDIR/numamigd.yaml"
+numamigd_start "$TMPDIR"
+check_eq "demotion_enabled restored at the next start" "$(cat "$dem")" false
+[ -e "$saved" ] && fail "saved demotion_enabled left after restoring it"
 numamigd_stop
 cat "$out" "$TMPDIR/explain.txt"
 grep -q '^# cold on=' "$out" || fail "wl-tier did not finish"
@@ -77,5 +96,8 @@ check_range "hot set on node 0 at the end" \
 check_range "pages migrated" "$moved" $((want / 2)) $((want * 13 / 10 + 512))
 check_range "status: demoted pages" "$(jq .totals.demoted_pages "$TMPDIR/status.json")" $((want / 2)) "$moved"
 grep -q '^tiering: ' "$TMPDIR/explain.txt" || fail "explain says nothing of tiering"
+check_eq "status: demotion_enabled changed, restores" \
+    "$(jq -c '.daemon.kernel_demotion | [.value, .changed, .restore_value]' "$TMPDIR/status.json")" \
+    "[1,true,0]"
 daemon_log "$TMPDIR/daemon.log"
 finish
