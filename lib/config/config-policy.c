@@ -102,9 +102,9 @@ int cfg_policy_builtin(struct nm_policy *p)
 	 * skip about 8 of its windows even when they back off (16 s). */
 	p->goal_used_pct = 100;
 	p->cold_after_ms = 30000;
-	/* DAMON is asked for: where it sees little (a guest whose vCPUs seldom
-	 * switch), a few samples decide, and regions next to a hot set were
-	 * promoted that nothing used (cxl 6.12, daemon-tier-phase). */
+	/* DAMON is asked for: each snapshot holds the loop about 100 ms, and
+	 * where DAMON sees little (a guest whose vCPUs seldom switch) it only
+	 * costs. */
 	p->reads = NM_READS_OFF;
 	return p->exclude_files ? 0 : -1;
 }

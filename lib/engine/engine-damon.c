@@ -32,6 +32,14 @@
 /* DAMON's word on a region that moved between tiers is not taken for this
  * long at least. */
 #define HOLD_MIN_MS 30000
+/* The fewest samples of an aggregation (of NM_DAMON_MAX_ACCESSES) that
+ * must find a range accessed for it to count: a quarter of them. Below
+ * that DAMON has seen too little to tell a hot set from its neighbours:
+ * in a guest where it saw 1-8 of 20, its regions stayed 5-7 MiB wide,
+ * straddled the edge of the hot set, and a cold region next to it was
+ * promoted (then demoted, and held when it became hot). A range read
+ * without pause is found accessed in nearly every sample. */
+#define HOT_MIN (NM_DAMON_MAX_ACCESSES / 4)
 
 static void damon_open(struct nm_engine *e, uint64_t now_ms)
 {
@@ -134,10 +142,11 @@ static bool held(unsigned long start, void *arg)
 }
 
 /* T's snapshot into its open window, counted on its home. A DAMON region
- * at least half as hot as T's hottest counts its pages, each the share of
- * samples that found it accessed; one less hot counts for nothing, as if
- * unseen. DAMON's regions are coarse where it has not split them yet: one
- * that straddles the edge of a hot set holds cold pages too, which would
+ * found accessed in at least HOT_MIN of its samples and at least half as
+ * hot as T's hottest counts its pages, each the share of samples that
+ * found it accessed; one less hot counts for nothing, as if unseen.
+ * DAMON's regions are coarse where it has not split them yet: one that
+ * straddles the edge of a hot set holds cold pages too, which would
  * come home with it, and never be demoted. At half the hottest such a
  * region is at least half hot, and the store counts a 2 MiB region only if
  * it holds at least half as many weighted pages as the fullest
@@ -175,7 +184,7 @@ static void fold(struct nm_engine *e, struct nm_task *t, unsigned slot, uint64_t
 		hottest = v[i].nr_accesses > hottest ? v[i].nr_accesses : hottest;
 	rg->damon_hot = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i].nr_accesses || v[i].nr_accesses * 2 < hottest)
+		if (v[i].nr_accesses < HOT_MIN || v[i].nr_accesses * 2 < hottest)
 			continue;
 		hot[k++] = (struct nm_access_range){ v[i].start, v[i].end,
 			(float)v[i].nr_accesses / NM_DAMON_MAX_ACCESSES };
