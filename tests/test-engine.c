@@ -182,6 +182,11 @@ START_TEST(test_regions_fresh)
 	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
 	rg.prev_window_ms = 3000;
 	ck_assert(!nm_regions_fresh(&rg, 11000, 1000)); /* closed after 8 s */
+	rg.closed_woke = true; /* ... at the tick it woke: fresh, at that tick */
+	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
+	ck_assert(nm_regions_fresh(&rg, 12000, 1000)); /* the open window of 11000 */
+	ck_assert(!nm_regions_fresh(&rg, 13000, 1000));
+	rg.closed_woke = false;
 	rg.open = false; /* a clear failed: no window */
 	ck_assert(!nm_regions_fresh(&rg, 11000, 1000));
 	ck_assert(!nm_regions_fresh(&rg, 11500, 1000));

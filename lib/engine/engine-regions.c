@@ -322,7 +322,8 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	}
 	if (!t->rg && engine_windows_new(e, t, in->now_ms) < 0)
 		return;
-	engine_window_step(e, t, in->now_ms);
+	/* One home: the writes of a window that woke say that node. */
+	engine_window_step(e, t, in->now_ms, tiered && t->last.home >= 0);
 	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);
 	if (t->id.doomed)
 		return;

@@ -219,14 +219,20 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms)
 	rg->woke = false;
 }
 
-/* Close the open window and open the next when due: one clear. */
-void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+/* Close the open window and open the next when due: one clear. With
+ * EARLY, a window that woke (a region written that the window before did
+ * not see: a new hot set) is due at once, and is planned on (see
+ * nm_regions_fresh): waiting a tick for it to close, and another for a
+ * window of one interval, put two seconds between a phase change and its
+ * move. */
+void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early)
 {
 	struct nm_regions *rg = t->rg;
+	bool woke = early && rg->open && rg->woke;
 	uint64_t t0, ns;
 	int r;
 
-	if (now_ms < rg->next_clear_ms) {
+	if (now_ms < rg->next_clear_ms && !woke) {
 		/* The gap grew because placement is stable (see
 		 * engine_regions_plan): say so while the clear waits. */
 		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
@@ -260,6 +266,7 @@ void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 		return;
 	}
 	rg->clear_err = 0;
+	rg->closed_woke = woke;
 	if (!rg->observed_ms)
 		rg->observed_ms = now_ms;
 	rg->clears++;

@@ -57,6 +57,8 @@ struct nm_regions {
 	bool settled;                   /* the last plan on fresh writes moved nothing */
 	bool woke;                      /* the open window saw a region written that
 	                                   the window before it did not */
+	bool closed_woke;               /* the window the last clear closed had woken,
+	                                   and was closed for it (engine_window_step) */
 	uint64_t next_clear_ms;
 	enum nm_regions_wait wait;
 	int clear_err;                  /* the last clear_refs errno, 0: none */
@@ -121,12 +123,17 @@ static inline int nm_regions_shared(const struct nm_regions *rg)
  * tick closed, or else of the open window. A region is planned only on
  * fresh writes: a window backed off to 16 intervals would otherwise say
  * "this node" for 16 ticks of dwell while threads that change nodes every
- * few seconds are elsewhere. */
+ * few seconds are elsewhere. A window closed at the tick it woke
+ * (closed_woke) is fresh however long: what woke it was written within the
+ * interval, and it is closed so only for a process whose threads share
+ * one home node, whose older writes say that node too. */
 static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms,
 				    uint64_t interval_ms)
 {
 	uint64_t began;
 
+	if (rg->open && rg->window_ms == now_ms && rg->closed_woke)
+		return true;
 	if (rg->open && rg->window_ms == now_ms)
 		began = rg->prev_window_ms;   /* cleared now: the closed window */
 	else if (rg->open)
