@@ -21,7 +21,7 @@ TITLES = {
 SUMMARY_KEYS = ["L0", "Lend", "Lmean", "Lmean2", "t90", "t99", "moved", "misplaced",
                 "moved_per_misplaced", "moved_per_ws", "moved2_per_ws", "pingpong",
                 "hint_faults", "induced_faults", "cpu_s", "cpu_per_gb_scanned", "cpu_per_gb_migrated",
-                "swap_t90", "promoted", "demoted"]
+                "swap_t90", "promoted", "demoted", "tier_pingpong"]
 
 # (key, label, format) rows of the per-workload tables.
 ROWS = [
@@ -40,6 +40,7 @@ ROWS = [
     ("swap_t90", "phase change: time to 90 % of the new hot set, worst swap (s)", "%.1f"),
     ("promoted", "pages promoted (CPU-less node -> CPU node)", "%.0f"),
     ("demoted", "pages demoted (CPU node -> CPU-less node)", "%.0f"),
+    ("tier_pingpong", "ping-pong between tiers, pages (numamigd's count: moved back within cold_after)", "%.0f"),
     ("hint_faults", "NUMA hinting faults (kernel)", "%.0f"),
     ("induced_faults", "write faults induced by numamigd (soft-dirty clears)", "%.0f"),
     ("cpu_s", "balancer CPU, s (utime+stime)", "%.2f"),

@@ -157,6 +157,10 @@ METRICS = """## What each number means
   `pgdemote_kswapd` + `pgdemote_direct`, plus numamigd's own counts
   (status: pages moved from a CPU-less node to a CPU node and back;
   move_pages() moves are not in the kernel's promote/demote counters).
+  *ping-pong between tiers*: numamigd's own count of pages in regions
+  moved back between tiers within `cold_after` of their last move; the
+  sampled ping-pong row also counts a set that went cold and then hot
+  again, which W7 does by design.
 - **W6** runs numamigd for a fixed window over an idle, already local
   process and compares the daemon's time per numa_maps scan (its own
   counter) with `bw-mig maps`: 20 plain reads of the same file.
