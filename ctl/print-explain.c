@@ -94,7 +94,8 @@ static void print_footprint(FILE *f, json_object *p)
 		fmt_ms(next, jint(p, "footprint.next_scan_ms", -1)));
 }
 
-/* "0:100% 1:0%": a region's writes by node. */
+/* A region: its temperature, "0:100% 1:0%" (its accesses by node), its
+ * pages per node, home and plan. */
 static void region_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX])
 {
 	size_t nw, np, len = 0;
@@ -102,26 +103,29 @@ static void region_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX]
 	json_object *pg = jarray(e, "pages_per_node", &np);
 
 	c[0] = jstr(e, "range", "?");
-	b[1][0] = b[2][0] = '\0';
+	snprintf(b[1], TABLE_CELL_MAX, "%.0f",
+		 jget(e, "temperature") ? json_object_get_double(jget(e, "temperature")) : 0.0);
+	b[2][0] = b[3][0] = '\0';
 	for (size_t i = 0; i < nw && len < TABLE_CELL_MAX; i++)
-		len += (size_t)snprintf(b[1] + len, TABLE_CELL_MAX - len, "%s%zu:%.0f%%",
+		len += (size_t)snprintf(b[2] + len, TABLE_CELL_MAX - len, "%s%zu:%.0f%%",
 					i ? " " : "", i,
 					100 * json_object_get_double(json_object_array_get_idx(w, i)));
 	len = 0;
 	for (size_t i = 0; i < np && len < TABLE_CELL_MAX; i++)
-		len += (size_t)snprintf(b[2] + len, TABLE_CELL_MAX - len, "%s%lld", i ? "/" : "",
+		len += (size_t)snprintf(b[3] + len, TABLE_CELL_MAX - len, "%s%lld", i ? "/" : "",
 					(long long)json_object_get_int64(json_object_array_get_idx(pg, i)));
 	c[1] = b[1];
 	c[2] = b[2];
-	c[3] = fmt_node(b[3], jget(e, "home"));
-	c[4] = jstr(e, "state", "-");
-	c[5] = jstr(e, "reason", "-");
+	c[3] = b[3];
+	c[4] = fmt_node(b[4], jget(e, "home"));
+	c[5] = jstr(e, "state", "-");
+	c[6] = jstr(e, "reason", "-");
 }
 
 static void print_regions(FILE *f, json_object *rg)
 {
-	static const char *const head[] = { "RANGE", "WRITES BY NODE", "PAGES PER NODE", "HOME",
-					    "STATE", "REASON" };
+	static const char *const head[] = { "RANGE", "TEMP", "ACCESSES BY NODE", "PAGES PER NODE",
+					    "HOME", "STATE", "REASON" };
 	char gap[FMT_MAX], next[FMT_MAX], sz[FMT_MAX];
 	size_t n;
 	json_object *a;
@@ -152,7 +156,7 @@ static void print_regions(FILE *f, json_object *rg)
 	if (!n)
 		return;
 	t = table_of(TABLE_NCOLS(head), head, a, n, region_row);
-	fprintf(f, "\nMost written regions:\n");
+	fprintf(f, "\nHottest regions (TEMP: pages accessed, decayed):\n");
 	table_print(t, f, "");
 	table_free(t);
 }

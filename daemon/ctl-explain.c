@@ -123,7 +123,7 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 
 /* ---- regions: memory that follows the threads ---- */
 
-/* Regions shown by explain: the most written. */
+/* Regions shown by explain: the hottest. */
 #define TOP_REGIONS 8
 
 static json_object *region_json(const struct ctl_state *s, const struct nm_access *a,
@@ -143,7 +143,10 @@ static json_object *region_json(const struct ctl_state *s, const struct nm_acces
 		json_object_array_add(pages, p ? ctl_json_u64(p->pages[n]) : NULL);
 	}
 	add(o, "range", json_object_new_string(range));
-	add(o, "writes", json_object_new_double(r->total));
+	/* The temperature: accessed pages, decayed (numamigd.yaml(5),
+	 * tiering), of which the writes and DAMON's reads. */
+	add(o, "temperature", json_object_new_double(r->total));
+	add(o, "writes", json_object_new_double(r->total - damon));
 	add(o, "damon", json_object_new_double(damon));
 	add(o, "write_share_per_node", w);
 	add(o, "pages_per_node", pages);

@@ -313,6 +313,9 @@ START_TEST(explain_regions)
 	ck_assert_int_eq(geti(o, "regions.next_clear_in_ms"), 400);
 	ck_assert_int_eq(geti(o, "regions.regions_written"), 2);
 	ck_assert_str_eq(gets_(o, "regions.top.0.range"), "200000-400000");
+	ck_assert_int_eq(geti(o, "regions.top.0.temperature"), 30);
+	ck_assert_int_eq(geti(o, "regions.top.0.writes"), 30);
+	ck_assert_int_eq(geti(o, "regions.top.0.damon"), 0);
 	ck_assert_str_eq(json_object_to_json_string(get(o, "regions.top.0.write_share_per_node.1")),
 			 "1.0");
 	ck_assert_int_eq(geti(o, "regions.top.0.pages_per_node.1"), 512);
