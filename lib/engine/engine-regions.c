@@ -77,9 +77,11 @@ static void region_span(const struct nm_access *a, const struct nm_access_region
 	*end = s->start + ((unsigned long)s->hi << a->o.page_shift);
 }
 
-/* Read where S's pages are: once per window it is written in, and again
- * after a move (placed_window 0), while the tick's reads last. False: P
- * has never been read. */
+/* Read where S's pages are: once per window it is written in, again after
+ * a move (placed_window 0), and when the span its accesses cover changed
+ * (a set next to the one written before it, in the same region, is
+ * written now: its pages were not in the span read), while the tick's
+ * reads last. False: P has never been read. */
 static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
 		       const struct nm_access_region *s, struct nm_region_plan *p,
 		       unsigned *queries)
@@ -91,18 +93,21 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
 	unsigned long start, end;
 	int r;
 
-	if (p->placed_window && (s->last_window != a->window || p->placed_window == a->window + 1))
+	region_span(a, s, &start, &end);
+	if (p->placed_window && start == p->placed_start && end == p->placed_end &&
+	    (s->last_window != a->window || p->placed_window == a->window + 1))
 		return true; /* what was read still holds */
 	if (*queries >= QUERIES_PER_TICK)
 		return p->placed_window != 0;
 	++*queries;
-	region_span(a, s, &start, &end);
 	r = nm_mig_placement(&nm_mig_kernel, &req, start, end, e->region_on, &c);
 	if (r < 0)
 		return p->placed_window != 0;
 	for (int n = 0; n < e->nr_nodes; n++)
 		p->pages[n] = e->region_on[n];
 	p->placed_window = a->window + 1;
+	p->placed_start = start;
+	p->placed_end = end;
 	p->placement_seq++;
 	t->rg->queries++;
 	e->counters.region_queries++;

@@ -25,6 +25,7 @@ struct nm_region_plan {
 	unsigned long start;            /* as in the store: aligned */
 	uint64_t *pages;                /* [nr_nodes]: its pages per node */
 	uint64_t placed_window;         /* the store window they were read in; 0: never */
+	unsigned long placed_start, placed_end; /* the span they were read over */
 	uint64_t placement_seq;         /* bumped by each read of pages */
 	uint64_t pages_moved;           /* over its lifetime */
 	struct nm_plan_state plan;
