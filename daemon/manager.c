@@ -78,27 +78,9 @@ struct nm_config *manager_load_config(const struct nm_config_paths *paths)
 	return load_config(paths, NULL);
 }
 
-/* The value kernel_numa_balancing: disable wants for S, or -1 to leave it
- * as it is. Balancing is 0, both bits: their hint faults move managed
- * memory back, and the tiering bit would promote what a goal demotes.
- * Demotion on reclaim is on where a policy demotes to a goal: the goal is
- * met tick by tick, and reclaim then demotes what a burst of allocations
- * outran instead of swapping it (it takes only what the LRU found cold). */
 static int knb_wanted(const struct manager *m, enum nm_knb_setting s)
 {
-	const struct nm_config *c = m->config;
-
-	if (c->kernel_numa_balancing != NM_KNB_DISABLE)
-		return -1;
-	if (s == NM_KNB_BALANCING)
-		return 0;
-	if (nm_topo_memory_only_nodes(nm_engine_topology(m->engine)) == 0)
-		return -1;
-	for (size_t i = 0; i < c->n_policies; i++)
-		if ((c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT) &&
-		    c->policies[i].goal_used_pct < 100)
-			return 1;
-	return -1;
+	return nm_knb_wanted(m->config, nm_engine_topology(m->engine), s);
 }
 
 /* Set S as the config wants it, or restore what we changed (a reload may

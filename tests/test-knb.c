@@ -108,6 +108,37 @@ START_TEST(test_saved_value)
 }
 END_TEST
 
+/* What kernel_numa_balancing: disable asks of each setting, on the cxl
+ * fixture (node 2 has memory and no CPUs) and on 2n (none such). */
+START_TEST(test_wanted)
+{
+	struct nm_root *cxl = fixture_root("cxl"), *two = fixture_root("2n");
+	struct nm_topology *tc, *t2;
+	struct nm_policy p[2] = { { .mode = NM_MODE_ADVISE, .goal_used_pct = 90 },
+				  { .mode = NM_MODE_LAZY, .goal_used_pct = 100 } };
+	struct nm_config c = { .kernel_numa_balancing = NM_KNB_KEEP, .policies = p,
+			       .n_policies = 2 };
+
+	ck_assert_int_eq(nm_topo_load(cxl, &tc), 0);
+	ck_assert_int_eq(nm_topo_load(two, &t2), 0);
+	ck_assert_int_eq(nm_knb_wanted(&c, tc, NM_KNB_BALANCING), -1); /* keep */
+	ck_assert_int_eq(nm_knb_wanted(&c, tc, NM_KNB_DEMOTION), -1);
+	c.kernel_numa_balancing = NM_KNB_DISABLE;
+	ck_assert_int_eq(nm_knb_wanted(&c, tc, NM_KNB_BALANCING), 0);
+	ck_assert_int_eq(nm_knb_wanted(&c, t2, NM_KNB_BALANCING), 0);
+	/* A goal only in a policy that moves nothing: not needed. */
+	ck_assert_int_eq(nm_knb_wanted(&c, tc, NM_KNB_DEMOTION), -1);
+	p[1].goal_used_pct = 95;
+	ck_assert_int_eq(nm_knb_wanted(&c, tc, NM_KNB_DEMOTION), 1);
+	/* No memory-only node: nothing to demote to. */
+	ck_assert_int_eq(nm_knb_wanted(&c, t2, NM_KNB_DEMOTION), -1);
+	nm_topo_free(tc);
+	nm_topo_free(t2);
+	nm_root_free(cxl);
+	nm_root_free(two);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("knb");
@@ -116,6 +147,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_read_guest);
 	tcase_add_test(tc, test_write_and_errors);
 	tcase_add_test(tc, test_saved_value);
+	tcase_add_test(tc, test_wanted);
 	suite_add_tcase(s, tc);
 	return s;
 }

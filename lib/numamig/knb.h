@@ -21,7 +21,9 @@
 #ifndef NUMAMIG_KNB_H
 #define NUMAMIG_KNB_H
 
+#include "numamig/config.h"
 #include "numamig/root.h"
+#include "numamig/topology.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +37,13 @@ enum nm_knb_setting {
 
 /* "kernel.numa_balancing", "demotion_enabled": for logs and status. */
 const char *nm_knb_name(enum nm_knb_setting s);
+
+/* The value CONFIG wants for S while the daemon runs on TOPO, or -1 to
+ * leave it as it is: with kernel_numa_balancing: disable, balancing 0
+ * (both bits), and demotion on reclaim 1 where a policy that moves memory
+ * has a tiering goal and TOPO a memory-only node. Pure. */
+int nm_knb_wanted(const struct nm_config *config, const struct nm_topology *topo,
+		  enum nm_knb_setting s);
 
 /* Read the value (demotion_enabled: 1 or 0). Returns 0, -ENOENT when the
  * kernel has no such switch (CONFIG_NUMA_BALANCING=n, CONFIG_MIGRATION=n),

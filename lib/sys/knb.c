@@ -30,6 +30,27 @@ const char *nm_knb_name(enum nm_knb_setting s)
 	return knb[s].name;
 }
 
+/* Balancing is 0, both bits: their hint faults move managed memory back,
+ * and the tiering bit would promote what a goal demotes. Demotion on
+ * reclaim is on where a policy demotes to a goal: the goal is met tick by
+ * tick, and reclaim then demotes what a burst of allocations outran
+ * instead of swapping it (it takes only what the LRU found cold). */
+int nm_knb_wanted(const struct nm_config *c, const struct nm_topology *topo,
+		  enum nm_knb_setting s)
+{
+	if (c->kernel_numa_balancing != NM_KNB_DISABLE)
+		return -1;
+	if (s == NM_KNB_BALANCING)
+		return 0;
+	if (nm_topo_memory_only_nodes(topo) == 0)
+		return -1;
+	for (size_t i = 0; i < c->n_policies; i++)
+		if ((c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT) &&
+		    c->policies[i].goal_used_pct < 100)
+			return 1;
+	return -1;
+}
+
 /* TEXT (freed here) as a value of S: 0 or -EINVAL. demotion_enabled
  * prints true/false; its saved copy is 1/0. */
 static int parse_value(enum nm_knb_setting s, char *text, int *value)
