@@ -108,10 +108,8 @@ static json_object *tiering_json(const struct ctl_state *s)
 	int memonly = s->topo ? nm_topo_memory_only_nodes(s->topo) : 0;
 
 	for (size_t i = 0; i < c->n_policies; i++) {
-		bool moves = c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT;
-
-		promote += moves;
-		demote += moves && c->policies[i].goal_used_pct < 100;
+		promote += nm_policy_moves(&c->policies[i]);
+		demote += nm_policy_demotes(&c->policies[i]);
 	}
 	add(o, "memory_only_nodes", json_object_new_int(memonly));
 	add(o, "kernel_promotion", s->knb[NM_KNB_BALANCING].value >= 0 ?

@@ -14,14 +14,6 @@
 #include "engine-internal.h"
 #include "base/array.h"
 
-/* Whether POL's processes are demoted at all: a goal, and a mode that
- * moves memory (advise and off only report). */
-static bool demotes(const struct nm_policy *pol)
-{
-	return pol->goal_used_pct < 100 &&
-	       (pol->mode == NM_MODE_LAZY || pol->mode == NM_MODE_DIRECT);
-}
-
 /* The node with CPUs holding T's movable memory that is furthest above
  * POL's goal, with that excess in *NEED; -1 when none is above it by a
  * smallest batch at least: less is not worth a call, and a node at its
@@ -51,14 +43,16 @@ static int pressed_node(const struct nm_engine *e, const struct nm_task *t,
 bool engine_tier_cold(const struct nm_policy *pol, const struct nm_access *a,
 		      const struct nm_access_region *s, uint64_t now_ms)
 {
-	return demotes(pol) && nm_access_idle_ns(a, s, now_ms * 1000000) / 1000000 >= pol->cold_after_ms;
+	return nm_policy_demotes(pol) &&
+	       nm_access_idle_ns(a, s, now_ms * 1000000) / 1000000 >= pol->cold_after_ms;
 }
 
 bool engine_tier_pressed(const struct nm_engine *e, const struct nm_task *t)
 {
 	uint64_t need;
 
-	return demotes(t->id.policy) && e->topo && pressed_node(e, t, t->id.policy, &need) >= 0;
+	return nm_policy_demotes(t->id.policy) && e->topo &&
+	       pressed_node(e, t, t->id.policy, &need) >= 0;
 }
 
 static struct nm_tier_chunk *chunk_add(struct nm_engine *e, size_t n)
@@ -131,7 +125,7 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 	int from, to;
 
 	engine_tier_none(t);
-	from = demotes(pol) && t->rg ? pressed_node(e, t, pol, &need) : -1;
+	from = nm_policy_demotes(pol) && t->rg ? pressed_node(e, t, pol, &need) : -1;
 	if (from < 0)
 		return;
 	ts->from = from;

@@ -115,6 +115,18 @@ struct nm_config {
 	size_t n_policies;
 };
 
+/* Whether P's processes have memory moved (advise and off only report). */
+static inline bool nm_policy_moves(const struct nm_policy *p)
+{
+	return p->mode == NM_MODE_LAZY || p->mode == NM_MODE_DIRECT;
+}
+
+/* Whether P's processes are demoted to a tiering goal. */
+static inline bool nm_policy_demotes(const struct nm_policy *p)
+{
+	return nm_policy_moves(p) && p->goal_used_pct < 100;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,8 +45,7 @@ int nm_knb_wanted(const struct nm_config *c, const struct nm_topology *topo,
 	if (nm_topo_memory_only_nodes(topo) == 0)
 		return -1;
 	for (size_t i = 0; i < c->n_policies; i++)
-		if ((c->policies[i].mode == NM_MODE_LAZY || c->policies[i].mode == NM_MODE_DIRECT) &&
-		    c->policies[i].goal_used_pct < 100)
+		if (nm_policy_demotes(&c->policies[i]))
 			return 1;
 	return -1;
 }
