@@ -334,6 +334,48 @@ START_TEST(test_thp_batches_grow)
 }
 END_TEST
 
+/* A process's small VMAs (stack, heap, each library's data) share their
+ * move calls: a short last batch waits for the next VMA's pages, and what
+ * waits at the end is moved, within the byte cap. */
+START_TEST(test_small_vmas_share_calls)
+{
+	enum { NV = 5, PER = 3 };
+	struct setup *s = setup(1);
+	struct nm_map_vma vmas[NV];
+	struct nm_node_pages nodes[NV];
+
+	for (int i = 0; i < NV; i++) {
+		unsigned long start = BASE + (unsigned long)(i + 1) * 64 * PG;
+
+		fk_add_anon(s->f, PID, start, start + PER * PG);
+		nodes[i] = (struct nm_node_pages){ 0, PER };
+		vmas[i] = (struct nm_map_vma){ .start = start, .end = start + PER * PG,
+					       .page_kb = 4, .pages = PER, .first_node = i,
+					       .nr_nodes = 1 };
+	}
+	s->fp.tab.vmas = vmas;
+	s->fp.tab.n_vmas = NV;
+	s->fp.tab.nodes = nodes;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
+	ck_assert_uint_eq(s->res.c.moved, NV * PER);
+	ck_assert_uint_eq(s->res.moved_from[0], NV * PER);
+	ck_assert_uint_eq(s->f->move_calls, 1);
+	ck_assert_uint_eq(s->res.c.calls, 1);
+	for (int i = 0; i < NV; i++)
+		ck_assert_int_eq(fk_count(s->f, PID, vmas[i].start, vmas[i].end, 1), PER);
+	/* Back to node 0, and a cap of 10 pages: 10 move, then the budget. */
+	for (int i = 0; i < NV; i++)
+		for (int j = 0; j < PER; j++)
+			fk_page(s->f, PID, vmas[i].start + (unsigned long)j * PG)->node = 0;
+	s->req.max_bytes = 10 * PG;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_BUDGET);
+	ck_assert_uint_eq(s->res.c.moved, 10);
+	teardown(s);
+}
+END_TEST
+
 /* A placement query: pages per node, a THP as its 512, absent pages and
  * shared ones apart, nothing moved; a process gone says so. */
 START_TEST(test_placement)
@@ -486,6 +528,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thp_one_address);
 	tcase_add_test(tc, test_thp_budget);
 	tcase_add_test(tc, test_thp_batches_grow);
+	tcase_add_test(tc, test_small_vmas_share_calls);
 	tcase_add_test(tc, test_placement);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_regions);

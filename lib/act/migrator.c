@@ -143,9 +143,12 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res)
 {
 	int *map;
-	struct nm_walk w = { .sys = sys, .proc = req->proc, .nr_map = NM_MAPS_MAX_NODES, .move_all = req->max_mapcount > 1,
+	/* carry: the VMAs of a process are mostly small (stack, heap, the
+	 * data of each library); a call each cost more than their pages. */
+	struct nm_walk w = { .sys = sys, .proc = req->proc, .nr_map = NM_MAPS_MAX_NODES,
+			     .move_all = req->max_mapcount > 1,
 			     .exclusive_only = req->max_mapcount <= 1, .tuner = req->tuner,
-			     .max_bytes = req->max_bytes, .c = &res->c,
+			     .max_bytes = req->max_bytes, .carry = true, .c = &res->c,
 			     .moved_from = res->moved_from };
 	struct order *order = NULL;
 	size_t n = 0;
@@ -165,6 +168,7 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		w.page_bytes = v->page_kb * 1024;
 		nm_walk_range(&w, v->start, v->end);
 	}
+	nm_walk_flush(&w);
 	res->stop = w.stop;
 	res->abort_errno = w.abort_errno;
 	free(order);

@@ -109,11 +109,12 @@ int nm_walk_init(struct nm_walk *w)
 	w->nodes = malloc(n * sizeof(*w->nodes));
 	w->status = malloc(n * sizeof(*w->status));
 	w->again = malloc(n * sizeof(*w->again));
+	w->rpages = malloc(n * sizeof(*w->rpages));
 	w->rnodes = malloc(n * sizeof(*w->rnodes));
 	w->rstatus = malloc(n * sizeof(*w->rstatus));
 	w->ridx = malloc(n * sizeof(*w->ridx));
 	if (w->pm && w->cand && w->pages && w->weight && w->pweight && w->want_node && w->where &&
-	    w->src && w->nodes && w->status && w->again && w->rnodes && w->rstatus && w->ridx)
+	    w->src && w->nodes && w->status && w->again && w->rpages && w->rnodes && w->rstatus && w->ridx)
 		return 0;
 	nm_walk_fini(w);
 	return -ENOMEM;
@@ -125,7 +126,8 @@ void nm_walk_fini(struct nm_walk *w)
 		(void **)&w->pm, (void **)&w->cand, (void **)&w->pages, (void **)&w->weight,
 		(void **)&w->pweight, (void **)&w->want_node, (void **)&w->where,
 		(void **)&w->src, (void **)&w->nodes, (void **)&w->status, (void **)&w->again,
-		(void **)&w->rnodes, (void **)&w->rstatus, (void **)&w->ridx,
+		(void **)&w->rpages, (void **)&w->rnodes, (void **)&w->rstatus,
+		(void **)&w->ridx,
 	};
 
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
@@ -165,19 +167,19 @@ static int retry(struct nm_walk *w, size_t off, size_t k, int *fin)
 
 	for (size_t i = 0; i < k; i++)
 		if (fin[i] != w->nodes[off + i] && transient(w->status[off + i])) {
-			w->cand[nr] = w->pages[off + i];
+			w->rpages[nr] = w->pages[off + i];
 			w->rnodes[nr] = w->nodes[off + i];
 			w->ridx[nr++] = i;
 		}
 	if (!nr)
 		return 0;
-	stop = call(w, nr, w->cand, w->rnodes, w->rstatus, &ret);
+	stop = call(w, nr, w->rpages, w->rnodes, w->rstatus, &ret);
 	if (stop)
 		return stop;
 	w->c->calls++;
 	for (size_t j = 0; j < nr; j++)
 		w->c->retried += w->pweight[off + w->ridx[j]];
-	stop = call(w, nr, w->cand, NULL, w->where, &ret);
+	stop = call(w, nr, w->rpages, NULL, w->where, &ret);
 	if (stop)
 		return stop;
 	for (size_t j = 0; j < nr; j++) {
@@ -272,6 +274,41 @@ static size_t batch_size(const struct nm_walk *w, size_t done, size_t n)
 	return k;
 }
 
+/* Move the w->npend pages waiting at w->pages in batches. KEEP_TAIL: a
+ * last batch the candidates ran out on waits for more (w->carry), so a
+ * walk over many small ranges does not pay a call for each. */
+static int move_pending(struct nm_walk *w, bool keep_tail)
+{
+	size_t nm = w->npend, done = 0;
+	int stop = 0;
+
+	while (done < nm) {
+		size_t k = batch_size(w, done, nm);
+		unsigned long long weight = 0;
+
+		if (k == 0) {
+			stop = NM_MIG_BUDGET;
+			break;
+		}
+		if (keep_tail && done + k == nm)
+			break;
+		for (size_t i = done; i < done + k; i++)
+			weight += w->pweight[i];
+		stop = move_batch(w, done, k, weight, done + k < nm);
+		if (stop)
+			break;
+		done += k;
+	}
+	w->npend = stop ? 0 : nm - done;
+	if (w->npend && done) {
+		memmove(w->pages, w->pages + done, w->npend * sizeof(*w->pages));
+		memmove(w->pweight, w->pweight + done, w->npend * sizeof(*w->pweight));
+		memmove(w->src, w->src + done, w->npend * sizeof(*w->src));
+		memmove(w->nodes, w->nodes + done, w->npend * sizeof(*w->nodes));
+	}
+	return stop;
+}
+
 /* ---- placing candidates ---- */
 
 static int target_of(const struct nm_walk *w, int node)
@@ -296,12 +333,20 @@ static int place(struct nm_walk *w, size_t nc, bool per_page)
 {
 	struct nm_walk_counts *c = w->c;
 	unsigned long long misplaced = 0;
-	size_t nm = 0;
+	size_t nm;
 	long ret;
-	int stop = call(w, nc, w->cand, NULL, w->where, &ret);
+	int stop = 0;
 
+	/* What waits must fit beside this window's pages and be of the
+	 * same page size (its weights are counted in it). */
+	if (w->npend && (w->npend + nc > NM_WALK_WINDOW || w->pend_page_bytes != w->page_bytes))
+		stop = move_pending(w, false);
+	if (!stop)
+		stop = call(w, nc, w->cand, NULL, w->where, &ret);
 	if (stop)
 		return stop;
+	nm = w->npend;
+	w->pend_page_bytes = w->page_bytes;
 	for (size_t i = 0; i < nc; i++) {
 		int at = w->where[i], to = per_page ? w->want_node[i] : target_of(w, at);
 		unsigned wt = w->weight[i];
@@ -329,20 +374,8 @@ static int place(struct nm_walk *w, size_t nc, bool per_page)
 		c->requested += misplaced;
 		return 0;
 	}
-	for (size_t done = 0; done < nm;) {
-		size_t k = batch_size(w, done, nm);
-		unsigned long long weight = 0;
-
-		if (k == 0)
-			return NM_MIG_BUDGET;
-		for (size_t i = done; i < done + k; i++)
-			weight += w->pweight[i];
-		stop = move_batch(w, done, k, weight, done + k < nm);
-		if (stop)
-			return stop;
-		done += k;
-	}
-	return 0;
+	w->npend = nm;
+	return move_pending(w, w->carry);
 }
 
 /* ---- address ranges ---- */
@@ -477,6 +510,15 @@ enum nm_mig_stop nm_walk_list(struct nm_walk *w, const unsigned long *addrs, con
 			stop = place(w, nc, true);
 		w->stop = (enum nm_mig_stop)stop;
 	}
+	nm_progress_publish(w->progress, w->c, &w->published);
+	return w->stop;
+}
+
+enum nm_mig_stop nm_walk_flush(struct nm_walk *w)
+{
+	if (!w->stop && w->npend)
+		w->stop = (enum nm_mig_stop)move_pending(w, false);
+	w->npend = 0;
 	nm_progress_publish(w->progress, w->c, &w->published);
 	return w->stop;
 }

@@ -61,6 +61,8 @@ struct nm_walk {
 	uint64_t max_bytes;     /* stop with NM_MIG_BUDGET past this; 0: no cap */
 	struct nm_progress *progress; /* an operator's move: counts published
 	                         * after every call, cancel checked before */
+	bool carry;             /* a short last batch of a range waits for the
+	                         * next range's pages; nm_walk_flush() moves it */
 	/* Outputs: counts, the stop, and per node arrays of nr_map entries
 	 * (may be NULL). */
 	struct nm_walk_counts *c;
@@ -79,12 +81,15 @@ struct nm_walk {
 	struct nm_walk_counts published; /* *c when last added to progress */
 	uint64_t bytes_spent;
 	bool no_kpageflags;     /* the seam could not read them: no THP runs */
+	size_t npend;           /* pages waiting at w->pages (carry) */
+	unsigned long pend_page_bytes; /* their page size */
 	uint64_t *pm;
 	void **cand, **pages;
 	unsigned *weight, *pweight; /* base pages each candidate stands for */
 	int *want_node;          /* the list's per-page targets */
 	int *where, *src, *nodes, *status, *again;
-	int *rnodes, *rstatus;  /* the retry of transient failures */
+	void **rpages;          /* the retry of transient failures */
+	int *rnodes, *rstatus;
 	size_t *ridx;
 };
 
@@ -95,6 +100,10 @@ void nm_walk_fini(struct nm_walk *w);
 /* Walk [START, END) (page aligned) with the node map. Returns the stop
  * (NM_MIG_DONE: all of it was looked at), also left in w->stop. */
 enum nm_mig_stop nm_walk_range(struct nm_walk *w, unsigned long start, unsigned long end);
+
+/* Move what a carrying walk (w->carry) still holds back. Returns the
+ * stop, as above. */
+enum nm_mig_stop nm_walk_flush(struct nm_walk *w);
 
 /* Move the N pages at ADDRS each to TARGETS[i] (-1: leave it); absent
  * pages are counted, never requested. Returns the stop, as above. */
