@@ -60,7 +60,9 @@ bench/run --builddir _build/main  # use an out-of-tree build; by default bench/r
 calls `tools/install-deps`, builds the tree (`make`, `make vm-programs`),
 compiles the bench-only programs of `bench/` against the worktree's
 `lib/.libs/libnumamig-core.a` and the test workloads' `wl-common.c`, then boots
-one guest per (workload, run), two at a time (`-j 2`). Each boot runs the
+one guest per (workload, run), two at a time (`-j 2`; W5's boots alone,
+after the others: a throughput round beside a second guest on a 2-core
+host measured noise). Each boot runs the
 workload once under each peer in turn (`bench/guest.sh`) and sends the raw
 files home with `emit-tar`; `bench/report` computes medians, writes this
 file, `bench/plots/*.png` and `bench/results/summary.tsv`. Raw files stay
