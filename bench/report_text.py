@@ -181,13 +181,19 @@ NOTES = """### Reading the goals
   bound scales all of the CPU instead.
 - W2 against autoNUMA: numamigd decides at a tick (every 1 s) and, with
   `dwell: 1s`, only once the task has run mostly on its node for a whole
-  tick, by design: a blip shorter than the dwell moves nothing. The
-  decision therefore comes about one tick after the workload starts, and
-  the move of its misplaced pages (48 MiB) then takes about 0.6-0.75 s in
-  these guests. autoNUMA's first scan comes 1 s after the start
+  tick, by design: a blip shorter than the dwell moves nothing. Each
+  W2 process moves to its node early in the workload's first second, so
+  the decision comes at the first tick after that which it spent mostly
+  there: 0.6 s or 1.3-1.8 s after the start, depending on where the start
+  falls between two ticks (in the run of 5 December two of three runs
+  decided early, in this one none did). The move of its misplaced pages
+  (48 MiB) then took 0.9-1.4 s in these guests (0.6-0.8 s in November).
+  A process is watched for writes only once two of its threads ran on
+  different nodes: W2's processes have one thread each, and induce no
+  faults (12,289 in the previous run, from a write window that their
+  first tick opened). autoNUMA's first scan comes 1 s after the start
   (`numa_balancing_scan_delay_ms`) and its hinting faults move the pages
-  within the next 0.5 s: both reach 90 %% between the 1.0 s and 1.5 s
-  reports. On 4 nodes (W4) numamigd is one report later: its four moves
+  within the next 0.5-1 s. On 4 nodes (W4) numamigd is one report later: its four moves
   (one per worker, each pinned to its target node's one vCPU, which that
   node's workload process keeps busy; TCG runs the 4 vCPUs on one host
   thread) took 0.7-2.8 s for 9 MiB each (`daemon.txt` under

@@ -193,6 +193,27 @@ START_TEST(test_regions_fresh)
 }
 END_TEST
 
+/* Placement by region needs two threads that ran mostly on different
+ * nodes, not only a tick without a dominant node. */
+START_TEST(test_threads_spread)
+{
+	struct nm_thread_residency th[3] = {
+		{ .tid = 1, .node = 0 }, { .tid = 2, .node = -1 }, { .tid = 3, .node = 0 },
+	};
+	struct nm_residency r = { .nr_nodes = 2, .nr_threads = 1, .threads = th };
+
+	ck_assert(!nm_regions_threads_spread(&r)); /* one thread, whatever it did */
+	r.nr_threads = 3;
+	ck_assert(!nm_regions_threads_spread(&r)); /* one idle, two on node 0 */
+	th[1].node = 1;
+	ck_assert(nm_regions_threads_spread(&r));
+	th[0].node = th[2].node = 1;
+	ck_assert(!nm_regions_threads_spread(&r));
+	r.nr_threads = 0;
+	ck_assert(!nm_regions_threads_spread(&r));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -202,6 +223,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_idle_rescans_back_off);
 	tcase_add_test(tc, test_walk_cadence);
 	tcase_add_test(tc, test_regions_fresh);
+	tcase_add_test(tc, test_threads_spread);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -292,7 +292,8 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 }
 
 /* The process plan said where T stands; T's regions follow its threads
- * when it has no dominant node (or its policy asks for it always), and
+ * when it has no dominant node because its threads run on several nodes
+ * (or its policy asks for it always), and
  * when it has pages on a memory-only node that only its regions promote
  * (tiering.promote: hot): the written ones, the hot part. The
  * regions' states (cooldowns, backoffs) outlive a tick or two of one node
@@ -304,7 +305,9 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 {
 	enum nm_plan_reason why = t->last.reason;
 	bool tiered = engine_has_tiered(e, t);
-	bool by_region = pol->attribution == NM_ATTR_WRITES || why == NM_PLAN_R_NO_DOMINANT_NODE ||
+	/* Regions once opened stay on through ticks when fewer threads ran. */
+	bool spread = why == NM_PLAN_R_NO_DOMINANT_NODE && (t->rg || nm_regions_threads_spread(&t->res));
+	bool by_region = pol->attribution == NM_ATTR_WRITES || spread ||
 			 (why != NM_PLAN_R_IDLE && tiered) || engine_tier_pressed(e, t);
 
 	engine_tier_none(t);

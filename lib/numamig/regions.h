@@ -3,7 +3,8 @@
  * rather than as a whole after the process's dominant node.
  *
  * A process gets this state when its threads run on several nodes (the
- * process plan says no_dominant_node) and its policy's attribution allows
+ * process plan says no_dominant_node, and two of its threads ran mostly on
+ * different nodes: nm_regions_threads_spread) and its policy's attribution allows
  * it, or always with attribution: writes. It holds the access store fed by
  * the writes source, the schedule of its windows (one soft-dirty clear
  * opens each), and one planner state per region that was written, kept in
@@ -19,6 +20,7 @@
 
 #include "numamig/access.h"
 #include "numamig/planner.h"
+#include "numamig/sampler.h"
 
 /* One region as the planner sees it. */
 struct nm_region_plan {
@@ -143,6 +145,29 @@ static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms
 		return false;
 	return began != NM_REGIONS_NO_WINDOW && began <= now_ms &&
 	       now_ms - began <= interval_ms + interval_ms / 20;
+}
+
+/* Whether at least two of R's threads ran mostly on different nodes in
+ * its tick: what makes a process with no dominant node one to place by
+ * region. A process can have no dominant node without it: its one thread
+ * moved to another node during the tick (started on one node and bound
+ * to another), or all its threads did. A clear would then find one node's
+ * writers only, and its faults would slow the whole-process move that the
+ * next tick decides. */
+static inline bool nm_regions_threads_spread(const struct nm_residency *r)
+{
+	int first = -1;
+
+	for (size_t i = 0; i < r->nr_threads; i++) {
+		int node = r->threads[i].node;
+
+		if (node < 0)
+			continue;
+		if (first >= 0 && node != first)
+			return true;
+		first = node;
+	}
+	return false;
 }
 
 #endif
