@@ -165,8 +165,8 @@ START_TEST(test_walk_cadence)
 END_TEST
 
 /* Regions are planned only on writes at most an interval old (and a
- * twentieth for jitter): those of the window a clear at this tick closed,
- * else the open window's, never a backed-off window's past its first tick. */
+ * twentieth for jitter): those of the window closed at this tick, else the
+ * open window's, never a backed-off window's past its first tick. */
 START_TEST(test_regions_fresh)
 {
 	struct nm_regions rg = { .open = true, .prev_window_ms = NM_REGIONS_NO_WINDOW };
@@ -177,19 +177,23 @@ START_TEST(test_regions_fresh)
 	ck_assert(nm_regions_fresh(&rg, 11050, 1000));
 	ck_assert(!nm_regions_fresh(&rg, 11051, 1000));
 	ck_assert(!nm_regions_fresh(&rg, 12000, 1000)); /* a window backed off */
+	/* Closed at 11000, the one of 10000: planned on before the next opens. */
+	rg.open = false;
 	rg.prev_window_ms = 10000;
-	rg.window_ms = 11000; /* cleared at 11000, closing the one of 10000 */
+	rg.closed_ms = 11000;
 	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
 	rg.prev_window_ms = 3000;
 	ck_assert(!nm_regions_fresh(&rg, 11000, 1000)); /* closed after 8 s */
 	rg.closed_woke = true; /* ... at the tick it woke: fresh, at that tick */
 	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
-	ck_assert(nm_regions_fresh(&rg, 12000, 1000)); /* the open window of 11000 */
+	rg.open = true;
+	rg.window_ms = 11000; /* the next opened after the plan */
+	ck_assert(nm_regions_fresh(&rg, 12000, 1000));
 	ck_assert(!nm_regions_fresh(&rg, 13000, 1000));
 	rg.closed_woke = false;
-	rg.open = false; /* a clear failed: no window */
-	ck_assert(!nm_regions_fresh(&rg, 11000, 1000));
-	ck_assert(!nm_regions_fresh(&rg, 11500, 1000));
+	rg.open = false; /* regions moved, or a clear failed: no window */
+	ck_assert(!nm_regions_fresh(&rg, 12000, 1000));
+	ck_assert(!nm_regions_fresh(&rg, 12500, 1000));
 }
 END_TEST
 

@@ -89,10 +89,12 @@ int engine_windows_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 void engine_windows_drop(struct nm_task *t);
 /* Close RG's open window at NOW_MS (a no-op when none is open). */
 void engine_window_close(struct nm_regions *rg, uint64_t now_ms);
-/* Close T's window and open the next (one clear) when it is due and the
- * budgets allow; with EARLY (a tiered process with one home) also when it
- * woke, to be planned on at once. */
-void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early);
+/* Close T's window when the next is due and the budgets allow (with
+ * EARLY, a tiered process with one home, also when it woke, to be planned
+ * on at once); whether it was due. engine_window_open then opens the next
+ * (one clear). */
+bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early);
+void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 /* The gap to the next clear after a plan: one interval while placement
  * changes, doubling up to 16 while it is settled (rg->settled); TIERED:
  * T has pages on a memory-only node that its written regions promote. */

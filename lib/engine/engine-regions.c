@@ -304,7 +304,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 			 const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
 	enum nm_plan_reason why = t->last.reason;
-	bool tiered = engine_has_tiered(e, t);
+	bool tiered = engine_has_tiered(e, t), due;
 	/* Regions once opened stay on through ticks when fewer threads ran. */
 	bool spread = why == NM_PLAN_R_NO_DOMINANT_NODE && (t->rg || nm_regions_threads_spread(&t->res));
 	bool by_region = pol->attribution == NM_ATTR_WRITES || spread ||
@@ -331,14 +331,19 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	if (!t->rg && engine_windows_new(e, t, in->now_ms) < 0)
 		return;
 	/* One home: the writes of a window that woke say that node. */
-	engine_window_step(e, t, in->now_ms, tiered && t->last.home >= 0);
+	due = engine_window_due(e, t, in->now_ms, tiered && t->last.home >= 0);
 	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);
-	if (t->id.doomed)
-		return;
 	e->n_moves = 0;
 	e->moves_bytes = 0;
 	if (nm_regions_fresh(t->rg, in->now_ms, e->config->interval_ms))
 		t->rg->settled = plan_all(e, t, in, pol, budget);
+	/* No clear while regions move: its faults would meet the move at
+	 * the pages' locks, and the window would close after the move, too
+	 * old to plan on. The first tick after the move opens it. */
+	if (due && !e->n_moves)
+		engine_window_open(e, t, in->now_ms);
+	if (t->id.doomed)
+		return;
 	engine_windows_schedule(e, t->rg, in->now_ms, tiered);
 	if (e->n_moves)
 		engine_submit_regions(e, t, budget, -1);

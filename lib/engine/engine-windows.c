@@ -219,32 +219,43 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms)
 	rg->woke = false;
 }
 
-/* Close the open window and open the next when due: one clear. With
- * EARLY, a window that woke (a region written that the window before did
- * not see: a new hot set) is due at once, and is planned on (see
- * nm_regions_fresh): waiting a tick for it to close, and another for a
- * window of one interval, put two seconds between a phase change and its
- * move. */
-void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early)
+/* Close T's open window when the next is due (and the budgets allow):
+ * the plan of this tick reads it, and engine_window_open then opens the
+ * next. With EARLY, a window that woke (a region written that the window
+ * before did not see: a new hot set) is due at once, and is planned on
+ * (see nm_regions_fresh): waiting a tick for it to close, and another for
+ * a window of one interval, put two seconds between a phase change and
+ * its move. Returns whether the window was due. */
+bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early)
 {
 	struct nm_regions *rg = t->rg;
 	bool woke = early && rg->open && rg->woke;
-	uint64_t t0, ns;
-	int r;
 
 	if (now_ms < rg->next_clear_ms && !woke) {
 		/* The gap grew because placement is stable (see
 		 * engine_regions_plan): say so while the clear waits. */
 		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
 			rg->wait = NM_REGIONS_BACKOFF;
-		return;
+		return false;
 	}
 	if (budget_waits(e, rg, now_ms))
-		return;
+		return false;
 	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
 	if (!rg->open)
 		rg->observed_ms = 0; /* a gap: what was not watched is not known cold */
 	engine_window_close(rg, now_ms);
+	rg->closed_ms = now_ms;
+	rg->closed_woke = woke;
+	return true;
+}
+
+/* Open T's next window at NOW_MS: one clear. */
+void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = t->rg;
+	uint64_t t0, ns;
+	int r;
+
 	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
 	t0 = nm_mono_ns();
@@ -266,7 +277,6 @@ void engine_window_step(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 		return;
 	}
 	rg->clear_err = 0;
-	rg->closed_woke = woke;
 	if (!rg->observed_ms)
 		rg->observed_ms = now_ms;
 	rg->clears++;

@@ -60,8 +60,9 @@ struct nm_regions {
 	bool settled;                   /* the last plan on fresh writes moved nothing */
 	bool woke;                      /* the open window saw a region written that
 	                                   the window before it did not */
-	bool closed_woke;               /* the window the last clear closed had woken,
-	                                   and was closed for it (engine_window_step) */
+	uint64_t closed_ms;             /* when the last window due was closed */
+	bool closed_woke;               /* that window had woken, and was closed for it
+	                                   (engine_window_due) */
 	uint64_t next_clear_ms;
 	enum nm_regions_wait wait;
 	int clear_err;                  /* the last clear_refs errno, 0: none */
@@ -122,28 +123,29 @@ static inline int nm_regions_shared(const struct nm_regions *rg)
  * allowing a twentieth of an interval for timer jitter (as the planner's
  * dwell does). A window's faults come in as its pages are first written
  * after its clear, mostly at once: they say where the writers were then,
- * not since. The newest writes are those of the window a clear at this
- * tick closed, or else of the open window. A region is planned only on
+ * not since. The newest writes are those of the window closed at this
+ * tick (the next opens after the plan), or else of the open window. A region is planned only on
  * fresh writes: a window backed off to 16 intervals would otherwise say
  * "this node" for 16 ticks of dwell while threads that change nodes every
  * few seconds are elsewhere. A window closed at the tick it woke
  * (closed_woke) is fresh however long: what woke it was written within the
  * interval, and it is closed so only for a process whose threads share
- * one home node, whose older writes say that node too. */
+ * one home node, whose older writes say that node too. A window opened at
+ * this tick holds nothing yet. */
 static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms,
 				    uint64_t interval_ms)
 {
 	uint64_t began;
 
-	if (rg->open && rg->window_ms == now_ms && rg->closed_woke)
+	if (rg->closed_ms == now_ms && rg->closed_woke)
 		return true;
-	if (rg->open && rg->window_ms == now_ms)
-		began = rg->prev_window_ms;   /* cleared now: the closed window */
+	if (rg->closed_ms == now_ms)
+		began = rg->prev_window_ms;   /* closed now: the closed window */
 	else if (rg->open)
 		began = rg->window_ms;
 	else
 		return false;
-	return began != NM_REGIONS_NO_WINDOW && began <= now_ms &&
+	return began != NM_REGIONS_NO_WINDOW && began < now_ms &&
 	       now_ms - began <= interval_ms + interval_ms / 20;
 }
 
