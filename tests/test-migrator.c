@@ -376,6 +376,37 @@ START_TEST(test_small_vmas_share_calls)
 }
 END_TEST
 
+/* Small regions share calls (their targets differ: each page carries its
+ * own), and each still counts exactly what moved from it. */
+START_TEST(test_regions_share_calls)
+{
+	enum { NR = 16, PER = 32 };
+	struct setup *s = setup(NR * PER);
+	unsigned long long from[NR][3];
+	struct nm_mig_region rg[NR];
+
+	for (int i = 0; i < NR; i++)
+		rg[i] = (struct nm_mig_region){ BASE + (unsigned long)i * PER * PG,
+						BASE + (unsigned long)(i + 1) * PER * PG, 1 + i % 2,
+						from[i] };
+	s->req.target = -1;
+	s->req.regions = rg;
+	s->req.n_regions = NR;
+	s->req.nr_nodes = 3;
+	ck_assert_int_eq(nm_mig_lazy(&s->sys, &s->req, &s->res), 0);
+	ck_assert_int_eq(s->res.stop, NM_MIG_DONE);
+	for (int i = 0; i < NR * PER; i++)
+		ck_assert_int_eq(AT(s, i)->node, 1 + (i / PER) % 2);
+	for (int i = 0; i < NR; i++) {
+		ck_assert_uint_eq(from[i][0], PER);
+		ck_assert_uint_eq(from[i][1] + from[i][2], 0);
+	}
+	ck_assert_uint_eq(s->res.moved_from[0], NR * PER);
+	ck_assert_uint_lt(s->f->move_calls, NR / 2);
+	teardown(s);
+}
+END_TEST
+
 /* A placement query: pages per node, a THP as its 512, absent pages and
  * shared ones apart, nothing moved; a process gone says so. */
 START_TEST(test_placement)
@@ -532,6 +563,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_placement);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_regions);
+	tcase_add_test(tc, test_regions_share_calls);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

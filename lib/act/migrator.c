@@ -108,28 +108,36 @@ static void walk_region(struct nm_walk *w, const struct nm_mig_request *req, int
 	walk_clipped(w, req->fp, rg->start, rg->end);
 }
 
+/* Regions carry batches from one to the next (a process's regions are
+ * often one 2 MiB region per thread's slice: a call each cost as much as
+ * their pages), so each region counts what moved in an array of its own,
+ * summed into RES at the end. */
 static int mig_regions(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		       struct nm_mig_result *res)
 {
 	size_t nn = req->nr_nodes > 0 && req->nr_nodes <= NM_MAPS_MAX_NODES ?
 		(size_t)req->nr_nodes : 0;
 	int *map = nn ? malloc(nn * sizeof(*map)) : NULL;
-	unsigned long long *from = nn ? calloc(nn, sizeof(*from)) : NULL;
+	unsigned long long *from = nn ? calloc(req->n_regions * nn + 1, sizeof(*from)) : NULL;
 	struct nm_walk w = { .sys = sys, .proc = req->proc, .map = map, .nr_map = req->nr_nodes,
 			     .move_all = req->max_mapcount > 1,
 			     .exclusive_only = req->max_mapcount <= 1, .tuner = req->tuner,
-			     .max_bytes = req->max_bytes, .c = &res->c, .moved_from = from };
+			     .max_bytes = req->max_bytes, .carry = true, .c = &res->c };
 	int r = !nn ? -EINVAL : !map || !from || nm_walk_init(&w) < 0 ? -ENOMEM : 0;
 
 	for (size_t i = 0; i < req->n_regions && !r && !w.stop; i++) {
+		w.moved_from = from + i * nn;
+		walk_region(&w, req, map, &req->regions[i]);
+	}
+	if (!r)
+		nm_walk_flush(&w);
+	for (size_t i = 0; i < req->n_regions && !r; i++) {
 		struct nm_mig_region *rg = &req->regions[i];
 
-		memset(from, 0, nn * sizeof(*from));
-		walk_region(&w, req, map, rg);
 		for (size_t n = 0; n < nn; n++)
-			res->moved_from[n] += from[n];
+			res->moved_from[n] += from[i * nn + n];
 		if (rg->moved_from)
-			memcpy(rg->moved_from, from, nn * sizeof(*from));
+			memcpy(rg->moved_from, from + i * nn, nn * sizeof(*from));
 	}
 	res->stop = w.stop;
 	res->abort_errno = w.abort_errno;

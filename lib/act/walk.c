@@ -109,12 +109,14 @@ int nm_walk_init(struct nm_walk *w)
 	w->nodes = malloc(n * sizeof(*w->nodes));
 	w->status = malloc(n * sizeof(*w->status));
 	w->again = malloc(n * sizeof(*w->again));
+	w->pfrom = malloc(n * sizeof(*w->pfrom));
 	w->rpages = malloc(n * sizeof(*w->rpages));
 	w->rnodes = malloc(n * sizeof(*w->rnodes));
 	w->rstatus = malloc(n * sizeof(*w->rstatus));
 	w->ridx = malloc(n * sizeof(*w->ridx));
 	if (w->pm && w->cand && w->pages && w->weight && w->pweight && w->want_node && w->where &&
-	    w->src && w->nodes && w->status && w->again && w->rpages && w->rnodes && w->rstatus && w->ridx)
+	    w->src && w->nodes && w->status && w->again && w->pfrom && w->rpages && w->rnodes &&
+	    w->rstatus && w->ridx)
 		return 0;
 	nm_walk_fini(w);
 	return -ENOMEM;
@@ -126,7 +128,7 @@ void nm_walk_fini(struct nm_walk *w)
 		(void **)&w->pm, (void **)&w->cand, (void **)&w->pages, (void **)&w->weight,
 		(void **)&w->pweight, (void **)&w->want_node, (void **)&w->where,
 		(void **)&w->src, (void **)&w->nodes, (void **)&w->status, (void **)&w->again,
-		(void **)&w->rpages, (void **)&w->rnodes, (void **)&w->rstatus,
+		(void **)&w->pfrom, (void **)&w->rpages, (void **)&w->rnodes, (void **)&w->rstatus,
 		(void **)&w->ridx,
 	};
 
@@ -203,8 +205,8 @@ static int account(struct nm_walk *w, size_t off, size_t k, const int *fin)
 		if (fin[i] == tgt) {
 			c->moved += wt;
 			c->bytes_moved += (unsigned long long)wt * w->page_bytes;
-			if (w->moved_from)
-				w->moved_from[w->src[off + i]] += wt;
+			if (w->pfrom[off + i])
+				w->pfrom[off + i][w->src[off + i]] += wt;
 			if (w->moved_to)
 				w->moved_to[tgt] += wt;
 			continue;
@@ -305,6 +307,7 @@ static int move_pending(struct nm_walk *w, bool keep_tail)
 		memmove(w->pweight, w->pweight + done, w->npend * sizeof(*w->pweight));
 		memmove(w->src, w->src + done, w->npend * sizeof(*w->src));
 		memmove(w->nodes, w->nodes + done, w->npend * sizeof(*w->nodes));
+		memmove(w->pfrom, w->pfrom + done, w->npend * sizeof(*w->pfrom));
 	}
 	return stop;
 }
@@ -366,6 +369,7 @@ static int place(struct nm_walk *w, size_t nc, bool per_page)
 		w->pages[nm] = w->cand[i];
 		w->pweight[nm] = wt;
 		w->src[nm] = at;
+		w->pfrom[nm] = w->moved_from;
 		w->nodes[nm++] = to;
 		misplaced += wt;
 	}

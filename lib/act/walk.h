@@ -69,7 +69,9 @@ struct nm_walk {
 	enum nm_mig_stop stop;
 	int abort_errno;                 /* for NM_MIG_ABORTED */
 	unsigned long long *on_node;     /* present pages found per node */
-	unsigned long long *moved_from;  /* moved, by source node */
+	unsigned long long *moved_from;  /* moved, by source node (the array
+	                                  * current when a page was looked at:
+	                                  * a carrying walk may move it later) */
 	unsigned long long *moved_to;    /* moved, by target node */
 	/* Page masks over the range given to nm_walk_range (may be NULL):
 	 * WANT, the pages to look at (others are not counted at all);
@@ -88,6 +90,7 @@ struct nm_walk {
 	unsigned *weight, *pweight; /* base pages each candidate stands for */
 	int *want_node;          /* the list's per-page targets */
 	int *where, *src, *nodes, *status, *again;
+	unsigned long long **pfrom; /* each page's moved_from */
 	void **rpages;          /* the retry of transient failures */
 	int *rnodes, *rstatus;
 	size_t *ridx;
