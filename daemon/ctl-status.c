@@ -82,6 +82,9 @@ static json_object *attribution_json(const struct ctl_state *s)
 	add(o, "writes", json_object_new_string(s->writes_err ? "unavailable" : "live"));
 	add(o, "writes_reason", s->writes_err && s->writes_why ?
 	    json_object_new_string(s->writes_why) : NULL);
+	add(o, "pmu", json_object_new_string(s->pmu_err ? "unavailable" : "live"));
+	add(o, "pmu_event", !s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);
+	add(o, "pmu_reason", s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);
 	add(o, "processes", ctl_json_u64(n));
 	add(o, "fault_budget_per_s", ctl_json_u64(s->config->fault_budget));
 	add(o, "clear_budget_us_per_s", ctl_json_u64(s->config->clear_budget_us));

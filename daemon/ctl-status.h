@@ -55,6 +55,9 @@ struct ctl_state {
 	/* the writes source (memory that follows threads) */
 	int writes_err;                   /* 0: live, else -errno */
 	const char *writes_why;           /* why not, or NULL */
+	/* the PMU source (precise memory samples) */
+	int pmu_err;                      /* 0: live, else -errno */
+	const char *pmu_what;             /* its event, or why not */
 	/* the DAMON source (reads, for tiering) */
 	int damon_err;                    /* 0: open, 1: not needed yet, else -errno */
 	const char *damon_why;            /* why not, or NULL */

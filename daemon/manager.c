@@ -431,6 +431,18 @@ static void log_writes_source(const struct nm_engine *e)
 			    "several nodes are left alone", why ? why : "", strerror(-r));
 }
 
+/* Whether precise memory samples add reads to the writes. */
+static void log_pmu_source(const struct nm_engine *e)
+{
+	const char *what;
+	int r = nm_engine_pmu(e, &what);
+
+	if (r == 0)
+		log_info("pmu source: live (%s): regions are placed on loads too", what);
+	else if (r != -EOPNOTSUPP)
+		log_info("pmu source unavailable (regions are placed on writes only): %s", what);
+}
+
 int manager_new(const struct manager_opts *opts, struct manager **out)
 {
 	struct manager *m = calloc(1, sizeof(*m));
@@ -456,8 +468,10 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 		what = "applying the config";
 	if (r == 0)
 		nm_engine_on_reap(m->engine, log_migration, m);
-	if (r == 0)
+	if (r == 0) {
 		log_writes_source(m->engine);
+		log_pmu_source(m->engine);
+	}
 	if (r == 0 && (r = setup_loop(m)) < 0)
 		what = "setting up the event loop and control socket";
 	if (r < 0) {

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,8 +271,27 @@ START_TEST(explain)
 }
 END_TEST
 
+/* Status with the PMU source at ERR, WHAT (its event or why not): STATE,
+ * and WHAT in FIELD alone of pmu_event and pmu_reason. */
+static void pmu_status(struct world *w, int err, const char *what, const char *state,
+		       const char *field)
+{
+	json_object *o;
+	char path[64];
+
+	w->s.pmu_err = err;
+	w->s.pmu_what = what;
+	o = ctl_status_build(&w->s, 20);
+	ck_assert_str_eq(gets_(o, "attribution.pmu"), state);
+	snprintf(path, sizeof(path), "attribution.%s", field);
+	ck_assert_str_eq(gets_(o, path), what);
+	ck_assert_ptr_null(get(o, strcmp(field, "pmu_event") ? "attribution.pmu_event" :
+							      "attribution.pmu_reason"));
+	json_object_put(o);
+}
+
 /* A process placed by region: its windows and its most written regions,
- * the hottest first; the writes source's counters in status. */
+ * the hottest first; the writes and PMU sources in status. */
 START_TEST(explain_regions)
 {
 	struct world w;
@@ -339,6 +359,9 @@ START_TEST(explain_regions)
 	ck_assert_int_eq(geti(o, "attribution.processes"), 1);
 	ck_assert_int_eq(geti(o, "attribution.induced_faults"), 40);
 	json_object_put(o);
+	/* The PMU source: its event when live, else why not. */
+	pmu_status(&w, -ENOENT, "no precise memory sampling", "unavailable", "pmu_reason");
+	pmu_status(&w, 0, "MEM_INST_RETIRED:ALL_LOADS", "live", "pmu_event");
 	nm_access_free(&rg.store);
 	world_free(&w);
 }

@@ -3,21 +3,16 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "base/clock.h"
 #include "numamig/perfring.h"
+#include "numamig/perfsrc.h"
 #include "numamig/procfs.h"
 #include "numamig/writes.h"
 
-#define SAMPLE_TYPE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_CPU)
-
 struct nm_writes {
-	const struct nm_topology *topo;
-	struct nm_perf_rings *rings;
-	struct nm_sampler_ring_stats io;
+	struct nm_perfsrc *src;
 	struct nm_writes_stats st;
 };
 
@@ -30,22 +25,14 @@ int nm_writes_open(const struct nm_topology *topo, size_t ring_bytes, struct nm_
 
 	if (r < 0)
 		return r;
-	/* Every fault, from the start of the fault handler; off until a
-	 * window opens. No wakeups: the rings are read once per tick. */
+	/* Every fault, from the start of the fault handler. */
 	attr.sample_period = 1;
 	attr.freq = 0;
-	attr.sample_type = SAMPLE_TYPE;
-	attr.use_clockid = 1;
-	attr.clockid = CLOCK_MONOTONIC;
-	attr.disabled = 1;
-	attr.watermark = 1;
-	attr.wakeup_watermark = (uint32_t)((ring_bytes ? ring_bytes : NM_WRITES_RING_BYTES) / 4 * 3);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->topo = topo;
-	r = nm_perf_rings_open(topo, &attr, ring_bytes ? ring_bytes : NM_WRITES_RING_BYTES,
-			       &w->rings, why, whylen);
+	r = nm_perfsrc_open(topo, &attr, ring_bytes ? ring_bytes : NM_WRITES_RING_BYTES,
+			    NM_ACCESS_WRITES, &w->src, why, whylen);
 	if (r < 0) {
 		free(w);
 		return r;
@@ -58,13 +45,13 @@ void nm_writes_close(struct nm_writes *w)
 {
 	if (!w)
 		return;
-	nm_perf_rings_close(w->rings);
+	nm_perfsrc_close(w->src);
 	free(w);
 }
 
 int nm_writes_enable(struct nm_writes *w, bool on)
 {
-	return nm_perf_rings_enable(w->rings, on);
+	return nm_perfsrc_enable(w->src, on);
 }
 
 int nm_writes_clear(struct nm_writes *w, const struct nm_proc *p)
@@ -82,40 +69,21 @@ int nm_writes_clear(struct nm_writes *w, const struct nm_proc *p)
 	return r;
 }
 
-struct drain {
-	struct nm_writes *w;
-	void (*fn)(const struct nm_access_rec *r, void *ctx);
-	void *ctx;
-};
-
-static void on_sample(const struct nm_sample *smp, void *arg)
-{
-	struct drain *d = arg;
-	struct nm_access_rec rec = {
-		.pid = smp->pid, .tid = smp->tid, .addr = (unsigned long)smp->addr,
-		.node = nm_topo_cpu_node(d->w->topo, smp->cpu), .src = NM_ACCESS_WRITES,
-	};
-
-	if (rec.node < 0) {
-		d->w->st.no_node++;
-		return;
-	}
-	d->fn(&rec, d->ctx);
-}
-
 void nm_writes_drain(struct nm_writes *w, void (*fn)(const struct nm_access_rec *r, void *ctx),
 		     void *ctx)
 {
-	struct drain d = { w, fn, ctx };
-
-	nm_perf_rings_drain(w->rings, SAMPLE_TYPE, on_sample, &d, &w->io);
+	nm_perfsrc_drain(w->src, fn, ctx);
 }
 
 void nm_writes_get_stats(const struct nm_writes *w, struct nm_writes_stats *out)
 {
+	struct nm_perfsrc_stats ps;
+
+	nm_perfsrc_get_stats(w->src, &ps);
 	*out = w->st;
-	out->records = w->io.samples;
-	out->lost = w->io.lost;
-	out->bad = w->io.bad;
-	out->cpus = nm_perf_rings_cpus(w->rings);
+	out->records = ps.records;
+	out->lost = ps.lost;
+	out->bad = ps.bad;
+	out->no_node = ps.no_node;
+	out->cpus = ps.cpus;
 }

@@ -35,6 +35,10 @@ struct nm_engine {
 	int writes_err;
 	char writes_why[160];
 	bool writes_on;                 /* the fault event is enabled */
+	struct nm_pmu *pmu;             /* NULL: unavailable, pmu_err says why */
+	int pmu_err;
+	char pmu_why[320];
+	bool pmu_on;                    /* sampling while a window is open */
 	struct nm_plan_budget fault_bucket, clear_bucket;
 	float *region_counts;           /* scratch, [nr_nodes] */
 	float *region_proc;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine-internal.h"
+#include "numamig/pmu.h"
 #include "numamig/writes.h"
 #include "../base/clock.h"
 
@@ -40,20 +41,26 @@ const char *nm_regions_wait_name(enum nm_regions_wait w)
 void engine_regions_open(struct nm_engine *e, bool live)
 {
 	if (!live) {
-		e->writes_err = -EOPNOTSUPP;
+		e->writes_err = e->pmu_err = -EOPNOTSUPP;
 		snprintf(e->writes_why, sizeof(e->writes_why), "not a live system (--root)");
+		snprintf(e->pmu_why, sizeof(e->pmu_why), "not a live system (--root)");
 		return;
 	}
 	e->writes_err = nm_writes_open(e->topo, 0, &e->writes, e->writes_why,
 				       sizeof(e->writes_why));
 	if (e->writes_err < 0)
 		e->writes = NULL;
+	e->pmu_err = nm_pmu_open(e->topo, &e->pmu, e->pmu_why, sizeof(e->pmu_why));
+	if (e->pmu_err < 0)
+		e->pmu = NULL;
 }
 
 void engine_regions_close(struct nm_engine *e)
 {
 	nm_writes_close(e->writes);
 	e->writes = NULL;
+	nm_pmu_close(e->pmu);
+	e->pmu = NULL;
 }
 
 /* The fault bucket holds this many seconds' worth: a process new to
@@ -110,6 +117,8 @@ static void route_one(const struct nm_access_rec *r, void *arg)
 	}
 	before = rg->store.st.counted;
 	nm_access_add(&rg->store, r, 1);
+	if (r->src != NM_ACCESS_WRITES)
+		return; /* a PMU sample: no fault was induced */
 	before = rg->store.st.counted - before;
 	rg->faults += before;
 	d->e->counters.induced_faults += before;
@@ -122,9 +131,13 @@ void engine_regions_drain(struct nm_engine *e)
 
 	if (e->writes && e->writes_on)
 		nm_writes_drain(e->writes, route_one, &d);
+	if (e->pmu && e->pmu_on)
+		nm_pmu_drain(e->pmu, route_one, &d);
 }
 
-/* The event sees every fault on the machine: on only while a window is open. */
+/* The events see every fault (and load) on the machine: on only while a
+ * window is open. The PMU's samples add to the same windows as the
+ * writes: reads, which the writes source cannot see. */
 void engine_regions_end_tick(struct nm_engine *e)
 {
 	bool open = false;
@@ -136,6 +149,8 @@ void engine_regions_end_tick(struct nm_engine *e)
 	}
 	if (e->writes && open != e->writes_on && nm_writes_enable(e->writes, open) == 0)
 		e->writes_on = open;
+	if (e->pmu && open != e->pmu_on && nm_pmu_enable(e->pmu, open) == 0)
+		e->pmu_on = open;
 }
 
 

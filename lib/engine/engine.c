@@ -9,6 +9,7 @@
 
 #include "engine-internal.h"
 #include "numamig/file.h"
+#include "numamig/pmu.h"
 
 /* A footprint rescan costs its process a page-table walk under mmap_lock
  * and costs us CPU; spacing rescans 200x their own duration keeps both
@@ -450,6 +451,12 @@ int nm_engine_writes(const struct nm_engine *e, const char **why)
 {
 	*why = e->writes ? NULL : e->writes_why;
 	return e->writes ? 0 : (e->writes_err < 0 ? e->writes_err : -ENODEV);
+}
+
+int nm_engine_pmu(const struct nm_engine *e, const char **what)
+{
+	*what = e->pmu ? nm_pmu_event(e->pmu) : e->pmu_why;
+	return e->pmu ? 0 : (e->pmu_err < 0 ? e->pmu_err : -ENODEV);
 }
 
 int nm_engine_fd(const struct nm_engine *e)

@@ -124,6 +124,9 @@ struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
 /* The writes source (numamig/writes.h): 0 when live, else -errno with
  * *WHY saying why not. */
 int nm_engine_writes(const struct nm_engine *e, const char **why);
+/* The PMU source (numamig/pmu.h): 0 when live, with *WHAT its event; else
+ * -errno with *WHAT saying why not. */
+int nm_engine_pmu(const struct nm_engine *e, const char **what);
 /* The DAMON source (numamig/damon.h): 0 when open, with its counts in
  * *ST; 1 when no process has needed it yet; else -errno with *WHY saying
  * why not. */

@@ -86,6 +86,15 @@ case "$n/$(uname -r)" in
 esac
 jq '.attribution' "$TMPDIR/status.json"
 check_eq "writes source" "$(jq -r '.attribution.writes' "$TMPDIR/status.json")" live
+# The PMU source: no guest here has a PMU (TCG), so it must say why not;
+# were it live, it must name its event.
+case "$(jq -r '.attribution.pmu' "$TMPDIR/status.json")" in
+unavailable) check_eq "pmu source: a reason" \
+    "$(jq -r '.attribution.pmu_reason | type' "$TMPDIR/status.json")" string ;;
+live) check_eq "pmu source: its event" \
+    "$(jq -r '.attribution.pmu_event | type' "$TMPDIR/status.json")" string ;;
+*) fail "pmu source: $(jq -c '.attribution.pmu' "$TMPDIR/status.json")" ;;
+esac
 clears=$(jq '.attribution.clears' "$TMPDIR/status.json")
 faults=$(jq '.attribution.induced_faults' "$TMPDIR/status.json")
 rmoved=$(jq '.attribution.region_pages_moved' "$TMPDIR/status.json")
