@@ -52,21 +52,6 @@ static int put(const struct nm_damon *d, const char *text, const char *fmt, ...)
 	return nm_write_file_at(d->fd, path, text);
 }
 
-/* KDAMONDS/PATH as a number. 0 or -errno (-EINVAL: not a number). */
-static int get_ul(int fd, const char *path, unsigned long *v)
-{
-	char *text, *end;
-	int r = nm_read_file_at(fd, path, 64, &text, NULL);
-
-	if (r < 0)
-		return r;
-	errno = 0;
-	*v = strtoul(text, &end, 10);
-	r = end == text || (*end && *end != '\n') || errno ? -EINVAL : 0;
-	free(text);
-	return r;
-}
-
 /* Whether SLOT's kdamond is running (its state file reads "on"). */
 static bool slot_on(const struct nm_damon *d, unsigned slot)
 {
@@ -122,7 +107,7 @@ static int slot_setup(const struct nm_damon *d, unsigned slot, const char **step
 static int check_free(const struct nm_damon *d, char *why, size_t whylen)
 {
 	unsigned long n;
-	int r = get_ul(d->fd, KDAMONDS "/nr_kdamonds", &n);
+	int r = nm_read_ulong_at(d->fd, KDAMONDS "/nr_kdamonds", &n);
 
 	if (r == -ENOENT) {
 		snprintf(why, whylen, "the kernel has no DAMON sysfs interface "
@@ -225,7 +210,7 @@ static int read_region(int dirfd, const char *name, struct nm_damon_region *r)
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", name, files[i]);
-		if ((e = get_ul(dirfd, path, &v[i])) < 0)
+		if ((e = nm_read_ulong_at(dirfd, path, &v[i])) < 0)
 			return e;
 	}
 	if (v[1] <= v[0])

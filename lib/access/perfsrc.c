@@ -12,6 +12,9 @@
 
 #define SAMPLE_TYPE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_CPU)
 
+/* User space ends below the top half of the address space. */
+#define USER_LIMIT (1ul << 63)
+
 struct nm_perfsrc {
 	const struct nm_topology *topo;
 	enum nm_access_src src;
@@ -78,6 +81,10 @@ static void on_sample(const struct nm_sample *smp, void *arg)
 		d->s->no_node++;
 		return;
 	}
+	/* No access of the process's memory: a sample in kernel mode (IBS
+	 * where it counts them), or one without a data address. */
+	if (rec.addr == 0 || rec.addr >= USER_LIMIT)
+		return;
 	d->fn(&rec, d->ctx);
 }
 

@@ -24,9 +24,6 @@ static const char *const pebs_events[] = {
 
 #define IBS_OP_TYPE "/sys/bus/event_source/devices/ibs_op/type"
 
-/* User space ends below the top half of the address space. */
-#define USER_LIMIT (1ul << 63)
-
 struct nm_pmu {
 	struct nm_perfsrc *src;
 	const char *event;
@@ -53,21 +50,15 @@ static int open_ibs(const struct nm_topology *topo, struct nm_perfsrc **out, cha
 		    size_t whylen)
 {
 	struct perf_event_attr attr;
-	char *buf = NULL, *end;
-	long type;
-	int r = nm_read_file_at(AT_FDCWD, IBS_OP_TYPE, 64, &buf, NULL);
+	unsigned long type;
+	int r = nm_read_ulong_at(AT_FDCWD, IBS_OP_TYPE, &type);
 
+	if (r == 0 && (type == 0 || type > UINT32_MAX))
+		r = -EINVAL;
 	if (r < 0) {
-		snprintf(why, whylen, "%s: %s", IBS_OP_TYPE, strerror(-r));
+		snprintf(why, whylen, "%s: %s", IBS_OP_TYPE,
+			 r == -EINVAL ? "not a PMU type" : strerror(-r));
 		return r;
-	}
-	errno = 0;
-	type = strtol(buf, &end, 10);
-	r = errno || end == buf || (*end && *end != '\n') || type <= 0 || type > UINT32_MAX;
-	free(buf);
-	if (r) {
-		snprintf(why, whylen, "%s: not a PMU type", IBS_OP_TYPE);
-		return -EINVAL;
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
@@ -133,25 +124,8 @@ int nm_pmu_enable(struct nm_pmu *p, bool on)
 	return nm_perfsrc_enable(p->src, on);
 }
 
-struct drain {
-	void (*fn)(const struct nm_access_rec *r, void *ctx);
-	void *ctx;
-};
-
-/* Kernel-mode samples (IBS where it counts them) and samples without a
- * data address are no access of the process's memory. */
-static void user_only(const struct nm_access_rec *r, void *arg)
-{
-	const struct drain *d = arg;
-
-	if (r->addr != 0 && r->addr < USER_LIMIT)
-		d->fn(r, d->ctx);
-}
-
 void nm_pmu_drain(struct nm_pmu *p, void (*fn)(const struct nm_access_rec *r, void *ctx),
 		  void *ctx)
 {
-	struct drain d = { fn, ctx };
-
-	nm_perfsrc_drain(p->src, user_only, &d);
+	nm_perfsrc_drain(p->src, fn, ctx);
 }

@@ -84,6 +84,20 @@ int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t 
 	return r;
 }
 
+int nm_read_ulong_at(int dirfd, const char *path, unsigned long *v)
+{
+	char *text, *end;
+	int r = nm_read_file_at(dirfd, path, 64, &text, NULL);
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	*v = strtoul(text, &end, 10);
+	r = end == text || (*end && *end != '\n') || errno ? -EINVAL : 0;
+	free(text);
+	return r;
+}
+
 int nm_write_file_at(int dirfd, const char *path, const char *text)
 {
 	size_t len = strlen(text);

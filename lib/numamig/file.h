@@ -57,6 +57,10 @@ const char *nm_root_path(const struct nm_root *root);
  * success *BUF must be freed by the caller and *LEN (if not NULL) is set. */
 int nm_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len);
 
+/* DIRFD/PATH as one decimal number (a sysfs attribute), a newline allowed
+ * after it. Returns 0 or -errno (-EINVAL: not a number). */
+int nm_read_ulong_at(int dirfd, const char *path, unsigned long *v);
+
 /* Write TEXT to the existing file DIRFD/PATH in one write() (a sysctl or
  * sysfs setting takes its value from one write), truncating it, retrying
  * EINTR. Returns 0 or -errno (-EIO: written in part). */

@@ -4,7 +4,9 @@
  * PMU source (precise memory samples, numamig/pmu.h) share. The event is
  * the caller's; the samples carry PERF_SAMPLE_TID|TIME|ADDR|CPU, the node
  * is the CPU's, and records from a CPU in no node are counted, not
- * passed on. Rings are read without wakeups, once per tick.
+ * passed on; neither are samples without a user-space data address (in
+ * kernel mode, or none given). Rings are read without wakeups, once per
+ * tick.
  *
  * Include <perfmon/pfmlib_perf_event.h> for struct perf_event_attr, as
  * numamig/perfring.h says.

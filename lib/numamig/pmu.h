@@ -11,7 +11,7 @@
  *    libpfm4 has no encoding for it, so its type is read from
  *    /sys/bus/event_source/devices/ibs_op/type. IBS counts kernel mode too
  *    on kernels that refuse exclude_kernel for it; kernel addresses are
- *    dropped here.
+ *    dropped (numamig/perfsrc.h).
  * Sampled at NM_PMU_FREQ per CPU (frequency mode: the cost is bounded
  * whatever the load rate). Needs CAP_PERFMON (or CAP_SYS_ADMIN) and a
  * PMU the kernel drives: none of the project's QEMU guests has one, so
