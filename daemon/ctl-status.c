@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,11 @@ static json_object *attribution_json(const struct ctl_state *s)
 	add(o, "writes", json_object_new_string(s->writes_err ? "unavailable" : "live"));
 	add(o, "writes_reason", s->writes_err && s->writes_why ?
 	    json_object_new_string(s->writes_why) : NULL);
+	/* The soft-dirty bits stand in for the fault records where the
+	 * fault event cannot be opened (a live system only). */
+	add(o, "softdirty", json_object_new_string(!s->writes_err ? "standby" :
+						   s->writes_err == -EOPNOTSUPP ? "unavailable" :
+						   "live"));
 	add(o, "pmu", json_object_new_string(s->pmu_err ? "unavailable" : "live"));
 	add(o, "pmu_event", !s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);
 	add(o, "pmu_reason", s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);
@@ -92,6 +98,10 @@ static json_object *attribution_json(const struct ctl_state *s)
 	add(o, "clear_ms", ctl_json_u64(c->clear_ns / 1000000));
 	add(o, "clear_errors", ctl_json_u64(c->clear_errors));
 	add(o, "induced_faults", ctl_json_u64(c->induced_faults));
+	add(o, "softdirty_scans", ctl_json_u64(c->softdirty_scans));
+	add(o, "softdirty_pages_read", ctl_json_u64(c->softdirty_words));
+	add(o, "softdirty_scan_ms", ctl_json_u64(c->softdirty_ns / 1000000));
+	add(o, "softdirty_errors", ctl_json_u64(c->softdirty_errors));
 	add(o, "budget_waits", ctl_json_u64(c->budget_waits));
 	add(o, "placement_reads", ctl_json_u64(c->region_queries));
 	add(o, "region_moves", ctl_json_u64(c->region_moves));

@@ -427,8 +427,9 @@ static void log_writes_source(const struct nm_engine *e)
 	else if (r == -EOPNOTSUPP) /* a captured tree: nothing moves anyway */
 		log_info("writes source: off on a captured tree");
 	else
-		log_warn("writes source unavailable: %s: %s; processes whose threads run on "
-			    "several nodes are left alone", why ? why : "", strerror(-r));
+		log_warn("writes source unavailable: %s; processes whose threads run on "
+			 "several nodes are left alone, the writes of those with one home are "
+			 "read from their soft-dirty bits", why && *why ? why : strerror(-r));
 }
 
 /* Whether precise memory samples add reads to the writes. */

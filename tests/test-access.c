@@ -183,6 +183,52 @@ END_TEST
 /* A range (DAMON's regions): each region it overlaps counts the pages it
  * overlaps times the weight, spans them, and is accessed now; the return
  * says how many of them were not accessed in the window before. */
+/* The soft-dirty bits of a window, in bulk: each page once per window,
+ * whichever of the two write sources saw it first; a range across two
+ * regions counts in both, and the first call wakes them; the next window
+ * counts the pages again. */
+START_TEST(test_written)
+{
+	struct nm_access a;
+	const struct nm_access_region *r0, *r1;
+	struct nm_access_rec v = wr(BASE + 2 * MB - 4096, 1);
+
+	setup(&a, 2, 64, 1);
+	ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	/* The last 10 pages of the first region, the first 6 of the next. */
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + 2 * MB - 10 * 4096, BASE + 2 * MB + 6 * 4096,
+					     0, NM_ACCESS_SOFTDIRTY, 1), 1);
+	r0 = nm_access_find(&a, BASE);
+	r1 = nm_access_find(&a, BASE + 2 * MB);
+	ck_assert_ptr_nonnull(r0);
+	ck_assert_ptr_nonnull(r1);
+	ck_assert_float_eq_tol(nm_access_count(&a, r0, 0, NM_ACCESS_SOFTDIRTY), 9, 1e-4);
+	ck_assert_float_eq_tol(nm_access_count(&a, r0, 1, NM_ACCESS_WRITES), 1, 1e-4);
+	ck_assert_float_eq_tol(nm_access_count(&a, r1, 0, NM_ACCESS_SOFTDIRTY), 6, 1e-4);
+	ck_assert_uint_eq(r0->seen_now, 10);
+	ck_assert_uint_eq(r1->seen_now, 6);
+	ck_assert_uint_eq(r0->lo, 502);
+	ck_assert_uint_eq(r0->hi, 512);
+	ck_assert_uint_eq(r1->lo, 0);
+	ck_assert_uint_eq(r1->hi, 6);
+	/* The same bits read again at the next tick: nothing new, no wake. */
+	ck_assert_int_eq(nm_access_add_range(&a, BASE + 2 * MB - 10 * 4096, BASE + 2 * MB + 6 * 4096,
+					     0, NM_ACCESS_SOFTDIRTY, 1), 0);
+	ck_assert_float_eq_tol(nm_access_count(&a, r0, 0, NM_ACCESS_SOFTDIRTY), 9, 1e-4);
+	ck_assert_uint_eq(a.st.counted, 1 + 15);
+	ck_assert_uint_eq(a.st.repeats, 1 + 16);
+	/* A later fault on a page the bits counted is a repeat too. */
+	v = wr(BASE + 2 * MB + 4096, 1);
+	ck_assert_int_eq(nm_access_add(&a, &v, 1), 0);
+	ck_assert_uint_eq(a.st.repeats, 18);
+	/* The next window: counted again, not woken (accessed in the last). */
+	nm_access_end_window(&a, 2000);
+	ck_assert_int_eq(nm_access_add_range(&a, BASE, BASE + 4 * 4096, 0, NM_ACCESS_SOFTDIRTY, 1), 0);
+	ck_assert_uint_eq(r0->seen_now, 4);
+	nm_access_free(&a);
+}
+END_TEST
+
 START_TEST(test_range)
 {
 	struct nm_access a;
@@ -428,6 +474,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_writer_flips);
 	tcase_add_test(tc, test_pmu_samples);
 	tcase_add_test(tc, test_idle);
+	tcase_add_test(tc, test_written);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_range_full);
 	tcase_add_test(tc, test_ranges);

@@ -6,7 +6,8 @@
 # The store's decay is powf(3).
 lib_libnumamig_core_la_LIBADD += -lm
 noinst_HEADERS += lib/numamig/access.h lib/numamig/writes.h lib/numamig/damon.h \
-	lib/numamig/perfsrc.h lib/numamig/pmu.h
+	lib/numamig/perfsrc.h lib/numamig/pmu.h \
+	lib/numamig/softdirty.h
 
 UNIT_TESTS += tests/test-access
 tests_test_access_SOURCES = tests/test-access.c tests/check-main.h

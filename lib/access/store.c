@@ -9,7 +9,9 @@
 #include "numamig/access.h"
 #include "base/array.h"
 
-static const char *const src_names[NM_ACCESS_NR_SRCS] = { "writes", "pmu", "damon" };
+static const char *const src_names[NM_ACCESS_NR_SRCS] = {
+	"writes", "pmu", "damon", "softdirty",
+};
 
 const char *nm_access_src_name(enum nm_access_src s)
 {
@@ -183,6 +185,11 @@ static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, i
 		reg->hi = hi;
 }
 
+static bool once_per_window(enum nm_access_src src)
+{
+	return src == NM_ACCESS_WRITES || src == NM_ACCESS_SOFTDIRTY;
+}
+
 int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 {
 	int err = 0;
@@ -203,17 +210,21 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 		}
 		reg = &a->regions[r];
 		page = (rec->addr - reg->start) >> a->o.page_shift;
-		/* The bitmap serves the writes source: one fault per page per
-		 * clear. Other sources sample, and each sample counts. */
+		/* The bitmap serves the sources of the window's writes: one
+		 * fault, or one soft-dirty bit, per page per clear (a page the
+		 * faults counted is not counted again from its bit). The
+		 * others sample, and each sample counts. */
 		w = &a->seen[(size_t)r * a->words + page / 64];
 		bit = 1ull << (page % 64);
-		if (rec->src == NM_ACCESS_WRITES && (*w & bit)) {
+		if (once_per_window(rec->src) && (*w & bit)) {
 			a->st.repeats++;
 			continue;
 		}
-		if (rec->src == NM_ACCESS_WRITES) {
+		if (once_per_window(rec->src)) {
 			*w |= bit;
 			reg->seen_now++;
+		}
+		if (rec->src == NM_ACCESS_WRITES) {
 			if (!reg->win_tid)
 				reg->win_tid = rec->tid;
 			else if (reg->win_tid != rec->tid)
@@ -224,6 +235,21 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
 		a->st.counted++;
 	}
 	return err;
+}
+
+/* Mark pages [LO, HI) of region R seen this window; how many were not. */
+static uint32_t mark_seen(struct nm_access *a, size_t r, uint32_t lo, uint32_t hi)
+{
+	uint64_t *words = &a->seen[r * a->words];
+	uint32_t fresh = 0;
+
+	for (uint32_t p = lo; p < hi; p++) {
+		uint64_t bit = 1ull << (p % 64);
+
+		fresh += !(words[p / 64] & bit);
+		words[p / 64] |= bit;
+	}
+	return fresh;
 }
 
 int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long end, int node,
@@ -242,6 +268,8 @@ int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long 
 		unsigned long base = at & ~(size - 1), stop = end - base < size ? end : base + size;
 		const struct nm_access_region *old = nm_access_find(a, at);
 		bool new = !old || old->last_window + 1 < a->window;
+		uint32_t lo, hi;
+		float w = weight;
 		long r;
 
 		if ((r = region_of(a, at, &err)) < 0) {
@@ -250,14 +278,24 @@ int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long 
 				return err;
 			continue;
 		}
+		lo = (uint32_t)((at - base) >> a->o.page_shift);
+		hi = (uint32_t)((stop - base + (1ul << a->o.page_shift) - 1) >> a->o.page_shift);
 		a->regions[r].last_window = a->window;
-		if (weight > 0) {
-			woke += new;
-			count_pages(a, (size_t)r, src, node,
-				    (uint32_t)((at - base) >> a->o.page_shift),
-				    (uint32_t)((stop - base + (1ul << a->o.page_shift) - 1) >>
-					       a->o.page_shift), weight);
+		if (once_per_window(src)) {
+			/* Only the pages new to the window; the span stays
+			 * the range's. */
+			uint32_t fresh = mark_seen(a, (size_t)r, lo, hi);
+
+			a->regions[r].seen_now += fresh;
+			a->st.repeats += hi - lo - fresh;
+			a->st.counted += fresh;
+			w = weight * (float)fresh / (float)(hi - lo);
+		} else if (w > 0) {
 			a->st.counted++;
+		}
+		if (w > 0) {
+			woke += new;
+			count_pages(a, (size_t)r, src, node, lo, hi, w);
 		}
 		if (at > ~0ul - size)
 			break; /* the last region of the address space */

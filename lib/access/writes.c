@@ -5,15 +5,12 @@
 #include <stdlib.h>
 #include <perfmon/pfmlib_perf_event.h>
 
-#include "base/clock.h"
 #include "numamig/perfring.h"
 #include "numamig/perfsrc.h"
-#include "numamig/procfs.h"
 #include "numamig/writes.h"
 
 struct nm_writes {
 	struct nm_perfsrc *src;
-	struct nm_writes_stats st;
 };
 
 int nm_writes_open(const struct nm_topology *topo, size_t ring_bytes, struct nm_writes **out,
@@ -54,21 +51,6 @@ int nm_writes_enable(struct nm_writes *w, bool on)
 	return nm_perfsrc_enable(w->src, on);
 }
 
-int nm_writes_clear(struct nm_writes *w, const struct nm_proc *p)
-{
-	uint64_t t0 = nm_mono_ns();
-	/* "4": soft-dirty bits only; the other values drop referenced bits
-	 * that reclaim relies on. */
-	int r = nm_proc_write(p, "clear_refs", "4");
-
-	w->st.clear_ns += nm_mono_ns() - t0;
-	if (r == 0)
-		w->st.clears++;
-	else if (r != -ESRCH)
-		w->st.clear_errors++;
-	return r;
-}
-
 void nm_writes_drain(struct nm_writes *w, void (*fn)(const struct nm_access_rec *r, void *ctx),
 		     void *ctx)
 {
@@ -80,7 +62,6 @@ void nm_writes_get_stats(const struct nm_writes *w, struct nm_writes_stats *out)
 	struct nm_perfsrc_stats ps;
 
 	nm_perfsrc_get_stats(w->src, &ps);
-	*out = w->st;
 	out->records = ps.records;
 	out->lost = ps.lost;
 	out->bad = ps.bad;

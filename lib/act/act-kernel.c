@@ -72,20 +72,8 @@ static long k_migrate_pages(void *ctx, pid_t pid, unsigned long maxnode,
 static int k_pagemap(void *ctx, const struct nm_proc *p, unsigned long start, size_t n,
 		     uint64_t *entries)
 {
-	long psz = sysconf(_SC_PAGESIZE);
-	int fd = nm_proc_openat(p, "pagemap");
-	ssize_t got;
-
 	(void)ctx;
-	if (fd < 0)
-		return fd;
-	got = pread(fd, entries, n * sizeof(*entries), (off_t)(start / (unsigned long)psz) * 8);
-	close(fd);
-	if (got < 0)
-		return -errno;
-	/* Short reads past the end of the address space: not present. */
-	memset((char *)entries + got, 0, n * sizeof(*entries) - (size_t)got);
-	return 0;
+	return nm_proc_pagemap(p, start, n, entries);
 }
 
 /* /proc/kpageflags, opened at the first use and kept: the walker reads

@@ -179,6 +179,22 @@ int nm_proc_openat(const struct nm_proc *p, const char *relpath)
 	return fd;
 }
 
+int nm_proc_pagemap(const struct nm_proc *p, unsigned long start, size_t n, uint64_t *entries)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	int fd = nm_proc_openat(p, "pagemap");
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	got = pread(fd, entries, n * sizeof(*entries), (off_t)(start / (unsigned long)psz) * 8);
+	close(fd);
+	if (got < 0)
+		return -errno;
+	memset((char *)entries + got, 0, n * sizeof(*entries) - (size_t)got);
+	return nm_proc_alive(p) ? 0 : -ESRCH;
+}
+
 int nm_proc_tids(const struct nm_proc *p, pid_t **tids)
 {
 	int fd = openat(p->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

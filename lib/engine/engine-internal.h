@@ -39,6 +39,8 @@ struct nm_engine {
 	int pmu_err;
 	char pmu_why[320];
 	bool pmu_on;                    /* sampling while a window is open */
+	bool sd_live;                   /* a live system: soft-dirty bits to read */
+	uint64_t *sd_buf;               /* NM_SOFTDIRTY_CHUNK pagemap words */
 	struct nm_plan_budget fault_bucket, clear_bucket;
 	float *region_counts;           /* scratch, [nr_nodes] */
 	float *region_proc;
@@ -84,8 +86,9 @@ void engine_regions_open(struct nm_engine *e, bool live);
 void engine_regions_close(struct nm_engine *e);
 void engine_regions_config(struct nm_engine *e, const struct nm_config *c, uint64_t now_ms);
 void engine_regions_free(struct nm_regions *rg);
-/* Route the write records since the last call into the tasks' stores. */
-void engine_regions_drain(struct nm_engine *e);
+/* Route the write records since the last call into the tasks' stores,
+ * and read the soft-dirty bits of the windows that have no records. */
+void engine_regions_drain(struct nm_engine *e, uint64_t now_ms);
 /* The write event on while any window is open, off otherwise. */
 void engine_regions_end_tick(struct nm_engine *e);
 /* T's region state, made (0 or -errno) and dropped. */

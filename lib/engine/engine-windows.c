@@ -1,6 +1,7 @@
 /* engine-windows: the write windows of memory that follows the threads
  * (numamig/regions.h): the writes source opened and closed, its records
- * routed into the tasks' stores, one soft-dirty clear per window, the
+ * routed into the tasks' stores (or, where it cannot be opened, the
+ * soft-dirty bits read instead), one soft-dirty clear per window, the
  * budgets that hold clears back, and the gap between clears, which backs
  * off while placement is settled. engine-regions.c plans on what the
  * windows saw.
@@ -20,6 +21,7 @@
 
 #include "engine-internal.h"
 #include "numamig/pmu.h"
+#include "numamig/softdirty.h"
 #include "numamig/writes.h"
 #include "../base/clock.h"
 
@@ -46,6 +48,7 @@ void engine_regions_open(struct nm_engine *e, bool live)
 		snprintf(e->pmu_why, sizeof(e->pmu_why), "not a live system (--root)");
 		return;
 	}
+	e->sd_live = true;
 	e->writes_err = nm_writes_open(e->topo, 0, &e->writes, e->writes_why,
 				       sizeof(e->writes_why));
 	if (e->writes_err < 0)
@@ -61,6 +64,8 @@ void engine_regions_close(struct nm_engine *e)
 	e->writes = NULL;
 	nm_pmu_close(e->pmu);
 	e->pmu = NULL;
+	free(e->sd_buf);
+	e->sd_buf = NULL;
 }
 
 /* The fault bucket holds this many seconds' worth: a process new to
@@ -95,6 +100,15 @@ struct route {
 	struct nm_task *t;
 };
 
+/* The faults a window's reads counted: each page counted once a window,
+ * whichever source saw it, took one write fault after the clear. */
+static void induced(struct nm_engine *e, struct nm_regions *rg, uint64_t pages)
+{
+	rg->faults += pages;
+	e->counters.induced_faults += pages;
+	nm_plan_budget_take(&e->fault_bucket, pages, true);
+}
+
 static void route_one(const struct nm_access_rec *r, void *arg)
 {
 	struct route *d = arg;
@@ -119,13 +133,62 @@ static void route_one(const struct nm_access_rec *r, void *arg)
 	nm_access_add(&rg->store, r, 1);
 	if (r->src != NM_ACCESS_WRITES)
 		return; /* a PMU sample: no fault was induced */
-	before = rg->store.st.counted - before;
-	rg->faults += before;
-	d->e->counters.induced_faults += before;
-	nm_plan_budget_take(&d->e->fault_bucket, before, true);
+	induced(d->e, rg, rg->store.st.counted - before);
 }
 
-void engine_regions_drain(struct nm_engine *e)
+/* ---- the soft-dirty bits (no fault event) ---- */
+
+struct sd_feed {
+	struct nm_regions *rg;
+	int node;
+};
+
+static int sd_run(unsigned long start, unsigned long end, void *arg)
+{
+	struct sd_feed *f = arg;
+	int r = nm_access_add_range(&f->rg->store, start, end, f->node, NM_ACCESS_SOFTDIRTY, 1);
+
+	if (r < 0)
+		return r;
+	f->rg->woke |= r > 0;
+	return 0;
+}
+
+/* T's pages written since its clear, from their soft-dirty bits, into its
+ * open window, counted on its home. Read over the rows of its footprint
+ * (the memory its policy may move) at every tick while the window is
+ * open, as the fault rings are drained: a window that wakes is seen at
+ * the next tick, not at its end. The read walks the process's page
+ * tables as a clear does, so its time comes out of the clear budget; in
+ * that budget's debt it waits, and so does the window's end
+ * (budget_waits): the bits stay set until the next clear. */
+static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	struct nm_regions *rg = t->rg;
+	const struct nm_vmatab *tab = &t->fp.tab;
+	struct sd_feed f = { rg, t->last.home };
+	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), ns;
+	int r = 0;
+
+	if (f.node < 0 || !nm_plan_budget_available(&e->clear_bucket, now_ms))
+		return;
+	if (!e->sd_buf && !(e->sd_buf = malloc(NM_SOFTDIRTY_CHUNK * sizeof(*e->sd_buf))))
+		return;
+	for (size_t i = 0; i < tab->n_vmas && r == 0; i++)
+		r = nm_softdirty_scan(t->id.proc, tab->vmas[i].start, tab->vmas[i].end, e->sd_buf,
+				      sd_run, &f, &e->counters.softdirty_words);
+	ns = nm_mono_ns() - t0;
+	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
+	e->counters.softdirty_scans++;
+	e->counters.softdirty_ns += ns;
+	induced(e, rg, rg->store.st.counted - before);
+	if (r == -ESRCH)
+		t->id.doomed = true;
+	else if (r < 0)
+		e->counters.softdirty_errors++;
+}
+
+void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
 {
 	struct route d = { .e = e, .pid = -1 };
 
@@ -133,6 +196,12 @@ void engine_regions_drain(struct nm_engine *e)
 		nm_writes_drain(e->writes, route_one, &d);
 	if (e->pmu && e->pmu_on)
 		nm_pmu_drain(e->pmu, route_one, &d);
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		struct nm_task *t = nm_task_of(e->tracker.v[i]);
+
+		if (t->rg && t->rg->open && t->rg->softdirty && !t->busy && !t->id.doomed)
+			softdirty_read(e, t, now_ms);
+	}
 }
 
 /* The events see every fault (and load) on the machine: on only while a
@@ -271,13 +340,14 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	uint64_t t0, ns;
 	int r;
 
-	if (!e->writes_on && nm_writes_enable(e->writes, true) == 0)
+	if (e->writes && !e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
 	t0 = nm_mono_ns();
-	r = nm_writes_clear(e->writes, t->id.proc);
+	r = nm_softdirty_clear(t->id.proc);
 	ns = nm_mono_ns() - t0;
 	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
 	rg->open = r == 0;
+	rg->softdirty = !e->writes;
 	if (r == -ESRCH) {
 		t->id.doomed = true;
 		return;

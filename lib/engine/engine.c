@@ -366,7 +366,7 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	if (r < 0)
 		return r;
 	nm_sampler_collect(e->sampler);
-	engine_regions_drain(e);
+	engine_regions_drain(e, now_ms);
 	/* The samples cover the time since the last tick, for every task:
 	 * one seen for the first time, or skipped while it was migrating,
 	 * gets this window, not the time since its own last plan (none, or

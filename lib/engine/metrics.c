@@ -20,6 +20,19 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP " PFX "%s %s\n# TYPE " PFX "%s %s\n", name, help, name, type);
 }
 
+/* One counter without labels; one of nanoseconds, in seconds. */
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	head(f, name, "counter", help);
+	fprintf(f, PFX "%s %" PRIu64 "\n", name, v);
+}
+
+static void seconds(FILE *f, const char *name, const char *help, uint64_t ns)
+{
+	head(f, name, "counter", help);
+	fprintf(f, PFX "%s %.6f\n", name, (double)ns / 1e9);
+}
+
 /* A label value with \, " and newline escaped, as the text format says. */
 static void label(FILE *f, const char *v)
 {
@@ -66,11 +79,10 @@ static void moved(FILE *f, const struct nm_counters *c)
 		if (c->aborts[e])
 			fprintf(f, PFX "migration_aborts_total{errno=\"%s\"} %" PRIu64 "\n",
 				strerrorname_np(e) ? strerrorname_np(e) : "unknown", c->aborts[e]);
-	head(f, "migration_refusals_total", "counter",
-	     "Migrations the kernel refused (EPERM, EACCES); the process then backs off.");
-	fprintf(f, PFX "migration_refusals_total %" PRIu64 "\n", c->refusals);
-	head(f, "migration_seconds_total", "counter", "Time spent inside move_pages calls.");
-	fprintf(f, PFX "migration_seconds_total %.6f\n", (double)c->mig_ns / 1e9);
+	counter(f, "migration_refusals_total",
+		"Migrations the kernel refused (EPERM, EACCES); the process then backs off.",
+		c->refusals);
+	seconds(f, "migration_seconds_total", "Time spent inside move_pages calls.", c->mig_ns);
 }
 
 static void planner(FILE *f, const struct nm_counters *c)
@@ -78,47 +90,40 @@ static void planner(FILE *f, const struct nm_counters *c)
 	by_label(f, "decisions_total",
 		 "Planner outcomes per process and tick, by reason (moves and skips).", "reason", 1,
 		 NM_PLAN_R_COUNT, reason_name, c->reasons);
-	head(f, "numa_maps_reads_total", "counter", "Reads of /proc/PID/numa_maps.");
-	fprintf(f, PFX "numa_maps_reads_total %" PRIu64 "\n", c->scans);
-	head(f, "numa_maps_bytes_total", "counter", "Bytes read from /proc/PID/numa_maps.");
-	fprintf(f, PFX "numa_maps_bytes_total %" PRIu64 "\n", c->scan_bytes);
-	head(f, "numa_maps_seconds_total", "counter", "Time spent reading numa_maps.");
-	fprintf(f, PFX "numa_maps_seconds_total %.6f\n", (double)c->scan_ns / 1e9);
-	head(f, "ticks_total", "counter", "Pipeline ticks run.");
-	fprintf(f, PFX "ticks_total %" PRIu64 "\n", c->ticks);
+	counter(f, "numa_maps_reads_total", "Reads of /proc/PID/numa_maps.", c->scans);
+	counter(f, "numa_maps_bytes_total", "Bytes read from /proc/PID/numa_maps.", c->scan_bytes);
+	seconds(f, "numa_maps_seconds_total", "Time spent reading numa_maps.", c->scan_ns);
+	counter(f, "ticks_total", "Pipeline ticks run.", c->ticks);
 }
 
 /* Memory that follows threads: what the writes source cost and moved. */
 static void regions(FILE *f, const struct nm_counters *c)
 {
-	head(f, "softdirty_clears_total", "counter",
-	     "Soft-dirty clears (/proc/PID/clear_refs) that opened a write window.");
-	fprintf(f, PFX "softdirty_clears_total %" PRIu64 "\n", c->clears);
-	head(f, "softdirty_clear_seconds_total", "counter", "Time spent in the clears.");
-	fprintf(f, PFX "softdirty_clear_seconds_total %.6f\n", (double)c->clear_ns / 1e9);
-	head(f, "softdirty_clear_errors_total", "counter", "Clears the kernel refused.");
-	fprintf(f, PFX "softdirty_clear_errors_total %" PRIu64 "\n", c->clear_errors);
-	head(f, "induced_faults_total", "counter",
-	     "Write faults the clears caused, one per page and window.");
-	fprintf(f, PFX "induced_faults_total %" PRIu64 "\n", c->induced_faults);
-	head(f, "attribution_budget_waits_total", "counter",
-	     "Clears put off because the fault or clear budget was spent.");
-	fprintf(f, PFX "attribution_budget_waits_total %" PRIu64 "\n", c->budget_waits);
-	head(f, "region_moves_total", "counter", "Region move decisions.");
-	fprintf(f, PFX "region_moves_total %" PRIu64 "\n", c->region_moves);
-	head(f, "region_pages_migrated_total", "counter", "Pages moved by region decisions.");
-	fprintf(f, PFX "region_pages_migrated_total %" PRIu64 "\n", c->region_pages_moved);
-	head(f, "promoted_pages_total", "counter",
-	     "Pages moved from a memory-only node to a node with CPUs.");
-	fprintf(f, PFX "promoted_pages_total %" PRIu64 "\n", c->promoted_pages);
-	head(f, "demoted_pages_total", "counter",
-	     "Pages moved from a node with CPUs to a memory-only node.");
-	fprintf(f, PFX "demoted_pages_total %" PRIu64 "\n", c->demoted_pages);
-	head(f, "demotions_total", "counter", "Demotions to a tiering goal handed to the worker.");
-	fprintf(f, PFX "demotions_total %" PRIu64 "\n", c->demotions);
-	head(f, "pingpong_pages_total", "counter",
-	     "Region pages moved between tiers the other way than their last move, within cold_after.");
-	fprintf(f, PFX "pingpong_pages_total %" PRIu64 "\n", c->pingpong_pages);
+	counter(f, "softdirty_clears_total",
+		"Soft-dirty clears (/proc/PID/clear_refs) that opened a write window.", c->clears);
+	seconds(f, "softdirty_clear_seconds_total", "Time spent in the clears.", c->clear_ns);
+	counter(f, "softdirty_clear_errors_total", "Clears the kernel refused.", c->clear_errors);
+	counter(f, "softdirty_scans_total",
+		"Reads of the soft-dirty bits of a window without the fault event.",
+		c->softdirty_scans);
+	seconds(f, "softdirty_scan_seconds_total", "Time spent in those reads.", c->softdirty_ns);
+	counter(f, "softdirty_scan_errors_total", "Those reads that failed.", c->softdirty_errors);
+	counter(f, "induced_faults_total",
+		"Write faults the clears caused, one per page and window.", c->induced_faults);
+	counter(f, "attribution_budget_waits_total",
+		"Clears put off because the fault or clear budget was spent.", c->budget_waits);
+	counter(f, "region_moves_total", "Region move decisions.", c->region_moves);
+	counter(f, "region_pages_migrated_total",
+		"Pages moved by region decisions.", c->region_pages_moved);
+	counter(f, "promoted_pages_total",
+		"Pages moved from a memory-only node to a node with CPUs.", c->promoted_pages);
+	counter(f, "demoted_pages_total",
+		"Pages moved from a node with CPUs to a memory-only node.", c->demoted_pages);
+	counter(f, "demotions_total",
+		"Demotions to a tiering goal handed to the worker.", c->demotions);
+	counter(f, "pingpong_pages_total",
+		"Region pages moved between tiers the other way than their last move, within cold_after.",
+		c->pingpong_pages);
 }
 
 /* The DAMON source: whether it is open, what it read and cost. */
@@ -127,13 +132,12 @@ static void damon(FILE *f, const struct nm_metrics_src *src)
 	head(f, "damon_up", "gauge",
 	     "1 while DAMON watches reads for tiering, 0 before it is needed, -1 unavailable.");
 	fprintf(f, PFX "damon_up %d\n", src->damon_err == 0 ? 1 : src->damon_err == 1 ? 0 : -1);
-	head(f, "damon_snapshots_total", "counter", "DAMON snapshots read.");
-	fprintf(f, PFX "damon_snapshots_total %" PRIu64 "\n", src->damon.snapshots);
-	head(f, "damon_snapshot_errors_total", "counter", "DAMON snapshots that failed.");
-	fprintf(f, PFX "damon_snapshot_errors_total %" PRIu64 "\n", src->damon.snapshot_errors);
-	head(f, "damon_snapshot_seconds_total", "counter",
-	     "Time spent reading DAMON snapshots, waits for its aggregation included.");
-	fprintf(f, PFX "damon_snapshot_seconds_total %.6f\n", (double)src->damon.snapshot_ns / 1e9);
+	counter(f, "damon_snapshots_total", "DAMON snapshots read.", src->damon.snapshots);
+	counter(f, "damon_snapshot_errors_total",
+		"DAMON snapshots that failed.", src->damon.snapshot_errors);
+	seconds(f, "damon_snapshot_seconds_total",
+		"Time spent reading DAMON snapshots, waits for its aggregation included.",
+		src->damon.snapshot_ns);
 }
 
 /* Tracked processes and their eligible memory, per policy. */
@@ -193,10 +197,9 @@ static void daemon_facts(FILE *f, const struct nm_metrics_src *src)
 	fprintf(f, PFX "uptime_seconds %.3f\n", src->uptime_s);
 	head(f, "cpu_seconds_total", "counter", "The daemon's own CPU time (user + system).");
 	fprintf(f, PFX "cpu_seconds_total %.6f\n", src->cpu_s);
-	head(f, "samples_total", "counter", "Residency samples taken.");
-	fprintf(f, PFX "samples_total %" PRIu64 "\n", src->sampler.samples);
-	head(f, "samples_lost_total", "counter", "Samples the kernel dropped (ring full).");
-	fprintf(f, PFX "samples_lost_total %" PRIu64 "\n", src->sampler.lost);
+	counter(f, "samples_total", "Residency samples taken.", src->sampler.samples);
+	counter(f, "samples_lost_total",
+		"Samples the kernel dropped (ring full).", src->sampler.lost);
 }
 
 int nm_metrics_print(const struct nm_metrics_src *src, FILE *f)

@@ -21,6 +21,12 @@
  *    reads and writes, from no known CPU: the caller names the node (the
  *    one its threads run on). A range of pages, each counting the share of
  *    DAMON's samples that found the range accessed (nm_access_add_range).
+ *  - NM_ACCESS_SOFTDIRTY: the pages whose soft-dirty bit a clear reset and
+ *    a write set again (lib/access/softdirty.c): the same writes the
+ *    writes source sees, read in bulk from pagemap, with no thread and no
+ *    CPU (the caller names the node). Counted like the writes source,
+ *    once per page per window, and not again for a page the faults
+ *    counted.
  *
  * Writers: for the writes source the store also keeps which thread wrote
  * each region in a window, and counts how often that changes from one
@@ -56,6 +62,7 @@ enum nm_access_src {
 	NM_ACCESS_WRITES,
 	NM_ACCESS_PMU,
 	NM_ACCESS_DAMON,
+	NM_ACCESS_SOFTDIRTY,
 	NM_ACCESS_NR_SRCS,
 };
 
@@ -145,7 +152,10 @@ int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n);
 
 /* Count the pages of [START, END) as accessed from NODE by SRC, each with
  * WEIGHT (up to 1: the share of samples that saw the range accessed): a
- * source that reports ranges, not pages. Every region it overlaps is
+ * source that reports ranges, not pages. For a source that sees each
+ * written page once per window (NM_ACCESS_SOFTDIRTY, read again at every
+ * tick) only the pages not yet counted in the window count, by it or by
+ * the faults: the rest are repeats. Every region it overlaps is
  * accessed in the current window (not idle), and with WEIGHT > 0 counts
  * the pages it overlaps and spans them; WEIGHT 0 only says accessed (not
  * hot enough to place anything). Returns the regions it counted in that

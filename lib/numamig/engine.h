@@ -49,6 +49,9 @@ struct nm_counters {
 	/* Memory that follows threads (numamig/regions.h). */
 	uint64_t clears, clear_ns, clear_errors;  /* soft-dirty clears */
 	uint64_t induced_faults;                /* write faults they caused, counted */
+	/* Windows read from the soft-dirty bits (no fault event): scans,
+	 * pagemap words read, the time they took. */
+	uint64_t softdirty_scans, softdirty_words, softdirty_ns, softdirty_errors;
 	uint64_t budget_waits;                  /* clears put off by a budget */
 	uint64_t region_queries;                /* placement reads of a region */
 	uint64_t region_moves, region_pages_moved; /* region decisions, pages moved */

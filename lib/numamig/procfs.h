@@ -5,6 +5,7 @@
 #define NUMAMIG_PROCFS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "numamig/proc.h"
@@ -28,6 +29,13 @@ int nm_pidmaps_read(const struct nm_proc *proc, nm_pidmaps_fn fn, void *arg);
  * -errno, with ENOENT mapped to -ESRCH because the file vanishes with the
  * process. */
 int nm_proc_openat(const struct nm_proc *proc, const char *relpath);
+
+/* Read N words of /proc/PID/pagemap from virtual address START (page
+ * aligned) into ENTRIES, in one pread; words past the end of the address
+ * space read as 0 (not present). 0, or -errno (-ESRCH: gone). One open per
+ * call: the walker and the soft-dirty source read windows of thousands of
+ * pages, and a kept fd would outlive the process it was opened for. */
+int nm_proc_pagemap(const struct nm_proc *proc, unsigned long start, size_t n, uint64_t *entries);
 
 /* Write TEXT to /proc/PID/RELPATH (clear_refs) in one write(2), then
  * check the process is still alive. 0, or -errno: -ESRCH if it is gone,

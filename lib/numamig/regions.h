@@ -52,6 +52,8 @@ const char *nm_regions_wait_name(enum nm_regions_wait w);
 struct nm_regions {
 	struct nm_access store;
 	bool open;                      /* a window is open (the process was cleared) */
+	bool softdirty;                 /* its writes are read from the soft-dirty
+	                                   bits, on its home: no fault event */
 	uint64_t since_ms;              /* when this state was made */
 	uint64_t window_ms;             /* when the open window began */
 	uint64_t observed_ms;           /* windows open one after another since */

@@ -1,9 +1,10 @@
 /* writes: the access store's write source (NM_ACCESS_WRITES). Which thread
  * wrote which page, on which node.
  *
- * Writing 4 to /proc/PID/clear_refs clears the soft-dirty bits of every
- * page of the process and write-protects them (CONFIG_MEM_SOFT_DIRTY, set
- * in Debian's kernels); the next write to each page takes a minor fault.
+ * A soft-dirty clear (nm_softdirty_clear, numamig/softdirty.h) clears the
+ * soft-dirty bits of every page of the process and write-protects them
+ * (CONFIG_MEM_SOFT_DIRTY, set in Debian's kernels); the next write to each
+ * page takes a minor fault.
  * A page-fault software event (libpfm4 "page-faults", user mode, period
  * 1, PERF_SAMPLE_TID|TIME|ADDR|CPU) on every CPU records each such fault:
  * the thread, the address and the CPU, hence the node. Verified in 2-node
@@ -40,9 +41,6 @@ struct nm_writes;
 #define NM_WRITES_RING_BYTES (1u << 20)
 
 struct nm_writes_stats {
-	uint64_t clears;          /* clear_refs writes that worked */
-	uint64_t clear_errors;    /* that failed (not counting gone processes) */
-	uint64_t clear_ns;        /* time spent in them */
 	uint64_t records;         /* fault records read */
 	uint64_t lost;            /* records the kernel dropped (ring full) */
 	uint64_t bad;             /* malformed records */
@@ -60,11 +58,6 @@ void nm_writes_close(struct nm_writes *w);
 
 /* Start or stop recording faults. 0 or -errno. */
 int nm_writes_enable(struct nm_writes *w, bool on);
-
-/* Start a window for P: write-protect its pages. 0, or -errno: -ESRCH
- * gone, -EOPNOTSUPP on a fixture root, -EINVAL a kernel without
- * soft-dirty, -EACCES/-EPERM not allowed (counted in clear_errors). */
-int nm_writes_clear(struct nm_writes *w, const struct nm_proc *p);
 
 /* Read the records of every ring: each one, as an access record (node
  * from the CPU), to FN. */

@@ -206,10 +206,12 @@ wl_policy() {
 # numamigd_start DIR: run numamigd on DIR/numamigd.yaml and DIR/policy.d,
 # with its state in DIR/state, in the background, appending to
 # DIR/daemon.log; sets numamigd_pid and waits until it logged "started".
+# With NUMAMIGD_CAPDROP=CAP[,CAP...] it runs without those capabilities
+# (vmt-capdrop), as a unit with a narrower CapabilityBoundingSet= would.
 numamigd_start() {
     : >>"$1/daemon.log"
     _started=$(grep -c ' started' "$1/daemon.log")
-    numamigd --config "$1/numamigd.yaml" --policy-dir "$1/policy.d" --state-dir "$1/state" \
+    ${NUMAMIGD_CAPDROP:+vmt-capdrop "$NUMAMIGD_CAPDROP"} numamigd --config "$1/numamigd.yaml" --policy-dir "$1/policy.d" --state-dir "$1/state" \
         >>"$1/daemon.log" 2>&1 &
     numamigd_pid=$!
     _i=0

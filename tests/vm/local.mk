@@ -28,7 +28,8 @@ vm_programs = \
 	tests/vm/vmt-numamaps \
 	tests/vm/vmt-migrate \
 	tests/vm/vmt-walk \
-	tests/vm/vmt-access
+	tests/vm/vmt-access \
+	tests/vm/vmt-capdrop
 check_PROGRAMS += $(vm_programs)
 tests_workloads_wl_misplaced_SOURCES = tests/workloads/misplaced.c
 tests_workloads_wl_misplaced_CFLAGS = $(wl_cflags)
@@ -90,6 +91,8 @@ tests_vm_vmt_access_SOURCES = tests/vm/vmt-access.c tests/vm/vmt-check.h
 tests_vm_vmt_access_CFLAGS = $(vmt_cflags) -pthread
 tests_vm_vmt_access_LDADD = $(vmt_ldadd) -lpthread
 tests_vm_vmt_access_LDFLAGS = -static
+tests_vm_vmt_capdrop_SOURCES = tests/vm/vmt-capdrop.c
+tests_vm_vmt_capdrop_CFLAGS = $(AM_CFLAGS)
 
 # ---- the VM tests ---------------------------------------------------------
 # One *.vmtest = one guest boot (topology x kernel) that runs every scenario

@@ -11,8 +11,11 @@
  *       regions hold at least 90 % of its pages on its thread's node and
  *       none anywhere else; then that a second window (after another
  *       clear) counts the pages again, and that with the event disabled
- *       nothing is recorded. Clear time, records per page and lost
- *       records are printed as "measured".
+ *       nothing is recorded. The soft-dirty bits of the first window
+ *       (lib/access/softdirty.c) must hold at least 90 % of the slices'
+ *       pages and none of a region written only before the clear. Clear
+ *       and scan times, records per page and lost records are printed as
+ *       "measured".
  * Every line is "ok ...", "FAIL ..." or "measured ..."; exit 1 on a FAIL.
  */
 #define _GNU_SOURCE
@@ -30,6 +33,7 @@
 #include "numamig/access.h"
 #include "numamig/proc.h"
 #include "numamig/root.h"
+#include "numamig/softdirty.h"
 #include "numamig/topology.h"
 #include "numamig/writes.h"
 
@@ -63,7 +67,8 @@ static void child_main(int ready_fd)
 	pthread_t t;
 
 	numa_run_on_node(cpu_nodes[0]);
-	memset(buf, 1, slice_bytes * (size_t)n_cpu_nodes);
+	/* The slices, and after them one region no thread writes again. */
+	memset(buf, 1, slice_bytes * (size_t)n_cpu_nodes + REGION);
 	for (int k = 0; k < n_cpu_nodes; k++) {
 		args[k].k = k;
 		if (pthread_create(&t, NULL, writer, &args[k]))
@@ -93,12 +98,16 @@ static void on_rec(const struct nm_access_rec *r, void *arg)
 	nm_access_add(f->store, r, 1);
 }
 
+static double clear_ms;
+
 /* One window: clear, wait, drain. */
 static void window(struct nm_writes *w, struct nm_proc *p, struct feed *f, double secs)
 {
 	struct timespec ts = { (time_t)secs, (long)((secs - (long)secs) * 1e9) };
-	int r = nm_writes_clear(w, p);
+	double t0 = now();
+	int r = nm_softdirty_clear(p);
 
+	clear_ms = (now() - t0) * 1e3;
 	ok(r == 0, "clear_refs of the child: %s", errname(-r));
 	nanosleep(&ts, NULL);
 	nm_writes_drain(w, on_rec, f);
@@ -135,6 +144,47 @@ static void check_slices(const struct nm_access *a, const char *when)
 	}
 }
 
+struct dirty {
+	unsigned long lo, hi;   /* the range counted */
+	unsigned long pages;
+};
+
+static int on_dirty(unsigned long start, unsigned long end, void *arg)
+{
+	struct dirty *d = arg;
+
+	start = start > d->lo ? start : d->lo;
+	end = end < d->hi ? end : d->hi;
+	if (end > start)
+		d->pages += (end - start) / 4096;
+	return 0;
+}
+
+/* The soft-dirty source on the same window: every page of the slices
+ * (the threads write them round after round), and none of the region
+ * after them, written only before the clear. */
+static void check_softdirty(struct nm_proc *p)
+{
+	unsigned long slices = (unsigned long)buf + slice_bytes * (size_t)n_cpu_nodes;
+	uint64_t *words = malloc(NM_SOFTDIRTY_CHUNK * sizeof(*words)), read = 0;
+	struct dirty in = { (unsigned long)buf, slices, 0 }, quiet = { slices, slices + REGION, 0 };
+	double t0 = now();
+	int r;
+
+	if (!words)
+		return;
+	r = nm_softdirty_scan(p, in.lo, in.hi, words, on_dirty, &in, &read);
+	ok(r == 0, "soft-dirty scan of the slices: %s", errname(-r));
+	printf("measured soft-dirty scan of %llu pages: %.1f ms\n", (unsigned long long)read,
+	       (now() - t0) * 1e3);
+	ok(in.pages >= (slices - in.lo) / 4096 * 9 / 10, "soft-dirty: %lu of %lu slice pages",
+	   in.pages, (slices - in.lo) / 4096);
+	r = nm_softdirty_scan(p, quiet.lo, quiet.hi, words, on_dirty, &quiet, &read);
+	ok(r == 0 && quiet.pages == 0, "soft-dirty: %lu pages of the region written before the "
+	   "clear only (%s)", quiet.pages, errname(-r));
+	free(words);
+}
+
 static int threads(size_t mib)
 {
 	struct nm_root *root;
@@ -157,13 +207,13 @@ static int threads(size_t mib)
 			cpu_nodes[n_cpu_nodes++] = n;
 	ok(n_cpu_nodes >= 2, "%d nodes with CPUs", n_cpu_nodes);
 	slice_bytes = mib << 20;
-	buf = mmap(NULL, slice_bytes * (size_t)n_cpu_nodes + REGION, PROT_READ | PROT_WRITE,
+	buf = mmap(NULL, slice_bytes * (size_t)n_cpu_nodes + 2 * REGION, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED || pipe(fds) < 0)
 		return 1;
 	buf = (char *)(((unsigned long)buf + REGION - 1) & ~(REGION - 1));
 	/* One fault per 4 KiB page: a THP would give one per 2 MiB. */
-	madvise(buf, slice_bytes * (size_t)n_cpu_nodes, MADV_NOHUGEPAGE);
+	madvise(buf, slice_bytes * (size_t)n_cpu_nodes + REGION, MADV_NOHUGEPAGE);
 	child = fork();
 	if (child == 0)
 		child_main(fds[1]);
@@ -185,11 +235,12 @@ static int threads(size_t mib)
 	nm_writes_get_stats(w, &st);
 	printf("measured clear %.1f ms, %lu records of the child (%.2f per page counted), "
 	       "%lu of other processes, %llu lost, %llu repeats, %.1f s\n",
-	       st.clear_ns / 1e6, f.records,
+	       clear_ms, f.records,
 	       store.st.counted ? (double)f.records / (double)store.st.counted : 0, f.others,
 	       (unsigned long long)st.lost, (unsigned long long)store.st.repeats, now() - t0);
 	ok(st.bad == 0, "no malformed records (%llu)", (unsigned long long)st.bad);
 	check_slices(&store, "window 1");
+	check_softdirty(p);
 
 	/* The next window counts the pages again (half-life 2: the first
 	 * window's counts weigh 0.71). */
