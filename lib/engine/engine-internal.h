@@ -79,6 +79,12 @@ void engine_submit(struct nm_engine *e, struct nm_task *t,
 void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
 			   struct nm_plan_budget *budget, int demote_from);
 
+/* A read of a process's memory map (numa_maps, or pagemap for the
+ * soft-dirty bits) is repeated no sooner than this many times its own
+ * duration (and an interval): the daemon spends at most 1/RESCAN_FACTOR of
+ * its time on one process's reads. */
+#define RESCAN_FACTOR 200
+
 /* engine-windows.c: the write windows of memory that follows threads
  * (numamig/regions.h). */
 /* LIVE: nm_engine_acts(). */
@@ -102,6 +108,8 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms);
  * (one clear). */
 bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early);
 void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
+/* Pages of RG's process were moved (a job ended): see softdirty_read. */
+void engine_window_moved(struct nm_regions *rg);
 /* The gap to the next clear after a plan: one interval while placement
  * changes, doubling up to 16 while it is settled (rg->settled); TIERED:
  * T has pages on a memory-only node that its written regions promote. */

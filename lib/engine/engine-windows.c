@@ -156,21 +156,24 @@ static int sd_run(unsigned long start, unsigned long end, void *arg)
 
 /* T's pages written since its clear, from their soft-dirty bits, into its
  * open window, counted on its home. Read over the rows of its footprint
- * (the memory its policy may move) at every tick while the window is
- * open, as the fault rings are drained: a window that wakes is seen at
- * the next tick, not at its end. The read walks the process's page
- * tables as a clear does, so its time comes out of the clear budget; in
- * that budget's debt it waits, and so does the window's end
- * (budget_waits): the bits stay set until the next clear. */
+ * (the memory its policy may move) as the fault rings are drained, at
+ * every tick while the window is open, so that a window that wakes is seen
+ * at the next tick, unless the read is dear: like a numa_maps read, it is
+ * repeated no sooner than RESCAN_FACTOR times its duration. A window is
+ * always read just before it closes (engine_window_due), unless pages of
+ * the process moved while it was open: on x86 a dirty page that migrates
+ * gets a soft-dirty PTE (in a cxl 6.1 guest, each of the 3,584 pages a
+ * demotion moved read as written), so such a window is not read again,
+ * and closes at the next tick for a clear to start a clean one. */
 static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
 	struct nm_regions *rg = t->rg;
 	const struct nm_vmatab *tab = &t->fp.tab;
 	struct sd_feed f = { rg, t->last.home };
-	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), ns;
+	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), ns, gap;
 	int r = 0;
 
-	if (f.node < 0 || !nm_plan_budget_available(&e->clear_bucket, now_ms))
+	if (f.node < 0 || rg->sd_tainted)
 		return;
 	if (!e->sd_buf && !(e->sd_buf = malloc(NM_SOFTDIRTY_CHUNK * sizeof(*e->sd_buf))))
 		return;
@@ -178,7 +181,9 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		r = nm_softdirty_scan(t->id.proc, tab->vmas[i].start, tab->vmas[i].end, e->sd_buf,
 				      sd_run, &f, &e->counters.softdirty_words);
 	ns = nm_mono_ns() - t0;
-	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
+	gap = ns / 1000000 * RESCAN_FACTOR;
+	rg->sd_read_ms = now_ms;
+	rg->sd_next_ms = now_ms + (gap > e->config->interval_ms ? gap : e->config->interval_ms);
 	e->counters.softdirty_scans++;
 	e->counters.softdirty_ns += ns;
 	induced(e, rg, rg->store.st.counted - before);
@@ -186,6 +191,11 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		t->id.doomed = true;
 	else if (r < 0)
 		e->counters.softdirty_errors++;
+}
+
+void engine_window_moved(struct nm_regions *rg)
+{
+	rg->sd_tainted = rg->open && rg->softdirty;
 }
 
 void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
@@ -199,7 +209,8 @@ void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		struct nm_task *t = nm_task_of(e->tracker.v[i]);
 
-		if (t->rg && t->rg->open && t->rg->softdirty && !t->busy && !t->id.doomed)
+		if (t->rg && t->rg->open && t->rg->softdirty && !t->busy && !t->id.doomed &&
+		    now_ms >= t->rg->sd_next_ms)
 			softdirty_read(e, t, now_ms);
 	}
 }
@@ -315,7 +326,7 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 	struct nm_regions *rg = t->rg;
 	bool woke = early && rg->open && rg->woke;
 
-	if (now_ms < rg->next_clear_ms && !woke) {
+	if (now_ms < rg->next_clear_ms && !woke && !rg->sd_tainted) {
 		/* The gap grew because placement is stable (see
 		 * engine_regions_plan): say so while the clear waits. */
 		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
@@ -324,6 +335,8 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 	}
 	if (budget_waits(e, rg, now_ms))
 		return false;
+	if (rg->open && rg->softdirty && rg->sd_read_ms != now_ms)
+		softdirty_read(e, t, now_ms); /* the rest of the window's writes */
 	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
 	if (!rg->open)
 		rg->observed_ms = 0; /* a gap: what was not watched is not known cold */
@@ -348,6 +361,7 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
 	rg->open = r == 0;
 	rg->softdirty = !e->writes;
+	rg->sd_tainted = false;
 	if (r == -ESRCH) {
 		t->id.doomed = true;
 		return;

@@ -21,7 +21,6 @@
  * idle doubles the gap, up to RESCAN_MAX_MS, and the tick it runs again its
  * map is re-read if older than the busy gap, so plans never work from an
  * idle-era map. */
-#define RESCAN_FACTOR 200
 #define RESCAN_MAX_MS (300u * 1000)
 #define RESCAN_IDLE_SHIFT_MAX 12
 
