@@ -7,18 +7,24 @@
 
 #include "print.h"
 
-/* The writes source: live or why not, and what it cost. */
+/* The writes source: live or why not (and the soft-dirty bits, which
+ * every window needs and which stand in for it), and what it cost. */
 static void print_attribution(FILE *f, json_object *a)
 {
 	char ms[FMT_MAX];
 
 	if (!a)
 		return;
-	if (strcmp(jstr(a, "writes", "?"), "live") != 0) {
-		fprintf(f, "threads:   writes source unavailable (%s): processes whose threads "
-			"run on several nodes are left alone\n", jstr(a, "writes_reason", "?"));
+	if (strcmp(jstr(a, "softdirty", "?"), "unavailable") == 0) {
+		fprintf(f, "threads:   soft-dirty bits unavailable (%s): no process is placed by "
+			"region\n", jstr(a, "softdirty_reason", "?"));
 		return;
 	}
+	if (strcmp(jstr(a, "writes", "?"), "live") != 0)
+		fprintf(f, "threads:   writes source unavailable (%s): processes whose threads "
+			"run on several nodes are left alone; those with one home are read from "
+			"their soft-dirty bits (%lld reads)\n", jstr(a, "writes_reason", "?"),
+			(long long)jint(a, "softdirty_scans", 0));
 	fprintf(f, "threads:   %lld processes placed by region; %lld clears (%s), %lld induced "
 		"faults, %lld budget waits; %lld region moves, %lld pages\n",
 		(long long)jint(a, "processes", 0), (long long)jint(a, "clears", 0),

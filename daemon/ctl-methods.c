@@ -65,6 +65,7 @@ static void fill_state(struct manager *m, struct ctl_state *s, char *desc, size_
 	s->hw_pmu = nm_sampler_hw_pmu(smp, &s->hw_pmu_detail);
 	nm_sampler_get_stats(smp, &s->sampler_stats);
 	s->writes_err = nm_engine_writes(e, &s->writes_why);
+	s->sd_err = nm_engine_softdirty(e, &s->sd_why);
 	s->pmu_err = nm_engine_pmu(e, &s->pmu_what);
 	s->damon_err = nm_engine_damon(e, &s->damon_why, &s->damon);
 	for (int k = 0; k < NM_KNB_SETTINGS; k++)

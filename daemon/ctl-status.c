@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,10 +83,11 @@ static json_object *attribution_json(const struct ctl_state *s)
 	add(o, "writes_reason", s->writes_err && s->writes_why ?
 	    json_object_new_string(s->writes_why) : NULL);
 	/* The soft-dirty bits stand in for the fault records where the
-	 * fault event cannot be opened (a live system only). */
-	add(o, "softdirty", json_object_new_string(!s->writes_err ? "standby" :
-						   s->writes_err == -EOPNOTSUPP ? "unavailable" :
-						   "live"));
+	 * fault event cannot be opened. */
+	add(o, "softdirty", json_object_new_string(s->sd_err ? "unavailable" :
+						   !s->writes_err ? "standby" : "live"));
+	add(o, "softdirty_reason", s->sd_err && s->sd_why ? json_object_new_string(s->sd_why) :
+	    NULL);
 	add(o, "pmu", json_object_new_string(s->pmu_err ? "unavailable" : "live"));
 	add(o, "pmu_event", !s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);
 	add(o, "pmu_reason", s->pmu_err && s->pmu_what ? json_object_new_string(s->pmu_what) : NULL);

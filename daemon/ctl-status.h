@@ -55,6 +55,9 @@ struct ctl_state {
 	/* the writes source (memory that follows threads) */
 	int writes_err;                   /* 0: live, else -errno */
 	const char *writes_why;           /* why not, or NULL */
+	/* the soft-dirty bits (every write window) */
+	int sd_err;                       /* 0: tracked, else -errno */
+	const char *sd_why;               /* why not, or NULL */
 	/* the PMU source (precise memory samples) */
 	int pmu_err;                      /* 0: live, else -errno */
 	const char *pmu_what;             /* its event, or why not */

@@ -420,8 +420,15 @@ static int setup_loop(struct manager *m)
 static void log_writes_source(const struct nm_engine *e)
 {
 	const char *why;
-	int r = nm_engine_writes(e, &why);
+	int r = nm_engine_softdirty(e, &why);
 
+	if (r < 0 && nm_engine_acts(e)) { /* a captured tree has none: said below */
+		log_warn("soft-dirty bits unavailable: %s; no process is placed by region: "
+			 "memory on nodes without CPUs is promoted only under tiering.promote: "
+			 "all, and none is demoted to a goal", why);
+		return;
+	}
+	r = nm_engine_writes(e, &why);
 	if (r == 0)
 		log_info("writes source: live (threads on several nodes are placed by region)");
 	else if (r == -EOPNOTSUPP) /* a captured tree: nothing moves anyway */

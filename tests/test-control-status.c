@@ -290,8 +290,27 @@ static void pmu_status(struct world *w, int err, const char *what, const char *s
 	json_object_put(o);
 }
 
+/* Status with the soft-dirty bits at SD_ERR (WHY) and the writes source
+ * at WRITES_ERR: STATE, and the reason only when unavailable. */
+static void softdirty_status(struct world *w, int sd_err, const char *why, int writes_err,
+			     const char *state)
+{
+	json_object *o;
+
+	w->s.sd_err = sd_err;
+	w->s.sd_why = why;
+	w->s.writes_err = writes_err;
+	o = ctl_status_build(&w->s, 20);
+	ck_assert_str_eq(gets_(o, "attribution.softdirty"), state);
+	if (sd_err)
+		ck_assert_str_eq(gets_(o, "attribution.softdirty_reason"), why);
+	else
+		ck_assert_ptr_null(get(o, "attribution.softdirty_reason"));
+	json_object_put(o);
+}
+
 /* A process placed by region: its windows and its most written regions,
- * the hottest first; the writes and PMU sources in status. */
+ * the hottest first; the writes, soft-dirty and PMU sources in status. */
 START_TEST(explain_regions)
 {
 	struct world w;
@@ -330,6 +349,7 @@ START_TEST(explain_regions)
 	w.counters.induced_faults = 40;
 	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
 	ck_assert_str_eq(gets_(o, "regions.state"), "fault_budget");
+	ck_assert_str_eq(gets_(o, "regions.write_source"), "faults");
 	ck_assert_int_eq(geti(o, "regions.next_clear_in_ms"), 400);
 	ck_assert_int_eq(geti(o, "regions.regions_written"), 2);
 	ck_assert_str_eq(gets_(o, "regions.top.0.range"), "200000-400000");
@@ -362,6 +382,16 @@ START_TEST(explain_regions)
 	/* The PMU source: its event when live, else why not. */
 	pmu_status(&w, -ENOENT, "no precise memory sampling", "unavailable", "pmu_reason");
 	pmu_status(&w, 0, "MEM_INST_RETIRED:ALL_LOADS", "live", "pmu_event");
+	/* The soft-dirty bits: standing by while the fault event is live,
+	 * read instead of it when not, and why not when the kernel lacks them. */
+	softdirty_status(&w, 0, NULL, 0, "standby");
+	softdirty_status(&w, 0, NULL, -EACCES, "live");
+	softdirty_status(&w, -EOPNOTSUPP, "a page written after a clear is not soft-dirty", 0,
+			 "unavailable");
+	rg.softdirty = true;
+	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
+	ck_assert_str_eq(gets_(o, "regions.write_source"), "softdirty");
+	json_object_put(o);
 	nm_access_free(&rg.store);
 	world_free(&w);
 }

@@ -18,3 +18,8 @@ UNIT_TESTS += tests/test-damon
 tests_test_damon_SOURCES = tests/test-damon.c tests/check-main.h tests/fixture.h
 tests_test_damon_CFLAGS = $(tests_cflags)
 tests_test_damon_LDADD = $(tests_ldadd)
+
+UNIT_TESTS += tests/test-softdirty
+tests_test_softdirty_SOURCES = tests/test-softdirty.c tests/check-main.h
+tests_test_softdirty_CFLAGS = $(tests_cflags)
+tests_test_softdirty_LDADD = $(tests_ldadd)

@@ -39,7 +39,8 @@ struct nm_engine {
 	int pmu_err;
 	char pmu_why[320];
 	bool pmu_on;                    /* sampling while a window is open */
-	bool sd_live;                   /* a live system: soft-dirty bits to read */
+	int sd_err;                     /* 0: the kernel tracks soft-dirty bits */
+	char sd_why[160];
 	uint64_t *sd_buf;               /* NM_SOFTDIRTY_CHUNK pagemap words */
 	struct nm_plan_budget fault_bucket, clear_bucket;
 	float *region_counts;           /* scratch, [nr_nodes] */

@@ -313,11 +313,12 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	engine_tier_none(t);
 	if (!by_region || !t->rg)
 		t->tier.hot_pages = t->tier.hot_fast_pages = 0; /* not known by region */
-	/* Without the fault event, only the soft-dirty bits tell what was
-	 * written, and they name no node: a process with one home is
-	 * credited there (its window stays through a tick without one);
-	 * one whose threads are spread cannot be placed. */
-	if ((!e->writes && (!e->sd_live || (t->last.home < 0 && !t->rg))) ||
+	/* Every window begins with a soft-dirty clear. Without the fault
+	 * event, only the bits tell what was written, and they name no node:
+	 * a process with one home is credited there (its window stays
+	 * through a tick without one); one whose threads are spread cannot
+	 * be placed. */
+	if (e->sd_err || (!e->writes && t->last.home < 0 && !t->rg) ||
 	    pol->attribution == NM_ATTR_OFF ||
 	    t->last.action == NM_PLAN_MIGRATE) {
 		engine_windows_drop(t);

@@ -43,12 +43,13 @@ const char *nm_regions_wait_name(enum nm_regions_wait w)
 void engine_regions_open(struct nm_engine *e, bool live)
 {
 	if (!live) {
-		e->writes_err = e->pmu_err = -EOPNOTSUPP;
+		e->writes_err = e->pmu_err = e->sd_err = -EOPNOTSUPP;
 		snprintf(e->writes_why, sizeof(e->writes_why), "not a live system (--root)");
+		snprintf(e->sd_why, sizeof(e->sd_why), "not a live system (--root)");
 		snprintf(e->pmu_why, sizeof(e->pmu_why), "not a live system (--root)");
 		return;
 	}
-	e->sd_live = true;
+	e->sd_err = nm_softdirty_probe(e->root, e->sd_why, sizeof(e->sd_why));
 	e->writes_err = nm_writes_open(e->topo, 0, &e->writes, e->writes_why,
 				       sizeof(e->writes_why));
 	if (e->writes_err < 0)

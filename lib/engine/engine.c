@@ -452,6 +452,12 @@ int nm_engine_writes(const struct nm_engine *e, const char **why)
 	return e->writes ? 0 : (e->writes_err < 0 ? e->writes_err : -ENODEV);
 }
 
+int nm_engine_softdirty(const struct nm_engine *e, const char **why)
+{
+	*why = e->sd_err ? e->sd_why : NULL;
+	return e->sd_err;
+}
+
 int nm_engine_pmu(const struct nm_engine *e, const char **what)
 {
 	*what = e->pmu ? nm_pmu_event(e->pmu) : e->pmu_why;

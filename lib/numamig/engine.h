@@ -127,6 +127,10 @@ struct nm_sampler *nm_engine_sampler(const struct nm_engine *e);
 /* The writes source (numamig/writes.h): 0 when live, else -errno with
  * *WHY saying why not. */
 int nm_engine_writes(const struct nm_engine *e, const char **why);
+/* The soft-dirty bits (numamig/softdirty.h), which every write window
+ * needs: 0 when the kernel tracks them, else -errno with *WHY saying why
+ * not (-EOPNOTSUPP on a captured tree too). */
+int nm_engine_softdirty(const struct nm_engine *e, const char **why);
 /* The PMU source (numamig/pmu.h): 0 when live, with *WHAT its event; else
  * -errno with *WHAT saying why not. */
 int nm_engine_pmu(const struct nm_engine *e, const char **what);

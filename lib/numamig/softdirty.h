@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "numamig/proc.h"
+#include "numamig/root.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +39,14 @@ extern "C" {
  * -errno: -ESRCH gone, -EOPNOTSUPP on a fixture root, -EINVAL a kernel
  * without soft-dirty, -EACCES/-EPERM not allowed. */
 int nm_softdirty_clear(const struct nm_proc *p);
+
+/* Whether the kernel tracks soft-dirty bits, tried on this process: a page
+ * written, the bits cleared, the page not soft-dirty, written again, and
+ * soft-dirty (a kernel without CONFIG_MEM_SOFT_DIRTY takes the clear and
+ * never sets the bit). 0, or -errno with WHY saying which step failed
+ * (-EOPNOTSUPP: no tracking). Both write sources need it: without it a
+ * clear makes no fault either. */
+int nm_softdirty_probe(const struct nm_root *root, char *why, size_t whylen);
 
 /* Pagemap words read per call of the scan (32 KiB). */
 #define NM_SOFTDIRTY_CHUNK 4096u
