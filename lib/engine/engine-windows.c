@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine-internal.h"
+#include "base/array.h"
 #include "numamig/pmu.h"
 #include "numamig/softdirty.h"
 #include "numamig/writes.h"
@@ -89,6 +90,7 @@ void engine_regions_free(struct nm_regions *rg)
 	for (size_t i = 0; i < rg->n; i++)
 		free(rg->v[i].pages);
 	free(rg->v);
+	free(rg->sd_skip);
 	nm_access_free(&rg->store);
 	free(rg);
 }
@@ -144,11 +146,26 @@ struct sd_feed {
 	int node;
 };
 
+/* A run of soft-dirty pages into the window, less the ranges demoted in
+ * it (the skip list is a few chunks). */
 static int sd_run(unsigned long start, unsigned long end, void *arg)
 {
 	struct sd_feed *f = arg;
-	int r = nm_access_add_range(&f->rg->store, start, end, f->node, NM_ACCESS_SOFTDIRTY, 1);
+	const struct nm_regions *rg = f->rg;
+	int r;
 
+	for (size_t i = 0; i < rg->sd_n_skip && start < end; i++) {
+		const struct nm_regions_range *s = &rg->sd_skip[i];
+
+		if (s->end <= start || s->start >= end)
+			continue;
+		if (s->start > start && (r = sd_run(start, s->start, arg)) < 0)
+			return r;
+		start = s->end;
+	}
+	if (start >= end)
+		return 0;
+	r = nm_access_add_range(&f->rg->store, start, end, f->node, NM_ACCESS_SOFTDIRTY, 1);
 	if (r < 0)
 		return r;
 	f->rg->woke |= r > 0;
@@ -161,11 +178,11 @@ static int sd_run(unsigned long start, unsigned long end, void *arg)
  * every tick while the window is open, so that a window that wakes is seen
  * at the next tick, unless the read is dear: like a numa_maps read, it is
  * repeated no sooner than RESCAN_FACTOR times its duration. A window is
- * always read just before it closes (engine_window_due), unless pages of
- * the process moved while it was open: on x86 a dirty page that migrates
- * gets a soft-dirty PTE (in a cxl 6.1 guest, each of the 3,584 pages a
- * demotion moved read as written), so such a window is not read again,
- * and closes at the next tick for a clear to start a clean one. */
+ * always read just before it closes (engine_window_due). On x86 a dirty
+ * page that migrates gets a soft-dirty PTE (in a cxl 6.1 guest each of the
+ * 3,584 pages a demotion moved read as written): the ranges demoted while
+ * the window is open are not read until the next clear, or a set gone cold
+ * would look hot again. What is promoted is written anyway. */
 static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
 	struct nm_regions *rg = t->rg;
@@ -174,7 +191,7 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), ns, gap;
 	int r = 0;
 
-	if (f.node < 0 || rg->sd_tainted)
+	if (f.node < 0)
 		return;
 	if (!e->sd_buf && !(e->sd_buf = malloc(NM_SOFTDIRTY_CHUNK * sizeof(*e->sd_buf))))
 		return;
@@ -194,9 +211,16 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		e->counters.softdirty_errors++;
 }
 
-void engine_window_moved(struct nm_regions *rg)
+void engine_window_moved(struct nm_regions *rg, const struct nm_mig_region *v, size_t n)
 {
-	rg->sd_tainted = rg->open && rg->softdirty;
+	if (!rg->open || !rg->softdirty)
+		return;
+	/* Out of memory, the ranges are read: a demoted set may come back. */
+	if (array_grow((void **)&rg->sd_skip, &rg->sd_cap_skip, rg->sd_n_skip + n,
+		       sizeof(*rg->sd_skip)) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		rg->sd_skip[rg->sd_n_skip++] = (struct nm_regions_range){ v[i].start, v[i].end };
 }
 
 void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
@@ -327,7 +351,7 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 	struct nm_regions *rg = t->rg;
 	bool woke = early && rg->open && rg->woke;
 
-	if (now_ms < rg->next_clear_ms && !woke && !rg->sd_tainted) {
+	if (now_ms < rg->next_clear_ms && !woke) {
 		/* The gap grew because placement is stable (see
 		 * engine_regions_plan): say so while the clear waits. */
 		if (rg->wait == NM_REGIONS_RUNNING && rg->gap_ms > e->config->interval_ms)
@@ -362,7 +386,7 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
 	rg->open = r == 0;
 	rg->softdirty = !e->writes;
-	rg->sd_tainted = false;
+	rg->sd_n_skip = 0;
 	if (r == -ESRCH) {
 		t->id.doomed = true;
 		return;

@@ -55,8 +55,10 @@ struct nm_regions {
 	bool softdirty;                 /* its writes are read from the soft-dirty
 	                                   bits, on its home: no fault event */
 	uint64_t sd_read_ms, sd_next_ms; /* their last read, and when the next is due */
-	bool sd_tainted;                /* pages moved in the open window: its bits
-	                                   say nothing more (engine_window_moved) */
+	/* Ranges demoted while the window was open, whose bits it does not
+	 * read (engine_window_moved). */
+	struct nm_regions_range { unsigned long start, end; } *sd_skip;
+	size_t sd_n_skip, sd_cap_skip;
 	uint64_t since_ms;              /* when this state was made */
 	uint64_t window_ms;             /* when the open window began */
 	uint64_t observed_ms;           /* windows open one after another since */
