@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "numamig/access.h"
@@ -200,6 +201,44 @@ START_TEST(test_pmu_samples_and_unaccessed)
 }
 END_TEST
 
+/* A thread's node changes: the first is a placement (its regions follow);
+ * a second within the hysteresis makes it unstable until the hysteresis
+ * has passed since; ticks it did not run change nothing; threads gone are
+ * forgotten, and one never seen is stable. */
+START_TEST(test_thread_unstable)
+{
+	struct nm_thread_hist *h = NULL;
+	size_t n = 0;
+	struct nm_thread_residency v[2] = { { .tid = 10, .node = 0 }, { .tid = 11, .node = 1 } };
+
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000), 0);
+	ck_assert_uint_eq(n, 2);
+	v[0].node = 1; /* thread 10 placed on node 1 at 2 s */
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 2000), 0);
+	ck_assert(!nm_plan_thread_unstable(h, n, 10, 2000, 10000));
+	v[0].node = -1; /* did not run */
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 3000), 0);
+	ck_assert(!nm_plan_thread_unstable(h, n, 10, 3000, 10000));
+	v[0].node = 0; /* back at 5 s: a second change within 10 s */
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 5000), 0);
+	ck_assert(nm_plan_thread_unstable(h, n, 10, 5000, 10000));
+	ck_assert(nm_plan_thread_unstable(h, n, 10, 11999, 10000));
+	ck_assert(!nm_plan_thread_unstable(h, n, 10, 12000, 10000)); /* 10 s after 2 s */
+	ck_assert(!nm_plan_thread_unstable(h, n, 11, 5000, 10000));
+	ck_assert(!nm_plan_thread_unstable(h, n, 12, 5000, 10000));
+	/* Thread 10 gone, 12 new: 11 keeps its history. */
+	v[0] = (struct nm_thread_residency){ .tid = 11, .node = 0 };
+	v[1] = (struct nm_thread_residency){ .tid = 12, .node = 1 };
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 6000), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(!nm_plan_thread_unstable(h, n, 10, 6000, 10000));
+	v[0].node = 1;
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 7000), 0);
+	ck_assert(nm_plan_thread_unstable(h, n, 11, 7000, 10000));
+	free(h);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plan-region");
@@ -208,6 +247,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thread_private);
 	tcase_add_test(tc, test_shared_stays);
 	tcase_add_test(tc, test_rotation_bounded);
+	tcase_add_test(tc, test_thread_unstable);
 	tcase_add_test(tc, test_pmu_samples_and_unaccessed);
 	suite_add_tcase(s, tc);
 	return s;

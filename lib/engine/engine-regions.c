@@ -217,6 +217,17 @@ static bool watched(const struct nm_engine *e, const struct nm_region_plan *p,
 	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms;
 }
 
+/* Whether region S of T, whose threads have no common home, is written by
+ * one thread that keeps changing nodes: it stays where it is
+ * (nm_thread_hist). */
+static bool writer_unstable(const struct nm_task *t, const struct nm_access_region *s,
+			    const struct nm_policy *pol, const struct nm_plan_input *in)
+{
+	return t->last.home < 0 && s->owner > 0 &&
+	       nm_plan_thread_unstable(t->rg->thr, t->rg->n_thr, s->owner, in->now_ms,
+				       pol->hysteresis_ms);
+}
+
 /* Plan every written region of T; collect the moves in e->moves. Whether
  * placement is settled: nothing moves, nothing is watched (false too while
  * the writers are not known, and nothing was planned). */
@@ -257,7 +268,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 		struct nm_region_plan *p = k < rg->n ? &rg->v[k] : NULL;
 
 		if (s->total <= 0 || !p || p->start != s->start ||
-		    engine_tier_cold(pol, a, s, in->now_ms))
+		    engine_tier_cold(pol, a, s, in->now_ms) || writer_unstable(t, s, pol, in))
 			continue;
 		if (!plan_query(e, t, a, s, p, &queries))
 			continue;
@@ -337,6 +348,8 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	}
 	if (!t->rg && engine_windows_new(e, t, in->now_ms) < 0)
 		return;
+	nm_plan_threads_note(&t->rg->thr, &t->rg->n_thr, t->res.threads, t->res.nr_threads,
+			     in->now_ms);
 	/* One home: the writes of a window that woke say that node. */
 	due = engine_window_due(e, t, in->now_ms, tiered && t->last.home >= 0);
 	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);

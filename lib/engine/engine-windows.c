@@ -91,6 +91,7 @@ void engine_regions_free(struct nm_regions *rg)
 		free(rg->v[i].pages);
 	free(rg->v);
 	free(rg->sd_skip);
+	free(rg->thr);
 	nm_access_free(&rg->store);
 	free(rg);
 }

@@ -73,6 +73,7 @@
 #include <numa.h>
 
 #include "numamig/policy.h"
+#include "numamig/sampler.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -233,6 +234,35 @@ struct nm_plan_region {
 	uint64_t placement_seq;           /* bumped by each re-read of pages */
 	uint64_t *cpu_ns;                 /* [nr_nodes]: scratch */
 };
+
+/* The node changes of a process's threads, for its regions: a region
+ * follows the thread that writes it, and a thread that keeps changing
+ * nodes (threads the application or a scheduler rotates) would drag its
+ * regions along. A window sees which node a region's writer ran on when
+ * it first wrote each page after the clear, a moment, while a region is
+ * planned as if that held for a whole tick, and once the windows back off
+ * (up to 16 s apart) two of them can agree by chance: in a 2-node 6.1
+ * guest the threads of daemon-phase, rotating every 3 s, had both slices
+ * swapped at t = 42 s, 0.94 x the working set moved in the second half.
+ * A thread's own node changes are sampled every tick. */
+struct nm_thread_hist {
+	pid_t tid;
+	int node;                 /* where it ran most in the last tick it ran */
+	uint64_t changed_ms[2];   /* its last two node changes, latest first; 0: none */
+};
+
+/* Note this tick's threads (V[NV], by tid as the sampler gives them: the
+ * node each ran on most, -1: did not run) at NOW_MS into *H (*N entries,
+ * by tid, made anew: threads gone are dropped). 0 or -ENOMEM (*H
+ * unchanged). */
+int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
+			 size_t nv, uint64_t now_ms);
+
+/* Whether thread TID changed nodes twice within HYSTERESIS_MS before
+ * NOW_MS: its regions are then left where they are (a first change is a
+ * placement, and followed). */
+bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid, uint64_t now_ms,
+			     uint64_t hysteresis_ms);
 
 /* One tick for one region: nm_plan_tick() on the region's view. */
 int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,

@@ -81,6 +81,8 @@ struct nm_regions {
 	uint64_t last_flips, last_compared;  /* the store's counts at the last close */
 	struct nm_region_plan *v;       /* by start */
 	size_t n, cap;
+	struct nm_thread_hist *thr;     /* the process's threads' node changes */
+	size_t n_thr;
 	/* Lifetime counts, for status and explain. */
 	uint64_t clears, clear_ns;
 	uint64_t faults;                /* induced write faults counted */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "plan-internal.h"
 
@@ -24,4 +25,51 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 	in.last_node = -1;
 	rpol.min_rss_bytes = 0;
 	return plan_tick(&rpol, &in, budget, st, out, true);
+}
+
+int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
+			 size_t nv, uint64_t now_ms)
+{
+	struct nm_thread_hist *out = malloc((nv ? nv : 1) * sizeof(*out));
+	size_t j = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		struct nm_thread_hist t = { .tid = v[i].tid, .node = v[i].node };
+
+		while (j < *n && (*h)[j].tid < v[i].tid)
+			j++;
+		if (j < *n && (*h)[j].tid == v[i].tid) {
+			t = (*h)[j];
+			if (v[i].node >= 0 && t.node >= 0 && v[i].node != t.node) {
+				t.changed_ms[1] = t.changed_ms[0];
+				t.changed_ms[0] = now_ms;
+			}
+			if (v[i].node >= 0)
+				t.node = v[i].node;
+		}
+		out[i] = t;
+	}
+	free(*h);
+	*h = out;
+	*n = nv;
+	return 0;
+}
+
+bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid, uint64_t now_ms,
+			     uint64_t hysteresis_ms)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (h[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && h[lo].tid == tid && h[lo].changed_ms[1] &&
+	       now_ms < h[lo].changed_ms[1] + hysteresis_ms;
 }
