@@ -182,8 +182,9 @@ static int sd_run(unsigned long start, unsigned long end, void *arg)
  * always read just before it closes (engine_window_due). On x86 a dirty
  * page that migrates gets a soft-dirty PTE (in a cxl 6.1 guest each of the
  * 3,584 pages a demotion moved read as written): the ranges demoted while
- * the window is open are not read until the next clear, or a set gone cold
- * would look hot again. What is promoted is written anyway. */
+ * the window is open are not read until the next clear, which comes at
+ * the next tick, or a set gone cold would look hot again. What is
+ * promoted is written anyway. */
 static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
 	struct nm_regions *rg = t->rg;
@@ -222,6 +223,10 @@ void engine_window_moved(struct nm_regions *rg, const struct nm_mig_region *v, s
 		return;
 	for (size_t i = 0; i < n; i++)
 		rg->sd_skip[rg->sd_n_skip++] = (struct nm_regions_range){ v[i].start, v[i].end };
+	/* Blind to those ranges until a clear: the window ends at the next
+	 * tick, or a set written again in them would not be seen while it
+	 * stays open (backed off, up to 16 s). */
+	rg->next_clear_ms = 0;
 }
 
 void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
