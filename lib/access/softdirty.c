@@ -10,9 +10,6 @@
 #include "numamig/procfs.h"
 #include "numamig/softdirty.h"
 
-#define PM_PRESENT (1ull << 63)
-#define PM_SOFT_DIRTY (1ull << 55)
-
 int nm_softdirty_clear(const struct nm_proc *p)
 {
 	/* "4": soft-dirty bits only; the other values drop referenced bits
@@ -27,7 +24,7 @@ static int dirty_bit(const struct nm_proc *self, volatile char *page)
 	uint64_t pm;
 	int r = nm_proc_pagemap(self, (unsigned long)page, 1, &pm);
 
-	return r < 0 ? r : (pm & PM_SOFT_DIRTY) != 0;
+	return r < 0 ? r : (pm & NM_PM_SOFT_DIRTY) != 0;
 }
 
 int nm_softdirty_probe(const struct nm_root *root, char *why, size_t whylen)
@@ -91,8 +88,8 @@ int nm_softdirty_scan(const struct nm_proc *p, unsigned long start, unsigned lon
 			return r;
 		*read += n;
 		for (size_t i = 0; i < n; i++, at += psz) {
-			bool dirty = (buf[i] & (PM_PRESENT | PM_SOFT_DIRTY)) ==
-				     (PM_PRESENT | PM_SOFT_DIRTY);
+			bool dirty = (buf[i] & (NM_PM_PRESENT | NM_PM_SOFT_DIRTY)) ==
+				     (NM_PM_PRESENT | NM_PM_SOFT_DIRTY);
 
 			if (dirty && !run)
 				run = at;

@@ -10,10 +10,8 @@
 
 #include "walk.h"
 #include "base/api.h"
+#include "numamig/procfs.h"
 
-#define PM_PRESENT (1ull << 63)
-#define PM_EXCLUSIVE (1ull << 56)
-#define PM_PFN_MASK ((1ull << 55) - 1)
 /* /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define KPF_COMPOUND_HEAD (1ull << 15)
 #define KPF_THP (1ull << 22)
@@ -390,14 +388,14 @@ static int place(struct nm_walk *w, size_t nc, bool per_page)
 static bool thp_at(struct nm_walk *w, unsigned long addr, size_t i, size_t n)
 {
 	const struct nm_mig_sys *s = w->sys;
-	uint64_t pfn = w->pm[i] & PM_PFN_MASK, flags;
+	uint64_t pfn = w->pm[i] & NM_PM_PFN_MASK, flags;
 
 	if (w->no_kpageflags || w->want || w->page_bytes != 4096 || i + THP_PAGES > n ||
 	    (addr + i * w->page_bytes) % (THP_PAGES * 4096ul) || pfn == 0)
 		return false;
 	for (size_t j = 1; j < THP_PAGES; j++)
-		if (!(w->pm[i + j] & PM_PRESENT) || (w->pm[i + j] & PM_PFN_MASK) != pfn + j ||
-		    (w->pm[i + j] & PM_EXCLUSIVE) != (w->pm[i] & PM_EXCLUSIVE))
+		if (!(w->pm[i + j] & NM_PM_PRESENT) || (w->pm[i + j] & NM_PM_PFN_MASK) != pfn + j ||
+		    (w->pm[i + j] & NM_PM_EXCLUSIVE) != (w->pm[i] & NM_PM_EXCLUSIVE))
 			return false;
 	if (!s->kpageflags || s->kpageflags(s->ctx, pfn, &flags) < 0) {
 		w->no_kpageflags = true;
@@ -423,14 +421,14 @@ static int do_window(struct nm_walk *w, unsigned long addr, size_t n)
 			i++;
 			continue;
 		}
-		if (w->pm[i] & PM_PRESENT)
+		if (w->pm[i] & NM_PM_PRESENT)
 			wt = thp_at(w, addr, i, n) ? THP_PAGES : 1;
 		c->pages += wt;
 		if (w->missing)
-			memset(w->missing + first + i, !(w->pm[i] & PM_PRESENT), wt);
-		if (!(w->pm[i] & PM_PRESENT)) {
+			memset(w->missing + first + i, !(w->pm[i] & NM_PM_PRESENT), wt);
+		if (!(w->pm[i] & NM_PM_PRESENT)) {
 			c->absent++;
-		} else if (w->exclusive_only && !(w->pm[i] & PM_EXCLUSIVE)) {
+		} else if (w->exclusive_only && !(w->pm[i] & NM_PM_EXCLUSIVE)) {
 			c->shared += wt;
 		} else {
 			w->cand[nc] = (void *)(addr + i * w->page_bytes);
@@ -478,11 +476,11 @@ static int filter_exclusive(struct nm_walk *w, size_t *nc)
 
 		if (e < 0)
 			return nm_mig_failed(s, w->proc, -e, &w->abort_errno);
-		if (!(pm & PM_PRESENT)) {
+		if (!(pm & NM_PM_PRESENT)) {
 			w->c->absent++;
 			continue;
 		}
-		if (!(pm & PM_EXCLUSIVE)) {
+		if (!(pm & NM_PM_EXCLUSIVE)) {
 			w->c->shared++;
 			continue;
 		}

@@ -37,6 +37,14 @@ int nm_proc_openat(const struct nm_proc *proc, const char *relpath);
  * pages, and a kept fd would outlive the process it was opened for. */
 int nm_proc_pagemap(const struct nm_proc *proc, unsigned long start, size_t n, uint64_t *entries);
 
+/* The bits of a pagemap word (Documentation/admin-guide/mm/pagemap.rst):
+ * the page is present; mapped by this process only; written since the
+ * last soft-dirty clear; its frame number (0 without CAP_SYS_ADMIN). */
+#define NM_PM_PRESENT (1ull << 63)
+#define NM_PM_EXCLUSIVE (1ull << 56)
+#define NM_PM_SOFT_DIRTY (1ull << 55)
+#define NM_PM_PFN_MASK ((1ull << 55) - 1)
+
 /* Write TEXT to /proc/PID/RELPATH (clear_refs) in one write(2), then
  * check the process is still alive. 0, or -errno: -ESRCH if it is gone,
  * -EOPNOTSUPP on a fixture root (never written). */
