@@ -190,53 +190,6 @@ static bool once_per_window(enum nm_access_src src)
 	return src == NM_ACCESS_WRITES || src == NM_ACCESS_SOFTDIRTY;
 }
 
-int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
-{
-	int err = 0;
-
-	for (size_t k = 0; k < n; k++) {
-		const struct nm_access_rec *rec = &v[k];
-		struct nm_access_region *reg;
-		unsigned long page;
-		uint64_t *w, bit;
-		long r;
-
-		a->st.records++;
-		if (rec->node < 0 || rec->node >= a->o.nr_nodes ||
-		    (unsigned)rec->src >= NM_ACCESS_NR_SRCS ||
-		    (r = region_of(a, rec->addr, &err)) < 0) {
-			a->st.dropped++;
-			continue;
-		}
-		reg = &a->regions[r];
-		page = (rec->addr - reg->start) >> a->o.page_shift;
-		/* The bitmap serves the sources of the window's writes: one
-		 * fault, or one soft-dirty bit, per page per clear (a page the
-		 * faults counted is not counted again from its bit). The
-		 * others sample, and each sample counts. */
-		w = &a->seen[(size_t)r * a->words + page / 64];
-		bit = 1ull << (page % 64);
-		if (once_per_window(rec->src) && (*w & bit)) {
-			a->st.repeats++;
-			continue;
-		}
-		if (once_per_window(rec->src)) {
-			*w |= bit;
-			reg->seen_now++;
-		}
-		if (rec->src == NM_ACCESS_WRITES) {
-			if (!reg->win_tid)
-				reg->win_tid = rec->tid;
-			else if (reg->win_tid != rec->tid)
-				reg->win_tid = -1;
-		}
-		count_pages(a, (size_t)r, rec->src, rec->node, (uint32_t)page, (uint32_t)page + 1,
-			    1.0f);
-		a->st.counted++;
-	}
-	return err;
-}
-
 /* Mark pages [LO, HI) of region R seen this window; how many were not. */
 static uint32_t mark_seen(struct nm_access *a, size_t r, uint32_t lo, uint32_t hi)
 {
@@ -250,6 +203,48 @@ static uint32_t mark_seen(struct nm_access *a, size_t r, uint32_t lo, uint32_t h
 		words[p / 64] |= bit;
 	}
 	return fresh;
+}
+
+int nm_access_add(struct nm_access *a, const struct nm_access_rec *v, size_t n)
+{
+	int err = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct nm_access_rec *rec = &v[k];
+		struct nm_access_region *reg;
+		uint32_t page;
+		long r;
+
+		a->st.records++;
+		if (rec->node < 0 || rec->node >= a->o.nr_nodes ||
+		    (unsigned)rec->src >= NM_ACCESS_NR_SRCS ||
+		    (r = region_of(a, rec->addr, &err)) < 0) {
+			a->st.dropped++;
+			continue;
+		}
+		reg = &a->regions[r];
+		page = (uint32_t)((rec->addr - reg->start) >> a->o.page_shift);
+		/* The bitmap serves the sources of the window's writes: one
+		 * fault, or one soft-dirty bit, per page per clear (a page the
+		 * faults counted is not counted again from its bit). The
+		 * others sample, and each sample counts. */
+		if (once_per_window(rec->src)) {
+			if (!mark_seen(a, (size_t)r, page, page + 1)) {
+				a->st.repeats++;
+				continue;
+			}
+			reg->seen_now++;
+		}
+		if (rec->src == NM_ACCESS_WRITES) {
+			if (!reg->win_tid)
+				reg->win_tid = rec->tid;
+			else if (reg->win_tid != rec->tid)
+				reg->win_tid = -1;
+		}
+		count_pages(a, (size_t)r, rec->src, rec->node, page, page + 1, 1.0f);
+		a->st.counted++;
+	}
+	return err;
 }
 
 int nm_access_add_range(struct nm_access *a, unsigned long start, unsigned long end, int node,
