@@ -57,19 +57,17 @@ int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_t
 	return 0;
 }
 
+static int by_tid(const void *key, const void *elem)
+{
+	pid_t a = *(const pid_t *)key, b = ((const struct nm_thread_hist *)elem)->tid;
+
+	return (a > b) - (a < b);
+}
+
 bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid, uint64_t now_ms,
 			     uint64_t hysteresis_ms)
 {
-	size_t lo = 0, hi = n;
+	const struct nm_thread_hist *t = n ? bsearch(&tid, h, n, sizeof(*h), by_tid) : NULL;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (h[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && h[lo].tid == tid && h[lo].changed_ms[1] &&
-	       now_ms < h[lo].changed_ms[1] + hysteresis_ms;
+	return t && t->changed_ms[1] && now_ms < t->changed_ms[1] + hysteresis_ms;
 }
