@@ -222,7 +222,7 @@ static json_object *regions_json(const struct ctl_state *s, const struct nm_task
 	add(o, "induced_faults", ctl_json_u64(rg->faults));
 	/* Who tells the window's writes: the fault records (thread and CPU)
 	 * or, without the fault event, the soft-dirty bits (on its home). */
-	add(o, "write_source", json_object_new_string(rg->softdirty ? "softdirty" : "faults"));
+	add(o, "write_source", json_object_new_string(s->writes_err ? "softdirty" : "faults"));
 	add(o, "writers", json_object_new_string(nm_regions_shared(rg) < 0 ? "unknown" :
 						 nm_regions_shared(rg) ? "shared" : "private"));
 	add(o, "flipping_pct", rg->compared > 0 ?

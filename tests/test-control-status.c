@@ -388,7 +388,7 @@ START_TEST(explain_regions)
 	softdirty_status(&w, 0, NULL, -EACCES, "live");
 	softdirty_status(&w, -EOPNOTSUPP, "a page written after a clear is not soft-dirty", 0,
 			 "unavailable");
-	rg.softdirty = true;
+	w.s.writes_err = -EACCES; /* no fault event */
 	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
 	ck_assert_str_eq(gets_(o, "regions.write_source"), "softdirty");
 	json_object_put(o);

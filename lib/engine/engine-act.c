@@ -325,7 +325,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		if (j->base.req.regions)
 			account_regions(e, t, j, now_ms);
 		if (t->rg && j->demote_from >= 0 && j->base.res.c.moved)
-			engine_window_moved(t->rg, j->base.req.regions, j->base.req.n_regions);
+			engine_window_moved(e, t->rg, j->base.req.regions, j->base.req.n_regions);
 		if (j->demote_from >= 0) {
 			e->demoting[j->demote_from] -= j->demote_bytes;
 			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;

@@ -111,7 +111,8 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 /* The N ranges V of RG's process were demoted while its window was open
  * (a job ended): see softdirty_read. */
-void engine_window_moved(struct nm_regions *rg, const struct nm_mig_region *v, size_t n);
+void engine_window_moved(const struct nm_engine *e, struct nm_regions *rg,
+			 const struct nm_mig_region *v, size_t n);
 /* The gap to the next clear after a plan: one interval while placement
  * changes, doubling up to 16 while it is settled (rg->settled); TIERED:
  * T has pages on a memory-only node that its written regions promote. */

@@ -213,9 +213,10 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		e->counters.softdirty_errors++;
 }
 
-void engine_window_moved(struct nm_regions *rg, const struct nm_mig_region *v, size_t n)
+void engine_window_moved(const struct nm_engine *e, struct nm_regions *rg,
+			 const struct nm_mig_region *v, size_t n)
 {
-	if (!rg->open || !rg->softdirty)
+	if (!rg->open || e->writes)
 		return;
 	/* Out of memory, the ranges are read: a demoted set may come back. */
 	if (array_grow((void **)&rg->sd_skip, &rg->sd_cap_skip, rg->sd_n_skip + n,
@@ -240,7 +241,7 @@ void engine_regions_drain(struct nm_engine *e, uint64_t now_ms)
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		struct nm_task *t = nm_task_of(e->tracker.v[i]);
 
-		if (t->rg && t->rg->open && t->rg->softdirty && !t->busy && !t->id.doomed &&
+		if (!e->writes && t->rg && t->rg->open && !t->busy && !t->id.doomed &&
 		    now_ms >= t->rg->sd_next_ms)
 			softdirty_read(e, t, now_ms);
 	}
@@ -366,7 +367,7 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 	}
 	if (budget_waits(e, rg, now_ms))
 		return false;
-	if (rg->open && rg->softdirty && rg->sd_read_ms != now_ms)
+	if (rg->open && !e->writes && rg->sd_read_ms != now_ms)
 		softdirty_read(e, t, now_ms); /* the rest of the window's writes */
 	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
 	if (!rg->open)
@@ -391,7 +392,6 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	ns = nm_mono_ns() - t0;
 	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
 	rg->open = r == 0;
-	rg->softdirty = !e->writes;
 	rg->sd_n_skip = 0;
 	if (r == -ESRCH) {
 		t->id.doomed = true;

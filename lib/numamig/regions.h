@@ -52,8 +52,8 @@ const char *nm_regions_wait_name(enum nm_regions_wait w);
 struct nm_regions {
 	struct nm_access store;
 	bool open;                      /* a window is open (the process was cleared) */
-	bool softdirty;                 /* its writes are read from the soft-dirty
-	                                   bits, on its home: no fault event */
+	/* Without the fault event (the engine's writes source), its writes
+	 * are read from the soft-dirty bits, on its home: */
 	uint64_t sd_read_ms, sd_next_ms; /* their last read, and when the next is due */
 	/* Ranges demoted while the window was open, whose bits it does not
 	 * read (engine_window_moved). */
