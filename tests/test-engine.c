@@ -165,8 +165,9 @@ START_TEST(test_walk_cadence)
 END_TEST
 
 /* Regions are planned only on writes at most an interval old (and a
- * twentieth for jitter): those of the window closed at this tick, else the
- * open window's, never a backed-off window's past its first tick. */
+ * quarter for jitter, nm_regions_slack_ms): those of the window closed at
+ * this tick, else the open window's, never a backed-off window's past its
+ * first tick. */
 START_TEST(test_regions_fresh)
 {
 	struct nm_regions rg = { .open = true, .prev_window_ms = NM_REGIONS_NO_WINDOW };
@@ -174,8 +175,8 @@ START_TEST(test_regions_fresh)
 	rg.window_ms = 10000; /* the first clear: nothing before it */
 	ck_assert(!nm_regions_fresh(&rg, 10000, 1000));
 	ck_assert(nm_regions_fresh(&rg, 11000, 1000));
-	ck_assert(nm_regions_fresh(&rg, 11050, 1000));
-	ck_assert(!nm_regions_fresh(&rg, 11051, 1000));
+	ck_assert(nm_regions_fresh(&rg, 11250, 1000));
+	ck_assert(!nm_regions_fresh(&rg, 11251, 1000));
 	ck_assert(!nm_regions_fresh(&rg, 12000, 1000)); /* a window backed off */
 	/* Closed at 11000, the one of 10000: planned on before the next opens. */
 	rg.open = false;

@@ -128,19 +128,33 @@ static inline int nm_regions_shared(const struct nm_regions *rg)
 	return flips >= NM_REGIONS_SHARED * compared;
 }
 
+/* Windows open and close at ticks, which fire early or late: a time due
+ * one interval (or gap) after a tick may fall just after the next tick, and
+ * missing it by that much must not cost a whole interval more. On a loaded
+ * machine a tick can be late by 70 ms and more (seen in a busy 4-vCPU
+ * guest), and the next one, on time, comes that much sooner: a quarter of
+ * an interval is far above that and far below a tick. (The planner's dwell
+ * allows only a twentieth, numamig/planner.h: a dwell set a little above
+ * the interval must still filter one-tick blips; a window has no such
+ * setting.) */
+static inline uint64_t nm_regions_slack_ms(uint64_t interval_ms)
+{
+	return interval_ms / 4;
+}
+
 /* Whether RG holds writes newer than one interval (INTERVAL_MS) at NOW_MS,
- * allowing a twentieth of an interval for timer jitter (as the planner's
- * dwell does). A window's faults come in as its pages are first written
- * after its clear, mostly at once: they say where the writers were then,
- * not since. The newest writes are those of the window closed at this
- * tick (the next opens after the plan), or else of the open window. A region is planned only on
- * fresh writes: a window backed off to 16 intervals would otherwise say
- * "this node" for 16 ticks of dwell while threads that change nodes every
- * few seconds are elsewhere. A window closed at the tick it woke
- * (closed_woke) is fresh however long: what woke it was written within the
- * interval, and it is closed so only for a process whose threads share
- * one home node, whose older writes say that node too. A window opened at
- * this tick holds nothing yet. */
+ * allowing for the ticks' jitter (nm_regions_slack_ms). A window's faults
+ * come in as its pages are first written after its clear, mostly at once:
+ * they say where the writers were then, not since. The newest writes are
+ * those of the window closed at this tick (the next opens after the plan),
+ * or else of the open window. A region is planned only on fresh writes: a
+ * window backed off to 16 intervals would otherwise say "this node" for 16
+ * ticks of dwell while threads that change nodes every few seconds are
+ * elsewhere. A window closed at the tick it woke (closed_woke) is fresh
+ * however long: what woke it was written within the interval, and it is
+ * closed so only for a process whose threads share one home node, whose
+ * older writes say that node too. A window opened at this tick holds
+ * nothing yet. */
 static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms,
 				    uint64_t interval_ms)
 {
@@ -155,7 +169,7 @@ static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms
 	else
 		return false;
 	return began != NM_REGIONS_NO_WINDOW && began < now_ms &&
-	       now_ms - began <= interval_ms + interval_ms / 20;
+	       now_ms - began <= interval_ms + nm_regions_slack_ms(interval_ms);
 }
 
 /* Whether at least two of R's threads ran mostly on different nodes in
