@@ -376,7 +376,7 @@ json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
 	    ctl_json_pct(t->tier.hot_fast_pages, t->tier.hot_pages) : NULL);
 	add(o, "pingpong_pages", ctl_json_u64(t->tier.pingpong_pages));
 	add(o, "state", json_object_new_string(nm_plan_state_name(t->plan.phase)));
-	add(o, "busy", json_object_new_boolean(t->busy));
+	add(o, "busy", json_object_new_boolean(t->busy > 0));
 	add(o, "pages_moved", ctl_json_u64(t->pages_moved));
 	add(o, "last_reason", json_object_new_string(nm_plan_reason_name(t->plan.last_reason)));
 	add(o, "last_reason_ago_ms", t->plan.last_reason == NM_PLAN_R_NONE ? NULL :

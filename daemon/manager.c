@@ -288,8 +288,8 @@ static void log_migration(const struct nm_task *t, const struct nm_mig_work *wor
 			 work->req.n_regions, nm_set_next(work->req.sources, 0),
 			 work->req.regions[0].target);
 	else if (work->req.regions)
-		snprintf(to, sizeof(to), "%zu regions to their threads' nodes",
-			 work->req.n_regions);
+		snprintf(to, sizeof(to), "%zu regions to node %d", work->req.n_regions,
+			 work->req.regions[0].target);
 	else
 		snprintf(to, sizeof(to), "to node %d", work->req.target);
 	log_info("pid %d (%s): %s %s %s: %llu pages moved, %llu failed, "

@@ -50,7 +50,7 @@ struct nm_engine {
 	struct nm_mig_region *moves;    /* this task's region moves this tick */
 	struct nm_region_plan **move_plans; /* and their plans */
 	size_t n_moves, cap_moves;
-	uint64_t moves_bytes;
+	uint64_t *moves_to;             /* [nr_nodes]: their bytes, by target */
 	/* Tiering (engine-tier.c). */
 	uint64_t *demoting;             /* [nr_nodes]: bytes on their way off each node */
 	uint64_t *tier_settle_ms;       /* [nr_nodes]: no demotion from it before */
@@ -74,7 +74,8 @@ bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t);
 /* Hand T's decision (t->last) to the worker. */
 void engine_submit(struct nm_engine *e, struct nm_task *t,
 		   struct nm_plan_budget *budget);
-/* Hand T's region moves (e->moves) to the worker as one item; with
+/* Hand T's region moves (e->moves) to the workers, one item per target
+ * node (they run side by side, each on its node's CPUs); with
  * DEMOTE_FROM >= 0 (a node), a demotion: only pages on that node move, and
  * e->demoting counts them until they are reaped. */
 void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
@@ -123,6 +124,8 @@ void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, u
 /* After T's process plan (t->last) with its input IN: T's regions. */
 void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			 const struct nm_policy *pol, struct nm_plan_budget *budget);
+/* Empty e->moves (and their bytes, e->moves_to). */
+void engine_moves_reset(struct nm_engine *e);
 /* Append [START, END) to TARGET to e->moves, with P its region's plan
  * (NULL: none, a demotion). 0 or -ENOMEM. */
 int engine_moves_add(struct nm_engine *e, unsigned long start, unsigned long end, int target,

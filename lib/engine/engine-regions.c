@@ -353,8 +353,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	/* One home: the writes of a window that woke say that node. */
 	due = engine_window_due(e, t, in->now_ms, tiered && t->last.home >= 0);
 	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);
-	e->n_moves = 0;
-	e->moves_bytes = 0;
+	engine_moves_reset(e);
 	if (nm_regions_fresh(t->rg, in->now_ms, e->config->interval_ms))
 		t->rg->settled = plan_all(e, t, in, pol, budget);
 	/* No clear while regions move: its faults would meet the move at

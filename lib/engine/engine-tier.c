@@ -157,11 +157,11 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 	ts->state = NM_TIER_NO_TARGET;
 	if (to < 0)
 		return;
-	e->n_moves = 0;
+	engine_moves_reset(e);
 	for (size_t i = 0; i < k; i++)
 		if (engine_moves_add(e, e->chunks[i].start, e->chunks[i].end, to, NULL) < 0)
 			return;
-	e->moves_bytes = bytes;
+	e->moves_to[to] = bytes;
 	nm_plan_budget_take(budget, bytes, true);
 	e->headroom[to] -= (int64_t)bytes;
 	ts->planned = bytes;

@@ -134,9 +134,10 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->region_cpu = calloc((size_t)n, sizeof(*e->region_cpu));
 	e->region_on = calloc((size_t)n, sizeof(*e->region_on));
 	e->demoting = calloc((size_t)n, sizeof(*e->demoting));
+	e->moves_to = calloc((size_t)n, sizeof(*e->moves_to));
 	e->tier_settle_ms = calloc((size_t)n, sizeof(*e->tier_settle_ms));
 	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
-	       e->region_proc && e->region_cpu && e->region_on && e->demoting &&
+	       e->region_proc && e->region_cpu && e->region_on && e->demoting && e->moves_to &&
 	       e->tier_settle_ms ? 0 : -ENOMEM;
 }
 
@@ -168,6 +169,7 @@ void nm_engine_free(struct nm_engine *e)
 	free(e->moves);
 	free(e->move_plans);
 	free(e->demoting);
+	free(e->moves_to);
 	free(e->tier_settle_ms);
 	free(e->chunks);
 	free(e);

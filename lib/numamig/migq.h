@@ -14,8 +14,9 @@
  * must first schedule a kworker), so a lone worker left the node links
  * idle while processes waited in line. Each item runs pinned to its target
  * node's CPUs (see migq.c), so items for different nodes also copy on
- * different CPUs. An item is one process's; the engine never has two in
- * flight for one process.
+ * different CPUs. An item is one process's; the engine has several in
+ * flight for one process only over disjoint memory (its regions, one item
+ * per target node), never two that could move the same page.
  *
  * The submitter owns the item and everything it points to (process
  * handle, footprint) until it is handed back; it must not touch them

@@ -35,7 +35,7 @@ struct nm_task {
 	struct nm_residency res;
 	struct nm_tuner tuner;          /* batch size learned for this process */
 	bool triggered;                 /* the operator asked: plan now */
-	bool busy;                      /* a migration is in flight */
+	unsigned busy;                  /* migrations in flight (one per target node) */
 	uint64_t pages_moved;           /* over its lifetime */
 	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
 	uint64_t refused_until_ms;      /* not planned before this */
