@@ -126,21 +126,58 @@ static json_object *footprint_json(const struct ctl_state *s, const struct nm_ta
 /* Regions shown by explain: the hottest. */
 #define TOP_REGIONS 8
 
-static json_object *region_json(const struct ctl_state *s, const struct nm_access *a,
+/* A plan's decision: the node it homes its pages on, its state, why. */
+static void plan_json(const struct ctl_state *s, json_object *o, const struct nm_region_plan *p)
+{
+	json_object *pages = json_object_new_array();
+
+	for (int n = 0; n < s->nr_nodes; n++)
+		json_object_array_add(pages, p ? ctl_json_u64(p->pages[n]) : NULL);
+	add(o, "pages_per_node", pages);
+	add(o, "home", p && p->plan.has_home ? json_object_new_int(p->plan.home) : NULL);
+	add(o, "state", p ? json_object_new_string(nm_plan_state_name(p->plan.phase)) : NULL);
+	add(o, "reason", p ? json_object_new_string(nm_plan_reason_name(p->last.reason)) : NULL);
+	add(o, "pages_moved", ctl_json_u64(p ? p->pages_moved : 0));
+}
+
+/* The writers' parts of a region split by writer (engine-regions.c): the
+ * plans keyed inside [START, END), by the span last read. */
+static json_object *parts_json(const struct ctl_state *s, const struct nm_regions *rg,
+			       unsigned long start, unsigned long end)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t k = 0; k < rg->n; k++) {
+		const struct nm_region_plan *p = &rg->v[k];
+		json_object *o;
+		char range[64];
+
+		if (p->start <= start || p->start >= end)
+			continue;
+		o = json_object_new_object();
+		snprintf(range, sizeof(range), "%lx-%lx", p->placed_start, p->placed_end);
+		add(o, "range", json_object_new_string(range));
+		plan_json(s, o, p);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *region_json(const struct ctl_state *s, const struct nm_regions *rg,
 				const struct nm_access_region *r, const struct nm_region_plan *p)
 {
+	const struct nm_access *a = &rg->store;
 	json_object *o = json_object_new_object(), *w = json_object_new_array();
-	json_object *pages = json_object_new_array();
+	unsigned long end = r->start + nm_access_region_bytes(a);
 	char range[64];
 	float damon = 0;
 
-	snprintf(range, sizeof(range), "%lx-%lx", r->start, r->start + nm_access_region_bytes(a));
+	snprintf(range, sizeof(range), "%lx-%lx", r->start, end);
 	for (int n = 0; n < s->nr_nodes; n++) {
 		float c = nm_access_count(a, r, n, NM_ACCESS_NR_SRCS);
 
 		damon += nm_access_count(a, r, n, NM_ACCESS_DAMON);
 		json_object_array_add(w, json_object_new_double(r->total > 0 ? c / r->total : 0));
-		json_object_array_add(pages, p ? ctl_json_u64(p->pages[n]) : NULL);
 	}
 	add(o, "range", json_object_new_string(range));
 	/* The temperature: accessed pages, decayed (numamigd.yaml(5),
@@ -149,11 +186,8 @@ static json_object *region_json(const struct ctl_state *s, const struct nm_acces
 	add(o, "writes", json_object_new_double(r->total - damon));
 	add(o, "damon", json_object_new_double(damon));
 	add(o, "write_share_per_node", w);
-	add(o, "pages_per_node", pages);
-	add(o, "home", p && p->plan.has_home ? json_object_new_int(p->plan.home) : NULL);
-	add(o, "state", p ? json_object_new_string(nm_plan_state_name(p->plan.phase)) : NULL);
-	add(o, "reason", p ? json_object_new_string(nm_plan_reason_name(p->last.reason)) : NULL);
-	add(o, "pages_moved", ctl_json_u64(p ? p->pages_moved : 0));
+	plan_json(s, o, p);
+	add(o, "parts", parts_json(s, rg, r->start, end));
 	return o;
 }
 
@@ -181,7 +215,7 @@ static json_object *top_regions_json(const struct ctl_state *s, const struct nm_
 		for (size_t k = 0; k < rg->n && !p; k++)
 			if (rg->v[k].start == v[i]->start)
 				p = &rg->v[k];
-		json_object_array_add(arr, region_json(s, a, v[i], p));
+		json_object_array_add(arr, region_json(s, rg, v[i], p));
 	}
 	free(v);
 	return arr;

@@ -316,8 +316,8 @@ START_TEST(explain_regions)
 	struct world w;
 	struct nm_regions rg = { 0 };
 	struct nm_access_opts ao;
-	uint64_t pages[2][2] = { { 0, 512 }, { 512, 0 } };
-	struct nm_region_plan plans[2];
+	uint64_t pages[3][2] = { { 0, 512 }, { 512, 0 }, { 0, 100 } };
+	struct nm_region_plan plans[3];
 	struct nm_access_rec r = { .pid = 100, .tid = 101, .node = 1 };
 	json_object *o;
 
@@ -336,9 +336,15 @@ START_TEST(explain_regions)
 	plans[0] = (struct nm_region_plan){ .start = 0x200000, .pages = pages[0] };
 	plans[0].plan = (struct nm_plan_state){ .phase = NM_PLAN_SETTLED, .home = 1, .has_home = true };
 	plans[0].last.reason = NM_PLAN_R_ALREADY_LOCAL;
+	/* Region 0x400000 split by writer: node 1's part (keyed start + 2). */
 	plans[1] = (struct nm_region_plan){ .start = 0x400000, .pages = pages[1] };
+	plans[2] = (struct nm_region_plan){ .start = 0x400002, .pages = pages[2],
+					    .placed_start = 0x49c000, .placed_end = 0x500000,
+					    .pages_moved = 100 };
+	plans[2].plan = (struct nm_plan_state){ .phase = NM_PLAN_COOLDOWN, .home = 1,
+						.has_home = true };
 	rg.v = plans;
-	rg.n = 2;
+	rg.n = 3;
 	rg.clears = 3;
 	rg.faults = 40;
 	rg.gap_ms = 1000;
@@ -363,6 +369,12 @@ START_TEST(explain_regions)
 	ck_assert_str_eq(gets_(o, "regions.top.0.reason"), "already_local");
 	ck_assert_str_eq(gets_(o, "regions.top.1.range"), "400000-600000");
 	ck_assert_ptr_null(get(o, "regions.top.1.home"));
+	ck_assert_int_eq(json_object_array_length(get(o, "regions.top.0.parts")), 0);
+	ck_assert_int_eq(json_object_array_length(get(o, "regions.top.1.parts")), 1);
+	ck_assert_str_eq(gets_(o, "regions.top.1.parts.0.range"), "49c000-500000");
+	ck_assert_int_eq(geti(o, "regions.top.1.parts.0.home"), 1);
+	ck_assert_int_eq(geti(o, "regions.top.1.parts.0.pages_per_node.1"), 100);
+	ck_assert_int_eq(geti(o, "regions.top.1.parts.0.pages_moved"), 100);
 	ck_assert_ptr_null(get(o, "regions.note")); /* no window closed yet */
 	json_object_put(o);
 	/* A window closed with 40 of its 2500 eligible pages written. */

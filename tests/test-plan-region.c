@@ -204,7 +204,8 @@ END_TEST
 /* A thread's node changes: the first is a placement (its regions follow);
  * a second within the hysteresis makes it unstable until the hysteresis
  * has passed since; ticks it did not run change nothing; threads gone are
- * forgotten, and one never seen is stable. */
+ * forgotten, and one never seen is stable. A thread stayed on a node
+ * since a time when it has run there, and changed nodes no later. */
 START_TEST(test_thread_unstable)
 {
 	struct nm_thread_hist *h = NULL;
@@ -213,15 +214,22 @@ START_TEST(test_thread_unstable)
 
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000), 0);
 	ck_assert_uint_eq(n, 2);
+	ck_assert(nm_plan_thread_stayed(h, n, 11, 1, 1000));
 	v[0].node = 1; /* thread 10 placed on node 1 at 2 s */
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 2000), 0);
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 2000, 10000));
+	ck_assert(nm_plan_thread_stayed(h, n, 10, 1, 2000)); /* its memory moved then */
+	ck_assert(!nm_plan_thread_stayed(h, n, 10, 1, 1999)); /* moved before it */
+	ck_assert(!nm_plan_thread_stayed(h, n, 10, 0, 2000));
 	v[0].node = -1; /* did not run */
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 3000), 0);
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 3000, 10000));
+	ck_assert(nm_plan_thread_stayed(h, n, 10, 1, 2000)); /* where it last ran */
 	v[0].node = 0; /* back at 5 s: a second change within 10 s */
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 5000), 0);
 	ck_assert(nm_plan_thread_unstable(h, n, 10, 5000, 10000));
+	ck_assert(!nm_plan_thread_stayed(h, n, 10, 1, 2000));
+	ck_assert(!nm_plan_thread_stayed(h, n, 12, 1, 2000)); /* unknown */
 	ck_assert(nm_plan_thread_unstable(h, n, 10, 11999, 10000));
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 12000, 10000)); /* 10 s after 2 s */
 	ck_assert(!nm_plan_thread_unstable(h, n, 11, 5000, 10000));
@@ -239,6 +247,63 @@ START_TEST(test_thread_unstable)
 }
 END_TEST
 
+/* Pages [LO, HI) of region K written by a thread on NODE, once each. */
+static void write_pages(struct region_sim *r, int k, unsigned long lo, unsigned long hi, int node)
+{
+	for (unsigned long p = lo; p < hi; p++) {
+		struct nm_access_rec v = { .pid = 1, .tid = 10 + node,
+					   .addr = BASE + (unsigned long)k * RPAGES * PAGE + p * PAGE,
+					   .node = node, .src = NM_ACCESS_WRITES };
+
+		nm_access_add(&r->store, &v, 1);
+	}
+}
+
+/* A region two threads' slices share (a boundary 156 pages in, as in an
+ * unaligned buffer) has no dominant writer, but each writer's pages lie
+ * apart: it splits into the two writers' parts, each with its span (the
+ * store keeps one per node, over windows). Pages the writers interleave
+ * do not split, nor does a region one node dominates, nor memory the
+ * process's threads share. */
+START_TEST(test_split_by_writer)
+{
+	struct region_sim r;
+	struct nm_plan_input in = { .nr_nodes = NODES, .page_size = PAGE, .last_node = -1 };
+	const struct nm_access_region *reg;
+	struct nm_access_span sp;
+	int w[NODES];
+
+	rs_init(&r);
+	write_pages(&r, 0, 0, 156, 0);
+	write_pages(&r, 0, 156, RPAGES, 1);
+	nm_access_end_window(&r.store, SEC);
+	write_pages(&r, 0, 0, 100, 0); /* a second window, part of each */
+	write_pages(&r, 0, 300, 400, 1);
+	reg = nm_access_find(&r.store, BASE);
+	ck_assert_ptr_nonnull(reg);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 2);
+	ck_assert_int_eq(w[0], 0);
+	ck_assert_int_eq(w[1], 1);
+	sp = nm_access_node_span(&r.store, reg, 0);
+	ck_assert_uint_eq(sp.lo, 0);
+	ck_assert_uint_eq(sp.hi, 156);
+	sp = nm_access_node_span(&r.store, reg, 1);
+	ck_assert_uint_eq(sp.lo, 156);
+	ck_assert_uint_eq(sp.hi, RPAGES);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 1, w), 0); /* shared */
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 60, 0, w), 0); /* node 1 has 63 % */
+	/* A thread of node 0 writes a page inside node 1's span: they overlap. */
+	write_pages(&r, 0, 200, 201, 0);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 0);
+	/* Interleaved pages (write_region's "both"): no split. */
+	write_region(&r, 1, 2);
+	reg = nm_access_find(&r.store, BASE + RPAGES * PAGE);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 0);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 5).hi, 0); /* no such node */
+	rs_free(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plan-region");
@@ -248,6 +313,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_shared_stays);
 	tcase_add_test(tc, test_rotation_bounded);
 	tcase_add_test(tc, test_thread_unstable);
+	tcase_add_test(tc, test_split_by_writer);
 	tcase_add_test(tc, test_pmu_samples_and_unaccessed);
 	suite_add_tcase(s, tc);
 	return s;

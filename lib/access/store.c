@@ -43,6 +43,7 @@ void nm_access_free(struct nm_access *a)
 {
 	free(a->regions);
 	free(a->counts);
+	free(a->spans);
 	free(a->seen);
 	free(a->index);
 	memset(a, 0, sizeof(*a));
@@ -134,6 +135,7 @@ static int grow(struct nm_access *a)
 			cap = a->o.max_regions;
 		if (resize((void **)&a->regions, cap, sizeof(*a->regions)) ||
 		    resize((void **)&a->counts, cap * per_region(a), sizeof(*a->counts)) ||
+		    resize((void **)&a->spans, cap * (size_t)a->o.nr_nodes, sizeof(*a->spans)) ||
 		    resize((void **)&a->seen, cap * a->words, sizeof(*a->seen)))
 			return -ENOMEM;
 		a->cap = cap;
@@ -164,6 +166,8 @@ static long region_of(struct nm_access *a, unsigned long addr, int *err)
 	a->regions[r] = (struct nm_access_region){ .start = start, .last_window = a->window,
 						   .lo = UINT32_MAX };
 	memset(a->counts + r * per_region(a), 0, per_region(a) * sizeof(*a->counts));
+	for (int n = 0; n < a->o.nr_nodes; n++)
+		a->spans[r * (size_t)a->o.nr_nodes + (size_t)n] = (struct nm_access_span){ UINT32_MAX, 0 };
 	memset(a->seen + r * a->words, 0, a->words * sizeof(*a->seen));
 	a->index[i] = (uint32_t)(r + 1);
 	return (long)r;
@@ -174,6 +178,7 @@ static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, i
 			uint32_t lo, uint32_t hi, float weight)
 {
 	struct nm_access_region *reg = &a->regions[r];
+	struct nm_access_span *sp = &a->spans[r * (size_t)a->o.nr_nodes + (size_t)node];
 	float w = weight * (float)(hi - lo);
 
 	a->counts[r * per_region(a) + (size_t)src * (size_t)a->o.nr_nodes + (size_t)node] += w;
@@ -183,6 +188,10 @@ static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, i
 		reg->lo = lo;
 	if (hi > reg->hi)
 		reg->hi = hi;
+	if (lo < sp->lo)
+		sp->lo = lo;
+	if (hi > sp->hi)
+		sp->hi = hi;
 }
 
 static bool once_per_window(enum nm_access_src src)
@@ -389,6 +398,8 @@ static void evict(struct nm_access *a)
 				continue;
 			a->regions[k] = a->regions[r];
 			memmove(a->counts + k * pr, a->counts + r * pr, pr * sizeof(*a->counts));
+			memmove(a->spans + k * (size_t)a->o.nr_nodes, a->spans + r * (size_t)a->o.nr_nodes,
+				(size_t)a->o.nr_nodes * sizeof(*a->spans));
 			k++;
 		}
 		a->st.evicted += a->n - k;
@@ -457,4 +468,14 @@ float nm_access_count(const struct nm_access *a, const struct nm_access_region *
 		if (src == NM_ACCESS_NR_SRCS || (int)src == s)
 			sum += a->counts[at + (size_t)s * (size_t)a->o.nr_nodes + (size_t)node];
 	return sum;
+}
+
+struct nm_access_span nm_access_node_span(const struct nm_access *a,
+					  const struct nm_access_region *r, int node)
+{
+	size_t i = (size_t)(r - a->regions);
+
+	if (node < 0 || node >= a->o.nr_nodes || i >= a->n)
+		return (struct nm_access_span){ 0, 0 };
+	return a->spans[i * (size_t)a->o.nr_nodes + (size_t)node];
 }

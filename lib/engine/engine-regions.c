@@ -34,13 +34,22 @@ static size_t plan_lower(const struct nm_regions *rg, unsigned long start)
 	return lo;
 }
 
+static struct nm_region_plan *plan_find(struct nm_regions *rg, unsigned long key)
+{
+	size_t k = plan_lower(rg, key);
+
+	return k < rg->n && rg->v[k].start == key ? &rg->v[k] : NULL;
+}
+
+/* The plan keyed START, made if need be; NULL: out of memory. */
 static struct nm_region_plan *plan_get(struct nm_regions *rg, unsigned long start, int nr_nodes)
 {
+	struct nm_region_plan *p = plan_find(rg, start);
 	size_t i = plan_lower(rg, start);
 	uint64_t *pages;
 
-	if (i < rg->n && rg->v[i].start == start)
-		return &rg->v[i];
+	if (p)
+		return p;
 	if (rg->n == rg->cap) {
 		size_t cap = rg->cap ? 2 * rg->cap : 64;
 		struct nm_region_plan *v = realloc(rg->v, cap * sizeof(*v));
@@ -57,6 +66,13 @@ static struct nm_region_plan *plan_get(struct nm_regions *rg, unsigned long star
 	rg->n++;
 	rg->v[i] = (struct nm_region_plan){ .start = start, .pages = pages };
 	return &rg->v[i];
+}
+
+/* The plan of writer node N's part of region START: keyed inside the
+ * region, where no other plan's start falls. */
+static unsigned long split_key(unsigned long start, int n)
+{
+	return start + 1 + (unsigned long)n;
 }
 
 /* ---- planning ---- */
@@ -77,23 +93,21 @@ static void region_span(const struct nm_access *a, const struct nm_access_region
 	*end = s->start + ((unsigned long)s->hi << a->o.page_shift);
 }
 
-/* Read where S's pages are: once per window it is written in, again after
- * a move (placed_window 0), and when the span its accesses cover changed
- * (a set next to the one written before it, in the same region, is
- * written now: its pages were not in the span read), while the tick's
- * reads last. False: P has never been read. */
+/* Read where the pages of [START, END), the span of S that P plans, are:
+ * once per window S is written in, again after a move (placed_window 0),
+ * and when the span changed (a set next to the one written before it, in
+ * the same region, is written now: its pages were not in the span read),
+ * while the tick's reads last. False: P has never been read. */
 static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
-		       const struct nm_access_region *s, struct nm_region_plan *p,
-		       unsigned *queries)
+		       const struct nm_access_region *s, unsigned long start, unsigned long end,
+		       struct nm_region_plan *p, unsigned *queries)
 {
 	struct nm_mig_request req = { .proc = t->id.proc, .fp = &t->fp,
 				      .max_mapcount = t->id.policy->max_mapcount,
 				      .nr_nodes = e->nr_nodes };
 	struct nm_walk_counts c;
-	unsigned long start, end;
 	int r;
 
-	region_span(a, s, &start, &end);
 	if (p->placed_window && start == p->placed_start && end == p->placed_end &&
 	    (s->last_window != a->window || p->placed_window == a->window + 1))
 		return true; /* what was read still holds */
@@ -118,25 +132,6 @@ static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struc
  * to see writers that change nodes every few seconds move on. */
 #define WATCH_INTERVALS 4
 
-/* Writers: the nodes with at least this share of the writes. */
-#define WRITER_PCT 10
-
-/* The allowed writers in BY (writes per node) into W; their number. */
-static int writers_of(const struct nm_plan_input *in, const float *by, int *w)
-{
-	float total = 0;
-	int nw = 0;
-
-	for (int n = 0; n < in->nr_nodes; n++)
-		total += by[n];
-	for (int n = 0; n < in->nr_nodes && nw < NM_MAPS_MAX_NODES; n++)
-		if (total > 0 && by[n] * 100 >= total * WRITER_PCT &&
-		    (!in->allowed || ((unsigned)n < in->allowed->size &&
-				      numa_bitmask_isbitset(in->allowed, (unsigned)n))))
-			w[nw++] = n;
-	return nw;
-}
-
 /* shared: spread. A region written from several nodes, none dominant,
  * gets one of the allowed writers as its home, by its index in the address
  * space: consecutive regions of a buffer alternate between the writers, so
@@ -159,7 +154,7 @@ static void spread(const struct nm_policy *pol, const struct nm_plan_input *in,
 	}
 	if (total <= 0 || (!proc && max * 100 >= total * (float)pol->dominance_pct))
 		return; /* unwritten, or one node is dominant and its own */
-	nw = writers_of(in, proc ? proc : counts, writers);
+	nw = nm_plan_region_writers(in, proc ? proc : counts, writers);
 	if (nw < 2)
 		return;
 	for (int n = 0; n < in->nr_nodes; n++)
@@ -201,8 +196,13 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
  * does not hold (writers that move on) shows, and backs its dwell off
  * before the cooldown ends. Windows backing off at once would see it once
  * or not at all; watching the whole cooldown would cost a clear a second
- * for every region that stays. */
-static bool watched(const struct nm_engine *e, const struct nm_region_plan *p,
+ * for every region that stays. Not while the region's one writer thread
+ * stays on the node it moved to: the sampler sees where each thread runs
+ * at every tick, at no cost, and a clear would only confirm it, for a
+ * fault on every page the process writes. A region another thread takes
+ * over shows at the next window, which the gap puts off by 2 s. */
+static bool watched(const struct nm_engine *e, const struct nm_task *t,
+		    const struct nm_access_region *s, const struct nm_region_plan *p,
 		    const struct nm_policy *pol, const struct nm_plan_input *in)
 {
 	const struct nm_plan_state *st = &p->plan;
@@ -214,7 +214,10 @@ static bool watched(const struct nm_engine *e, const struct nm_region_plan *p,
 		return off_dominant(p, in->nr_nodes) >= pol->batch_min;
 	return st->phase == NM_PLAN_COOLDOWN &&
 	       st->last_bytes >= (uint64_t)pol->batch_min * in->page_size &&
-	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms;
+	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms &&
+	       !(s->owner > 0 && st->has_home &&
+		 nm_plan_thread_stayed(t->rg->thr, t->rg->n_thr, s->owner, st->home,
+				       st->last_action_ms));
 }
 
 /* Whether region S of T, whose threads have no common home, is written by
@@ -228,6 +231,75 @@ static bool writer_unstable(const struct nm_task *t, const struct nm_access_regi
 				       pol->hysteresis_ms);
 }
 
+struct plan_all {
+	struct nm_engine *e;
+	struct nm_task *t;
+	const struct nm_plan_input *in;
+	const struct nm_policy *pol;
+	struct nm_plan_budget *budget;
+	struct nm_plan_region pr;
+	unsigned queries;
+	int shared;
+	bool unsettled;
+	uint64_t hot, fast;
+};
+
+/* Plan P, the part [START, END) of region S: NODE's writes only (a part
+ * of a split region), or all of them (NODE -1). */
+static void plan_part(struct plan_all *c, const struct nm_access_region *s,
+		      struct nm_region_plan *p, unsigned long start, unsigned long end, int node)
+{
+	struct nm_engine *e = c->e;
+	const struct nm_access *a = &c->t->rg->store;
+	const struct nm_plan_input *in = c->in;
+
+	if (!plan_query(e, c->t, a, s, start, end, p, &c->queries))
+		return;
+	for (int n = 0; n < in->nr_nodes; n++) {
+		e->region_counts[n] = node < 0 || n == node ?
+			nm_access_count(a, s, n, NM_ACCESS_NR_SRCS) : 0;
+		c->hot += p->pages[n];
+		c->fast += numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n) ? p->pages[n] : 0;
+	}
+	/* A writer's part has one writer's counts in a process whose writes
+	 * are private: neither spread nor left without a home. */
+	if (c->pol->shared == NM_SHARED_SPREAD)
+		spread(c->pol, in, s->start >> a->o.region_shift,
+		       c->shared ? e->region_proc : NULL, e->region_counts);
+	else if (c->shared)
+		no_home(in, e->region_counts);
+	c->pr.pages = p->pages;
+	c->pr.placement_seq = p->placement_seq;
+	p->last.src = NULL;
+	if (nm_plan_region_tick(c->pol, &c->pr, c->budget, &p->plan, &p->last) < 0)
+		return;
+	c->unsettled |= watched(e, c->t, s, p, c->pol, in);
+	if (p->last.action == NM_PLAN_MIGRATE)
+		engine_region_move(e, start, end, p, c->budget);
+}
+
+/* Plan region S: whole, or each writer's part of it (nm_plan_region_split). */
+static void plan_region(struct plan_all *c, const struct nm_access_region *s)
+{
+	const struct nm_access *a = &c->t->rg->store;
+	int w[NM_MAPS_MAX_NODES];
+	int nw = nm_plan_region_split(a, s, c->in, c->pol->dominance_pct, c->shared, w);
+	struct nm_region_plan *p;
+	unsigned long start, end;
+
+	for (int i = 0; i < nw; i++) {
+		struct nm_access_span sp = nm_access_node_span(a, s, w[i]);
+
+		if ((p = plan_find(c->t->rg, split_key(s->start, w[i]))))
+			plan_part(c, s, p, s->start + ((unsigned long)sp.lo << a->o.page_shift),
+				  s->start + ((unsigned long)sp.hi << a->o.page_shift), w[i]);
+	}
+	if (nw || !(p = plan_find(c->t->rg, s->start)))
+		return;
+	region_span(a, s, &start, &end);
+	plan_part(c, s, p, start, end, -1);
+}
+
 /* Plan every written region of T; collect the moves in e->moves. Whether
  * placement is settled: nothing moves, nothing is watched (false too while
  * the writers are not known, and nothing was planned). */
@@ -236,70 +308,48 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 {
 	struct nm_regions *rg = t->rg;
 	const struct nm_access *a = &rg->store;
-	struct nm_plan_region pr = { .proc = in, .counts = e->region_counts,
-				     .cpu_ns = e->region_cpu };
-	unsigned queries = 0;
-	int shared = nm_regions_shared(rg);
-	bool unsettled = false;
-	uint64_t hot = 0, fast = 0;
+	struct plan_all c = { .e = e, .t = t, .in = in, .pol = pol, .budget = budget,
+			      .pr = { .proc = in, .counts = e->region_counts,
+				      .cpu_ns = e->region_cpu },
+			      .shared = nm_regions_shared(rg) };
 
 	/* One window cannot tell private memory from shared; that matters
 	 * only when the threads run on several nodes (one node dominant: a
 	 * region written is written from there, shared or not). */
-	if (shared < 0 && t->last.home < 0)
+	if (c.shared < 0 && t->last.home < 0)
 		return false;
-	shared = shared > 0;
+	c.shared = c.shared > 0;
 	/* Shared memory is spread over the nodes its threads run on: the
 	 * first writes favour the fastest thread, CPU time does not. */
 	for (int n = 0; n < in->nr_nodes; n++) {
 		e->region_proc[n] = (float)in->cpu_ns[n];
-		pr.proc_cpu_ns += in->cpu_ns[n];
+		c.pr.proc_cpu_ns += in->cpu_ns[n];
 	}
 	/* First every plan, then the decisions: a move keeps a pointer to
 	 * its plan, which a later insertion would move. */
 	for (size_t i = 0; i < a->n; i++) {
-		pr.all_counts += a->regions[i].total;
-		if (a->regions[i].total > 0)
-			plan_get(rg, a->regions[i].start, e->nr_nodes);
+		const struct nm_access_region *s = &a->regions[i];
+		int w[NM_MAPS_MAX_NODES];
+		int nw = nm_plan_region_split(a, s, in, pol->dominance_pct, c.shared, w);
+
+		c.pr.all_counts += s->total;
+		if (s->total > 0 && !nw)
+			plan_get(rg, s->start, e->nr_nodes);
+		for (int k = 0; s->total > 0 && k < nw; k++)
+			plan_get(rg, split_key(s->start, w[k]), e->nr_nodes);
 	}
 	for (size_t i = 0; i < a->n; i++) {
 		const struct nm_access_region *s = &a->regions[i];
-		size_t k = plan_lower(rg, s->start);
-		struct nm_region_plan *p = k < rg->n ? &rg->v[k] : NULL;
 
-		if (s->total <= 0 || !p || p->start != s->start ||
-		    engine_tier_cold(pol, a, s, in->now_ms) || writer_unstable(t, s, pol, in))
-			continue;
-		if (!plan_query(e, t, a, s, p, &queries))
-			continue;
-		for (int n = 0; n < in->nr_nodes; n++) {
-			e->region_counts[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
-			hot += p->pages[n];
-			fast += numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n) ? p->pages[n] : 0;
-		}
-		if (pol->shared == NM_SHARED_SPREAD)
-			spread(pol, in, s->start >> a->o.region_shift,
-			       shared ? e->region_proc : NULL, e->region_counts);
-		else if (shared)
-			no_home(in, e->region_counts);
-		pr.pages = p->pages;
-		pr.placement_seq = p->placement_seq;
-		p->last.src = NULL;
-		if (nm_plan_region_tick(pol, &pr, budget, &p->plan, &p->last) < 0)
-			continue;
-		unsettled |= watched(e, p, pol, in);
-		if (p->last.action == NM_PLAN_MIGRATE) {
-			unsigned long start, end;
-
-			region_span(a, s, &start, &end);
-			engine_region_move(e, start, end, p, budget);
-		}
+		if (s->total > 0 && !engine_tier_cold(pol, a, s, in->now_ms) &&
+		    !writer_unstable(t, s, pol, in))
+			plan_region(&c, s);
 	}
 	/* The hot set and its share on the fast tier (nodes with CPUs), as
 	 * placed when planned: status and metrics show it. */
-	t->tier.hot_pages = hot;
-	t->tier.hot_fast_pages = fast;
-	return !unsettled && !e->n_moves;
+	t->tier.hot_pages = c.hot;
+	t->tier.hot_fast_pages = c.fast;
+	return !c.unsettled && !e->n_moves;
 }
 
 /* The process plan said where T stands; T's regions follow its threads

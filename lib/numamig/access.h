@@ -120,11 +120,18 @@ struct nm_access_stats {
 	uint64_t compared, flips;
 };
 
+/* Pages [lo, hi) of a region (page indexes in it; lo >= hi: none). */
+struct nm_access_span {
+	uint32_t lo, hi;
+};
+
 struct nm_access {
 	struct nm_access_opts o;
 	struct nm_access_region *regions;
 	size_t n, cap;
 	float *counts;            /* [cap][NM_ACCESS_NR_SRCS][nr_nodes] */
+	struct nm_access_span *spans; /* [cap][nr_nodes]: the pages ever counted
+	                             from each node, as lo/hi are from all */
 	uint64_t *seen;           /* [cap][words]: pages counted this window */
 	size_t words;             /* bitmap words per region */
 	uint32_t *index;          /* hash of start -> region + 1; 0: empty */
@@ -196,6 +203,10 @@ const struct nm_access_region *nm_access_find(const struct nm_access *a, unsigne
  * sources). */
 float nm_access_count(const struct nm_access *a, const struct nm_access_region *r, int node,
 		      enum nm_access_src src);
+
+/* The span of the pages of region R ever counted from NODE. */
+struct nm_access_span nm_access_node_span(const struct nm_access *a,
+					  const struct nm_access_region *r, int node);
 
 /* How long R has gone without an access at NOW_NS, as far as the closed
  * windows tell: 0 if it was accessed in the open window; otherwise since

@@ -72,6 +72,7 @@
 #include <stdint.h>
 #include <numa.h>
 
+#include "numamig/access.h"
 #include "numamig/policy.h"
 #include "numamig/sampler.h"
 
@@ -263,6 +264,31 @@ int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_t
  * placement, and followed). */
 bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid, uint64_t now_ms,
 			     uint64_t hysteresis_ms);
+
+/* Whether thread TID ran on NODE when last seen running and has not
+ * changed nodes since SINCE_MS. */
+bool nm_plan_thread_stayed(const struct nm_thread_hist *h, size_t n, pid_t tid, int node,
+			   uint64_t since_ms);
+
+/* The writers of a region: the allowed nodes (IN's allowed) with at
+ * least NM_PLAN_WRITER_PCT of BY (its writes per node), into W; their
+ * number. */
+#define NM_PLAN_WRITER_PCT 10
+int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int *w);
+
+/* A region no node dominates (none has DOMINANCE_PCT of its counts) may
+ * hold the private memory of writers on several nodes side by side: a
+ * slice boundary inside a region (in a 4-node 6.1 guest, where a 64 MiB
+ * buffer is not 2 MiB aligned, two of three such regions stayed remote to
+ * both their writers), or two threads' allocation chunks. When the process's
+ * writes are private (SHARED 0) and the pages counted from each writer
+ * lie apart (their spans, nm_access_node_span, do not overlap), each
+ * writer's span can be planned as a part of its own, homed on that node.
+ * Memory several threads write has overlapping spans, and stays one
+ * region. The writers of region S of A into W; their number, or 0: not
+ * split. */
+int nm_plan_region_split(const struct nm_access *a, const struct nm_access_region *s,
+			 const struct nm_plan_input *in, unsigned dominance_pct, int shared, int *w);
 
 /* One tick for one region: nm_plan_tick() on the region's view. */
 int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,

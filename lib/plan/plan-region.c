@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "plan-internal.h"
+#include "numamig/set.h"
 
 int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,
 			struct nm_plan_budget *budget, struct nm_plan_state *st,
@@ -25,6 +26,50 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 	in.last_node = -1;
 	rpol.min_rss_bytes = 0;
 	return plan_tick(&rpol, &in, budget, st, out, true);
+}
+
+int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int *w)
+{
+	float total = 0;
+	int nw = 0;
+
+	for (int n = 0; n < in->nr_nodes; n++)
+		total += by[n];
+	for (int n = 0; n < in->nr_nodes && nw < NM_MAPS_MAX_NODES; n++)
+		if (total > 0 && by[n] * 100 >= total * NM_PLAN_WRITER_PCT &&
+		    (!in->allowed || ((unsigned)n < in->allowed->size &&
+				      numa_bitmask_isbitset(in->allowed, (unsigned)n))))
+			w[nw++] = n;
+	return nw;
+}
+
+int nm_plan_region_split(const struct nm_access *a, const struct nm_access_region *s,
+			 const struct nm_plan_input *in, unsigned dominance_pct, int shared, int *w)
+{
+	float by[NM_MAPS_MAX_NODES], total = 0, max = 0;
+	int nw;
+
+	if (shared != 0 || in->nr_nodes > NM_MAPS_MAX_NODES)
+		return 0;
+	for (int n = 0; n < in->nr_nodes; n++) {
+		by[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
+		total += by[n];
+		max = by[n] > max ? by[n] : max;
+	}
+	if (total <= 0 || max * 100 >= total * (float)dominance_pct)
+		return 0;
+	nw = nm_plan_region_writers(in, by, w);
+	for (int i = 0; i < nw; i++) {
+		struct nm_access_span si = nm_access_node_span(a, s, w[i]);
+
+		for (int j = 0; j < i; j++) {
+			struct nm_access_span sj = nm_access_node_span(a, s, w[j]);
+
+			if (si.lo < sj.hi && sj.lo < si.hi)
+				return 0;
+		}
+	}
+	return nw >= 2 ? nw : 0;
 }
 
 int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
@@ -64,10 +109,23 @@ static int by_tid(const void *key, const void *elem)
 	return (a > b) - (a < b);
 }
 
+static const struct nm_thread_hist *find(const struct nm_thread_hist *h, size_t n, pid_t tid)
+{
+	return n ? bsearch(&tid, h, n, sizeof(*h), by_tid) : NULL;
+}
+
 bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid, uint64_t now_ms,
 			     uint64_t hysteresis_ms)
 {
-	const struct nm_thread_hist *t = n ? bsearch(&tid, h, n, sizeof(*h), by_tid) : NULL;
+	const struct nm_thread_hist *t = find(h, n, tid);
 
 	return t && t->changed_ms[1] && now_ms < t->changed_ms[1] + hysteresis_ms;
+}
+
+bool nm_plan_thread_stayed(const struct nm_thread_hist *h, size_t n, pid_t tid, int node,
+			   uint64_t since_ms)
+{
+	const struct nm_thread_hist *t = find(h, n, tid);
+
+	return t && t->node == node && t->changed_ms[0] <= since_ms;
 }

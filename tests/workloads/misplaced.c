@@ -15,18 +15,20 @@
 #include "wl-common.h"
 
 static const char usage[] =
-	"Usage: wl-misplaced [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t USERS] [-P] [-R]\n"
+	"Usage: wl-misplaced [-s MiB] [-d SEC] [-i SEC] [-n SAMPLES] [-t USERS] [-o PAGES] [-P] [-R]\n"
 	"  Memory first-touched on node 0; thread k (default: one per CPU node)\n"
 	"  runs on CPU node k and streams slice k. Prints its locality every\n"
 	"  -i seconds (default 0.5) for -d seconds (default 5, 0 = until SIGTERM).\n"
 	"  -P: the users are processes, each with its own slice, not threads.\n"
-	"  -R: the threads only read their slices (after the first touch).\n";
+	"  -R: the threads only read their slices (after the first touch).\n"
+	"  -o: the buffer starts PAGES pages past a 2 MiB boundary (default: where\n"
+	"      mmap puts it).\n";
 
 int main(int argc, char **argv)
 {
 	struct wl_opts o;
 
-	wl_parse(argc, argv, &o, "PR", usage);
+	wl_parse(argc, argv, &o, "oPR", usage);
 	wl_start();
 	wl_run_misplaced("wl-misplaced", &o, 0);
 	return 0;

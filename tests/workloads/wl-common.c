@@ -8,6 +8,7 @@
 #include <numa.h>
 #include <numaif.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	o->reads = 0;
 	o->cold = 0;
 	o->first_node = -1;
+	o->offset = -1;
 	for (const char *e = extra; e && *e; e++) {
 		size_t l = strlen(optstring);
 		optstring[l] = *e;
@@ -79,6 +81,7 @@ void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 		case 'R': o->reads = 1; break;
 		case 'c': o->cold = (size_t)(parse_num(optarg, usage) * (1 << 20)); break;
 		case 'F': o->first_node = (int)parse_num(optarg, usage); break;
+		case 'o': o->offset = (long)parse_num(optarg, usage); break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -141,6 +144,24 @@ void *wl_map_anon(size_t len)
 	if (p == MAP_FAILED)
 		wl_die("mmap");
 	return p;
+}
+
+void *wl_map_anon_at(size_t len, long offset)
+{
+	const size_t align = 2ul << 20;
+	size_t skip = offset < 0 ? 0 : (size_t)offset * (size_t)wl_pagesz % align;
+	char *p, *at;
+
+	if (offset < 0)
+		return wl_map_anon(len);
+	p = wl_map_anon(len + 2 * align);
+	at = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1)) + skip;
+	/* Give back what lies around it. */
+	if (at > p && munmap(p, (size_t)(at - p)) < 0)
+		wl_die("munmap");
+	if (munmap(at + len, (size_t)(p + len + 2 * align - (at + len))) < 0)
+		wl_die("munmap");
+	return at;
 }
 
 void wl_touch(void *buf, size_t len)
@@ -484,7 +505,7 @@ void wl_run_misplaced(const char *name, const struct wl_opts *o, double period)
 	char *buf;
 
 	n = o->users ? o->users : nnodes;
-	buf = wl_map_anon(o->bytes);
+	buf = wl_map_anon_at(o->bytes, o->offset);
 	if (o->procs) {
 		/* Each process first-touches its own slice on the first node. */
 		wl_procs_start(buf, o->bytes, n, nodes, nnodes, period, nodes[0], slices);

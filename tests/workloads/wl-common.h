@@ -49,6 +49,8 @@ struct wl_opts {
 	int reads;           /* -R: users only read their slices (threads) */
 	size_t cold;         /* -c MiB: memory never touched after set-up (tier) */
 	int first_node;      /* -F NODE: where set-up touches memory first (tier); -1 */
+	long offset;         /* -o PAGES: the buffer starts this many pages past a
+	                        2 MiB boundary (misplaced); -1: where mmap puts it */
 };
 
 extern long wl_pagesz;
@@ -56,7 +58,7 @@ extern long wl_pagesz;
 extern volatile sig_atomic_t wl_stop;
 
 /* Parse the common options (and die with USAGE on error). EXTRA names the
- * program-specific letters this workload accepts out of "pfgcFPR". */
+ * program-specific letters this workload accepts out of "pfgcFoPR". */
 void wl_parse(int argc, char **argv, struct wl_opts *o, const char *extra,
 	      const char *usage);
 
@@ -71,6 +73,11 @@ void wl_pin_node(int node);
 
 /* Anonymous private mapping of LEN bytes, page aligned; dies on failure. */
 void *wl_map_anon(size_t len);
+/* The same, starting OFFSET pages past a 2 MiB boundary (OFFSET < 0: as
+ * wl_map_anon): the regions a balancer places memory by then straddle the
+ * edges of the slices in the same way on every kernel, whether or not it
+ * aligns big mappings. */
+void *wl_map_anon_at(size_t len, long offset);
 
 /* Write one byte per page, so every page is faulted in where the caller
  * runs (or where its memory policy says). */
