@@ -5,11 +5,12 @@ import re
 
 
 def engine_constant(name):
-    """A #define of lib/engine/engine.c, so that the W6 model and its prose follow
-    the daemon's own numbers: an integer or a product of integers such as
-    (300u * 1000)."""
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine", "engine.c")
-    expr = re.search(r"^#define %s \(?([0-9u *]+?)\)?$" % name, open(src).read(), re.M).group(1)
+    """A #define of lib/engine/engine.c or engine-internal.h, so that the W6
+    model and its prose follow the daemon's own numbers: an integer or a
+    product of integers such as (300u * 1000)."""
+    engine = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "engine")
+    text = "".join(open(os.path.join(engine, f)).read() for f in ("engine.c", "engine-internal.h"))
+    expr = re.search(r"^#define %s \(?([0-9u *]+?)\)?$" % name, text, re.M).group(1)
     v = 1
     for f in expr.split("*"):
         v *= int(f.strip().rstrip("u"))
