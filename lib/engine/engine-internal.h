@@ -75,7 +75,7 @@ bool engine_has_tiered(const struct nm_engine *e, const struct nm_task *t);
 void engine_submit(struct nm_engine *e, struct nm_task *t,
 		   struct nm_plan_budget *budget);
 /* Hand T's region moves (e->moves) to the workers, one item per target
- * node (they run side by side, each on its node's CPUs); with
+ * node (they run side by side, not pinned: see engine-act.c); with
  * DEMOTE_FROM >= 0 (a node), a demotion: only pages on that node move, and
  * e->demoting counts them until they are reaped. */
 void engine_submit_regions(struct nm_engine *e, struct nm_task *t,

@@ -45,11 +45,12 @@ static struct nm_region_plan *plan_find(struct nm_regions *rg, unsigned long key
 static struct nm_region_plan *plan_get(struct nm_regions *rg, unsigned long start, int nr_nodes)
 {
 	struct nm_region_plan *p = plan_find(rg, start);
-	size_t i = plan_lower(rg, start);
+	size_t i;
 	uint64_t *pages;
 
 	if (p)
 		return p;
+	i = plan_lower(rg, start);
 	if (rg->n == rg->cap) {
 		size_t cap = rg->cap ? 2 * rg->cap : 64;
 		struct nm_region_plan *v = realloc(rg->v, cap * sizeof(*v));

@@ -149,17 +149,17 @@ void *wl_map_anon(size_t len)
 void *wl_map_anon_at(size_t len, long offset)
 {
 	const size_t align = 2ul << 20;
-	size_t skip = offset < 0 ? 0 : (size_t)offset * (size_t)wl_pagesz % align;
 	char *p, *at;
 
 	if (offset < 0)
 		return wl_map_anon(len);
 	p = wl_map_anon(len + 2 * align);
-	at = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1)) + skip;
+	at = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1)) +
+	     (size_t)offset * (size_t)wl_pagesz % align;
 	/* Give back what lies around it. */
 	if (at > p && munmap(p, (size_t)(at - p)) < 0)
 		wl_die("munmap");
-	if (munmap(at + len, (size_t)(p + len + 2 * align - (at + len))) < 0)
+	if (munmap(at + len, (size_t)(p + 2 * align - at)) < 0)
 		wl_die("munmap");
 	return at;
 }
