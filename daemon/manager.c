@@ -20,12 +20,12 @@
 #include "numamig/engine.h"
 #include "numamig/knb.h"
 #include "numamig/metrics.h"
-#include "numamig/set.h"
+#include "report.h"
 
 struct manager {
 	struct manager_opts opts;
 	sd_event *event;
-	sd_event_source *tick, *reap;
+	sd_event_source *tick, *windows, *reap;
 	struct nm_root *root;
 	struct nm_engine *engine;
 	struct nm_config *config;
@@ -167,30 +167,6 @@ static void notify_status(struct manager *m)
 		   moved, nm_sampler_source_name(nm_engine_sampler(m->engine)));
 }
 
-/* Decisions to move memory are worth a line each; the rest only in debug.
- * A task busy migrating was not planned this tick: its decision is old. */
-static void log_decisions(struct manager *m, uint64_t tick_ms)
-{
-	const struct nm_tracker *t = nm_engine_tracker(m->engine);
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct nm_task *k = nm_task_of(t->v[i]);
-		const struct nm_plan_decision *d = &k->last;
-
-		if (d->now_ms != tick_ms)
-			continue;
-		if (d->action != NM_PLAN_NONE)
-			log_info("pid %d (%s): %s (%s) to node %d: %" PRIu64 " of %" PRIu64
-				 " pages misplaced", (int)k->id.pid, k->id.comm,
-				 nm_plan_action_name(d->action), nm_plan_reason_name(d->reason),
-				 d->target, d->pages, d->misplaced_pages);
-		else
-			log_debug("pid %d (%s): %s, home %d, %s", (int)k->id.pid, k->id.comm,
-				  nm_plan_reason_name(d->reason), d->home,
-				  nm_plan_state_name(k->plan.phase));
-	}
-}
-
 static double cpu_seconds(void)
 {
 	struct rusage ru;
@@ -237,22 +213,27 @@ static void write_metrics(struct manager *m, uint64_t now_ms)
 	m->metrics_err = r;
 }
 
-/* The DAMON source opens when a tiered process first needs it: say how
- * that went, once per change. */
-static void log_damon(struct manager *m)
+/* Windows shorter than an interval end between ticks, on a timer of their
+ * own (nm_engine_windows_due_ms). */
+static int arm_windows(struct manager *m)
 {
-	struct nm_damon_stats st;
-	const char *why;
-	int r = nm_engine_damon(m->engine, &why, &st);
+	uint64_t due = nm_engine_windows_due_ms(m->engine);
+	int r;
 
-	if (r == m->damon_err)
-		return;
-	m->damon_err = r;
-	if (r == 0)
-		log_info("DAMON source: live (reads of processes placed for tiering)");
-	else if (r < 0)
-		log_warn("DAMON source unavailable: %s; pages only read count as cold",
-			 why ? why : strerror(-r));
+	if (!due)
+		return sd_event_source_set_enabled(m->windows, SD_EVENT_OFF);
+	r = sd_event_source_set_time(m->windows, due * 1000);
+	return r < 0 ? r : sd_event_source_set_enabled(m->windows, SD_EVENT_ONESHOT);
+}
+
+static int on_windows(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s;
+	(void)usec;
+	nm_engine_windows(m->engine, manager_now_ms());
+	return arm_windows(m);
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
@@ -263,8 +244,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
 	if (r < 0)
 		log_warn("tick failed: %s", strerror(-r));
-	log_decisions(m, now);
-	log_damon(m);
+	report_decisions(m->engine, now);
+	report_damon(m->engine, &m->damon_err);
 	notify_status(m);
 	write_metrics(m, now);
 	/* The period runs from the first tick, not from when the timer was
@@ -274,29 +255,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		usec = now * 1000;
 	m->ticked = true;
 	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
+	r = arm_windows(m);
+	if (r < 0)
+		log_warn("arming the windows timer: %s", strerror(-r));
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-}
-
-static void log_migration(const struct nm_task *t, const struct nm_mig_work *work, void *arg)
-{
-	const struct nm_mig_result *r = &work->res;
-	char to[48];
-
-	(void)arg;
-	if (work->req.regions && work->req.sources)
-		snprintf(to, sizeof(to), "%zu regions from node %d to node %d",
-			 work->req.n_regions, nm_set_next(work->req.sources, 0),
-			 work->req.regions[0].target);
-	else if (work->req.regions)
-		snprintf(to, sizeof(to), "%zu regions to node %d", work->req.n_regions,
-			 work->req.regions[0].target);
-	else
-		snprintf(to, sizeof(to), "to node %d", work->req.target);
-	log_info("pid %d (%s): %s %s %s: %llu pages moved, %llu failed, "
-		 "%u calls in %" PRIu64 " ms%s%s", (int)t->id.pid, t->id.comm,
-		 work->direct ? "migrate_pages" : "move_pages", to, nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
-		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
-		 r->abort_errno ? strerror(r->abort_errno) : "");
 }
 
 static int on_reap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -407,6 +369,10 @@ static int setup_loop(struct manager *m)
 		r = sd_event_add_time_relative(m->event, &m->tick, CLOCK_MONOTONIC, 0, 1000, on_tick,
 					       m);
 	if (r >= 0)
+		r = sd_event_add_time(m->event, &m->windows, CLOCK_MONOTONIC, 0, 1000, on_windows, m);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->windows, SD_EVENT_OFF);
+	if (r >= 0)
 		r = sd_event_add_io(m->event, &m->reap, nm_engine_fd(m->engine), EPOLLIN, on_reap, m);
 	if (r >= 0)
 		r = start_control(m);
@@ -414,41 +380,6 @@ static int setup_loop(struct manager *m)
 	if (r >= 0)
 		r = sd_event_set_watchdog(m->event, true);
 	return r < 0 ? r : 0;
-}
-
-/* Whether processes whose threads run on several nodes can be served. */
-static void log_writes_source(const struct nm_engine *e)
-{
-	const char *why;
-	int r = nm_engine_softdirty(e, &why);
-
-	if (r < 0 && nm_engine_acts(e)) { /* a captured tree has none: said below */
-		log_warn("soft-dirty bits unavailable: %s; no process is placed by region: "
-			 "memory on nodes without CPUs is promoted only under tiering.promote: "
-			 "all, and none is demoted to a goal", why);
-		return;
-	}
-	r = nm_engine_writes(e, &why);
-	if (r == 0)
-		log_info("writes source: live (threads on several nodes are placed by region)");
-	else if (r == -EOPNOTSUPP) /* a captured tree: nothing moves anyway */
-		log_info("writes source: off on a captured tree");
-	else
-		log_warn("writes source unavailable: %s; processes whose threads run on "
-			 "several nodes are left alone, the writes of those with one home are "
-			 "read from their soft-dirty bits", why && *why ? why : strerror(-r));
-}
-
-/* Whether precise memory samples add reads to the writes. */
-static void log_pmu_source(const struct nm_engine *e)
-{
-	const char *what;
-	int r = nm_engine_pmu(e, &what);
-
-	if (r == 0)
-		log_info("pmu source: live (%s): regions are placed on loads too", what);
-	else if (r != -EOPNOTSUPP)
-		log_info("pmu source unavailable (regions are placed on writes only): %s", what);
 }
 
 int manager_new(const struct manager_opts *opts, struct manager **out)
@@ -475,10 +406,9 @@ int manager_new(const struct manager_opts *opts, struct manager **out)
 	if (r == 0 && (r = nm_engine_set_config(m->engine, m->config, manager_now_ms())) < 0)
 		what = "applying the config";
 	if (r == 0)
-		nm_engine_on_reap(m->engine, log_migration, m);
+		nm_engine_on_reap(m->engine, report_migration, NULL);
 	if (r == 0) {
-		log_writes_source(m->engine);
-		log_pmu_source(m->engine);
+		report_sources(m->engine);
 	}
 	if (r == 0 && (r = setup_loop(m)) < 0)
 		what = "setting up the event loop and control socket";
@@ -523,6 +453,7 @@ void manager_free(struct manager *m)
 	nm_engine_free(m->engine);
 	control_free(m->control);
 	sd_event_source_unref(m->tick);
+	sd_event_source_unref(m->windows);
 	sd_event_source_unref(m->reap);
 	sd_event_unref(m->event);
 	nm_root_free(m->root);

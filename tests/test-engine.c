@@ -198,6 +198,41 @@ START_TEST(test_regions_fresh)
 }
 END_TEST
 
+/* Private or shared, from closed windows: half the written regions
+ * compared once is enough evidence, a quarter of them flipping is
+ * shared. */
+START_TEST(test_regions_shared)
+{
+	struct nm_regions rg = { .store = { .n = 54 } };
+
+	ck_assert_int_eq(nm_regions_shared(&rg), -1); /* one window: nothing compared */
+	rg.compared = 26;
+	ck_assert_int_eq(nm_regions_shared(&rg), -1);
+	rg.compared = 27; /* three stragglers of 54 missed no verdict before */
+	ck_assert_int_eq(nm_regions_shared(&rg), 0);
+	rg.compared = 51;
+	rg.flips = 1;
+	ck_assert_int_eq(nm_regions_shared(&rg), 0);
+	rg.flips = 13; /* 13 of 51: a quarter */
+	ck_assert_int_eq(nm_regions_shared(&rg), 1);
+	rg.compared = 5; /* few compared, but most flipped: shared already */
+	rg.flips = 4;
+	ck_assert_int_eq(nm_regions_shared(&rg), 1);
+}
+END_TEST
+
+/* A process whose threads share no home gets its first two windows in one
+ * interval; later ones, and those of a process with a home, are whole. */
+START_TEST(test_first_gap)
+{
+	ck_assert_uint_eq(nm_regions_first_gap(1000, 0, -1), 500);
+	ck_assert_uint_eq(nm_regions_first_gap(1000, 1, -1), 500);
+	ck_assert_uint_eq(nm_regions_first_gap(1000, 2, -1), 1000);
+	ck_assert_uint_eq(nm_regions_first_gap(4000, 9, -1), 4000);
+	ck_assert_uint_eq(nm_regions_first_gap(1000, 0, 1), 1000);
+}
+END_TEST
+
 /* Placement by region needs two threads that ran mostly on different
  * nodes, not only a tick without a dominant node. */
 START_TEST(test_threads_spread)
@@ -228,6 +263,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_idle_rescans_back_off);
 	tcase_add_test(tc, test_walk_cadence);
 	tcase_add_test(tc, test_regions_fresh);
+	tcase_add_test(tc, test_regions_shared);
+	tcase_add_test(tc, test_first_gap);
 	tcase_add_test(tc, test_threads_spread);
 	suite_add_tcase(s, tc);
 	return s;

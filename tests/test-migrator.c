@@ -69,6 +69,17 @@ static void teardown(struct setup *s)
 	free(s);
 }
 
+/* A placement read of one span: its err, its counts in ON and C. */
+static int placement(struct setup *s, unsigned long start, unsigned long end,
+		     unsigned long long *on, struct nm_walk_counts *c)
+{
+	struct nm_mig_span sp = { .start = start, .end = end, .on_node = on };
+
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, &sp, 1), 0);
+	*c = sp.c;
+	return sp.err;
+}
+
 START_TEST(test_moves_everything_misplaced)
 {
 	struct setup *s = setup(5000);
@@ -422,7 +433,7 @@ START_TEST(test_placement)
 	AT(s, 300)->mapped_twice = true;
 	s->req.fp = NULL;
 	s->req.nr_nodes = 4;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE, BASE + 2048 * PG, on, &c), 0);
+	ck_assert_int_eq(placement(s, BASE, BASE + 2048 * PG, on, &c), 0);
 	ck_assert_uint_eq(on[2], 100);
 	ck_assert_uint_eq(on[0], 2048 - 100 - 2);
 	ck_assert_uint_eq(on[1], 0);
@@ -431,8 +442,49 @@ START_TEST(test_placement)
 	ck_assert_uint_eq(c.moved + c.requested, 0);
 	ck_assert_int_eq(AT(s, 0)->node, 2);
 	fk_proc(s->f, PID)->dead = true;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE, BASE + 2048 * PG, on, &c),
-			 -ESRCH);
+	ck_assert_int_eq(placement(s, BASE, BASE + 2048 * PG, on, &c), -ESRCH);
+	teardown(s);
+}
+END_TEST
+
+/* Many spans in one read: each has its own counts; once the process is
+ * gone, every span after says so, unread. */
+START_TEST(test_placement_spans)
+{
+	struct setup *s = setup(2048);
+	unsigned long long on[3][4];
+	struct nm_mig_span sp[3] = {
+		{ .start = BASE, .end = BASE + 512 * PG, .on_node = on[0] },
+		{ .start = BASE + 512 * PG, .end = BASE + 1024 * PG, .on_node = on[1] },
+		{ .start = BASE + 1024 * PG, .end = BASE + 1100 * PG, .on_node = on[2] },
+	};
+	unsigned calls;
+
+	for (int i = 500; i < 600; i++)
+		AT(s, i)->node = 3;
+	s->req.fp = NULL;
+	s->req.nr_nodes = 4;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), 0);
+	ck_assert_uint_eq(on[0][0], 500);
+	ck_assert_uint_eq(on[0][3], 12);
+	ck_assert_uint_eq(on[1][0], 424);
+	ck_assert_uint_eq(on[1][3], 88);
+	ck_assert_uint_eq(on[2][0], 76);
+	ck_assert_uint_eq(on[2][3], 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(sp[i].err, 0);
+	ck_assert_uint_eq(sp[1].c.pages, 512);
+	ck_assert_uint_eq(sp[2].c.pages, 76);
+	fk_proc(s->f, PID)->dead = true;
+	calls = s->f->move_calls;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(sp[i].err, -ESRCH);
+		ck_assert_uint_eq(sp[i].c.pages, 0);
+	}
+	ck_assert_uint_eq(s->f->move_calls, calls);
+	s->req.nr_nodes = 0;
+	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), -EINVAL);
 	teardown(s);
 }
 END_TEST
@@ -520,8 +572,7 @@ START_TEST(test_regions)
 		struct nm_walk_counts c;
 
 		/* Placement sees only the footprint's part of a range too. */
-		ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, BASE + 1024 * PG,
-						  BASE + 8192 * PG, on, &c), 0);
+		ck_assert_int_eq(placement(s, BASE + 1024 * PG, BASE + 8192 * PG, on, &c), 0);
 		ck_assert_uint_eq(on[2], 1024);
 		ck_assert_uint_eq(c.pages, 1024);
 	}
@@ -561,6 +612,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thp_batches_grow);
 	tcase_add_test(tc, test_small_vmas_share_calls);
 	tcase_add_test(tc, test_placement);
+	tcase_add_test(tc, test_placement_spans);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_regions);
 	tcase_add_test(tc, test_regions_share_calls);

@@ -186,25 +186,33 @@ int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 }
 
 int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
-		     unsigned long start, unsigned long end, unsigned long long *on_node,
-		     struct nm_walk_counts *c)
+		     struct nm_mig_span *spans, size_t n)
 {
 	/* No map: nothing is misplaced, so the walk only asks where pages are. */
 	struct nm_walk w = { .sys = sys, .proc = req->proc, .nr_map = req->nr_nodes,
-			     .exclusive_only = req->max_mapcount <= 1, .dry_run = true, .c = c,
-			     .on_node = on_node };
-	int r;
+			     .exclusive_only = req->max_mapcount <= 1, .dry_run = true };
+	int err = 0;
 
-	memset(c, 0, sizeof(*c));
 	if (req->nr_nodes <= 0)
 		return -EINVAL;
-	memset(on_node, 0, (size_t)req->nr_nodes * sizeof(*on_node));
 	if (nm_walk_init(&w) < 0)
 		return -ENOMEM;
-	walk_clipped(&w, req->fp, start, end);
-	r = nm_walk_errno(&w);
+	for (size_t i = 0; i < n; i++) {
+		struct nm_mig_span *s = &spans[i];
+
+		memset(&s->c, 0, sizeof(s->c));
+		memset(s->on_node, 0, (size_t)req->nr_nodes * sizeof(*s->on_node));
+		w.c = &s->c;
+		w.on_node = s->on_node;
+		/* Gone or stopping: so are the rest. */
+		if (err != -ESRCH && err != -ECANCELED) {
+			walk_clipped(&w, req->fp, s->start, s->end);
+			err = nm_walk_errno(&w);
+		}
+		s->err = err;
+	}
 	nm_walk_fini(&w);
-	return r;
+	return 0;
 }
 
 /* One call moves everything (the kernel orders overlapping moves), so a

@@ -10,6 +10,10 @@
 #include "numamig/tier.h"
 
 
+/* Placement reads per tick: 256 regions of 2 MiB is 512 MiB of address
+ * space, a few ms of pagemap and move_pages queries. The rest wait. */
+#define QUERIES_PER_TICK 256
+
 struct nm_engine {
 	const struct nm_root *root;
 	struct nm_topology *topo;
@@ -27,6 +31,7 @@ struct nm_engine {
 	struct bitmask *allowed;
 	uint64_t scan_spent;            /* numa_maps bytes read this tick */
 	uint64_t last_tick_ms;          /* 0 before the first tick */
+	uint64_t windows_ms;            /* the last nm_engine_windows() or tick */
 	uint64_t window_ms;             /* what this tick's samples cover */
 	nm_engine_reap_fn on_reap;
 	void *on_reap_arg;
@@ -46,7 +51,12 @@ struct nm_engine {
 	float *region_counts;           /* scratch, [nr_nodes] */
 	float *region_proc;
 	uint64_t *region_cpu;
-	unsigned long long *region_on;
+	/* Placement reads of a tick (engine-regions.c): at most
+	 * QUERIES_PER_TICK, in one walk. */
+	struct nm_mig_span *spans;      /* [QUERIES_PER_TICK] */
+	unsigned long long *region_on;  /* [QUERIES_PER_TICK * nr_nodes] */
+	struct region_part *parts;      /* the parts a plan of all regions plans */
+	size_t cap_parts;
 	struct nm_mig_region *moves;    /* this task's region moves this tick */
 	struct nm_region_plan **move_plans; /* and their plans */
 	size_t n_moves, cap_moves;

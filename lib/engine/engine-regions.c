@@ -5,17 +5,14 @@
  * numamig/access.h.
  *
  * Cost, bounded: a placement read is a pagemap read and a move_pages()
- * query of one region, at most QUERIES_PER_TICK a tick. */
+ * query of one region, at most QUERIES_PER_TICK a tick, all in one walk. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine-internal.h"
-
-/* Placement reads per tick: 256 regions of 2 MiB is 512 MiB of address
- * space, a few ms of pagemap and move_pages queries. The rest wait. */
-#define QUERIES_PER_TICK 256
+#include "base/array.h"
 
 /* ---- the region plans, by start ---- */
 
@@ -94,39 +91,70 @@ static void region_span(const struct nm_access *a, const struct nm_access_region
 	*end = s->start + ((unsigned long)s->hi << a->o.page_shift);
 }
 
-/* Read where the pages of [START, END), the span of S that P plans, are:
+/* One thing a plan of all regions plans: region S of the store whole
+ * (NODE -1), or writer NODE's part of it; [START, END) under the plan
+ * keyed KEY. */
+struct region_part {
+	size_t s;
+	unsigned long key, start, end;
+	int node;
+	struct nm_region_plan *p;       /* set once every plan exists */
+	bool known;                     /* its pages were read, now or before */
+};
+
+/* Whether what P read of [START, END) of S still holds: a span is read
  * once per window S is written in, again after a move (placed_window 0),
  * and when the span changed (a set next to the one written before it, in
- * the same region, is written now: its pages were not in the span read),
- * while the tick's reads last. False: P has never been read. */
-static bool plan_query(struct nm_engine *e, const struct nm_task *t, const struct nm_access *a,
-		       const struct nm_access_region *s, unsigned long start, unsigned long end,
-		       struct nm_region_plan *p, unsigned *queries)
+ * the same region, is written now: its pages were not in the span read). */
+static bool still_placed(const struct nm_access *a, const struct nm_access_region *s,
+			 const struct nm_region_plan *p, unsigned long start, unsigned long end)
 {
+	return p->placed_window && start == p->placed_start && end == p->placed_end &&
+	       (s->last_window != a->window || p->placed_window == a->window + 1);
+}
+
+/* Read where the pages of the N parts V of T are, those that need it, at
+ * most QUERIES_PER_TICK, in one walk; each part is known if read now or
+ * before (an older read stands in when the tick's reads are spent or
+ * this one failed). */
+static void read_placements(struct nm_engine *e, struct nm_task *t, struct region_part *v,
+			    size_t nv)
+{
+	const struct nm_access *a = &t->rg->store;
 	struct nm_mig_request req = { .proc = t->id.proc, .fp = &t->fp,
 				      .max_mapcount = t->id.policy->max_mapcount,
 				      .nr_nodes = e->nr_nodes };
-	struct nm_walk_counts c;
-	int r;
+	size_t k = 0, ix[QUERIES_PER_TICK];
 
-	if (p->placed_window && start == p->placed_start && end == p->placed_end &&
-	    (s->last_window != a->window || p->placed_window == a->window + 1))
-		return true; /* what was read still holds */
-	if (*queries >= QUERIES_PER_TICK)
-		return p->placed_window != 0;
-	++*queries;
-	r = nm_mig_placement(&nm_mig_kernel, &req, start, end, e->region_on, &c);
-	if (r < 0)
-		return p->placed_window != 0;
-	for (int n = 0; n < e->nr_nodes; n++)
-		p->pages[n] = e->region_on[n];
-	p->placed_window = a->window + 1;
-	p->placed_start = start;
-	p->placed_end = end;
-	p->placement_seq++;
-	t->rg->queries++;
-	e->counters.region_queries++;
-	return true;
+	for (size_t i = 0; i < nv; i++) {
+		struct region_part *q = &v[i];
+
+		q->known = q->p->placed_window != 0;
+		if (still_placed(a, &a->regions[q->s], q->p, q->start, q->end) ||
+		    k == QUERIES_PER_TICK)
+			continue;
+		e->spans[k] = (struct nm_mig_span){ .start = q->start, .end = q->end,
+						    .on_node = e->region_on + k * (size_t)e->nr_nodes };
+		ix[k++] = i;
+	}
+	if (!k || nm_mig_placement(&nm_mig_kernel, &req, e->spans, k) < 0)
+		return;
+	for (size_t j = 0; j < k; j++) {
+		struct region_part *q = &v[ix[j]];
+		struct nm_region_plan *p = q->p;
+
+		if (e->spans[j].err < 0)
+			continue;
+		for (int n = 0; n < e->nr_nodes; n++)
+			p->pages[n] = e->spans[j].on_node[n];
+		p->placed_window = a->window + 1;
+		p->placed_start = q->start;
+		p->placed_end = q->end;
+		p->placement_seq++;
+		q->known = true;
+		t->rg->queries++;
+		e->counters.region_queries++;
+	}
 }
 
 /* Intervals a region that moved is watched with a clear each: long enough
@@ -239,25 +267,25 @@ struct plan_all {
 	const struct nm_policy *pol;
 	struct nm_plan_budget *budget;
 	struct nm_plan_region pr;
-	unsigned queries;
 	int shared;
 	bool unsettled;
 	uint64_t hot, fast;
 };
 
-/* Plan P, the part [START, END) of region S: NODE's writes only (a part
- * of a split region), or all of them (NODE -1). */
-static void plan_part(struct plan_all *c, const struct nm_access_region *s,
-		      struct nm_region_plan *p, unsigned long start, unsigned long end, int node)
+/* Plan part Q: its node's writes only (a part of a split region), or all
+ * of the region's (node -1). */
+static void plan_part(struct plan_all *c, const struct region_part *q)
 {
 	struct nm_engine *e = c->e;
 	const struct nm_access *a = &c->t->rg->store;
+	const struct nm_access_region *s = &a->regions[q->s];
 	const struct nm_plan_input *in = c->in;
+	struct nm_region_plan *p = q->p;
 
-	if (!plan_query(e, c->t, a, s, start, end, p, &c->queries))
+	if (!q->known)
 		return;
 	for (int n = 0; n < in->nr_nodes; n++) {
-		e->region_counts[n] = node < 0 || n == node ?
+		e->region_counts[n] = q->node < 0 || n == q->node ?
 			nm_access_count(a, s, n, NM_ACCESS_NR_SRCS) : 0;
 		c->hot += p->pages[n];
 		c->fast += numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n) ? p->pages[n] : 0;
@@ -276,29 +304,51 @@ static void plan_part(struct plan_all *c, const struct nm_access_region *s,
 		return;
 	c->unsettled |= watched(e, c->t, s, p, c->pol, in);
 	if (p->last.action == NM_PLAN_MIGRATE)
-		engine_region_move(e, start, end, p, c->budget);
+		engine_region_move(e, q->start, q->end, p, c->budget);
 }
 
-/* Plan region S: whole, or each writer's part of it (nm_plan_region_split). */
-static void plan_region(struct plan_all *c, const struct nm_access_region *s)
+/* Add part [START, END) of region I, keyed KEY, to the N parts, making its
+ * plan; only made, not added, unless PLANNED. */
+static void add_part(struct plan_all *c, size_t i, unsigned long key, unsigned long start,
+		     unsigned long end, int node, bool planned, size_t *n)
 {
+	struct nm_engine *e = c->e;
+
+	if (!plan_get(c->t->rg, key, e->nr_nodes) || !planned)
+		return;
+	e->parts[(*n)++] = (struct region_part){ .s = i, .key = key, .start = start, .end = end,
+						 .node = node };
+}
+
+/* Add the parts of region I: the region whole, or each writer's part of
+ * it (nm_plan_region_split). Every region written gets its plans, those
+ * not planned now (cold, or a writer that keeps changing nodes) too. */
+static int add_parts(struct plan_all *c, size_t i, size_t *n)
+{
+	struct nm_engine *e = c->e;
 	const struct nm_access *a = &c->t->rg->store;
+	const struct nm_access_region *s = &a->regions[i];
 	int w[NM_MAPS_MAX_NODES];
 	int nw = nm_plan_region_split(a, s, c->in, c->pol->dominance_pct, c->shared, w);
-	struct nm_region_plan *p;
+	bool planned = !engine_tier_cold(c->pol, a, s, c->in->now_ms) &&
+		       !writer_unstable(c->t, s, c->pol, c->in);
 	unsigned long start, end;
 
-	for (int i = 0; i < nw; i++) {
-		struct nm_access_span sp = nm_access_node_span(a, s, w[i]);
+	if (array_grow((void **)&e->parts, &e->cap_parts, *n + (size_t)(nw ? nw : 1),
+		       sizeof(*e->parts)) < 0)
+		return -ENOMEM;
+	for (int k = 0; k < nw; k++) {
+		struct nm_access_span sp = nm_access_node_span(a, s, w[k]);
 
-		if ((p = plan_find(c->t->rg, split_key(s->start, w[i]))))
-			plan_part(c, s, p, s->start + ((unsigned long)sp.lo << a->o.page_shift),
-				  s->start + ((unsigned long)sp.hi << a->o.page_shift), w[i]);
+		add_part(c, i, split_key(s->start, w[k]),
+			 s->start + ((unsigned long)sp.lo << a->o.page_shift),
+			 s->start + ((unsigned long)sp.hi << a->o.page_shift), w[k], planned, n);
 	}
-	if (nw || !(p = plan_find(c->t->rg, s->start)))
-		return;
+	if (nw)
+		return 0;
 	region_span(a, s, &start, &end);
-	plan_part(c, s, p, start, end, -1);
+	add_part(c, i, s->start, start, end, -1, planned, n);
+	return 0;
 }
 
 /* Plan every written region of T; collect the moves in e->moves. Whether
@@ -313,6 +363,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 			      .pr = { .proc = in, .counts = e->region_counts,
 				      .cpu_ns = e->region_cpu },
 			      .shared = nm_regions_shared(rg) };
+	size_t np = 0;
 
 	/* One window cannot tell private memory from shared; that matters
 	 * only when the threads run on several nodes (one node dominant: a
@@ -329,23 +380,15 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	/* First every plan, then the decisions: a move keeps a pointer to
 	 * its plan, which a later insertion would move. */
 	for (size_t i = 0; i < a->n; i++) {
-		const struct nm_access_region *s = &a->regions[i];
-		int w[NM_MAPS_MAX_NODES];
-		int nw = nm_plan_region_split(a, s, in, pol->dominance_pct, c.shared, w);
-
-		c.pr.all_counts += s->total;
-		if (s->total > 0 && !nw)
-			plan_get(rg, s->start, e->nr_nodes);
-		for (int k = 0; s->total > 0 && k < nw; k++)
-			plan_get(rg, split_key(s->start, w[k]), e->nr_nodes);
+		c.pr.all_counts += a->regions[i].total;
+		if (a->regions[i].total > 0 && add_parts(&c, i, &np) < 0)
+			return false;
 	}
-	for (size_t i = 0; i < a->n; i++) {
-		const struct nm_access_region *s = &a->regions[i];
-
-		if (s->total > 0 && !engine_tier_cold(pol, a, s, in->now_ms) &&
-		    !writer_unstable(t, s, pol, in))
-			plan_region(&c, s);
-	}
+	for (size_t k = 0; k < np; k++)
+		e->parts[k].p = plan_find(rg, e->parts[k].key);
+	read_placements(e, t, e->parts, np);
+	for (size_t k = 0; k < np; k++)
+		plan_part(&c, &e->parts[k]);
 	/* The hot set and its share on the fast tier (nodes with CPUs), as
 	 * placed when planned: status and metrics show it. */
 	t->tier.hot_pages = c.hot;

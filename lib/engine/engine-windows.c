@@ -70,9 +70,10 @@ void engine_regions_close(struct nm_engine *e)
 }
 
 /* Each bucket holds this many seconds' worth: a process new to placement
- * by region needs three windows (two to tell private memory from shared,
- * one to act) before it is placed, and at the budgets' pace each of a big
- * process's windows would wait (a clear of 64 MiB took 20 ms in a loaded
+ * by region has two windows in its first interval (to tell private memory
+ * from shared: nm_regions_first_gap) and more while its regions move and
+ * are watched, and at the budgets' pace each of a big process's windows
+ * would wait (a clear of 64 MiB took 20 ms in a loaded
  * 4-vCPU guest, twice the default clear budget of a second). */
 #define BURST_S 4
 
@@ -411,15 +412,66 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	rg->clear_err = 0;
 	if (!rg->observed_ms)
 		rg->observed_ms = now_ms;
-	rg->clears++;
 	rg->clear_ns += ns;
 	e->counters.clears++;
 	e->counters.clear_ns += ns;
 	rg->window_ms = now_ms;
-	rg->next_clear_ms = now_ms + rg->gap_ms;
+	rg->next_clear_ms = now_ms + nm_regions_first_gap(rg->gap_ms, rg->clears, t->last.home);
+	rg->clears++;
 	rg->wait = NM_REGIONS_RUNNING;
 }
 
+
+/* ---- between ticks ---- */
+
+/* The next tick, as the engine expects it. */
+static uint64_t next_tick_ms(const struct nm_engine *e)
+{
+	return e->last_tick_ms + e->config->interval_ms;
+}
+
+uint64_t nm_engine_windows_due_ms(const struct nm_engine *e)
+{
+	uint64_t due = 0, tick, slack;
+
+	if (!e->config || !e->last_tick_ms)
+		return 0;
+	tick = next_tick_ms(e);
+	slack = nm_regions_slack_ms(e->config->interval_ms);
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		const struct nm_task *t = nm_task_of(e->tracker.v[i]);
+		const struct nm_regions *rg = t->rg;
+
+		/* One that was due and had to wait (a budget) waits for the
+		 * tick. */
+		if (rg && rg->open && !t->busy && !t->id.doomed &&
+		    rg->next_clear_ms > e->windows_ms && rg->next_clear_ms + slack < tick &&
+		    (!due || rg->next_clear_ms < due))
+			due = rg->next_clear_ms;
+	}
+	return due;
+}
+
+/* A window due between ticks is closed and the next opened at once; the
+ * plan of the next tick reads them. The records are routed first: those
+ * of the window closing are its own. */
+void nm_engine_windows(struct nm_engine *e, uint64_t now_ms)
+{
+	if (!e->config)
+		return;
+	e->windows_ms = now_ms;
+	engine_regions_drain(e, now_ms);
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		struct nm_task *t = nm_task_of(e->tracker.v[i]);
+		struct nm_regions *rg = t->rg;
+
+		if (rg && rg->open && !t->busy && !t->id.doomed &&
+		    rg->next_clear_ms + nm_regions_slack_ms(e->config->interval_ms) < next_tick_ms(e) &&
+		    engine_window_due(e, t, now_ms, false))
+			engine_window_open(e, t, now_ms);
+	}
+	engine_regions_end_tick(e);
+}
 
 /* Stable placement: fewer clears, fewer faults. Placement that changes
  * again: a clear every interval, and a long window open now ends at the

@@ -132,12 +132,13 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->region_counts = calloc((size_t)n, sizeof(*e->region_counts));
 	e->region_proc = calloc((size_t)n, sizeof(*e->region_proc));
 	e->region_cpu = calloc((size_t)n, sizeof(*e->region_cpu));
-	e->region_on = calloc((size_t)n, sizeof(*e->region_on));
+	e->region_on = calloc((size_t)n * QUERIES_PER_TICK, sizeof(*e->region_on));
+	e->spans = calloc(QUERIES_PER_TICK, sizeof(*e->spans));
 	e->demoting = calloc((size_t)n, sizeof(*e->demoting));
 	e->moves_to = calloc((size_t)n, sizeof(*e->moves_to));
 	e->tier_settle_ms = calloc((size_t)n, sizeof(*e->tier_settle_ms));
 	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
-	       e->region_proc && e->region_cpu && e->region_on && e->demoting && e->moves_to &&
+	       e->region_proc && e->region_cpu && e->region_on && e->spans && e->demoting && e->moves_to &&
 	       e->tier_settle_ms ? 0 : -ENOMEM;
 }
 
@@ -166,6 +167,8 @@ void nm_engine_free(struct nm_engine *e)
 	free(e->region_proc);
 	free(e->region_cpu);
 	free(e->region_on);
+	free(e->spans);
+	free(e->parts);
 	free(e->moves);
 	free(e->move_plans);
 	free(e->demoting);
@@ -373,7 +376,7 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	 * gets this window, not the time since its own last plan (none, or
 	 * several ticks). */
 	e->window_ms = e->last_tick_ms && now_ms > e->last_tick_ms ? now_ms - e->last_tick_ms : 0;
-	e->last_tick_ms = now_ms;
+	e->last_tick_ms = e->windows_ms = now_ms;
 	nm_topo_refresh_mem(e->topo, e->root);
 	e->scan_spent = 0;
 	for (size_t i = 0; i < e->tracker.n; i++) {

@@ -80,6 +80,13 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 
 int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
 
+/* Write windows shorter than an interval (numamig/regions.h) end between
+ * ticks: nm_engine_windows_due_ms() says when the first such window is due
+ * before the next tick (engine clock, ms; 0: none), and nm_engine_windows()
+ * at that time closes it and opens the next, without planning. */
+uint64_t nm_engine_windows_due_ms(const struct nm_engine *e);
+void nm_engine_windows(struct nm_engine *e, uint64_t now_ms);
+
 /* The worker's completion fd, and the handler for it. */
 int nm_engine_fd(const struct nm_engine *e);
 void nm_engine_reap(struct nm_engine *e, uint64_t now_ms);

@@ -109,17 +109,28 @@ struct nm_mig_result {
 int nm_mig_lazy(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
 		struct nm_mig_result *res);
 
-/* Where the pages of [START, END) of REQ's process are, inside its
- * footprint's eligible VMAs (REQ->fp NULL: all of it): ON_NODE[nr_nodes]
- * gets the present pages (with max_mapcount 1, those pagemap calls
- * exclusive) per node, C the walk's counts (pages, absent, shared).
- * Through the walker, moving nothing: pagemap then move_pages() with
- * nodes NULL; a THP counts as its 512 pages. REQ's target, sources,
- * tuner, cap and regions are unused. 0, or -errno as nm_walk_errno() says
- * it (-ESRCH: gone). */
+/* One range of a placement read, and what was found there. */
+struct nm_mig_span {
+	unsigned long start, end;
+	unsigned long long *on_node;    /* [nr_nodes]: present pages per node */
+	struct nm_walk_counts c;        /* the walk's counts (pages, absent, shared) */
+	int err;                        /* 0, or -errno as nm_walk_errno() says it
+	                                   (-ESRCH: gone) */
+};
+
+/* Where the pages of N ranges of REQ's process are, inside its
+ * footprint's eligible VMAs (REQ->fp NULL: all of it): each span's ON_NODE
+ * gets its present pages (with max_mapcount 1, those pagemap calls
+ * exclusive) per node. Through the walker, moving nothing: pagemap then
+ * move_pages() with nodes NULL; a THP counts as its 512 pages. One walk
+ * for all of them: the engine reads a few hundred regions in a tick, and
+ * a walk's window buffers taken and given back for each cost more than
+ * the read (glibc's heap grows and shrinks each time). Once the process
+ * is gone (or the daemon stopping), the rest of the spans say so unread. REQ's target, sources,
+ * tuner, cap and regions are unused. 0 with each span's err set, or
+ * -EINVAL (no nodes) or -ENOMEM. */
 int nm_mig_placement(const struct nm_mig_sys *sys, const struct nm_mig_request *req,
-		     unsigned long start, unsigned long end, unsigned long long *on_node,
-		     struct nm_walk_counts *c);
+		     struct nm_mig_span *spans, size_t n);
 
 /* Direct mode: migrate_pages(pid, FROM, TO). RES->c.requested is unknown
  * (the kernel does not say); RES->c.failed_by[NM_MIG_EOTHER] gets the
