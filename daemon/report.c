@@ -51,8 +51,8 @@ void report_migration(const struct nm_task *t, const struct nm_mig_work *work, v
 		snprintf(to, sizeof(to), "to node %d", work->req.target);
 	log_info("pid %d (%s): %s %s %s: %llu pages moved, %llu failed, "
 		 "%u calls in %" PRIu64 " ms%s%s", (int)t->id.pid, t->id.comm,
-		 work->direct ? "migrate_pages" : "move_pages", to, nm_mig_stop_name(r->stop), r->c.moved, r->c.failed, r->c.calls,
-		 r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
+		 work->direct ? "migrate_pages" : "move_pages", to, nm_mig_stop_name(r->stop),
+		 r->c.moved, r->c.failed, r->c.calls, r->c.busy_ns / 1000000, r->abort_errno ? ": " : "",
 		 r->abort_errno ? strerror(r->abort_errno) : "");
 }
 

@@ -424,30 +424,31 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 
 /* ---- between ticks ---- */
 
-/* The next tick, as the engine expects it. */
-static uint64_t next_tick_ms(const struct nm_engine *e)
+/* Whether T's open window is due before the next tick (as the engine
+ * expects it), by more than the ticks' jitter. */
+static bool due_between(const struct nm_engine *e, const struct nm_task *t)
 {
-	return e->last_tick_ms + e->config->interval_ms;
+	const struct nm_regions *rg = t->rg;
+
+	return rg && rg->open && !t->busy && !t->id.doomed &&
+	       rg->next_clear_ms + nm_regions_slack_ms(e->config->interval_ms) <
+	       e->last_tick_ms + e->config->interval_ms;
 }
 
 uint64_t nm_engine_windows_due_ms(const struct nm_engine *e)
 {
-	uint64_t due = 0, tick, slack;
+	uint64_t due = 0;
 
 	if (!e->config || !e->last_tick_ms)
 		return 0;
-	tick = next_tick_ms(e);
-	slack = nm_regions_slack_ms(e->config->interval_ms);
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		const struct nm_task *t = nm_task_of(e->tracker.v[i]);
-		const struct nm_regions *rg = t->rg;
 
 		/* One that was due and had to wait (a budget) waits for the
 		 * tick. */
-		if (rg && rg->open && !t->busy && !t->id.doomed &&
-		    rg->next_clear_ms > e->windows_ms && rg->next_clear_ms + slack < tick &&
-		    (!due || rg->next_clear_ms < due))
-			due = rg->next_clear_ms;
+		if (due_between(e, t) && t->rg->next_clear_ms > e->windows_ms &&
+		    (!due || t->rg->next_clear_ms < due))
+			due = t->rg->next_clear_ms;
 	}
 	return due;
 }
@@ -463,11 +464,8 @@ void nm_engine_windows(struct nm_engine *e, uint64_t now_ms)
 	engine_regions_drain(e, now_ms);
 	for (size_t i = 0; i < e->tracker.n; i++) {
 		struct nm_task *t = nm_task_of(e->tracker.v[i]);
-		struct nm_regions *rg = t->rg;
 
-		if (rg && rg->open && !t->busy && !t->id.doomed &&
-		    rg->next_clear_ms + nm_regions_slack_ms(e->config->interval_ms) < next_tick_ms(e) &&
-		    engine_window_due(e, t, now_ms, false))
+		if (due_between(e, t) && engine_window_due(e, t, now_ms, false))
 			engine_window_open(e, t, now_ms);
 	}
 	engine_regions_end_tick(e);

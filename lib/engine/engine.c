@@ -138,8 +138,8 @@ static int engine_alloc_scratch(struct nm_engine *e)
 	e->moves_to = calloc((size_t)n, sizeof(*e->moves_to));
 	e->tier_settle_ms = calloc((size_t)n, sizeof(*e->tier_settle_ms));
 	return e->pages && e->headroom && e->allowed && e->counters.moved && e->region_counts &&
-	       e->region_proc && e->region_cpu && e->region_on && e->spans && e->demoting && e->moves_to &&
-	       e->tier_settle_ms ? 0 : -ENOMEM;
+	       e->region_proc && e->region_cpu && e->region_on && e->spans && e->demoting &&
+	       e->moves_to && e->tier_settle_ms ? 0 : -ENOMEM;
 }
 
 void nm_engine_free(struct nm_engine *e)
