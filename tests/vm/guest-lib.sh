@@ -41,11 +41,12 @@ check_range() {
 }
 
 # wait_for FILE ERE SECONDS: wait until FILE has a line matching ERE.
+# SECONDS by the clock, not a count of polls: on a busy host each poll
+# (a grep and a sleep, two processes) can take far longer than its 0.1 s.
 wait_for() {
-    _i=0
+    _until=$(awk -v s="$3" '{ printf "%d", $1 * 10 + s * 10 }' /proc/uptime)
     while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-        _i=$((_i + 1))
-        if [ "$_i" -gt $(($3 * 10)) ]; then
+        if [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -gt "$_until" ]; then
             echo "wait_for: no /$2/ in $1 after $3 s; it has:"
             cat "$1" 2>/dev/null
             return 1

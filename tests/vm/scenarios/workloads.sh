@@ -12,8 +12,13 @@
 # must raise its reported locality to 1/(N-1). wl-job runs in a cgroup and
 # its processes must all be in it. Under kernel autoNUMA the reports place
 # the pages it has unmapped for hinting faults (next to none absent).
+# It takes 15-30 s; the limit is 240 s: in a CI run (ci46) the 4n/6.12
+# guest, its 4 vCPUs on one TCG thread of a busy host, was killed at the
+# 120 s default in the step after wl-job, nothing having failed (another
+# 4-vCPU guest of that run reported an RCU stall).
 # topo: 2n 4n cxl
 # kernel: all
+# timeout: 240
 . /etc/numamig-vm/lib.sh
 
 thp=/sys/kernel/mm/transparent_hugepage/enabled
