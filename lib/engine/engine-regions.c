@@ -351,9 +351,25 @@ static int add_parts(struct plan_all *c, size_t i, size_t *n)
 	return 0;
 }
 
+/* Whether this tick's moves of a process are only a tail: fewer pages
+ * than a call's worth (batch_min) in all, the last few of a region moved
+ * just before that faulted in after its placement was read, or a thread's
+ * stack. That is no change of placement, and keeps no window one interval
+ * after the last (in a 4-node guest a 9-page tail, 20 s after the move,
+ * had put the gap from 16 intervals back to one: three more clears). */
+static bool only_tail(const struct nm_engine *e, const struct nm_policy *pol,
+		      const struct nm_plan_input *in)
+{
+	uint64_t bytes = 0;
+
+	for (int n = 0; n < e->nr_nodes; n++)
+		bytes += e->moves_to[n];
+	return bytes < (uint64_t)(pol->batch_min ? pol->batch_min : 1) * in->page_size;
+}
+
 /* Plan every written region of T; collect the moves in e->moves. Whether
- * placement is settled: nothing moves, nothing is watched (false too while
- * the writers are not known, and nothing was planned). */
+ * placement is settled: nothing moves but a tail, nothing is watched
+ * (false too while the writers are not known, and nothing was planned). */
 static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 		     const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
@@ -393,7 +409,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	 * placed when planned: status and metrics show it. */
 	t->tier.hot_pages = c.hot;
 	t->tier.hot_fast_pages = c.fast;
-	return !c.unsettled && !e->n_moves;
+	return !c.unsettled && (!e->n_moves || only_tail(e, pol, in));
 }
 
 /* The process plan said where T stands; T's regions follow its threads
