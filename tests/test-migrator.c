@@ -11,74 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fake-kernel.h"
-#include "numamig/migrator.h"
+#include "migrator-fixture.h"
 #include "act/walk.h"
-
-#define PG FK_PG
-#define BASE 0x200000ul /* 2 MiB aligned: huge pages fit */
-#define PID 4242
-
-/* The page I of the one VMA. */
-#define AT(s, i) fk_page((s)->f, PID, BASE + (unsigned long)(i) * PG)
-
-/* A footprint with one VMA [BASE, BASE + n pages) reported on node 0. */
-static void one_vma(struct nm_footprint *fp, unsigned long n)
-{
-	static struct nm_map_vma vma;
-	static struct nm_node_pages nodes[1];
-
-	memset(fp, 0, sizeof(*fp));
-	nodes[0] = (struct nm_node_pages){ 0, n };
-	vma = (struct nm_map_vma){ .start = BASE, .end = BASE + n * PG, .page_kb = 4, .pages = n,
-				  .first_node = 0, .nr_nodes = 1 };
-	fp->tab.vmas = &vma;
-	fp->tab.n_vmas = 1;
-	fp->tab.nodes = nodes;
-}
-
-struct setup {
-	struct fake *f;
-	struct nm_mig_sys sys;
-	struct nm_footprint fp;
-	struct nm_tuner tuner;
-	struct nm_proc proc;
-	struct nm_mig_request req;
-	struct nm_mig_result res;
-};
-
-static struct setup *setup(int pages)
-{
-	struct setup *s = calloc(1, sizeof(*s));
-
-	s->f = fk_new();
-	s->f->ns_per_page = 1000; /* 1 us per page */
-	fk_add_anon(s->f, PID, BASE, BASE + (unsigned long)pages * PG);
-	s->sys = fk_sys(s->f);
-	one_vma(&s->fp, (unsigned long)pages);
-	nm_tuner_init(&s->tuner, 64, 4096, 20 * 1000000ull);
-	s->proc.pid = PID;
-	s->req = (struct nm_mig_request){ .proc = &s->proc, .fp = &s->fp, .target = 1,
-					  .max_mapcount = 1, .tuner = &s->tuner };
-	return s;
-}
-
-static void teardown(struct setup *s)
-{
-	fk_free(s->f);
-	free(s);
-}
-
-/* A placement read of one span: its err, its counts in ON and C. */
-static int placement(struct setup *s, unsigned long start, unsigned long end,
-		     unsigned long long *on, struct nm_walk_counts *c)
-{
-	struct nm_mig_span sp = { .start = start, .end = end, .on_node = on };
-
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, &sp, 1), 0);
-	*c = sp.c;
-	return sp.err;
-}
 
 START_TEST(test_moves_everything_misplaced)
 {
@@ -418,77 +352,6 @@ START_TEST(test_regions_share_calls)
 }
 END_TEST
 
-/* A placement query: pages per node, a THP as its 512, absent pages and
- * shared ones apart, nothing moved; a process gone says so. */
-START_TEST(test_placement)
-{
-	struct setup *s = setup(2048);
-	unsigned long long on[4];
-	struct nm_walk_counts c;
-
-	fk_thp(s->f, PID, BASE + 1024 * PG);
-	for (int i = 0; i < 100; i++)
-		AT(s, i)->node = 2;
-	AT(s, 200)->absent = true;
-	AT(s, 300)->mapped_twice = true;
-	s->req.fp = NULL;
-	s->req.nr_nodes = 4;
-	ck_assert_int_eq(placement(s, BASE, BASE + 2048 * PG, on, &c), 0);
-	ck_assert_uint_eq(on[2], 100);
-	ck_assert_uint_eq(on[0], 2048 - 100 - 2);
-	ck_assert_uint_eq(on[1], 0);
-	ck_assert_uint_eq(c.absent, 1);
-	ck_assert_uint_eq(c.shared, 1);
-	ck_assert_uint_eq(c.moved + c.requested, 0);
-	ck_assert_int_eq(AT(s, 0)->node, 2);
-	fk_proc(s->f, PID)->dead = true;
-	ck_assert_int_eq(placement(s, BASE, BASE + 2048 * PG, on, &c), -ESRCH);
-	teardown(s);
-}
-END_TEST
-
-/* Many spans in one read: each has its own counts; once the process is
- * gone, every span after says so, unread. */
-START_TEST(test_placement_spans)
-{
-	struct setup *s = setup(2048);
-	unsigned long long on[3][4];
-	struct nm_mig_span sp[3] = {
-		{ .start = BASE, .end = BASE + 512 * PG, .on_node = on[0] },
-		{ .start = BASE + 512 * PG, .end = BASE + 1024 * PG, .on_node = on[1] },
-		{ .start = BASE + 1024 * PG, .end = BASE + 1100 * PG, .on_node = on[2] },
-	};
-	unsigned calls;
-
-	for (int i = 500; i < 600; i++)
-		AT(s, i)->node = 3;
-	s->req.fp = NULL;
-	s->req.nr_nodes = 4;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), 0);
-	ck_assert_uint_eq(on[0][0], 500);
-	ck_assert_uint_eq(on[0][3], 12);
-	ck_assert_uint_eq(on[1][0], 424);
-	ck_assert_uint_eq(on[1][3], 88);
-	ck_assert_uint_eq(on[2][0], 76);
-	ck_assert_uint_eq(on[2][3], 0);
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(sp[i].err, 0);
-	ck_assert_uint_eq(sp[1].c.pages, 512);
-	ck_assert_uint_eq(sp[2].c.pages, 76);
-	fk_proc(s->f, PID)->dead = true;
-	calls = s->f->move_calls;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), 0);
-	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(sp[i].err, -ESRCH);
-		ck_assert_uint_eq(sp[i].c.pages, 0);
-	}
-	ck_assert_uint_eq(s->f->move_calls, calls);
-	s->req.nr_nodes = 0;
-	ck_assert_int_eq(nm_mig_placement(&s->sys, &s->req, sp, 3), -EINVAL);
-	teardown(s);
-}
-END_TEST
-
 /* A byte cap smaller than a huge page stops before it. */
 START_TEST(test_thp_budget)
 {
@@ -611,8 +474,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_thp_budget);
 	tcase_add_test(tc, test_thp_batches_grow);
 	tcase_add_test(tc, test_small_vmas_share_calls);
-	tcase_add_test(tc, test_placement);
-	tcase_add_test(tc, test_placement_spans);
 	tcase_add_test(tc, test_list_per_page);
 	tcase_add_test(tc, test_regions);
 	tcase_add_test(tc, test_regions_share_calls);
