@@ -171,6 +171,10 @@ static void print_totals(FILE *f, json_object *p)
 	print_migrated(f, p);
 	fprintf(f, "migrations %lld, %s in move_pages\n", (long long)jint(p, "totals.migrations", 0),
 		fmt_ms(ms, jint(p, "totals.migration_ms", -1)));
+	if (jint(p, "totals.move_priority_errors", 0))
+		fprintf(f, "%-11s%lld raises of a mover's priority refused (%s): moves run at the "
+			"daemon's own\n", "priority:", (long long)jint(p, "totals.move_priority_errors", 0),
+			jstr(p, "totals.move_priority_error", "?"));
 	if (jint(p, "totals.promoted_pages", 0) || jint(p, "totals.demoted_pages", 0))
 		fprintf(f, "tiering:   %lld pages promoted, %lld demoted (%lld demotions), %lld moved "
 			"back within cold_after (ping-pong)\n",

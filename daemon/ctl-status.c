@@ -249,6 +249,10 @@ static json_object *totals_json(const struct ctl_state *s)
 	/* Refused by the kernel (EPERM/EACCES), and task ticks spent waiting. */
 	add(o, "refusals", ctl_json_u64(c->refusals));
 	add(o, "refused_ticks", ctl_json_u64(c->refused_ticks));
+	add(o, "move_priority", json_object_new_string(nm_move_priority_name(s->config->move_priority)));
+	add(o, "move_priority_errors", ctl_json_u64(c->priority_errors));
+	add(o, "move_priority_error", c->priority_errno ?
+	    json_object_new_string(strerrorname_np(c->priority_errno) ?: "unknown") : NULL);
 	/* NONE is "never planned", not an outcome of a tick. */
 	add(o, "reasons", counts_json(c->reasons, NM_PLAN_R_NONE + 1, NM_PLAN_R_COUNT, reason_name));
 	add(o, "numa_maps_scans", ctl_json_u64(c->scans));

@@ -40,6 +40,10 @@ void report_migration(const struct nm_task *t, const struct nm_mig_work *work, v
 	char to[48];
 
 	(void)arg;
+	if (work->prio_errno)
+		log_warn("pid %d (%s): could not raise the priority of the thread moving its pages "
+			 "(move_priority: raised): %s; it moves at the daemon's own",
+			 (int)t->id.pid, t->id.comm, strerror(work->prio_errno));
 	if (work->req.regions && work->req.sources)
 		snprintf(to, sizeof(to), "%zu regions from node %d to node %d",
 			 work->req.n_regions, nm_set_next(work->req.sources, 0),

@@ -1,13 +1,16 @@
 /* Tests of lib/act/migq.c: custom items on the worker threads, cancellation
- * at stop, and several workers running items at once. (The lazy and
- * direct walks they run are test-migrator's.) */
+ * at stop, several workers running items at once, and the priority items
+ * run at. (The lazy and direct walks they run are test-migrator's.) */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "numamig/migq.h"
 
@@ -137,6 +140,100 @@ START_TEST(test_migq_workers_in_parallel)
 }
 END_TEST
 
+struct nice_item {
+	struct nm_mig_work base;
+	int nice;
+};
+
+static void nice_run(struct nm_mig_work *work, const struct nm_mig_sys *sys)
+{
+	(void)sys;
+	((struct nice_item *)work)->nice = getpriority(PRIO_PROCESS, 0);
+}
+
+/* Run one item on Q; returns the nice value it ran at. */
+static int run_one(struct nm_migq *q, struct nice_item *it)
+{
+	struct pollfd pfd = { .fd = nm_migq_fd(q), .events = POLLIN };
+
+	*it = (struct nice_item){ .base = { .run = nice_run, .done = custom_done }, .nice = 99 };
+	nm_migq_submit(q, &it->base);
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert_ptr_eq(nm_migq_done(q), &it->base);
+	return it->nice;
+}
+
+/* Whether this thread may lower nice values; with DROP, it no longer may
+ * (threads created later inherit that). */
+static bool sys_nice(bool drop)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	bool had;
+
+	ck_assert_int_eq(syscall(SYS_capget, &hdr, data), 0);
+	had = data[0].effective & (1u << CAP_SYS_NICE);
+	data[0].effective &= ~(1u << CAP_SYS_NICE);
+	if (drop && had)
+		ck_assert_int_eq(syscall(SYS_capset, &hdr, data), 0);
+	return had;
+}
+
+/* Raised, items run 10 nice steps below the worker's own; back to 0, at
+ * its own. Without CAP_SYS_NICE the raise is refused: counted once, told
+ * in the item, and the item runs at the worker's own. Check forks each
+ * test, so the capability and the nice values do not leak. */
+static void check_raise(bool allowed)
+{
+	struct nice_item it;
+	struct nm_migq *q;
+	int own, err = 0;
+
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, 0, 5), 0); /* inherited by the workers */
+	own = getpriority(PRIO_PROCESS, 0);
+	ck_assert_int_eq(own, 5);
+	ck_assert_int_eq(nm_migq_start(&nm_mig_kernel, 1, NULL, &q), 0);
+	ck_assert_int_eq(run_one(q, &it), own); /* no raise asked */
+	nm_migq_set_raise(q, NM_MIGQ_RAISE);
+	if (allowed) {
+		ck_assert_int_eq(run_one(q, &it), own - NM_MIGQ_RAISE);
+		ck_assert_int_eq(it.base.prio_errno, 0);
+		ck_assert_uint_eq(nm_migq_priority_errors(q, &err), 0);
+	} else {
+		ck_assert_int_eq(run_one(q, &it), own);
+		ck_assert(it.base.prio_errno == EACCES || it.base.prio_errno == EPERM);
+		ck_assert_uint_eq(nm_migq_priority_errors(q, &err), 1);
+		ck_assert_int_eq(err, it.base.prio_errno);
+		/* Asked once per setting, not once per item. */
+		ck_assert_int_eq(run_one(q, &it), own);
+		ck_assert_int_eq(it.base.prio_errno, 0);
+		ck_assert_uint_eq(nm_migq_priority_errors(q, &err), 1);
+	}
+	nm_migq_set_raise(q, 0);
+	ck_assert_int_eq(run_one(q, &it), own);
+	ck_assert_int_eq(it.base.prio_errno, 0);
+	nm_migq_stop(q);
+	nm_migq_free(q);
+}
+
+START_TEST(test_migq_raise)
+{
+	bool allowed = sys_nice(false);
+
+	if (!allowed) /* RLIMIT_NICE decides: the default, 0, allows no raise */
+		ck_assert_int_eq(setrlimit(RLIMIT_NICE, &(struct rlimit){ 0, 0 }), 0);
+	check_raise(allowed);
+}
+END_TEST
+
+START_TEST(test_migq_raise_refused)
+{
+	sys_nice(true);
+	ck_assert_int_eq(setrlimit(RLIMIT_NICE, &(struct rlimit){ 0, 0 }), 0);
+	check_raise(false);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migq");
@@ -145,6 +242,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_migq_custom);
 	tcase_add_test(tc, test_migq_custom_cancelled);
 	tcase_add_test(tc, test_migq_workers_in_parallel);
+	tcase_add_test(tc, test_migq_raise);
+	tcase_add_test(tc, test_migq_raise_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

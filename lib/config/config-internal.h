@@ -82,6 +82,7 @@ extern const struct cfg_key cfg_policy_file_keys[];
 extern const char *const cfg_mode_names[];
 extern const char *const cfg_policy_kind_names[];
 extern const char *const cfg_knb_names[];
+extern const char *const cfg_move_priority_names[];
 extern const char *const cfg_attribution_names[];
 extern const char *const cfg_shared_names[];
 extern const char *const cfg_promote_names[];

@@ -20,6 +20,7 @@ const char *const cfg_attribution_names[] = { "auto", "writes", "off", NULL };
 const char *const cfg_shared_names[] = { "stay", "spread", NULL };
 const char *const cfg_promote_names[] = { "hot", "all", NULL };
 const char *const cfg_reads_names[] = { "damon", "off", NULL };
+const char *const cfg_move_priority_names[] = { "raised", "normal", NULL };
 /* Alternating true, false: YAML 1.1 spellings people still write. */
 const char *nm_mode_name(enum nm_mode m)
 {
@@ -44,6 +45,11 @@ const char *nm_shared_name(enum nm_shared s)
 const char *nm_promote_name(enum nm_promote p)
 {
 	return (unsigned)p <= NM_PROMOTE_ALL ? cfg_promote_names[p] : "unknown";
+}
+
+const char *nm_move_priority_name(enum nm_move_priority p)
+{
+	return (unsigned)p <= NM_MOVE_NORMAL ? cfg_move_priority_names[p] : "unknown";
 }
 
 const char *nm_reads_name(enum nm_reads r)
@@ -240,6 +246,8 @@ const struct cfg_key cfg_main_keys[] = {
 	  .hi = 1000000, .what = "a duration per second like 10ms" },
 	{ "job_rate_limit", .kind = CFG_K_RATE, C(job_rate_bps), .hi = UINT64_MAX,
 	  .what = "a rate like 256MiB/s, or unlimited" },
+	{ "move_priority", .kind = CFG_K_ENUM, C(move_priority),
+	  .names = cfg_move_priority_names, .what = "raised or normal" },
 	{ "defaults", .kind = CFG_K_DEFAULTS,
 	  .what = "a mapping of policy keys like { mode: advise }" },
 	{ "policies", .kind = CFG_K_POLICIES, .what = "a list of policies" },

@@ -343,6 +343,7 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 {
 	struct nm_mig_work *list = nm_migq_done(e->migq);
 
+	e->counters.priority_errors = nm_migq_priority_errors(e->migq, &e->counters.priority_errno);
 	while (list) {
 		struct nm_mig_work *next = list->next;
 		struct engine_work *j;

@@ -189,6 +189,7 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 	free(e->budgets);
 	e->budgets = b;
 	e->config = config;
+	nm_migq_set_raise(e->migq, config->move_priority == NM_MOVE_RAISED ? NM_MIGQ_RAISE : 0);
 	engine_regions_config(e, config, now_ms);
 	nm_track_forget_scopes(&e->tracker);
 	/* Nothing may point into the old config after this returns. */

@@ -82,6 +82,9 @@ static void moved(FILE *f, const struct nm_counters *c)
 	counter(f, "migration_refusals_total",
 		"Migrations the kernel refused (EPERM, EACCES); the process then backs off.",
 		c->refusals);
+	counter(f, "move_priority_errors_total",
+		"Raises of a mover thread's priority the kernel refused (move_priority).",
+		c->priority_errors);
 	seconds(f, "migration_seconds_total", "Time spent inside move_pages calls.", c->mig_ns);
 }
 

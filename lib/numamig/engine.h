@@ -46,6 +46,10 @@ struct nm_counters {
 	uint64_t ticks;
 	uint64_t refusals;                      /* migrations refused: EPERM/EACCES */
 	uint64_t refused_ticks;                 /* task ticks skipped in backoff */
+	/* Raises of a mover's priority refused (move_priority), the last
+	 * one's errno. */
+	uint64_t priority_errors;
+	int priority_errno;
 	/* Memory that follows threads (numamig/regions.h). */
 	uint64_t clears, clear_ns, clear_errors;  /* soft-dirty clears */
 	uint64_t induced_faults;                /* write faults they caused, counted */

@@ -26,6 +26,7 @@
 #define NUMAMIG_MIGQ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "numamig/migrator.h"
 #include "numamig/topology.h"
@@ -41,6 +42,7 @@ struct nm_mig_work {
 	void *owner;                  /* the submitter's cookie (its task) */
 	struct nm_mig_result res;     /* filled by the worker */
 	int err;                      /* -ENOMEM from the migrator */
+	int prio_errno;               /* the worker's raise was refused for it */
 	/* A custom item (run set): the worker calls RUN instead of the lazy
 	 * or direct walk (req, direct, from, to are then unused), and the
 	 * owner of the queue hands it back through DONE. An item stopped
@@ -65,6 +67,13 @@ int nm_migq_start(const struct nm_mig_sys *sys, unsigned workers, const struct n
  * nm_migq_free(). */
 void nm_migq_stop(struct nm_migq *q);
 void nm_migq_free(struct nm_migq *q);
+
+/* How many nice steps below its own a worker runs its items at
+ * (NM_MIGQ_RAISE, or 0: its own); see migq.c. Items taken later use it. */
+#define NM_MIGQ_RAISE 10
+void nm_migq_set_raise(struct nm_migq *q, int raise);
+/* Raises the kernel refused so far, and the last one's errno. */
+uint64_t nm_migq_priority_errors(struct nm_migq *q, int *last_errno);
 
 /* The fd that polls readable when finished items wait in nm_migq_done(). */
 int nm_migq_fd(const struct nm_migq *q);

@@ -69,6 +69,13 @@ enum nm_knb {
 	NM_KNB_DISABLE,   /* 0 while running, restored on exit */
 };
 
+/* The priority of the threads that move pages (numamig/migq.h). */
+enum nm_move_priority {
+	NM_MOVE_RAISED,   /* a nice value 10 below the daemon's while moving */
+	NM_MOVE_NORMAL,   /* the daemon's own */
+};
+const char *nm_move_priority_name(enum nm_move_priority p);
+
 struct nm_policy {
 	char *name;
 	char *match_cgroup;        /* fnmatch(3) glob over the cgroup v2 path */
@@ -111,6 +118,7 @@ struct nm_config {
 	uint64_t fault_budget;              /* induced write faults per second */
 	uint64_t clear_budget_us;           /* clear_refs time per second */
 	uint64_t job_rate_bps;              /* an operator's job; 0 = unlimited */
+	enum nm_move_priority move_priority;
 	struct nm_policy *policies;         /* first match wins, in file order */
 	size_t n_policies;
 };
