@@ -215,8 +215,12 @@ START_TEST(test_thread_unstable)
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert(nm_plan_thread_stayed(h, n, 11, 1, 1000));
+	ck_assert(nm_plan_threads_stayed(h, n, 1000));
+	ck_assert(!nm_plan_threads_stayed(h, 0, 1000)); /* no thread known */
 	v[0].node = 1; /* thread 10 placed on node 1 at 2 s */
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 2000), 0);
+	ck_assert(nm_plan_threads_stayed(h, n, 2000));
+	ck_assert(!nm_plan_threads_stayed(h, n, 1999)); /* thread 10 moved after */
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 2000, 10000));
 	ck_assert(nm_plan_thread_stayed(h, n, 10, 1, 2000)); /* its memory moved then */
 	ck_assert(!nm_plan_thread_stayed(h, n, 10, 1, 1999)); /* moved before it */

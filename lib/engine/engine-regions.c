@@ -215,38 +215,45 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
 }
 
 /* Whether P keeps its process's clears one interval apart. Placement is
- * still changing where a region worth a call is about to move: a thread's
- * stack or a few heap pages swapping nodes with the thread that writes
- * them must not keep the whole process at one clear per interval, and
- * neither must a region whose home proved unstable (its dwell backed off):
- * writers that keep changing nodes would otherwise keep every page
- * faulting once a second while nothing moves. And a region that moved a
- * call's worth is watched for a few intervals: that is when a home that
- * does not hold (writers that move on) shows, and backs its dwell off
- * before the cooldown ends. Windows backing off at once would see it once
- * or not at all; watching the whole cooldown would cost a clear a second
- * for every region that stays. Not while the region's one writer thread
- * stays on the node it moved to: the sampler sees where each thread runs
- * at every tick, at no cost, and a clear would only confirm it, for a
- * fault on every page the process writes. A region another thread takes
- * over shows at the next window, which the gap puts off by 2 s. */
+ * still changing where a region worth a call is about to move, unless
+ * the process's threads are STILL (threads_still): a thread's stack or a
+ * few heap pages swapping nodes with the thread that writes them must not
+ * keep the whole process at one clear per interval, and neither must a
+ * region whose home proved unstable (its dwell backed off): writers that
+ * keep changing nodes would otherwise keep every page faulting once a
+ * second while nothing moves. And a region that moved a call's worth is
+ * watched for a few intervals: that is when a home that does not hold
+ * (writers that move on) shows, and backs its dwell off before the
+ * cooldown ends. Windows backing off at once would see it once or not at
+ * all; watching the whole cooldown would cost a clear a second for every
+ * region that stays. Not while its writers stay where they ran when it
+ * moved (its one writer thread on the node it moved to; with several, as
+ * at a slice boundary inside a region, every thread of the process): the
+ * sampler sees where each thread runs at every tick, at no cost, and a
+ * clear would only confirm it, for a fault on every page the process
+ * writes. A region another thread takes over shows at the next window,
+ * which the gap puts off by 2 s. */
 static bool watched(const struct nm_engine *e, const struct nm_task *t,
 		    const struct nm_access_region *s, const struct nm_region_plan *p,
-		    const struct nm_policy *pol, const struct nm_plan_input *in)
+		    const struct nm_policy *pol, const struct nm_plan_input *in, bool still)
 {
 	const struct nm_plan_state *st = &p->plan;
+	const struct nm_regions *rg = t->rg;
 	bool moving = st->phase == NM_PLAN_MIGRATING ||
 		      ((st->phase == NM_PLAN_CANDIDATE || st->phase == NM_PLAN_STABLE) &&
 		       !st->backoff);
+	bool stayed;
 
 	if (moving)
-		return off_dominant(p, in->nr_nodes) >= pol->batch_min;
-	return st->phase == NM_PLAN_COOLDOWN &&
-	       st->last_bytes >= (uint64_t)pol->batch_min * in->page_size &&
-	       in->now_ms < st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms &&
-	       !(s->owner > 0 && st->has_home &&
-		 nm_plan_thread_stayed(t->rg->thr, t->rg->n_thr, s->owner, st->home,
-				       st->last_action_ms));
+		return off_dominant(p, in->nr_nodes) >= pol->batch_min && !still;
+	if (st->phase != NM_PLAN_COOLDOWN ||
+	    st->last_bytes < (uint64_t)pol->batch_min * in->page_size ||
+	    in->now_ms >= st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms)
+		return false;
+	stayed = s->owner > 0 ?
+		 nm_plan_thread_stayed(rg->thr, rg->n_thr, s->owner, st->home, st->last_action_ms) :
+		 nm_plan_threads_stayed(rg->thr, rg->n_thr, st->last_action_ms);
+	return !(st->has_home && stayed);
 }
 
 /* Whether region S of T, whose threads have no common home, is written by
@@ -269,6 +276,7 @@ struct plan_all {
 	struct nm_plan_region pr;
 	int shared;
 	bool unsettled;
+	bool still;             /* threads_still() */
 	uint64_t hot, fast;
 };
 
@@ -302,7 +310,7 @@ static void plan_part(struct plan_all *c, const struct region_part *q)
 	p->last.src = NULL;
 	if (nm_plan_region_tick(c->pol, &c->pr, c->budget, &p->plan, &p->last) < 0)
 		return;
-	c->unsettled |= watched(e, c->t, s, p, c->pol, in);
+	c->unsettled |= watched(e, c->t, s, p, c->pol, in, c->still);
 	if (p->last.action == NM_PLAN_MIGRATE)
 		engine_region_move(e, q->start, q->end, p, c->budget);
 }
@@ -367,9 +375,26 @@ static bool only_tail(const struct nm_engine *e, const struct nm_policy *pol,
 	return bytes < (uint64_t)(pol->batch_min ? pol->batch_min : 1) * in->page_size;
 }
 
+/* Whether no thread of T changed nodes in the last WATCH_INTERVALS, or
+ * since its windows began if that is later: the windows saw the threads
+ * where they run, and the next ones would only say the same. Its regions
+ * then move without keeping the clears one interval apart: a move that
+ * follows writers who stay is placement, not a change of it. (In a
+ * 2-node guest, two threads writing 48 MiB each from the start: 9 clears
+ * in 30 s before, each a fault on all 24,576 pages, where kernel NUMA
+ * balancing took 172k hint faults.) */
+static bool threads_still(const struct nm_engine *e, const struct nm_regions *rg, uint64_t now_ms)
+{
+	uint64_t watch = WATCH_INTERVALS * e->config->interval_ms;
+	uint64_t since = now_ms > watch ? now_ms - watch : 0;
+
+	return nm_plan_threads_stayed(rg->thr, rg->n_thr, since > rg->since_ms ? since : rg->since_ms);
+}
+
 /* Plan every written region of T; collect the moves in e->moves. Whether
- * placement is settled: nothing moves but a tail, nothing is watched
- * (false too while the writers are not known, and nothing was planned). */
+ * placement is settled: nothing moves but a tail or after threads that
+ * stay still, nothing is watched (false too while the writers are not
+ * known, and nothing was planned). */
 static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 		     const struct nm_policy *pol, struct nm_plan_budget *budget)
 {
@@ -378,7 +403,8 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	struct plan_all c = { .e = e, .t = t, .in = in, .pol = pol, .budget = budget,
 			      .pr = { .proc = in, .counts = e->region_counts,
 				      .cpu_ns = e->region_cpu },
-			      .shared = nm_regions_shared(rg) };
+			      .shared = nm_regions_shared(rg),
+			      .still = threads_still(e, rg, in->now_ms) };
 	size_t np = 0;
 
 	/* One window cannot tell private memory from shared; that matters
@@ -409,7 +435,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	 * placed when planned: status and metrics show it. */
 	t->tier.hot_pages = c.hot;
 	t->tier.hot_fast_pages = c.fast;
-	return !c.unsettled && (!e->n_moves || only_tail(e, pol, in));
+	return !c.unsettled && (!e->n_moves || c.still || only_tail(e, pol, in));
 }
 
 /* The process plan said where T stands; T's regions follow its threads

@@ -474,7 +474,8 @@ void nm_engine_windows(struct nm_engine *e, uint64_t now_ms)
 /* Stable placement: fewer clears, fewer faults. Placement that changes
  * again: a clear every interval, and a long window open now ends at the
  * next tick. The gap doubles at a clear, once a plan on fresh writes found
- * every region settled. With TIERED (pages on a memory-only node that
+ * every region settled, and the window that clear opens is the first of
+ * the new length. With TIERED (pages on a memory-only node that
  * only written regions bring home), a window that saw memory written that
  * the one before did not (rg->woke: the written set moved, a phase
  * change) counts as a change too: backed off to 16 s, the new hot set
@@ -490,5 +491,6 @@ void engine_windows_schedule(const struct nm_engine *e, struct nm_regions *rg, u
 			rg->next_clear_ms = rg->window_ms + interval;
 	} else if (rg->gap_ms < interval << GAP_MAX_SHIFT && rg->open && rg->window_ms == now_ms) {
 		rg->gap_ms *= 2;
+		rg->next_clear_ms = rg->window_ms + rg->gap_ms;
 	}
 }

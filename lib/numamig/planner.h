@@ -269,6 +269,8 @@ bool nm_plan_thread_unstable(const struct nm_thread_hist *h, size_t n, pid_t tid
  * changed nodes since SINCE_MS. */
 bool nm_plan_thread_stayed(const struct nm_thread_hist *h, size_t n, pid_t tid, int node,
 			   uint64_t since_ms);
+/* Whether no thread in H changed nodes after SINCE_MS (and H has one). */
+bool nm_plan_threads_stayed(const struct nm_thread_hist *h, size_t n, uint64_t since_ms);
 
 /* The writers of a region: the allowed nodes (IN's allowed) with at
  * least NM_PLAN_WRITER_PCT of BY (its writes per node), into W; their

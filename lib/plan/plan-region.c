@@ -129,3 +129,11 @@ bool nm_plan_thread_stayed(const struct nm_thread_hist *h, size_t n, pid_t tid, 
 
 	return t && t->node == node && t->changed_ms[0] <= since_ms;
 }
+
+bool nm_plan_threads_stayed(const struct nm_thread_hist *h, size_t n, uint64_t since_ms)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].changed_ms[0] > since_ms)
+			return false;
+	return n > 0;
+}
