@@ -215,13 +215,14 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
 }
 
 /* Whether P keeps its process's clears one interval apart. Placement is
- * still changing where a region worth a call is about to move, unless
- * the process's threads are STILL (threads_still): a thread's stack or a
- * few heap pages swapping nodes with the thread that writes them must not
- * keep the whole process at one clear per interval, and neither must a
- * region whose home proved unstable (its dwell backed off): writers that
- * keep changing nodes would otherwise keep every page faulting once a
- * second while nothing moves. And a region that moved a call's worth is
+ * still changing where a region worth a call is about to move (a region
+ * still to be decided is planned only on fresh writes), unless it moves
+ * whole at this tick and the process's threads are STILL
+ * (threads_still). A thread's stack or a few heap pages swapping nodes
+ * with the thread that writes them must not keep the whole process at one
+ * clear per interval, and neither must a region whose home proved
+ * unstable (its dwell backed off): writers that keep changing nodes would
+ * otherwise keep every page faulting once a second while nothing moves. And a region that moved a call's worth is
  * watched for a few intervals: that is when a home that does not hold
  * (writers that move on) shows, and backs its dwell off before the
  * cooldown ends. Windows backing off at once would see it once or not at
@@ -244,8 +245,11 @@ static bool watched(const struct nm_engine *e, const struct nm_task *t,
 		       !st->backoff);
 	bool stayed;
 
+	/* Moved whole at this tick: nothing is left to plan on fresh writes. */
+	if (still && p->last.action == NM_PLAN_MIGRATE && !p->last.partial)
+		return false;
 	if (moving)
-		return off_dominant(p, in->nr_nodes) >= pol->batch_min && !still;
+		return off_dominant(p, in->nr_nodes) >= pol->batch_min;
 	if (st->phase != NM_PLAN_COOLDOWN ||
 	    st->last_bytes < (uint64_t)pol->batch_min * in->page_size ||
 	    in->now_ms >= st->last_action_ms + WATCH_INTERVALS * e->config->interval_ms)
