@@ -187,8 +187,11 @@ NOTES = """### Reading the goals
   the decision comes at the first tick after that which it spent mostly
   there: 0.6 s or 1.3-1.8 s after the start, depending on where the start
   falls between two ticks (in the run of 5 December two of three runs
-  decided early, in this one none did). The move of its misplaced pages
-  (48 MiB) then took 0.9-1.4 s in these guests (0.6-0.8 s in November).
+  decided early, in the last two none did). The move of its misplaced
+  pages (48 MiB) then took 0.47-0.51 s in these guests: the worker that
+  moves them runs on the process's node, and with `move_priority: raised`
+  no longer gets only half of the vCPU the process keeps busy (0.9-1.4 s
+  in the run before).
   A process is watched for writes only once two of its threads ran on
   different nodes: W2's processes have one thread each, and induce no
   faults (12,289 in the previous run, from a write window that their
@@ -197,9 +200,10 @@ NOTES = """### Reading the goals
   within the next 0.5-1 s. On 4 nodes (W4) numamigd is one report later: its four moves
   (one per worker, each pinned to its target node's one vCPU, which that
   node's workload process keeps busy; TCG runs the 4 vCPUs on one host
-  thread) took 0.7-2.8 s for 9 MiB each (`daemon.txt` under
-  `results/raw/w4-run*/residency/`), where autoNUMA's fault-driven moves
-  were done 0.5 s after its first scan. Not profiled further. A shorter
+  thread) took 0.4-2.0 s for 9 MiB each (`daemon.txt` under
+  `results/raw/w4-run*/residency/`; 0.7-2.8 s before the workers ran
+  at a raised priority), where autoNUMA's fault-driven moves were done
+  0.5 s after its first scan. Not profiled further. A shorter
   dwell or interval trades the decision delay against following blips.
 - W3 runs one *process* per node (`wl-phase -P`, as tests/vm's
   daemon-phase does), not threads: numamigd homes processes (see below).
