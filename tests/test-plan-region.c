@@ -201,6 +201,8 @@ START_TEST(test_pmu_samples_and_unaccessed)
 }
 END_TEST
 
+#define TICK_NS (1000 * 1000 * 1000ull)
+
 /* A thread's node changes: the first is a placement (its regions follow);
  * a second within the hysteresis makes it unstable until the hysteresis
  * has passed since; ticks it did not run change nothing; threads gone are
@@ -210,7 +212,8 @@ START_TEST(test_thread_unstable)
 {
 	struct nm_thread_hist *h = NULL;
 	size_t n = 0;
-	struct nm_thread_residency v[2] = { { .tid = 10, .node = 0 }, { .tid = 11, .node = 1 } };
+	struct nm_thread_residency v[2] = { { .tid = 10, .node = 0, .ns = TICK_NS },
+					    { .tid = 11, .node = 1, .ns = TICK_NS } };
 
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000), 0);
 	ck_assert_uint_eq(n, 2);
@@ -239,14 +242,24 @@ START_TEST(test_thread_unstable)
 	ck_assert(!nm_plan_thread_unstable(h, n, 11, 5000, 10000));
 	ck_assert(!nm_plan_thread_unstable(h, n, 12, 5000, 10000));
 	/* Thread 10 gone, 12 new: 11 keeps its history. */
-	v[0] = (struct nm_thread_residency){ .tid = 11, .node = 0 };
-	v[1] = (struct nm_thread_residency){ .tid = 12, .node = 1 };
+	v[0] = (struct nm_thread_residency){ .tid = 11, .node = 0, .ns = TICK_NS };
+	v[1] = (struct nm_thread_residency){ .tid = 12, .node = 1, .ns = TICK_NS };
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 6000), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 6000, 10000));
 	v[0].node = 1;
 	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 7000), 0);
 	ck_assert(nm_plan_thread_unstable(h, n, 11, 7000, 10000));
+	/* A thread that ran only a moment elsewhere (under
+	 * NM_PLAN_THREAD_MIN_NS) did not change nodes. */
+	v[1].node = 0;
+	v[1].ns = NM_PLAN_THREAD_MIN_NS - 1;
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 8000), 0);
+	ck_assert(nm_plan_thread_stayed(h, n, 12, 1, 6000));
+	ck_assert(nm_plan_threads_stayed(h, n, 7000));
+	v[1].ns = NM_PLAN_THREAD_MIN_NS;
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 9000), 0);
+	ck_assert(!nm_plan_thread_stayed(h, n, 12, 1, 6000));
 	free(h);
 }
 END_TEST

@@ -359,8 +359,10 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		t = j->base.owner;
 		list = next;
 		account(e, &j->base);
-		if (j->base.req.regions)
+		if (j->base.req.regions) {
 			account_regions(e, t, j, now_ms);
+			t->regions_moved = true;
+		}
 		if (t->rg && j->demote_from >= 0 && j->base.res.c.moved)
 			engine_window_moved(e, t->rg, j->base.req.regions, j->base.req.n_regions);
 		if (j->demote_from >= 0) {

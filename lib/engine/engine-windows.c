@@ -390,9 +390,16 @@ void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 
 	if (e->writes && !e->writes_on && nm_writes_enable(e->writes, true) == 0)
 		e->writes_on = true; /* before the clear: its faults must be seen */
-	t0 = nm_mono_ns();
+	/* The CPU time the clear took, not its wall time, which counts the
+	 * time the daemon waited for a CPU the process's threads keep busy:
+	 * a process's first clear of 48 MiB in a 4-node guest took 19.6 ms,
+	 * 3.2 ms of it on a CPU (2-node: 13.0 and 3.0 ms). Charged in wall
+	 * time, the first clears could spend the budget's whole burst, and
+	 * the next window waited seconds for it (twice in W4t, whose moves
+	 * then began at 9 s, not 2.5 s). */
+	t0 = nm_thread_cpu_ns();
 	r = nm_softdirty_clear(t->id.proc);
-	ns = nm_mono_ns() - t0;
+	ns = nm_thread_cpu_ns() - t0;
 	nm_plan_budget_take(&e->clear_bucket, ns / 1000, true);
 	rg->open = r == 0;
 	rg->sd_n_skip = 0;

@@ -254,8 +254,12 @@ struct nm_thread_hist {
 
 /* Note this tick's threads (V[NV], by tid as the sampler gives them: the
  * node each ran on most, -1: did not run) at NOW_MS into *H (*N entries,
- * by tid, made anew: threads gone are dropped). 0 or -ENOMEM (*H
+ * by tid, made anew: threads gone are dropped). A thread that ran less
+ * than NM_PLAN_THREAD_MIN_NS in the tick counts as not run: a thread that
+ * wakes now and then (a reporter, a timer) lands on whichever CPU is free,
+ * and that says nothing of where it writes. 0 or -ENOMEM (*H
  * unchanged). */
+#define NM_PLAN_THREAD_MIN_NS (50 * 1000 * 1000ull)
 int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
 			 size_t nv, uint64_t now_ms);
 

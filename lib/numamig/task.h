@@ -36,6 +36,8 @@ struct nm_task {
 	struct nm_tuner tuner;          /* batch size learned for this process */
 	bool triggered;                 /* the operator asked: plan now */
 	unsigned busy;                  /* migrations in flight (one per target node) */
+	bool regions_moved;             /* a region item of its own ended since
+	                                   its last plan (engine.c plan_task) */
 	uint64_t pages_moved;           /* over its lifetime */
 	uint64_t refused_wait_ms;       /* backoff after EPERM/EACCES; 0: none */
 	uint64_t refused_until_ms;      /* not planned before this */

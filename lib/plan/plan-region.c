@@ -81,18 +81,19 @@ int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_t
 	if (!out)
 		return -ENOMEM;
 	for (size_t i = 0; i < nv; i++) {
-		struct nm_thread_hist t = { .tid = v[i].tid, .node = v[i].node };
+		int node = v[i].ns >= NM_PLAN_THREAD_MIN_NS ? v[i].node : -1;
+		struct nm_thread_hist t = { .tid = v[i].tid, .node = node };
 
 		while (j < *n && (*h)[j].tid < v[i].tid)
 			j++;
 		if (j < *n && (*h)[j].tid == v[i].tid) {
 			t = (*h)[j];
-			if (v[i].node >= 0 && t.node >= 0 && v[i].node != t.node) {
+			if (node >= 0 && t.node >= 0 && node != t.node) {
 				t.changed_ms[1] = t.changed_ms[0];
 				t.changed_ms[0] = now_ms;
 			}
-			if (v[i].node >= 0)
-				t.node = v[i].node;
+			if (node >= 0)
+				t.node = node;
 		}
 		out[i] = t;
 	}
