@@ -215,13 +215,13 @@ START_TEST(test_thread_unstable)
 	struct nm_thread_residency v[2] = { { .tid = 10, .node = 0, .ns = TICK_NS },
 					    { .tid = 11, .node = 1, .ns = TICK_NS } };
 
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 1000, TICK_NS), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert(nm_plan_thread_stayed(h, n, 11, 1, 1000));
 	ck_assert(nm_plan_threads_stayed(h, n, 1000));
 	ck_assert(!nm_plan_threads_stayed(h, 0, 1000)); /* no thread known */
 	v[0].node = 1; /* thread 10 placed on node 1 at 2 s */
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 2000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 2000, TICK_NS), 0);
 	ck_assert(nm_plan_threads_stayed(h, n, 2000));
 	ck_assert(!nm_plan_threads_stayed(h, n, 1999)); /* thread 10 moved after */
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 2000, 10000));
@@ -229,11 +229,11 @@ START_TEST(test_thread_unstable)
 	ck_assert(!nm_plan_thread_stayed(h, n, 10, 1, 1999)); /* moved before it */
 	ck_assert(!nm_plan_thread_stayed(h, n, 10, 0, 2000));
 	v[0].node = -1; /* did not run */
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 3000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 3000, TICK_NS), 0);
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 3000, 10000));
 	ck_assert(nm_plan_thread_stayed(h, n, 10, 1, 2000)); /* where it last ran */
 	v[0].node = 0; /* back at 5 s: a second change within 10 s */
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 5000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 5000, TICK_NS), 0);
 	ck_assert(nm_plan_thread_unstable(h, n, 10, 5000, 10000));
 	ck_assert(!nm_plan_thread_stayed(h, n, 10, 1, 2000));
 	ck_assert(!nm_plan_thread_stayed(h, n, 12, 1, 2000)); /* unknown */
@@ -244,21 +244,21 @@ START_TEST(test_thread_unstable)
 	/* Thread 10 gone, 12 new: 11 keeps its history. */
 	v[0] = (struct nm_thread_residency){ .tid = 11, .node = 0, .ns = TICK_NS };
 	v[1] = (struct nm_thread_residency){ .tid = 12, .node = 1, .ns = TICK_NS };
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 6000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 6000, TICK_NS), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert(!nm_plan_thread_unstable(h, n, 10, 6000, 10000));
 	v[0].node = 1;
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 7000), 0);
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 7000, TICK_NS), 0);
 	ck_assert(nm_plan_thread_unstable(h, n, 11, 7000, 10000));
-	/* A thread that ran only a moment elsewhere (under
-	 * NM_PLAN_THREAD_MIN_NS) did not change nodes. */
+	/* A thread that ran only a moment elsewhere (under a twentieth of
+	 * the tick) did not change nodes. */
 	v[1].node = 0;
-	v[1].ns = NM_PLAN_THREAD_MIN_NS - 1;
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 8000), 0);
+	v[1].ns = TICK_NS / NM_PLAN_THREAD_MIN_SHARE - 1;
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 8000, TICK_NS), 0);
 	ck_assert(nm_plan_thread_stayed(h, n, 12, 1, 6000));
 	ck_assert(nm_plan_threads_stayed(h, n, 7000));
-	v[1].ns = NM_PLAN_THREAD_MIN_NS;
-	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 9000), 0);
+	v[1].ns = TICK_NS / NM_PLAN_THREAD_MIN_SHARE;
+	ck_assert_int_eq(nm_plan_threads_note(&h, &n, v, 2, 9000, TICK_NS), 0);
 	ck_assert(!nm_plan_thread_stayed(h, n, 12, 1, 6000));
 	free(h);
 }

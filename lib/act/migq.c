@@ -74,10 +74,11 @@ static bool pin_to(const struct nm_migq *q, int node, const cpu_set_t *allowed)
 }
 
 /* Run at RAISE nice steps below the worker's own (at most -20) while
- * moving: pinned to the target node, the worker shares its CPUs with the
- * task whose memory it moves, and at the same nice value it gets half of
- * a CPU the task keeps busy, so the task runs on remote memory twice as
- * long (kernel balancing migrates in the faulting task's own time). Asked
+ * moving: the worker shares a CPU with the task whose memory it moves
+ * (pinned to the target node's, or, for a process's regions, any CPU its
+ * threads keep busy), and at the same nice value it gets half of it, so
+ * the task runs on remote memory twice as long (kernel balancing
+ * migrates in the faulting task's own time). Asked
  * once per setting; a refusal (no CAP_SYS_NICE, RLIMIT_NICE) is counted
  * and left in the item, which then runs at the worker's own. */
 static void set_priority(struct nm_migq *q, struct prio *p, int raise, struct nm_mig_work *work)

@@ -222,10 +222,10 @@ static uint64_t off_dominant(const struct nm_region_plan *p, int nr_nodes)
  * with the thread that writes them must not keep the whole process at one
  * clear per interval, and neither must a region whose home proved
  * unstable (its dwell backed off): writers that keep changing nodes would
- * otherwise keep every page faulting once a second while nothing moves. And a region that moved a call's worth is
- * watched for a few intervals: that is when a home that does not hold
- * (writers that move on) shows, and backs its dwell off before the
- * cooldown ends. Windows backing off at once would see it once or not at
+ * otherwise keep every page faulting once a second while nothing moves.
+ * And a region that moved a call's worth is watched for a few intervals:
+ * that is when a home that does not hold (writers that move on) shows,
+ * and backs its dwell off before the cooldown ends. Windows backing off at once would see it once or not at
  * all; watching the whole cooldown would cost a clear a second for every
  * region that stays. Not while its writers stay where they ran when it
  * moved (its one writer thread on the node it moved to; with several, as
@@ -489,7 +489,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 	if (!t->rg && engine_windows_new(e, t, in->now_ms) < 0)
 		return;
 	nm_plan_threads_note(&t->rg->thr, &t->rg->n_thr, t->res.threads, t->res.nr_threads,
-			     in->now_ms);
+			     in->now_ms, in->window_ms * 1000000);
 	/* One home: the writes of a window that woke say that node. */
 	due = engine_window_due(e, t, in->now_ms, tiered && t->last.home >= 0);
 	engine_damon_watch(e, t, tiered || engine_tier_pressed(e, t), in->now_ms);

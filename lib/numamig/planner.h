@@ -255,13 +255,13 @@ struct nm_thread_hist {
 /* Note this tick's threads (V[NV], by tid as the sampler gives them: the
  * node each ran on most, -1: did not run) at NOW_MS into *H (*N entries,
  * by tid, made anew: threads gone are dropped). A thread that ran less
- * than NM_PLAN_THREAD_MIN_NS in the tick counts as not run: a thread that
- * wakes now and then (a reporter, a timer) lands on whichever CPU is free,
- * and that says nothing of where it writes. 0 or -ENOMEM (*H
- * unchanged). */
-#define NM_PLAN_THREAD_MIN_NS (50 * 1000 * 1000ull)
+ * than 1/NM_PLAN_THREAD_MIN_SHARE of the tick's WINDOW_NS counts as not
+ * run (50 ms of a 1 s tick): a thread that wakes now and then (a
+ * reporter, a timer) lands on whichever CPU is free, and that says
+ * nothing of where it writes. 0 or -ENOMEM (*H unchanged). */
+#define NM_PLAN_THREAD_MIN_SHARE 20
 int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
-			 size_t nv, uint64_t now_ms);
+			 size_t nv, uint64_t now_ms, uint64_t window_ns);
 
 /* Whether thread TID changed nodes twice within HYSTERESIS_MS before
  * NOW_MS: its regions are then left where they are (a first change is a

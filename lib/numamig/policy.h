@@ -116,7 +116,7 @@ struct nm_config {
 	char *metrics_file;                 /* "" = off */
 	uint64_t scan_budget_bytes;         /* numa_maps bytes read per tick */
 	uint64_t fault_budget;              /* induced write faults per second */
-	uint64_t clear_budget_us;           /* clear_refs time per second */
+	uint64_t clear_budget_us;           /* clear_refs CPU time per second */
 	uint64_t job_rate_bps;              /* an operator's job; 0 = unlimited */
 	enum nm_move_priority move_priority;
 	struct nm_policy *policies;         /* first match wins, in file order */

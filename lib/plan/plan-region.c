@@ -73,7 +73,8 @@ int nm_plan_region_split(const struct nm_access *a, const struct nm_access_regio
 }
 
 int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_thread_residency *v,
-			 size_t nv, uint64_t now_ms)
+			 size_t nv, uint64_t now_ms,
+			 uint64_t window_ns)
 {
 	struct nm_thread_hist *out = malloc((nv ? nv : 1) * sizeof(*out));
 	size_t j = 0;
@@ -81,7 +82,7 @@ int nm_plan_threads_note(struct nm_thread_hist **h, size_t *n, const struct nm_t
 	if (!out)
 		return -ENOMEM;
 	for (size_t i = 0; i < nv; i++) {
-		int node = v[i].ns >= NM_PLAN_THREAD_MIN_NS ? v[i].node : -1;
+		int node = v[i].ns >= window_ns / NM_PLAN_THREAD_MIN_SHARE ? v[i].node : -1;
 		struct nm_thread_hist t = { .tid = v[i].tid, .node = node };
 
 		while (j < *n && (*h)[j].tid < v[i].tid)
