@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctl-status.h"
+#include "numamig/rangemove.h"
 
 #define add json_object_object_add
 
@@ -252,7 +253,7 @@ static json_object *totals_json(const struct ctl_state *s)
 	add(o, "move_priority", json_object_new_string(nm_move_priority_name(s->config->move_priority)));
 	add(o, "move_priority_errors", ctl_json_u64(c->priority_errors));
 	add(o, "move_priority_error", c->priority_errno ?
-	    json_object_new_string(strerrorname_np(c->priority_errno) ?: "unknown") : NULL);
+	    json_object_new_string(nm_range_errno_name(c->priority_errno)) : NULL);
 	/* NONE is "never planned", not an outcome of a tick. */
 	add(o, "reasons", counts_json(c->reasons, NM_PLAN_R_NONE + 1, NM_PLAN_R_COUNT, reason_name));
 	add(o, "numa_maps_scans", ctl_json_u64(c->scans));
