@@ -277,10 +277,10 @@ static void write_pages(struct region_sim *r, int k, unsigned long lo, unsigned 
 }
 
 /* A region two threads' slices share (a boundary 156 pages in, as in an
- * unaligned buffer) has no dominant writer, but each writer's pages lie
- * apart: it splits into the two writers' parts, each with its span (the
- * store keeps one per node, over windows). Pages the writers interleave
- * do not split, nor does a region one node dominates, nor memory the
+ * unaligned buffer), whose writers' pages lie apart, splits into the two
+ * writers' parts, each with its span (the store keeps one per node, over
+ * windows); so does one where a writer has 6 % (31 pages at the end).
+ * Pages the writers interleave do not split, nor does memory the
  * process's threads share. */
 START_TEST(test_split_by_writer)
 {
@@ -298,7 +298,7 @@ START_TEST(test_split_by_writer)
 	write_pages(&r, 0, 300, 400, 1);
 	reg = nm_access_find(&r.store, BASE);
 	ck_assert_ptr_nonnull(reg);
-	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 2);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 2);
 	ck_assert_int_eq(w[0], 0);
 	ck_assert_int_eq(w[1], 1);
 	sp = nm_access_node_span(&r.store, reg, 0);
@@ -307,16 +307,21 @@ START_TEST(test_split_by_writer)
 	sp = nm_access_node_span(&r.store, reg, 1);
 	ck_assert_uint_eq(sp.lo, 156);
 	ck_assert_uint_eq(sp.hi, RPAGES);
-	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 1, w), 0); /* shared */
-	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 60, 0, w), 0); /* node 1 has 63 % */
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 1, w), 0); /* shared */
 	/* A thread of node 0 writes a page inside node 1's span: they overlap. */
 	write_pages(&r, 0, 200, 201, 0);
-	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 0);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 0);
 	/* Interleaved pages (write_region's "both"): no split. */
 	write_region(&r, 1, 2);
 	reg = nm_access_find(&r.store, BASE + RPAGES * PAGE);
-	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 70, 0, w), 0);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 0);
 	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 5).hi, 0); /* no such node */
+	/* A boundary 31 pages before the region's end: node 0 dominates. */
+	write_pages(&r, 2, 0, RPAGES - 31, 0);
+	write_pages(&r, 2, RPAGES - 31, RPAGES, 1);
+	reg = nm_access_find(&r.store, BASE + 2 * RPAGES * PAGE);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 2);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 1).lo, RPAGES - 31);
 	rs_free(&r);
 }
 END_TEST

@@ -183,7 +183,7 @@ static void spread(const struct nm_policy *pol, const struct nm_plan_input *in,
 	}
 	if (total <= 0 || (!proc && max * 100 >= total * (float)pol->dominance_pct))
 		return; /* unwritten, or one node is dominant and its own */
-	nw = nm_plan_region_writers(in, proc ? proc : counts, writers);
+	nw = nm_plan_region_writers(in, proc ? proc : counts, NM_PLAN_WRITER_PCT, writers);
 	if (nw < 2)
 		return;
 	for (int n = 0; n < in->nr_nodes; n++)
@@ -341,7 +341,7 @@ static int add_parts(struct plan_all *c, size_t i, size_t *n)
 	const struct nm_access *a = &c->t->rg->store;
 	const struct nm_access_region *s = &a->regions[i];
 	int w[NM_MAPS_MAX_NODES];
-	int nw = nm_plan_region_split(a, s, c->in, c->pol->dominance_pct, c->shared, w);
+	int nw = nm_plan_region_split(a, s, c->in, c->shared, w);
 	bool planned = !engine_tier_cold(c->pol, a, s, c->in->now_ms) &&
 		       !writer_unstable(c->t, s, c->pol, c->in);
 	unsigned long start, end;

@@ -276,25 +276,28 @@ bool nm_plan_thread_stayed(const struct nm_thread_hist *h, size_t n, pid_t tid, 
 /* Whether no thread in H changed nodes after SINCE_MS (and H has one). */
 bool nm_plan_threads_stayed(const struct nm_thread_hist *h, size_t n, uint64_t since_ms);
 
-/* The writers of a region: the allowed nodes (IN's allowed) with at
- * least NM_PLAN_WRITER_PCT of BY (its writes per node), into W; their
- * number. */
+/* The writers of a region: the allowed nodes (IN's allowed) with writes
+ * in BY (its writes per node) and at least PCT of them, into W; their
+ * number. NM_PLAN_WRITER_PCT is the share that makes a writer of the
+ * region as a whole. */
 #define NM_PLAN_WRITER_PCT 10
-int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int *w);
+int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, unsigned pct, int *w);
 
-/* A region no node dominates (none has DOMINANCE_PCT of its counts) may
- * hold the private memory of writers on several nodes side by side: a
- * slice boundary inside a region (in a 4-node 6.1 guest, where a 64 MiB
- * buffer is not 2 MiB aligned, two of three such regions stayed remote to
- * both their writers), or two threads' allocation chunks. When the process's
- * writes are private (SHARED 0) and the pages counted from each writer
- * lie apart (their spans, nm_access_node_span, do not overlap), each
- * writer's span can be planned as a part of its own, homed on that node.
- * Memory several threads write has overlapping spans, and stays one
- * region. The writers of region S of A into W; their number, or 0: not
- * split. */
+/* A region may hold the private memory of writers on several nodes side
+ * by side: a slice boundary inside a region (in a 4-node 6.1 guest, where
+ * a 64 MiB buffer is not 2 MiB aligned, two of three such regions stayed
+ * remote to both their writers), or two threads' allocation chunks. The
+ * boundary falls anywhere: one writer may hold 6 % of the region (31 of
+ * 512 pages in W4t on 6.1, whose pages moved with the other writer's to
+ * its node and stayed remote). When the process's writes are private
+ * (SHARED 0) and the pages counted from each writer lie apart (their
+ * spans, nm_access_node_span, do not overlap), each writer's span is
+ * planned as a part of its own, homed on that node, however small its
+ * share: no other node ever wrote there. Memory several threads write has
+ * overlapping spans, and stays one region. The writers of region S of A
+ * into W; their number, or 0: not split. */
 int nm_plan_region_split(const struct nm_access *a, const struct nm_access_region *s,
-			 const struct nm_plan_input *in, unsigned dominance_pct, int shared, int *w);
+			 const struct nm_plan_input *in, int shared, int *w);
 
 /* One tick for one region: nm_plan_tick() on the region's view. */
 int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region *r,

@@ -28,7 +28,7 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 	return plan_tick(&rpol, &in, budget, st, out, true);
 }
 
-int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int *w)
+int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, unsigned pct, int *w)
 {
 	float total = 0;
 	int nw = 0;
@@ -36,7 +36,7 @@ int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int 
 	for (int n = 0; n < in->nr_nodes; n++)
 		total += by[n];
 	for (int n = 0; n < in->nr_nodes && nw < NM_MAPS_MAX_NODES; n++)
-		if (total > 0 && by[n] * 100 >= total * NM_PLAN_WRITER_PCT &&
+		if (by[n] > 0 && by[n] * 100 >= total * (float)pct &&
 		    (!in->allowed || ((unsigned)n < in->allowed->size &&
 				      numa_bitmask_isbitset(in->allowed, (unsigned)n))))
 			w[nw++] = n;
@@ -44,21 +44,16 @@ int nm_plan_region_writers(const struct nm_plan_input *in, const float *by, int 
 }
 
 int nm_plan_region_split(const struct nm_access *a, const struct nm_access_region *s,
-			 const struct nm_plan_input *in, unsigned dominance_pct, int shared, int *w)
+			 const struct nm_plan_input *in, int shared, int *w)
 {
-	float by[NM_MAPS_MAX_NODES], total = 0, max = 0;
+	float by[NM_MAPS_MAX_NODES];
 	int nw;
 
 	if (shared != 0 || in->nr_nodes > NM_MAPS_MAX_NODES)
 		return 0;
-	for (int n = 0; n < in->nr_nodes; n++) {
+	for (int n = 0; n < in->nr_nodes; n++)
 		by[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
-		total += by[n];
-		max = by[n] > max ? by[n] : max;
-	}
-	if (total <= 0 || max * 100 >= total * (float)dominance_pct)
-		return 0;
-	nw = nm_plan_region_writers(in, by, w);
+	nw = nm_plan_region_writers(in, by, 0, w);
 	for (int i = 0; i < nw; i++) {
 		struct nm_access_span si = nm_access_node_span(a, s, w[i]);
 
