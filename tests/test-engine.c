@@ -198,6 +198,20 @@ START_TEST(test_regions_fresh)
 }
 END_TEST
 
+/* The window a plan reads: the one closed at this tick, which the store
+ * has already counted past, else the open one. */
+START_TEST(test_regions_planned_window)
+{
+	struct nm_regions rg = { .open = true, .closed_ms = 11000 };
+
+	rg.store.window = 7;
+	ck_assert_uint_eq(nm_regions_planned_window(&rg, 12000), 7);
+	ck_assert_uint_eq(nm_regions_planned_window(&rg, 11000), 6);
+	rg.store.window = 0;
+	ck_assert_uint_eq(nm_regions_planned_window(&rg, 11000), 0);
+}
+END_TEST
+
 /* Private or shared, from closed windows: half the written regions
  * compared once is enough evidence, a quarter of them flipping is
  * shared. */
@@ -263,6 +277,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_idle_rescans_back_off);
 	tcase_add_test(tc, test_walk_cadence);
 	tcase_add_test(tc, test_regions_fresh);
+	tcase_add_test(tc, test_regions_planned_window);
 	tcase_add_test(tc, test_regions_shared);
 	tcase_add_test(tc, test_first_gap);
 	tcase_add_test(tc, test_threads_spread);

@@ -120,8 +120,9 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms);
  * (one clear). */
 bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool early);
 void engine_window_open(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
-/* The N ranges V of RG's process were demoted while its window was open
- * (a job ended): see softdirty_read. */
+/* The N ranges V of RG's process were demoted (a job that moved pages
+ * ended): the plans forget what they read of those pages, and while its
+ * window is open, its soft-dirty reads skip them (see softdirty_read). */
 void engine_window_moved(const struct nm_engine *e, struct nm_regions *rg,
 			 const struct nm_mig_region *v, size_t n);
 /* The gap to the next clear after a plan: one interval while placement

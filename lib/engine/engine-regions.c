@@ -103,14 +103,16 @@ struct region_part {
 };
 
 /* Whether what P read of [START, END) of S still holds: a span is read
- * once per window S is written in, again after a move (placed_window 0),
- * and when the span changed (a set next to the one written before it, in
- * the same region, is written now: its pages were not in the span read). */
-static bool still_placed(const struct nm_access *a, const struct nm_access_region *s,
-			 const struct nm_region_plan *p, unsigned long start, unsigned long end)
+ * once per window S is written in (WIN, the window planned on), again
+ * after a move (placed_window 0), and when the span changed (a set next to
+ * the one written before it, in the same region, is written now: its
+ * pages were not in the span read). placed_window is the store window of
+ * the read, plus one. */
+static bool still_placed(const struct nm_region_plan *p, const struct nm_access_region *s,
+			 uint64_t win, unsigned long start, unsigned long end)
 {
 	return p->placed_window && start == p->placed_start && end == p->placed_end &&
-	       (s->last_window != a->window || p->placed_window == a->window + 1);
+	       (s->last_window < win || p->placed_window > win);
 }
 
 /* Read where the pages of the N parts V of T are, those that need it, at
@@ -118,9 +120,10 @@ static bool still_placed(const struct nm_access *a, const struct nm_access_regio
  * before (an older read stands in when the tick's reads are spent or
  * this one failed). */
 static void read_placements(struct nm_engine *e, struct nm_task *t, struct region_part *v,
-			    size_t nv)
+			    size_t nv, uint64_t now_ms)
 {
 	const struct nm_access *a = &t->rg->store;
+	uint64_t win = nm_regions_planned_window(t->rg, now_ms);
 	struct nm_mig_request req = { .proc = t->id.proc, .fp = &t->fp,
 				      .max_mapcount = t->id.policy->max_mapcount,
 				      .nr_nodes = e->nr_nodes };
@@ -130,7 +133,7 @@ static void read_placements(struct nm_engine *e, struct nm_task *t, struct regio
 		struct region_part *q = &v[i];
 
 		q->known = q->p->placed_window != 0;
-		if (still_placed(a, &a->regions[q->s], q->p, q->start, q->end) ||
+		if (still_placed(q->p, &a->regions[q->s], win, q->start, q->end) ||
 		    k == QUERIES_PER_TICK)
 			continue;
 		e->spans[k] = (struct nm_mig_span){ .start = q->start, .end = q->end,
@@ -432,7 +435,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	}
 	for (size_t k = 0; k < np; k++)
 		e->parts[k].p = plan_find(rg, e->parts[k].key);
-	read_placements(e, t, e->parts, np);
+	read_placements(e, t, e->parts, np, in->now_ms);
 	for (size_t k = 0; k < np; k++)
 		plan_part(&c, &e->parts[k]);
 	/* The hot set and its share on the fast tier (nodes with CPUs), as

@@ -214,9 +214,22 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		e->counters.softdirty_errors++;
 }
 
+/* Forget what the plans of RG read of the pages in [START, END), moved by
+ * a move of no plan's own (a demotion's chunks): a plan that still counted
+ * them where they were would find its region local when it is written
+ * again, as a region move already makes its own plan read again. */
+static void unplace(struct nm_regions *rg, unsigned long start, unsigned long end)
+{
+	for (size_t k = 0; k < rg->n && rg->v[k].start < end; k++)
+		if (rg->v[k].placed_start < end && start < rg->v[k].placed_end)
+			rg->v[k].placed_window = 0;
+}
+
 void engine_window_moved(const struct nm_engine *e, struct nm_regions *rg,
 			 const struct nm_mig_region *v, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		unplace(rg, v[i].start, v[i].end);
 	if (!rg->open || e->writes)
 		return;
 	/* Out of memory, the ranges are read: a demoted set may come back. */

@@ -17,12 +17,16 @@
 #     the second no more than 1.2 x the first;
 #   - status counts no ping-pong (a region moved back between tiers within
 #     cold_after of its last move): the sets move once per swap.
-# On 6.12 the whole run is repeated with tiering.reads: damon, with a busy
-# loop sharing the workload's CPU (DAMON is blind under TCG to a thread
-# that never leaves its vCPU: see daemon-tier-read), and the same bars.
+# The whole run is repeated without CAP_SYS_ADMIN and CAP_PERFMON
+# (vmt-capdrop: no perf event opens), where the writes of the process,
+# which has one home, are read from its pages' soft-dirty bits, with the
+# same bars. On 6.12 it is repeated again with tiering.reads: damon, with a
+# busy loop sharing the workload's CPU (DAMON is blind under TCG to a
+# thread that never leaves its vCPU: see daemon-tier-read), and the same
+# bars.
 # topo: cxl
 # kernel: 6.1 6.12
-# timeout: 400
+# timeout: 560
 # host-tools: jq
 . /etc/numamig-vm/lib.sh
 
@@ -99,6 +103,11 @@ phases() {
 }
 
 phases writes
+NUMAMIGD_CAPDROP=sys_admin,perfmon
+phases softdirty
+NUMAMIGD_CAPDROP=
+check_eq "softdirty: writes source" "$(jq -r .attribution.writes "$json")" unavailable
+check_eq "softdirty: soft-dirty source" "$(jq -r .attribution.softdirty "$json")" live
 if [ -d /sys/kernel/mm/damon/admin ]; then
     SPIN_CPU=$(expand "$(cat /sys/devices/system/node/node0/cpulist)")
     SPIN_CPU=${SPIN_CPU%% *}
