@@ -175,7 +175,7 @@ static void print_tier(FILE *f, json_object *ti)
 		{ "demoting", "cold memory handed to the worker" },
 	};
 	const char *state = jstr(ti, "state", "?"), *what = state;
-	char need[FMT_MAX], planned[FMT_MAX], from[FMT_MAX], to[FMT_MAX], pct[FMT_MAX];
+	char need[FMT_MAX], planned[FMT_MAX], from[FMT_MAX], to[FMT_MAX], pct[FMT_MAX], loc[FMT_MAX];
 
 	if (!ti)
 		return;
@@ -189,9 +189,10 @@ static void print_tier(FILE *f, json_object *ti)
 			fmt_bytes(need, jint(ti, "above_goal_bytes", -1)),
 			fmt_bytes(planned, jint(ti, "planned_bytes", -1)),
 			fmt_node(to, jget(ti, "to_node")), (long long)jint(ti, "pages_demoted", 0));
-	fprintf(f, "             hot set %lld pages, %s on nodes with CPUs; %lld pages moved back "
-		"within cold_after (ping-pong)\n", (long long)jint(ti, "hot_pages", 0),
-		fmt_pct(pct, jget(ti, "hot_fast_pct")), (long long)jint(ti, "pingpong_pages", 0));
+	fprintf(f, "             hot set %lld pages, %s on nodes with CPUs, %s on a node that writes "
+		"them; %lld pages moved back within cold_after (ping-pong)\n",
+		(long long)jint(ti, "hot_pages", 0), fmt_pct(pct, jget(ti, "hot_fast_pct")),
+		fmt_pct(loc, jget(ti, "hot_local_pct")), (long long)jint(ti, "pingpong_pages", 0));
 }
 
 void print_explain(FILE *f, json_object *p)

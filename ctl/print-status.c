@@ -262,16 +262,18 @@ static void process_row(json_object *e, const char **c, char (*b)[TABLE_CELL_MAX
 	c[5] = fmt_bytes(b[5], jint(e, "eligible_bytes", -1));
 	c[6] = fmt_pct(b[6], jget(e, "locality_pct"));
 	c[7] = fmt_pct(b[7], jget(e, "hot_fast_pct"));
-	c[8] = jstr(e, "state", "?");
-	c[9] = jstr(e, "last_reason", "-");
-	last_action(b[10], TABLE_CELL_MAX, e);
-	c[10] = b[10];
+	c[8] = fmt_pct(b[8], jget(e, "hot_local_pct"));
+	c[9] = jstr(e, "state", "?");
+	c[10] = jstr(e, "last_reason", "-");
+	last_action(b[11], TABLE_CELL_MAX, e);
+	c[11] = b[11];
 }
 
 static void print_processes(FILE *f, json_object *p)
 {
 	static const char *const head[] = { ">PID", "COMM", "POLICY", ">HOME", ">RUNS ON", ">ELIGIBLE",
-					    ">LOCALITY", ">HOT FAST", "STATE", "LAST TICK", "LAST ACTION" };
+					    ">LOCALITY", ">HOT FAST", ">HOT LOCAL", "STATE", "LAST TICK",
+					    "LAST ACTION" };
 	size_t n;
 	json_object *a = jarray(p, "processes", &n);
 	struct table *t = table_of(TABLE_NCOLS(head), head, a, n, process_row);

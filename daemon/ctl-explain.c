@@ -292,6 +292,8 @@ static json_object *tier_json(const struct nm_tier_status *ts)
 	add(o, "pages_demoted", ctl_json_u64(ts->pages_demoted));
 	add(o, "hot_pages", ctl_json_u64(ts->hot_pages));
 	add(o, "hot_fast_pct", ts->hot_pages ? ctl_json_pct(ts->hot_fast_pages, ts->hot_pages) : NULL);
+	add(o, "hot_local_pct", ts->hot_pages ?
+	    ctl_json_pct(ts->hot_local_pages, ts->hot_pages) : NULL);
 	add(o, "pingpong_pages", ctl_json_u64(ts->pingpong_pages));
 	return o;
 }

@@ -353,7 +353,13 @@ START_TEST(explain_regions)
 	w.tasks[0].rg = &rg;
 	w.counters.clears = 3;
 	w.counters.induced_faults = 40;
+	/* Its hot set: all on nodes with CPUs, three quarters on a writer's. */
+	w.tasks[0].tier.hot_pages = 1024;
+	w.tasks[0].tier.hot_fast_pages = 1024;
+	w.tasks[0].tier.hot_local_pages = 768;
 	ck_assert_int_eq(ctl_explain_build(&w.s, 100, &o), 0);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "tiering.hot_fast_pct")), "100.0");
+	ck_assert_str_eq(json_object_to_json_string(get(o, "tiering.hot_local_pct")), "75.0");
 	ck_assert_str_eq(gets_(o, "regions.state"), "fault_budget");
 	ck_assert_str_eq(gets_(o, "regions.write_source"), "faults");
 	ck_assert_int_eq(geti(o, "regions.next_clear_in_ms"), 400);
@@ -387,6 +393,7 @@ START_TEST(explain_regions)
 	ck_assert_ptr_null(get(o, "regions"));
 	json_object_put(o);
 	o = ctl_status_build(&w.s, 20);
+	ck_assert_str_eq(json_object_to_json_string(get(o, "processes.0.hot_local_pct")), "75.0");
 	ck_assert_str_eq(gets_(o, "attribution.writes"), "live");
 	ck_assert_int_eq(geti(o, "attribution.processes"), 1);
 	ck_assert_int_eq(geti(o, "attribution.induced_faults"), 40);

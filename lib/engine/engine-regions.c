@@ -284,8 +284,25 @@ struct plan_all {
 	int shared;
 	bool unsettled;
 	bool still;             /* threads_still() */
-	uint64_t hot, fast;
+	uint64_t hot, fast, local;
 };
+
+/* The pages of part Q (plan P) on a node that writes it: its writer's,
+ * for a writer's part of a split region, else those on any writer of
+ * the region (NM_PLAN_WRITER_PCT of COUNTS, its writes per node). */
+static uint64_t local_pages(const struct nm_plan_input *in, const struct region_part *q,
+			    const struct nm_region_plan *p, const float *counts)
+{
+	int w[NM_MAPS_MAX_NODES], nw;
+	uint64_t local = 0;
+
+	if (q->node >= 0)
+		return p->pages[q->node];
+	nw = nm_plan_region_writers(in, counts, NM_PLAN_WRITER_PCT, w);
+	for (int i = 0; i < nw; i++)
+		local += p->pages[w[i]];
+	return local;
+}
 
 /* Plan part Q: its node's writes only (a part of a split region), or all
  * of the region's (node -1). */
@@ -305,6 +322,7 @@ static void plan_part(struct plan_all *c, const struct region_part *q)
 		c->hot += p->pages[n];
 		c->fast += numa_bitmask_isbitset(e->topo->has_cpu, (unsigned)n) ? p->pages[n] : 0;
 	}
+	c->local += local_pages(in, q, p, e->region_counts);
 	/* A writer's part has one writer's counts in a process whose writes
 	 * are private: neither spread nor left without a home. */
 	if (c->pol->shared == NM_SHARED_SPREAD)
@@ -442,6 +460,7 @@ static bool plan_all(struct nm_engine *e, struct nm_task *t, const struct nm_pla
 	 * placed when planned: status and metrics show it. */
 	t->tier.hot_pages = c.hot;
 	t->tier.hot_fast_pages = c.fast;
+	t->tier.hot_local_pages = c.local;
 	return !c.unsettled && (!e->n_moves || c.still || only_tail(e, pol, in));
 }
 
@@ -466,7 +485,7 @@ void engine_regions_plan(struct nm_engine *e, struct nm_task *t, const struct nm
 
 	engine_tier_none(t);
 	if (!by_region || !t->rg)
-		t->tier.hot_pages = t->tier.hot_fast_pages = 0; /* not known by region */
+		t->tier.hot_pages = t->tier.hot_fast_pages = t->tier.hot_local_pages = 0;
 	/* Every window begins with a soft-dirty clear. Without the fault
 	 * event, only the bits tell what was written, and they name no node:
 	 * a process with one home is credited there (its window stays

@@ -71,8 +71,14 @@ struct nm_tier_status {
 	uint64_t pages_demoted;   /* over its lifetime */
 	uint64_t retry_ms;        /* a demotion that moved nothing: not before */
 	/* Its hot set (the regions planned on recent accesses): pages read
-	 * at their last placement read, and those on nodes with CPUs. */
-	uint64_t hot_pages, hot_fast_pages;
+	 * at their last placement read, those on nodes with CPUs, and those
+	 * on a node whose threads write them (a region's writers: the nodes
+	 * with NM_PLAN_WRITER_PCT of its writes; a writer's part: that
+	 * writer). For a process placed by region that is its locality: the
+	 * process-wide figure weighs all its memory by where all its
+	 * threads ran, and reads 25 % for four threads on four nodes each
+	 * with its own slice local. */
+	uint64_t hot_pages, hot_fast_pages, hot_local_pages;
 	uint64_t pingpong_pages;  /* moved back within the hold time */
 	struct nm_tier_log log;
 };

@@ -28,7 +28,8 @@
 #     send IPIs in microseconds.
 #   - status counts clears, induced faults and pages moved by region
 #     decisions, and the faults stay within what the budget allows,
-#   - explain shows the process planned by region,
+#   - explain shows the process planned by region, with 95 % or more of
+#     its hot set on a node that writes it (halfway through, after the move),
 #   - the movers ran at a raised priority (move_priority: raised, the
 #     default): no raise was refused. At the daemon's own they got half
 #     of the vCPU the target node's writer keeps busy, and the move took
@@ -112,4 +113,6 @@ check_eq "status: raises refused" "$(jq -r '.totals.move_priority_errors' "$TMPD
 check_eq "explain: planned by region" \
     "$(jq -r '.regions.state | IN("running", "backoff", "fault_budget", "clear_budget")' \
         "$TMPDIR/explain.json")" true
+check_range "explain: hot set on a node that writes it, %" \
+    "$(jq -r '.tiering.hot_local_pct' "$TMPDIR/explain.json")" 95 100
 finish
