@@ -16,24 +16,9 @@
 
 /* ---- the region plans, by start ---- */
 
-static size_t plan_lower(const struct nm_regions *rg, unsigned long start)
-{
-	size_t lo = 0, hi = rg->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rg->v[mid].start < start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static struct nm_region_plan *plan_find(struct nm_regions *rg, unsigned long key)
 {
-	size_t k = plan_lower(rg, key);
+	size_t k = nm_regions_plan_lower(rg, key);
 
 	return k < rg->n && rg->v[k].start == key ? &rg->v[k] : NULL;
 }
@@ -47,7 +32,7 @@ static struct nm_region_plan *plan_get(struct nm_regions *rg, unsigned long star
 
 	if (p)
 		return p;
-	i = plan_lower(rg, start);
+	i = nm_regions_plan_lower(rg, start);
 	if (rg->n == rg->cap) {
 		size_t cap = rg->cap ? 2 * rg->cap : 64;
 		struct nm_region_plan *v = realloc(rg->v, cap * sizeof(*v));

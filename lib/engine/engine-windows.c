@@ -220,7 +220,10 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
  * again, as a region move already makes its own plan read again. */
 static void unplace(struct nm_regions *rg, unsigned long start, unsigned long end)
 {
-	for (size_t k = 0; k < rg->n && rg->v[k].start < end; k++)
+	/* A plan is keyed inside its region, where the pages it read lie. */
+	unsigned long first = start & ~(nm_access_region_bytes(&rg->store) - 1);
+
+	for (size_t k = nm_regions_plan_lower(rg, first); k < rg->n && rg->v[k].start < end; k++)
 		if (rg->v[k].placed_start < end && start < rg->v[k].placed_end)
 			rg->v[k].placed_window = 0;
 }

@@ -189,6 +189,22 @@ static inline bool nm_regions_fresh(const struct nm_regions *rg, uint64_t now_ms
 	       now_ms - began <= interval_ms + nm_regions_slack_ms(interval_ms);
 }
 
+/* The first of RG's plans (rg->v, by start) keyed START or after. */
+static inline size_t nm_regions_plan_lower(const struct nm_regions *rg, unsigned long start)
+{
+	size_t lo = 0, hi = rg->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rg->v[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The store window whose writes RG's plan reads at NOW_MS, as
  * nm_regions_fresh says: the one closed at this tick (the store has
  * counted past it: nm_access_end_window), else the open one. Against the
