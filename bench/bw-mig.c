@@ -9,7 +9,7 @@
  *       footprint, default batch tuning 64..4096 pages, 20 ms per call, no
  *       rate limit), in that order (-R: the reverse), moving it back with
  *       migrate_pages() (untimed) between methods, after one untimed move
- *       there and back before the first. One line each:
+ *       there with the migrator and back before the first. One line each:
  *       "tput pages=4k|thp method=M batch=B bytes=N sec=S gbps=G"
  *       (for THP, move_pages gets one address per huge page).
  *   bw-mig idle [-s MiB]        W6: touch -s MiB on the node it runs on,
@@ -166,20 +166,23 @@ static void raw_migrate_pages(const struct round *r)
 	report(r->kind, "migrate_pages", 0, (double)on_node(r->child, r->buf, r->len, 1) * 4096, t);
 }
 
-static void migrator(const struct round *rd)
+/* Move the child's whole footprint to node 1 with numamigd's migrator
+ * (a fresh footprint and tuner, as for a task the daemon meets); *SCAN_S
+ * and *MOVE_S: the seconds of the numa_maps scan and of the move. */
+static void mig_move(const struct round *rd, double *scan_s, double *move_s,
+		     struct nm_mig_result *res, unsigned *batch)
 {
 	struct nm_root *root;
 	struct nm_proc *proc;
 	struct nm_footprint fp;
 	struct nm_fp_rules rules = { .max_mapcount = 1, .file_backed = false };
 	struct nm_tuner tuner;
-	struct nm_mig_result res;
 	struct nm_mig_request req;
 	double t0, t1, t2;
 	int r;
 
 	memset(&fp, 0, sizeof(fp));
-	memset(&res, 0, sizeof(res));
+	memset(res, 0, sizeof(*res));
 	if (nm_root_open("/", &root) < 0 || nm_proc_open(root, rd->child, &proc) < 0)
 		die("nm_proc_open");
 	nm_tuner_init(&tuner, 64, 4096, 20000000);
@@ -192,25 +195,64 @@ static void migrator(const struct round *rd)
 	t1 = now();
 	req = (struct nm_mig_request){ .proc = proc, .fp = &fp, .target = 1, .max_mapcount = 1,
 				       .tuner = &tuner };
-	r = nm_mig_lazy(&nm_mig_kernel, &req, &res);
+	r = nm_mig_lazy(&nm_mig_kernel, &req, res);
 	t2 = now();
 	if (r < 0) {
 		errno = -r;
 		die("nm_mig_lazy");
 	}
-	/* The whole process moves, not only the buffer (its stack and
-	 * private library pages are a few dozen pages): count what the
-	 * kernel says is on node 1 in the buffer. */
-	report(rd->kind, "numamigd_migrator", (int)tuner.cur,
-	       (double)on_node(rd->child, rd->buf, rd->len, 1) * 4096, t2 - t1);
-	report(rd->kind, "numamigd_migrator+scan", (int)tuner.cur,
-	       (double)on_node(rd->child, rd->buf, rd->len, 1) * 4096, t2 - t0);
-	printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
-	       nm_mig_stop_name(res.stop), res.c.requested, res.c.bytes_moved, res.c.calls,
-	       res.c.busy_ns / 1e6);
+	*scan_s = t1 - t0;
+	*move_s = t2 - t1;
+	*batch = tuner.cur;
 	nm_fp_free(&fp);
 	nm_proc_close(proc);
 	nm_root_free(root);
+}
+
+static void migrator(const struct round *rd)
+{
+	struct nm_mig_result res;
+	double scan, move, bytes;
+	unsigned batch;
+
+	mig_move(rd, &scan, &move, &res, &batch);
+	/* The whole process moves, not only the buffer (its stack and
+	 * private library pages are a few dozen pages): count what the
+	 * kernel says is on node 1 in the buffer. */
+	bytes = (double)on_node(rd->child, rd->buf, rd->len, 1) * 4096;
+	report(rd->kind, "numamigd_migrator", (int)batch, bytes, move);
+	report(rd->kind, "numamigd_migrator+scan", (int)batch, bytes, scan + move);
+	printf("# migrator stop=%s requested=%llu moved_bytes=%llu calls=%u busy_ms=%.1f\n",
+	       nm_mig_stop_name(res.stop), res.c.requested, res.c.bytes_moved, res.c.calls,
+	       res.c.busy_ns / 1e6);
+}
+
+/* Untimed, once per round, before the timed methods: a move there with
+ * the migrator and back with migrate_pages(). Two first-use costs that
+ * are not throughput:
+ *  - the first move of a round ran at about half the speed of the later
+ *    ones whichever method it was (THP 0.33-0.35 GB/s in a boot's first
+ *    reverse round, 0.42-0.47 in its second): a first use of the
+ *    target's memory (compaction for huge pages, the host backing guest
+ *    memory);
+ *  - the migrator's first call in a process runs its own code several
+ *    times slower than its second: outside the kernel calls, 3.2-4.3 ms
+ *    in a first call against 0.7-1.4 ms in a second (nm_walk_init alone
+ *    0.9-1.2 ms against 0.15-0.2 ms) with 10-16 minor faults either way,
+ *    so code run for the first time, which the emulator translates (a
+ *    timeline of the walker's seam, 64 MiB THP, 2n 6.1). The daemon is
+ *    long-lived: its moves run warm code.
+ * The tuner and footprint of the timed run are fresh all the same. */
+static void warm_up(const struct round *rd)
+{
+	struct nm_mig_result res;
+	double scan, move;
+	unsigned batch;
+
+	mig_move(rd, &scan, &move, &res, &batch);
+	printf("# warm-up migrator sec=%.4f scan_sec=%.4f stop=%s\n", move, scan,
+	       nm_mig_stop_name(res.stop));
+	back_to(rd->child, 1, 0);
 }
 
 /* A child with LEN bytes on node 0, moved to node 1 by each method in
@@ -254,14 +296,7 @@ static int tput(size_t len, int thp, int reverse)
 		r.a[i] = r.buf + i * step;
 		r.nodes[i] = 1;
 	}
-	/* Untimed, once: the first move of a round often ran at about half
-	 * the speed of the later ones, whichever method it was (in the
-	 * reverse order always the migrator: THP 0.33-0.35 GB/s in a boot's
-	 * first reverse round, 0.42-0.47 in its second). A first use of the
-	 * target's memory, not told apart here (compaction for huge pages,
-	 * the host backing guest memory): no method should pay for it. */
-	back_to(r.child, 0, 1);
-	back_to(r.child, 1, 0);
+	warm_up(&r);
 	for (int k = 0; k < N_STEPS; k++) {
 		int s = reverse ? N_STEPS - 1 - k : k;
 
