@@ -236,13 +236,13 @@ run_idle() {
 
 case $WL in
 w5)
-    # Four rounds in the boot, every other one in reverse order (no
+    # Eight rounds in the boot, every other one in reverse order (no
     # method always goes last, after the others churned the target
     # node): report takes the median of every round of every run, and
     # judges the migrator by its ratio to raw within each round, which
-    # tames a noisy shared host.
+    # tames a noisy shared host (a round of each page size takes 5-10 s).
     mkdir -p "$OUT/raw"
-    for order in "" -R "" -R; do
+    for order in "" -R "" -R "" -R "" -R; do
         echo never >"$thp"
         # shellcheck disable=SC2086 # $order is empty or one option
         bw-mig tput -s "$MIB" $order | tee -a "$OUT/raw/tput.out"

@@ -149,18 +149,17 @@ METRICS = """## What each number means
   of libnumamig on a fresh footprint, the default tuner: 64..4096 pages,
   20 ms per call; *+scan* adds the numa_maps read that builds the
   footprint). GB/s = bytes on node 1 afterwards / wall time. Each boot
-  runs four rounds of every method, every other round in reverse order
+  runs eight rounds of every method, every other round in reverse order
   (a method that always went last would meet a target node the others had
   churned: for THP, compaction), each round after an untimed move there
   with the migrator and back (the first move of a round is slow whatever
   the method, and the migrator's first call in a process runs its code
   for the first time; the daemon's moves run warm code: see bw-mig.c).
-  The goal rows judge the migrator by its ratio to the raw batch of the
-  same round, since a shared host's load drifts between rounds; the raw
-  batch is the size with the best median over all rounds, the same in
-  every round (for THP, 64, 512 and 4096 pages are one call of 32
-  addresses: each round's fastest of them would be the luckiest of three
-  runs of one method).
+  The goal rows judge the migrator by its ratio to raw move_pages x512
+  of the same round, since a shared host's load drifts between rounds:
+  512 pages per call is the fastest raw batch for 4K pages, and for THP
+  64, 512 and 4096 are all one call of the 32 huge pages (each round's
+  fastest of them would be the luckiest of three runs of one method).
 - **W7** rows: *time to 90 % of the new hot set, worst swap*: after each
   switch of the written set, the first report with 90 % of it on node 0;
   *pages promoted / demoted*: the kernel's `pgpromote_success` and
