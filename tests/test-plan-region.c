@@ -326,6 +326,57 @@ START_TEST(test_split_by_writer)
 }
 END_TEST
 
+/* Threads that swap nodes at a slice boundary inside a region: each
+ * node's span holds both writers' pages then, and splits nothing; within
+ * two generations of windows (four windows each at the default half-life
+ * of two) the spans are narrowed to the pages written since, and the
+ * region splits again, by the new layout. A writer that wrote its part
+ * only at the start, with no one overlapping it, keeps its span. */
+START_TEST(test_split_after_swap)
+{
+	struct region_sim r;
+	struct nm_plan_input in = { .nr_nodes = NODES, .page_size = PAGE, .last_node = -1 };
+	const struct nm_access_region *reg;
+	uint64_t win = 0;
+	int w[NODES], windows = 0;
+
+	rs_init(&r);
+	for (; win < 4; win++) {
+		write_pages(&r, 0, 0, 156, 0);
+		write_pages(&r, 0, 156, RPAGES, 1);
+		write_pages(&r, 1, 0, 100, 0); /* region 1: node 0 once, then node 1 */
+		if (!win)
+			write_pages(&r, 1, 300, RPAGES, 1);
+		nm_access_end_window(&r.store, (win + 1) * SEC);
+	}
+	reg = nm_access_find(&r.store, BASE);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 2);
+	/* The swap. */
+	for (; win < 32 && (windows == 0 || win < 24); win++) {
+		write_pages(&r, 0, 0, 156, 1);
+		write_pages(&r, 0, 156, RPAGES, 0);
+		nm_access_end_window(&r.store, (win + 1) * SEC);
+		if (win == 4)
+			ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 0);
+		if (!windows && nm_plan_region_split(&r.store, reg, &in, 0, w) == 2)
+			windows = (int)win - 3;
+	}
+	ck_assert_int_gt(windows, 0);
+	ck_assert_int_le(windows, 8);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 2);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 0).lo, 156);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 0).hi, RPAGES);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 1).lo, 0);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 1).hi, 156);
+	/* Region 1: node 1 wrote [300, 512) in the first window only, node 0
+	 * [0, 100) in four; no overlap, so both spans stand. */
+	reg = nm_access_find(&r.store, BASE + RPAGES * PAGE);
+	ck_assert_uint_eq(nm_access_node_span(&r.store, reg, 1).lo, 300);
+	ck_assert_int_eq(nm_plan_region_split(&r.store, reg, &in, 0, w), 2);
+	rs_free(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plan-region");
@@ -336,6 +387,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_rotation_bounded);
 	tcase_add_test(tc, test_thread_unstable);
 	tcase_add_test(tc, test_split_by_writer);
+	tcase_add_test(tc, test_split_after_swap);
 	tcase_add_test(tc, test_pmu_samples_and_unaccessed);
 	suite_add_tcase(s, tc);
 	return s;

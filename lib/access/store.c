@@ -62,6 +62,30 @@ static size_t per_region(const struct nm_access *a)
 	return (size_t)NM_ACCESS_NR_SRCS * (size_t)a->o.nr_nodes;
 }
 
+/* Spans per node of a region: the span of every page counted (SPAN_ALL),
+ * and of those counted in the current and the previous generation of
+ * windows (SPAN_NOW, SPAN_PREV). */
+enum { SPAN_ALL, SPAN_NOW, SPAN_PREV, SPANS };
+
+static size_t spans_per_region(const struct nm_access *a)
+{
+	return SPANS * (size_t)a->o.nr_nodes;
+}
+
+static struct nm_access_span *span_at(const struct nm_access *a, size_t r, int node, int k)
+{
+	return &a->spans[r * spans_per_region(a) + SPANS * (size_t)node + (size_t)k];
+}
+
+static const struct nm_access_span no_span = { UINT32_MAX, 0 };
+
+/* Windows a generation of spans lasts: two half-lives (writes older than
+ * that weigh a quarter or less), at least one. */
+static uint64_t span_generation(const struct nm_access *a)
+{
+	return a->o.half_life ? 2 * (uint64_t)a->o.half_life : 1;
+}
+
 /* Fibonacci hashing of the region number. */
 static size_t slot_of(const struct nm_access *a, unsigned long start)
 {
@@ -135,7 +159,7 @@ static int grow(struct nm_access *a)
 			cap = a->o.max_regions;
 		if (resize((void **)&a->regions, cap, sizeof(*a->regions)) ||
 		    resize((void **)&a->counts, cap * per_region(a), sizeof(*a->counts)) ||
-		    resize((void **)&a->spans, cap * (size_t)a->o.nr_nodes, sizeof(*a->spans)) ||
+		    resize((void **)&a->spans, cap * spans_per_region(a), sizeof(*a->spans)) ||
 		    resize((void **)&a->seen, cap * a->words, sizeof(*a->seen)))
 			return -ENOMEM;
 		a->cap = cap;
@@ -166,11 +190,20 @@ static long region_of(struct nm_access *a, unsigned long addr, int *err)
 	a->regions[r] = (struct nm_access_region){ .start = start, .last_window = a->window,
 						   .lo = UINT32_MAX };
 	memset(a->counts + r * per_region(a), 0, per_region(a) * sizeof(*a->counts));
-	for (int n = 0; n < a->o.nr_nodes; n++)
-		a->spans[r * (size_t)a->o.nr_nodes + (size_t)n] = (struct nm_access_span){ UINT32_MAX, 0 };
+	for (size_t k = 0; k < spans_per_region(a); k++)
+		a->spans[r * spans_per_region(a) + k] = no_span;
 	memset(a->seen + r * a->words, 0, a->words * sizeof(*a->seen));
 	a->index[i] = (uint32_t)(r + 1);
 	return (long)r;
+}
+
+/* Widen [*LO, *HI) to hold [LO, HI). */
+static void widen(uint32_t *lo_, uint32_t *hi_, uint32_t lo, uint32_t hi)
+{
+	if (lo < *lo_)
+		*lo_ = lo;
+	if (hi > *hi_)
+		*hi_ = hi;
 }
 
 /* Count pages [LO, HI) of region R from SRC on NODE, WEIGHT each. */
@@ -178,20 +211,15 @@ static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, i
 			uint32_t lo, uint32_t hi, float weight)
 {
 	struct nm_access_region *reg = &a->regions[r];
-	struct nm_access_span *sp = &a->spans[r * (size_t)a->o.nr_nodes + (size_t)node];
+	struct nm_access_span *all = span_at(a, r, node, SPAN_ALL), *now = span_at(a, r, node, SPAN_NOW);
 	float w = weight * (float)(hi - lo);
 
 	a->counts[r * per_region(a) + (size_t)src * (size_t)a->o.nr_nodes + (size_t)node] += w;
 	reg->total += w;
 	reg->last_window = a->window;
-	if (lo < reg->lo)
-		reg->lo = lo;
-	if (hi > reg->hi)
-		reg->hi = hi;
-	if (lo < sp->lo)
-		sp->lo = lo;
-	if (hi > sp->hi)
-		sp->hi = hi;
+	widen(&reg->lo, &reg->hi, lo, hi);
+	widen(&all->lo, &all->hi, lo, hi);
+	widen(&now->lo, &now->hi, lo, hi);
 }
 
 static bool once_per_window(enum nm_access_src src)
@@ -398,8 +426,8 @@ static void evict(struct nm_access *a)
 				continue;
 			a->regions[k] = a->regions[r];
 			memmove(a->counts + k * pr, a->counts + r * pr, pr * sizeof(*a->counts));
-			memmove(a->spans + k * (size_t)a->o.nr_nodes, a->spans + r * (size_t)a->o.nr_nodes,
-				(size_t)a->o.nr_nodes * sizeof(*a->spans));
+			memmove(a->spans + k * spans_per_region(a), a->spans + r * spans_per_region(a),
+				spans_per_region(a) * sizeof(*a->spans));
 			k++;
 		}
 		a->st.evicted += a->n - k;
@@ -408,6 +436,47 @@ static void evict(struct nm_access *a)
 	free(order);
 	free(kept);
 	fill_index(a);
+}
+
+/* Whether two nodes' spans of every page in region R overlap. */
+static bool spans_overlap(const struct nm_access *a, size_t r)
+{
+	for (int i = 0; i < a->o.nr_nodes; i++)
+		for (int j = 0; j < i; j++) {
+			const struct nm_access_span *x = span_at(a, r, i, SPAN_ALL);
+			const struct nm_access_span *y = span_at(a, r, j, SPAN_ALL);
+
+			if (x->lo < y->hi && y->lo < x->hi)
+				return true;
+		}
+	return false;
+}
+
+/* The end of a generation of windows in region R. A node's span holds
+ * every page it wrote there until it overlaps another node's: writers
+ * whose pages moved within the region (threads that swapped nodes, at a
+ * slice boundary), or one that stopped while another took over. Then
+ * each node keeps only the pages of its last two generations, so the
+ * writers of now are told apart again (nm_plan_region_split); writers
+ * whose pages really interleave overlap again at once. Spans that never
+ * overlap keep all their pages, so a writer that writes its part now and
+ * then keeps it. */
+static void age_spans(struct nm_access *a, size_t r)
+{
+	bool narrow = spans_overlap(a, r);
+
+	for (int n = 0; n < a->o.nr_nodes; n++) {
+		struct nm_access_span *all = span_at(a, r, n, SPAN_ALL);
+		struct nm_access_span *now = span_at(a, r, n, SPAN_NOW);
+		struct nm_access_span *prev = span_at(a, r, n, SPAN_PREV);
+
+		if (narrow) {
+			*all = *now;
+			widen(&all->lo, &all->hi, prev->lo, prev->hi);
+		}
+		*prev = *now;
+		*now = no_span;
+	}
 }
 
 void nm_access_end_window(struct nm_access *a, uint64_t now_ns)
@@ -435,6 +504,9 @@ void nm_access_end_window(struct nm_access *a, uint64_t now_ns)
 	}
 	if (a->n)
 		memset(a->seen, 0, a->n * a->words * sizeof(*a->seen));
+	if ((a->window + 1) % span_generation(a) == 0)
+		for (size_t r = 0; r < a->n; r++)
+			age_spans(a, r);
 	if (a->n >= a->o.max_regions)
 		evict(a);
 	a->window++;
@@ -475,7 +547,10 @@ struct nm_access_span nm_access_node_span(const struct nm_access *a,
 {
 	size_t i = (size_t)(r - a->regions);
 
+	const struct nm_access_span *sp;
+
 	if (node < 0 || node >= a->o.nr_nodes || i >= a->n)
 		return (struct nm_access_span){ 0, 0 };
-	return a->spans[i * (size_t)a->o.nr_nodes + (size_t)node];
+	sp = span_at(a, i, node, SPAN_ALL);
+	return sp->lo < sp->hi ? *sp : (struct nm_access_span){ 0, 0 };
 }

@@ -130,8 +130,9 @@ struct nm_access {
 	struct nm_access_region *regions;
 	size_t n, cap;
 	float *counts;            /* [cap][NM_ACCESS_NR_SRCS][nr_nodes] */
-	struct nm_access_span *spans; /* [cap][nr_nodes]: the pages ever counted
-	                             from each node, as lo/hi are from all */
+	struct nm_access_span *spans; /* [cap][nr_nodes][3]: the pages counted
+	                             from each node (see nm_access_node_span),
+	                             and in this and the last generation */
 	uint64_t *seen;           /* [cap][words]: pages counted this window */
 	size_t words;             /* bitmap words per region */
 	uint32_t *index;          /* hash of start -> region + 1; 0: empty */
@@ -204,7 +205,11 @@ const struct nm_access_region *nm_access_find(const struct nm_access *a, unsigne
 float nm_access_count(const struct nm_access *a, const struct nm_access_region *r, int node,
 		      enum nm_access_src src);
 
-/* The span of the pages of region R ever counted from NODE. */
+/* The span of the pages of region R counted from NODE ({0, 0}: none): all
+ * of them, until it overlaps another node's span; then, at the end of a
+ * generation of windows (two half-lives), each node's span is narrowed
+ * to the pages it wrote in the last two generations, so writers whose
+ * pages moved within the region are told apart again. */
 struct nm_access_span nm_access_node_span(const struct nm_access *a,
 					  const struct nm_access_region *r, int node);
 

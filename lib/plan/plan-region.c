@@ -47,13 +47,19 @@ int nm_plan_region_split(const struct nm_access *a, const struct nm_access_regio
 			 const struct nm_plan_input *in, int shared, int *w)
 {
 	float by[NM_MAPS_MAX_NODES];
-	int nw;
+	int n, nw = 0;
 
 	if (shared != 0 || in->nr_nodes > NM_MAPS_MAX_NODES)
 		return 0;
-	for (int n = 0; n < in->nr_nodes; n++)
-		by[n] = nm_access_count(a, s, n, NM_ACCESS_NR_SRCS);
-	nw = nm_plan_region_writers(in, by, 0, w);
+	for (int k = 0; k < in->nr_nodes; k++)
+		by[k] = nm_access_count(a, s, k, NM_ACCESS_NR_SRCS);
+	n = nm_plan_region_writers(in, by, 0, w);
+	/* A node whose span was narrowed to nothing (it wrote here, but not
+	 * in the last two generations of windows) gets no part: its old
+	 * pages go with the region. */
+	for (int i = 0; i < n; i++)
+		if (nm_access_node_span(a, s, w[i]).hi > 0)
+			w[nw++] = w[i];
 	for (int i = 0; i < nw; i++) {
 		struct nm_access_span si = nm_access_node_span(a, s, w[i]);
 
