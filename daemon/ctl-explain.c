@@ -290,11 +290,7 @@ static json_object *tier_json(const struct nm_tier_status *ts)
 	add(o, "above_goal_bytes", ctl_json_u64(ts->need));
 	add(o, "planned_bytes", ctl_json_u64(ts->planned));
 	add(o, "pages_demoted", ctl_json_u64(ts->pages_demoted));
-	add(o, "hot_pages", ctl_json_u64(ts->hot_pages));
-	add(o, "hot_fast_pct", ts->hot_pages ? ctl_json_pct(ts->hot_fast_pages, ts->hot_pages) : NULL);
-	add(o, "hot_local_pct", ts->hot_pages ?
-	    ctl_json_pct(ts->hot_local_pages, ts->hot_pages) : NULL);
-	add(o, "pingpong_pages", ctl_json_u64(ts->pingpong_pages));
+	ctl_json_hot_set(o, ts);
 	return o;
 }
 

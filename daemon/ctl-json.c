@@ -31,6 +31,14 @@ json_object *ctl_json_node(int node)
 	return node < 0 ? NULL : json_object_new_int(node);
 }
 
+void ctl_json_hot_set(json_object *o, const struct nm_tier_status *ts)
+{
+	json_object_object_add(o, "hot_pages", ctl_json_u64(ts->hot_pages));
+	json_object_object_add(o, "hot_fast_pct", ctl_json_pct(ts->hot_fast_pages, ts->hot_pages));
+	json_object_object_add(o, "hot_local_pct", ctl_json_pct(ts->hot_local_pages, ts->hot_pages));
+	json_object_object_add(o, "pingpong_pages", ctl_json_u64(ts->pingpong_pages));
+}
+
 uint64_t ctl_task_eligible_kb(const struct nm_task *t, int node)
 {
 	if (node < 0 || node >= t->fp.eligible.nr_nodes || !t->fp.eligible.kb)

@@ -378,12 +378,7 @@ json_object *ctl_task_json(const struct ctl_state *s, const struct nm_task *t)
 	 * the share of it on nodes with CPUs (tiering) and on a node whose
 	 * threads write it (its locality by region); none while not placed
 	 * by region. */
-	add(o, "hot_pages", ctl_json_u64(t->tier.hot_pages));
-	add(o, "hot_fast_pct", t->tier.hot_pages ?
-	    ctl_json_pct(t->tier.hot_fast_pages, t->tier.hot_pages) : NULL);
-	add(o, "hot_local_pct", t->tier.hot_pages ?
-	    ctl_json_pct(t->tier.hot_local_pages, t->tier.hot_pages) : NULL);
-	add(o, "pingpong_pages", ctl_json_u64(t->tier.pingpong_pages));
+	ctl_json_hot_set(o, &t->tier);
 	add(o, "state", json_object_new_string(nm_plan_state_name(t->plan.phase)));
 	add(o, "busy", json_object_new_boolean(t->busy > 0));
 	add(o, "pages_moved", ctl_json_u64(t->pages_moved));

@@ -102,6 +102,10 @@ json_object *ctl_json_hash(const struct nm_config *config);
 json_object *ctl_json_pct(uint64_t num, uint64_t den);
 /* A node id, or null when negative. */
 json_object *ctl_json_node(int node);
+/* Add a process's hot set to O: hot_pages, hot_fast_pct, hot_local_pct
+ * (null without a hot set) and pingpong_pages, as status and explain
+ * show them. */
+void ctl_json_hot_set(json_object *o, const struct nm_tier_status *ts);
 /* N numbers as an array; NULL when V is. */
 json_object *ctl_json_u64_array(const unsigned long long *v, int n);
 json_object *ctl_json_int_array(const int *v, size_t n);
