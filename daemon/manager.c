@@ -236,6 +236,22 @@ static int on_windows(sd_event_source *s, uint64_t usec, void *userdata)
 	return arm_windows(m);
 }
 
+/* The tick after the one due at USEC: an interval later, or sooner when
+ * a task's dwell ends before that (nm_engine_dwell_due_ms), no sooner
+ * than a tenth of an interval after NOW_MS. The period then runs from the
+ * early tick: tick windows of unequal lengths are summed by the planner,
+ * and there are never more ticks than a tenth of an interval apart. */
+static uint64_t next_tick_us(const struct manager *m, uint64_t usec, uint64_t now_ms)
+{
+	uint64_t next = usec + m->config->interval_ms * 1000;
+	uint64_t due = nm_engine_dwell_due_ms(m->engine) * 1000;
+	uint64_t soonest = (now_ms + m->config->interval_ms / 10) * 1000;
+
+	if (due && due < next)
+		next = due > soonest ? due : soonest;
+	return next;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
@@ -254,7 +270,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	if (!m->ticked)
 		usec = now * 1000;
 	m->ticked = true;
-	sd_event_source_set_time(s, usec + m->config->interval_ms * 1000);
+	sd_event_source_set_time(s, next_tick_us(m, usec, now));
 	r = arm_windows(m);
 	if (r < 0)
 		log_warn("arming the windows timer: %s", strerror(-r));

@@ -89,6 +89,38 @@ START_TEST(test_dwell_and_idle)
 }
 END_TEST
 
+/* A task that moved in a window and ran on the new node alone since (its
+ * tail) is a candidate there from the move, not from the next whole
+ * window: with 300 ms of it, a 700 ms window (the early tick) ends a 1 s
+ * dwell. A tail under a quarter of the window, or none, says nothing
+ * more than the window's CPU time. */
+START_TEST(test_dwell_from_move)
+{
+	uint64_t late[NODES] = { SEC * 7 / 10, SEC * 3 / 10 }, later[NODES] = { SEC * 8 / 10, SEC / 5 };
+
+	play("0=already_local");
+	s->in.tail_node = 1;
+	s->in.tail_ms = 200;
+	ck_assert_int_eq(sim_tick_cpu(s, later), NM_PLAN_R_ALREADY_LOCAL);
+	s->in.tail_ms = 300;
+	ck_assert_int_eq(sim_tick_cpu(s, late), NM_PLAN_R_DWELL);
+	ck_assert_int_eq(s->st.phase, NM_PLAN_CANDIDATE);
+	ck_assert_uint_eq(s->st.streak_ms, 300);
+	s->window = 700;
+	s->in.tail_ms = 1000; /* the whole window: the CPU time says it all */
+	ck_assert_int_eq(sim_tick(s, 1), NM_PLAN_R_HOME_CHANGED);
+	ck_assert_int_eq(s->d.target, 1);
+	/* Without the tail, the 300 ms do not count: a whole window more. */
+	sim_init(s, NM_POLICY_RESIDENCY, 0);
+	play("0=already_local");
+	ck_assert_int_eq(sim_tick_cpu(s, late), NM_PLAN_R_ALREADY_LOCAL);
+	s->window = 700;
+	ck_assert_int_eq(sim_tick(s, 1), NM_PLAN_R_DWELL);
+	s->window = 0;
+	ck_assert_int_eq(sim_tick(s, 1), NM_PLAN_R_HOME_CHANGED);
+}
+END_TEST
+
 /* Ticks a little short of the interval still meet a dwell of whole
  * ticks; a dwell longer by more than the jitter waits one tick more. */
 START_TEST(test_dwell_jitter)
@@ -400,7 +432,8 @@ static Suite *make_suite(void)
 	Suite *suite = suite_create("planner");
 	const TTest *const home[] = { test_names, test_home_dominance, test_cpuless_node, NULL };
 	const TTest *const machine[] = {
-		test_dwell_and_idle, test_dwell_jitter, test_cooldown, test_catch_up_at_home,
+		test_dwell_and_idle, test_dwell_from_move, test_dwell_jitter, test_cooldown,
+		test_catch_up_at_home,
 		test_tail_stalls, test_tail_grew, test_backoff, test_lost_home, test_unstable_stays,
 		test_rotation_and_pingpong,
 		test_phase_reconverges, test_greedy_vs_residency,

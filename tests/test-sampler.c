@@ -105,6 +105,10 @@ START_TEST(test_replay_moves)
 	ck_assert_uint_eq(x.r.node_changes, 2);
 	ck_assert_uint_eq(x.r.cpu_changes, 2);
 	ck_assert_int_eq(x.r.last_node, 1); /* the latest sample, 108 on CPU 1 */
+	/* Since 111's sample at 50 ms on node 0, every sample is on node 1:
+	 * one, the one at 60 ms, standing for 10 ms. */
+	ck_assert_int_eq(x.r.tail_node, 1);
+	ck_assert_uint_eq(x.r.tail_ns, 10 * MS);
 	ck_assert_uint_eq(x.r.nr_threads, 3);
 	assert_thread(&x.r, 0, 108, 1, 1);
 	assert_thread(&x.r, 1, 111, 0, 0); /* 2 samples on node 0, 1 on node 1 */
@@ -116,6 +120,7 @@ START_TEST(test_replay_moves)
 	ck_assert_int_eq(nm_sampler_feed(x.s, &later, 1), 0);
 	ck_assert_int_eq(nm_sampler_residency(x.s, x.p, &x.r), 0);
 	assert_ns(&x.r, 0, 10 * MS);
+	ck_assert_uint_eq(x.r.tail_ns, 20 * MS); /* the tail goes on across ticks */
 	ck_assert_uint_eq(x.r.node_changes, 1);
 	ck_assert_uint_eq(x.r.samples, 1);
 	assert_thread(&x.r, 0, 108, -1, 1); /* did not run this tick */

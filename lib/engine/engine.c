@@ -301,6 +301,8 @@ static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 		.nr_nodes = e->nr_nodes,
 		.cpu_ns = t->res.node_ns,
 		.last_node = t->res.last_node,
+		.tail_node = t->res.tail_node,
+		.tail_ms = t->res.tail_ns / 1000000,
 		.pages = e->pages,
 		.page_size = page,
 		.placement_seq = t->fp_seq,
@@ -416,6 +418,27 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms)
 	nm_track_sweep(&e->tracker);
 	e->counters.ticks++;
 	return 0;
+}
+
+uint64_t nm_engine_dwell_due_ms(const struct nm_engine *e)
+{
+	uint64_t due = 0, next;
+
+	if (!e->config || !e->last_tick_ms || e->paused)
+		return 0;
+	next = e->last_tick_ms + e->config->interval_ms;
+	for (size_t i = 0; i < e->tracker.n; i++) {
+		const struct nm_task *t = nm_task_of(e->tracker.v[i]);
+		uint64_t dwell, at;
+
+		if (!t->id.policy || t->busy || t->plan.phase != NM_PLAN_CANDIDATE)
+			continue;
+		dwell = nm_plan_dwell_ms(t->id.policy, &t->plan);
+		at = e->last_tick_ms + (dwell > t->plan.streak_ms ? dwell - t->plan.streak_ms : 0);
+		if (at > e->last_tick_ms && at < next && (!due || at < due))
+			due = at;
+	}
+	return due;
 }
 
 void nm_engine_pause(struct nm_engine *e, bool paused)

@@ -84,6 +84,12 @@ int nm_engine_set_config(struct nm_engine *e, const struct nm_config *config, ui
 
 int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
 
+/* When a task's dwell ends before the next tick (engine clock, ms; 0:
+ * none): its decision is due then, and the next tick may come that much
+ * sooner. The residency planner counts a dwell from the move the samples
+ * show (nm_plan_input.tail_ms), which falls anywhere in a tick. */
+uint64_t nm_engine_dwell_due_ms(const struct nm_engine *e);
+
 /* Write windows shorter than an interval (numamig/regions.h) end between
  * ticks: nm_engine_windows_due_ms() says when the first such window is due
  * before the next tick (engine clock, ms; 0: none), and nm_engine_windows()

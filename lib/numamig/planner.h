@@ -139,6 +139,10 @@ struct nm_plan_input {
 	int nr_nodes;
 	const uint64_t *cpu_ns;      /* CPU time per node, summed over threads */
 	int last_node;               /* where it ran last; -1 unknown (greedy ties) */
+	/* Where it ran alone lately: every sample of the last TAIL_MS (up
+	 * to now, possibly past the window) was on TAIL_NODE; 0: unknown. */
+	int tail_node;
+	uint64_t tail_ms;
 	const uint64_t *pages;       /* eligible pages per node */
 	uint64_t page_size;          /* bytes per page in pages[] */
 	uint64_t placement_seq;      /* bumped by each re-read of pages[]; 0: untracked */

@@ -126,6 +126,12 @@ struct nm_residency {
 	uint64_t total_ns;
 	uint64_t samples;      /* perf: samples; proc: thread stat files read */
 	int last_node;         /* node it ran on most recently, -1 if unknown */
+	/* perf: the node every sample of the process came from over its
+	 * last TAIL_NS (up to and with its latest sample, across ticks): a
+	 * process that moved to another node within this tick says when.
+	 * tail_ns 0: not known (the proc source, or no sample yet). */
+	int tail_node;
+	uint64_t tail_ns;
 	unsigned node_changes; /* thread moves to a CPU of another node */
 	unsigned cpu_changes;  /* thread moves to another CPU (node changes too) */
 	size_t nr_threads;

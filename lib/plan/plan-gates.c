@@ -33,7 +33,7 @@ static struct plan_obs observe_dominant(const struct plan_ctx *c, uint64_t total
 {
 	const struct nm_plan_input *in = c->in;
 	unsigned dom = c->pol->dominance_pct;
-	struct plan_obs o = { PLAN_OBS_NONE, -1 };
+	struct plan_obs o = { PLAN_OBS_NONE, -1, 0 };
 
 	for (int n = 0; n < in->nr_nodes; n++) {
 		if (in->cpu_nodes && !numa_bitmask_isbitset(in->cpu_nodes, n))
@@ -53,7 +53,7 @@ static struct plan_obs observe_dominant(const struct plan_ctx *c, uint64_t total
 static struct plan_obs observe_most(const struct plan_ctx *c)
 {
 	const struct nm_plan_input *in = c->in;
-	struct plan_obs o = { PLAN_OBS_NONE, -1 };
+	struct plan_obs o = { PLAN_OBS_NONE, -1, 0 };
 
 	for (int n = 0; n < in->nr_nodes; n++) {
 		if (in->cpu_nodes && !numa_bitmask_isbitset(in->cpu_nodes, n))
@@ -69,10 +69,28 @@ static struct plan_obs observe_most(const struct plan_ctx *c)
 	return o;
 }
 
+/* Residency: a task that moved in the window and has run on the new node
+ * alone since, for a quarter of the window or more (every sample of every
+ * thread), is seen there for that long. Its dwell counts from the move,
+ * not from the first whole window after it: the tick that ends the dwell
+ * comes that much sooner (nm_engine_next_due_ms). Less than a quarter is
+ * too short to tell a move from a thread's short visit elsewhere. */
+static struct plan_obs observe_tail(const struct plan_ctx *c, struct plan_obs o)
+{
+	const struct nm_plan_input *in = c->in;
+	int n = in->tail_node;
+
+	if (in->tail_ms == 0 || in->tail_ms >= c->window_ms || in->tail_ms * 4 < c->window_ms ||
+	    n < 0 || n >= in->nr_nodes || (o.kind == PLAN_OBS_NODE && o.node == n) ||
+	    (in->cpu_nodes && !numa_bitmask_isbitset(in->cpu_nodes, (unsigned)n)))
+		return o;
+	return (struct plan_obs){ PLAN_OBS_NODE, n, in->tail_ms };
+}
+
 struct plan_obs plan_observe(const struct plan_ctx *c)
 {
 	uint64_t total = 0;
-	struct plan_obs idle = { PLAN_OBS_IDLE, -1 };
+	struct plan_obs idle = { PLAN_OBS_IDLE, -1, 0 };
 
 	for (int n = 0; n < c->in->nr_nodes; n++)
 		total += c->in->cpu_ns[n];
@@ -80,7 +98,7 @@ struct plan_obs plan_observe(const struct plan_ctx *c)
 		return idle;
 	if (c->pol->policy == NM_POLICY_GREEDY)
 		return observe_most(c);
-	return observe_dominant(c, total);
+	return observe_tail(c, observe_dominant(c, total));
 }
 
 uint64_t plan_eligible_pages(const struct nm_plan_input *in)

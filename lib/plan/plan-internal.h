@@ -18,6 +18,7 @@ enum plan_obs_kind {
 struct plan_obs {
 	enum plan_obs_kind kind;
 	int node;
+	uint64_t run_ms;        /* how long it ran there: 0, the window */
 };
 
 /* What a migration attempt may skip. */

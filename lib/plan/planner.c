@@ -73,11 +73,13 @@ static void backoff_decay(const struct nm_policy *pol, struct nm_plan_state *st)
 	}
 }
 
-/* NODE was dominant for this tick's window. A change of dominant node
- * while watching marks the task unstable. */
-static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, int node)
+/* NODE was dominant for this tick's window, or for the last RUN_MS of it
+ * (0: all of it). A change of dominant node while watching marks the
+ * task unstable. */
+static void note_dominant(const struct plan_ctx *c, struct nm_plan_state *st, int node,
+			  uint64_t run_ms)
 {
-	uint64_t now = c->in->now_ms, w = c->window_ms;
+	uint64_t now = c->in->now_ms, w = run_ms ? run_ms : c->window_ms;
 
 	if (st->has_dom && st->dom == node) {
 		st->streak_ms += w;
@@ -402,7 +404,7 @@ int plan_tick(const struct nm_policy *pol, const struct nm_plan_input *in,
 		r = greedy(&c, st, o, out);
 	} else {
 		if (o.kind == PLAN_OBS_NODE)
-			note_dominant(&c, st, o.node);
+			note_dominant(&c, st, o.node, o.run_ms);
 		else if (o.kind == PLAN_OBS_NONE)
 			note_none(&c, st);
 		else

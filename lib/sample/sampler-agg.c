@@ -42,6 +42,11 @@ struct entry {
 	uint64_t pass;            /* proc: id of its current pass */
 	bool baseline;            /* proc: a pass has run, so new threads are new */
 	int last_node;            /* kept across ticks when nothing ran */
+	/* perf: the node of every sample of the process since tail_since
+	 * (all its threads': -1 none yet), its latest sample and the time
+	 * one sample stands for. */
+	int tail_node;
+	uint64_t tail_since, tail_last, tail_period;
 };
 
 struct nm_sampler_agg {
@@ -141,7 +146,7 @@ static struct entry *entry_get(struct nm_sampler_agg *a, pid_t pid)
 		return NULL;
 	e->link.key = pid;
 	e->touched = a->tick;
-	e->last_node = -1;
+	e->last_node = e->tail_node = -1;
 	nm_sampler_ht_add(&a->pids, &e->link);
 	return e;
 }
@@ -199,6 +204,20 @@ static int by_time(const void *x, const void *y)
 	return (a->cpu > b->cpu) - (a->cpu < b->cpu);
 }
 
+/* A sample of process E on NODE at TIME: the tail goes on, or starts
+ * over on another node. */
+static void tail_add(struct entry *e, int node, uint64_t time, uint64_t period)
+{
+	if (time < e->tail_last)
+		return; /* a clock step: not a move */
+	if (node != e->tail_node) {
+		e->tail_node = node;
+		e->tail_since = time;
+	}
+	e->tail_last = time;
+	e->tail_period = period;
+}
+
 static void add_sample(struct nm_sampler_agg *a, const struct nm_sample *smp, int node,
 		       uint64_t ns)
 {
@@ -215,6 +234,7 @@ static void add_sample(struct nm_sampler_agg *a, const struct nm_sample *smp, in
 		thread_moved(t, smp->cpu, node);
 		t->last_time = smp->time_ns;
 	}
+	tail_add(t->owner, node, smp->time_ns, ns);
 	t->ns[node] += ns;
 	t->samples++;
 	t->seen_tick = a->tick;
@@ -403,10 +423,15 @@ int nm_sampler_agg_fill(struct nm_sampler_agg *a, pid_t pid, struct nm_residency
 	out->total_ns = out->samples = 0;
 	out->node_changes = out->cpu_changes = 0;
 	out->nr_threads = 0;
-	out->last_node = -1;
+	out->last_node = out->tail_node = -1;
+	out->tail_ns = 0;
 	if (e) {
 		e->touched = a->tick;
 		fill_threads(a, e, out);
+		if (e->tail_node >= 0) {
+			out->tail_node = e->tail_node;
+			out->tail_ns = e->tail_last - e->tail_since + e->tail_period;
+		}
 	}
 	return 0;
 }
