@@ -211,7 +211,8 @@ static void count_pages(struct nm_access *a, size_t r, enum nm_access_src src, i
 			uint32_t lo, uint32_t hi, float weight)
 {
 	struct nm_access_region *reg = &a->regions[r];
-	struct nm_access_span *all = span_at(a, r, node, SPAN_ALL), *now = span_at(a, r, node, SPAN_NOW);
+	struct nm_access_span *all = span_at(a, r, node, SPAN_ALL);
+	struct nm_access_span *now = span_at(a, r, node, SPAN_NOW);
 	float w = weight * (float)(hi - lo);
 
 	a->counts[r * per_region(a) + (size_t)src * (size_t)a->o.nr_nodes + (size_t)node] += w;
@@ -546,7 +547,6 @@ struct nm_access_span nm_access_node_span(const struct nm_access *a,
 					  const struct nm_access_region *r, int node)
 {
 	size_t i = (size_t)(r - a->regions);
-
 	const struct nm_access_span *sp;
 
 	if (node < 0 || node >= a->o.nr_nodes || i >= a->n)

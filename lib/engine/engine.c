@@ -301,8 +301,11 @@ static void fill_input(struct nm_engine *e, struct nm_task *t, uint64_t now_ms,
 		.nr_nodes = e->nr_nodes,
 		.cpu_ns = t->res.node_ns,
 		.last_node = t->res.last_node,
+		/* Not for a process placed by region: its threads run on
+		 * several nodes, and one node's alone for a while is some
+		 * threads resting, not a move. */
 		.tail_node = t->res.tail_node,
-		.tail_ms = t->res.tail_ns / 1000000,
+		.tail_ms = t->rg ? 0 : t->res.tail_ns / 1000000,
 		.pages = e->pages,
 		.page_size = page,
 		.placement_seq = t->fp_seq,

@@ -73,7 +73,7 @@ static struct plan_obs observe_most(const struct plan_ctx *c)
  * alone since, for a quarter of the window or more (every sample of every
  * thread), is seen there for that long. Its dwell counts from the move,
  * not from the first whole window after it: the tick that ends the dwell
- * comes that much sooner (nm_engine_next_due_ms). Less than a quarter is
+ * comes that much sooner (nm_engine_dwell_due_ms). Less than a quarter is
  * too short to tell a move from a thread's short visit elsewhere. */
 static struct plan_obs observe_tail(const struct plan_ctx *c, struct plan_obs o)
 {
