@@ -58,6 +58,7 @@ static void fill_state(struct manager *m, struct ctl_state *s, char *desc, size_
 	s->nr_nodes = s->counters->nr_nodes;
 	s->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	s->paused = nm_engine_paused(e);
+	s->window_ms = nm_engine_window_ms(e);
 	s->sampler_source = nm_sampler_source_name(smp);
 	nm_sampler_describe(smp, desc, size);
 	s->sampler_description = desc;

@@ -423,11 +423,13 @@ static json_object *processes_json(const struct ctl_state *s, size_t top)
 
 /* Per online node: its CPUs and memory (free as of the last tick), and
  * the tracked processes' CPU time there in the last tick (as a share of
- * the node's CPUs over one interval) and eligible memory there. */
+ * the node's CPUs over that tick's window, an interval unless the tick
+ * came early) and eligible memory there. */
 static json_object *nodes_json(const struct ctl_state *s)
 {
 	const struct nm_topology *tp = s->topo;
 	json_object *a = json_object_new_array();
+	uint64_t window = s->window_ms ? s->window_ms : s->config->interval_ms;
 
 	for (int n = 0; tp && n <= tp->max_node; n++) {
 		json_object *o;
@@ -449,8 +451,7 @@ static json_object *nodes_json(const struct ctl_state *s)
 		add(o, "cpus", json_object_new_int((int)cpus));
 		add(o, "mem_total_bytes", ctl_json_u64(tp->mem[n].total_kb * 1024));
 		add(o, "mem_free_bytes", ctl_json_u64(tp->mem[n].free_kb * 1024));
-		add(o, "tracked_cpu_pct", ctl_json_pct(ns / 1000000,
-						       (uint64_t)cpus * s->config->interval_ms));
+		add(o, "tracked_cpu_pct", ctl_json_pct(ns / 1000000, (uint64_t)cpus * window));
 		add(o, "tracked_eligible_bytes", ctl_json_u64(kb * 1024));
 		json_object_array_add(a, o);
 	}

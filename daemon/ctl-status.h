@@ -45,6 +45,7 @@ struct ctl_state {
 	int nr_nodes;
 	uint64_t page_size;
 	bool paused;
+	uint64_t window_ms;               /* the last tick's (nm_engine_window_ms) */
 	/* sampler */
 	const char *sampler_source;       /* "perf", "proc", "replay" */
 	const char *sampler_description;

@@ -444,6 +444,11 @@ uint64_t nm_engine_dwell_due_ms(const struct nm_engine *e)
 	return due;
 }
 
+uint64_t nm_engine_window_ms(const struct nm_engine *e)
+{
+	return e->window_ms;
+}
+
 void nm_engine_pause(struct nm_engine *e, bool paused)
 {
 	e->paused = paused;

@@ -89,6 +89,9 @@ int nm_engine_tick(struct nm_engine *e, uint64_t now_ms);
  * sooner. The residency planner counts a dwell from the move the samples
  * show (nm_plan_input.tail_ms), which falls anywhere in a tick. */
 uint64_t nm_engine_dwell_due_ms(const struct nm_engine *e);
+/* What the last tick's samples covered, ms: an interval, or less for a
+ * tick that came early (0 before the second tick). */
+uint64_t nm_engine_window_ms(const struct nm_engine *e);
 
 /* Write windows shorter than an interval (numamig/regions.h) end between
  * ticks: nm_engine_windows_due_ms() says when the first such window is due
