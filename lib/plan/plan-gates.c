@@ -80,7 +80,9 @@ static struct plan_obs observe_tail(const struct plan_ctx *c, struct plan_obs o)
 	const struct nm_plan_input *in = c->in;
 	int n = in->tail_node;
 
-	if (in->tail_ms == 0 || in->tail_ms >= c->window_ms || in->tail_ms * 4 < c->window_ms ||
+	/* A region's input is its process's: the tail is not its writers'. */
+	if (c->region || in->tail_ms == 0 || in->tail_ms >= c->window_ms ||
+	    in->tail_ms * 4 < c->window_ms ||
 	    n < 0 || n >= in->nr_nodes || (o.kind == PLAN_OBS_NODE && o.node == n) ||
 	    (in->cpu_nodes && !numa_bitmask_isbitset(in->cpu_nodes, (unsigned)n)))
 		return o;

@@ -24,7 +24,6 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 	in.pages = r->pages;
 	in.placement_seq = r->placement_seq;
 	in.last_node = -1;
-	in.tail_ms = 0; /* the process's, not the region's writers' */
 	rpol.min_rss_bytes = 0;
 	return plan_tick(&rpol, &in, budget, st, out, true);
 }
