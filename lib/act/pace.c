@@ -13,43 +13,66 @@ void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t late
 	/* Start low: the first call measures what a minimum batch costs. */
 	t->cur = t->min;
 	t->base_ns = t->page_ns = 0;
+	t->base_pages = 0;
+	t->page_seen = 0;
 	t->have_base = false;
 	t->at_min = 0;
 }
 
-/* What a minimum batch costs: the lower envelope of those calls' times
- * (noise on a busy machine only ever adds time), drifting up by an eighth
- * of the gap per dearer call so that a machine that got busier is learnt. */
-static void learn_base(struct nm_tuner *t, uint64_t elapsed_ns)
+/* What the smallest call costs: the first call's size, or the minimum
+ * batch if that is larger (a walk of huge pages never makes a call of
+ * the minimum: its smallest call is one huge page). A first call short
+ * of the minimum counts as one of the minimum, which errs towards a
+ * dearer page; later short calls (the end of a walk) teach nothing. The
+ * cost is a lower envelope of those calls' times (noise on a busy
+ * machine only ever adds time), drifting up by an eighth of the gap per
+ * dearer call so that a machine that got busier is learnt. */
+static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	if (!t->have_base || elapsed_ns < t->base_ns)
+	if (!t->have_base) {
 		t->base_ns = elapsed_ns;
-	else
+		t->base_pages = pages > t->min ? pages : t->min;
+	} else if (elapsed_ns < t->base_ns) {
+		t->base_ns = elapsed_ns;
+	} else {
 		t->base_ns += (elapsed_ns - t->base_ns) / 8;
+	}
 	t->have_base = true;
 }
 
-/* The cost of each page beyond the minimum: a quarter-weight moving
- * average. One sample is clipped to 4x the estimate, the first to what
- * fits one more minimum batch in the budget, so a single call the
- * scheduler stalled does not sink the batch for long (a lasting slowdown
- * still raises the estimate 1.75x per call). */
+/* The cost of each page beyond the smallest call: the least of the last
+ * NM_TUNER_WINDOW samples. Noise only adds time, so an average (or an
+ * envelope that drifts up with each dearer call) follows the noise, and a
+ * batch cut by a stall makes more calls, each paying the fixed part; a
+ * machine that got slower for good is learnt once a window of calls has
+ * shown it. One sample is clipped to 4x the estimate, the first to what
+ * fits one more minimum batch in the budget. A call no dearer than the
+ * base shows that the base read high (the machine got faster, or the base
+ * was learnt in a stall): the base comes down to it, and the cost per page
+ * is unknown again, so the next batch grows and measures it. */
 static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	uint64_t per = elapsed_ns > t->base_ns ? (elapsed_ns - t->base_ns) / (pages - t->min) : 0;
-	uint64_t cap = t->page_ns ? 4 * t->page_ns : t->latency_ns / t->min;
+	uint64_t per, cap = t->page_ns ? 4 * t->page_ns : t->latency_ns / t->min;
 
+	if (elapsed_ns <= t->base_ns) {
+		t->base_ns = elapsed_ns;
+		t->page_ns = 0;
+		t->page_seen = 0;
+		return;
+	}
+	per = (elapsed_ns - t->base_ns) / (pages - t->base_pages);
 	if (per > cap)
 		per = cap;
-	if (t->page_ns == 0)
-		t->page_ns = per;
-	else
-		t->page_ns = t->page_ns - t->page_ns / 4 + per / 4;
+	t->page_win[t->page_seen++ % NM_TUNER_WINDOW] = per;
+	t->page_ns = per;
+	for (unsigned i = 0; i < NM_TUNER_WINDOW && i < t->page_seen; i++)
+		if (t->page_win[i] < t->page_ns)
+			t->page_ns = t->page_win[i];
 }
 
-/* Every PROBE_EVERY-th call at the minimum tries a quarter more: calls at
- * the minimum say nothing of the cost per page, so an overestimate of it
- * would otherwise hold the batch there. */
+/* Every PROBE_EVERY-th call of the smallest size that leaves no room for
+ * twice it tries twice it: such calls say nothing of the cost per page,
+ * so an overestimate of it would otherwise hold the batch there. */
 #define PROBE_EVERY 8
 
 void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t elapsed_ns)
@@ -58,13 +81,13 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t ela
 
 	if (pages == 0 || t->latency_ns == 0)
 		return;
-	if (pages == t->min || !t->have_base)
-		learn_base(t, elapsed_ns);
-	else if (pages > t->min)
+	if (!t->have_base || pages == t->base_pages)
+		learn_base(t, pages, elapsed_ns);
+	else if (pages > t->base_pages)
 		learn_page(t, pages, elapsed_ns);
-	want = t->page_ns ? t->min + t->latency_ns / t->page_ns : t->max;
-	if (t->cur == t->min && want <= t->min && ++t->at_min % PROBE_EVERY == 0)
-		want = t->min + t->min / 4 + 1;
+	want = t->page_ns ? t->base_pages + t->latency_ns / t->page_ns : t->max;
+	if (pages == t->base_pages && want < 2ull * pages && ++t->at_min % PROBE_EVERY == 0)
+		want = 2ull * pages;
 	/* Down at once (WANT is never below the minimum); up by a quarter,
 	 * or double while the measured costs leave room for twice the
 	 * batch: every call at a small batch pays the call's fixed part

@@ -4,7 +4,8 @@
  *
  *  - a batch tuner: pages per move_pages() call, between a
  *    minimum and a maximum, sized so that a call takes at most the
- *    latency budget longer than a call of the minimum batch. A call costs
+ *    latency budget longer than the smallest call (the minimum batch, or
+ *    one huge page for a walk of huge pages). A call costs
  *    a fixed part (the kernel drains every CPU's per-CPU page lists before
  *    it moves anything; on a busy machine each CPU must first schedule a
  *    kworker, tens of milliseconds in a loaded guest) plus a part per page
@@ -12,10 +13,12 @@
  *    it). Only the second part grows with the batch, so only it is
  *    budgeted: a tuner that budgets the whole call (plain AIMD) sinks to
  *    the minimum whenever the fixed part alone overruns, and then pays
- *    that part per minimum batch. The tuner learns what a minimum batch
- *    costs (a lower envelope of those calls: noise on a busy machine only
- *    adds time) and the cost of each page beyond it (a smoothed average
- *    with outliers clipped); the batch goes straight down to what fits
+ *    that part per minimum batch. The tuner learns what the smallest
+ *    call costs (a lower envelope of those calls: noise on a busy machine
+ *    only adds time) and the cost of each page beyond it (the least of
+ *    the last NM_TUNER_WINDOW calls', for the same reason: a batch that
+ *    followed the noise down would make more calls, each paying the fixed
+ *    part again); the batch goes straight down to what fits
  *    when the cost per page rises, and up per full call when there is
  *    room: doubling while the learnt costs fit twice the batch (as TCP's
  *    slow start), then by a quarter (as TCP probes).
@@ -33,14 +36,20 @@
 extern "C" {
 #endif
 
+/* Calls whose cost per page the tuner keeps: the least of them counts. */
+#define NM_TUNER_WINDOW 8
+
 struct nm_tuner {
 	unsigned min, max;     /* pages per call */
 	unsigned cur;
-	uint64_t latency_ns;   /* budget beyond what a minimum batch takes */
-	uint64_t base_ns;      /* what a call of the minimum batch takes */
+	uint64_t latency_ns;   /* budget beyond what the smallest call takes */
+	uint64_t base_ns;      /* what the smallest call takes */
+	unsigned base_pages;   /* its pages: min, or one huge page */
 	uint64_t page_ns;      /* what each page beyond it adds (0: none seen) */
+	uint64_t page_win[NM_TUNER_WINDOW]; /* the last samples of it */
+	unsigned page_seen;    /* samples since it was last unknown */
 	bool have_base;
-	unsigned at_min;       /* calls at the minimum batch, for probing */
+	unsigned at_min;       /* calls of the smallest size, for probing */
 };
 
 void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t latency_ns);
