@@ -45,14 +45,15 @@ static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
  * envelope that drifts up with each dearer call) follows the noise, and a
  * batch cut by a stall makes more calls, each paying the fixed part; a
  * machine that got slower for good is learnt once a window of calls has
- * shown it. One sample is clipped to 4x the estimate, the first to what
- * fits one more minimum batch in the budget. A call no dearer than the
- * base shows that the base read high (the machine got faster, or the base
- * was learnt in a stall): the base comes down to it, and the cost per page
- * is unknown again, so the next batch grows and measures it. */
+ * shown it. The first sample is clipped to what fits one more minimum
+ * batch in the budget; later ones need no clip, a stall being outvoted by
+ * the window. A call no dearer than the base shows that the base read
+ * high (the machine got faster, or the base was learnt in a stall): the
+ * base comes down to it, and the cost per page is unknown again, so the
+ * next batch grows and measures it. */
 static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	uint64_t per, cap = t->page_ns ? 4 * t->page_ns : t->latency_ns / t->min;
+	uint64_t per;
 
 	if (elapsed_ns <= t->base_ns) {
 		t->base_ns = elapsed_ns;
@@ -61,8 +62,8 @@ static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 		return;
 	}
 	per = (elapsed_ns - t->base_ns) / (pages - t->base_pages);
-	if (per > cap)
-		per = cap;
+	if (t->page_seen == 0 && per > t->latency_ns / t->min)
+		per = t->latency_ns / t->min;
 	t->page_win[t->page_seen++ % NM_TUNER_WINDOW] = per;
 	t->page_ns = per;
 	for (unsigned i = 0; i < NM_TUNER_WINDOW && i < t->page_seen; i++)
