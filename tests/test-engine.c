@@ -133,6 +133,51 @@ START_TEST(test_idle_rescans_back_off)
 }
 END_TEST
 
+/* PID's thread on CPU CPU (node CPU, as the fixture's) from FROM_MS to
+ * TO_MS, a sample every 10 ms. */
+static void feed_on(struct env *x, int cpu, uint64_t from_ms, uint64_t to_ms)
+{
+	struct nm_sample v[200];
+	size_t n = 0;
+
+	for (uint64_t at = from_ms; at < to_ms && n < 200; at += 10)
+		v[n++] = (struct nm_sample){ PID, cpu ? 112 : 111, cpu, at * MS, 0 };
+	ck_assert_int_eq(nm_sampler_feed(nm_engine_sampler(x->e), v, n), 0);
+}
+
+/* A task that moved after its map was read is decided on a map read
+ * since: the tick its dwell ends re-reads it, though a slow read had put
+ * the next one off (a process that touched its memory at start-up was
+ * moved by the map of its start-up). */
+START_TEST(test_decides_on_fresh_map)
+{
+	struct nm_task *t;
+	struct env x;
+
+	env_open(&x);
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 0), 0);
+	feed_on(&x, 0, 0, 1000);
+	ck_assert_int_eq(nm_engine_tick(x.e, 1000), 0);
+	t = (struct nm_task *)nm_engine_find(x.e, PID);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->fp_seq, 1);
+	t->fp_base_ms = 10000; /* as after a read of 50 ms */
+	/* On node 1 since 1.4 s: a candidate, its dwell ends at 2.4 s. */
+	feed_on(&x, 0, 1000, 1400);
+	feed_on(&x, 1, 1400, 2000);
+	ck_assert_int_eq(nm_engine_tick(x.e, 2000), 0);
+	ck_assert_int_eq(t->plan.phase, NM_PLAN_CANDIDATE);
+	ck_assert_uint_eq(t->fp_seq, 1);
+	ck_assert_uint_eq(nm_engine_dwell_due_ms(x.e), 2400);
+	feed_on(&x, 1, 2000, 2400);
+	ck_assert_int_eq(nm_engine_tick(x.e, 2400), 0);
+	ck_assert_str_eq(nm_plan_reason_name(t->last.reason), "home_changed");
+	ck_assert_uint_eq(t->fp_seq, 2);
+	ck_assert_uint_eq(t->fp_scanned_ms, 2400);
+	env_close(&x);
+}
+END_TEST
+
 /* The cgroup walk runs when due: a walk that took T waits T x
  * NM_TRACK_WALK_FACTOR; a new config makes one due at once. */
 START_TEST(test_walk_cadence)
@@ -275,6 +320,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_first_tick_counts);
 	tcase_add_test(tc, test_idle_rescans_back_off);
+	tcase_add_test(tc, test_decides_on_fresh_map);
 	tcase_add_test(tc, test_walk_cadence);
 	tcase_add_test(tc, test_regions_fresh);
 	tcase_add_test(tc, test_regions_planned_window);

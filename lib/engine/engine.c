@@ -232,6 +232,24 @@ uint64_t nm_engine_rescan_due(const struct nm_task *t)
 	return t->fp_scanned_ms + rescan_gap(t->fp_base_ms, 0, task_idle(t) ? t->fp_idle_scans : 0);
 }
 
+/* Whether T's plan may decide at this tick on a map read before T settled
+ * where it runs: a candidate whose dwell ends now (the manager ticks early
+ * for it, nm_engine_dwell_due_ms) and whose map predates its streak. A
+ * running task's map is re-read only every max(interval, RESCAN_FACTOR x
+ * its read time), and a process that touched its memory on one node
+ * before it moved to another was moved by the map of its start-up: in W2,
+ * 9,253 of its 12,294 pages, the rest a tick later. */
+static bool decides_on_old_map(const struct nm_engine *e, const struct nm_task *t,
+			       uint64_t now_ms)
+{
+	const struct nm_plan_state *st = &t->plan;
+	uint64_t since = st->streak_ms + e->window_ms;
+
+	return t->fp_seq && st->phase == NM_PLAN_CANDIDATE &&
+	       since + e->window_ms / 20 >= nm_plan_dwell_ms(t->id.policy, st) &&
+	       now_ms > since && t->fp_scanned_ms < now_ms - since;
+}
+
 /* Re-read the footprint when it is due and the tick's scan budget allows. */
 static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 {
@@ -242,7 +260,7 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 				     .n_exclude_files = pol->n_exclude_files };
 	int r;
 
-	if (now_ms < nm_engine_rescan_due(t))
+	if (now_ms < nm_engine_rescan_due(t) && !decides_on_old_map(e, t, now_ms))
 		return 0;
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
