@@ -146,7 +146,7 @@ static void feed_on(struct env *x, int cpu, uint64_t from_ms, uint64_t to_ms)
 }
 
 /* A task that moved after its map was read is decided on a map read
- * since: the tick its dwell ends re-reads it, though a slow read had put
+ * since: the tick that decides re-reads it, though a slow read had put
  * the next one off (a process that touched its memory at start-up was
  * moved by the map of its start-up). */
 START_TEST(test_decides_on_fresh_map)

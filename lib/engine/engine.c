@@ -232,26 +232,9 @@ uint64_t nm_engine_rescan_due(const struct nm_task *t)
 	return t->fp_scanned_ms + rescan_gap(t->fp_base_ms, 0, task_idle(t) ? t->fp_idle_scans : 0);
 }
 
-/* Whether T's plan may decide at this tick on a map read before T settled
- * where it runs: a candidate whose dwell ends now (the manager ticks early
- * for it, nm_engine_dwell_due_ms) and whose map predates its streak. A
- * running task's map is re-read only every max(interval, RESCAN_FACTOR x
- * its read time), and a process that touched its memory on one node
- * before it moved to another was moved by the map of its start-up: in W2,
- * 9,253 of its 12,294 pages, the rest a tick later. */
-static bool decides_on_old_map(const struct nm_engine *e, const struct nm_task *t,
-			       uint64_t now_ms)
-{
-	const struct nm_plan_state *st = &t->plan;
-	uint64_t since = st->streak_ms + e->window_ms;
-
-	return t->fp_seq && st->phase == NM_PLAN_CANDIDATE &&
-	       since + e->window_ms / 20 >= nm_plan_dwell_ms(t->id.policy, st) &&
-	       now_ms > since && t->fp_scanned_ms < now_ms - since;
-}
-
-/* Re-read the footprint when it is due and the tick's scan budget allows. */
-static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+/* Re-read the footprint when it is due (or FORCE) and the tick's scan
+ * budget allows. */
+static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool force)
 {
 	const struct nm_policy *pol = t->id.policy;
 	struct nm_fp_rules rules = { .max_mapcount = pol->max_mapcount,
@@ -260,7 +243,7 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 				     .n_exclude_files = pol->n_exclude_files };
 	int r;
 
-	if (now_ms < nm_engine_rescan_due(t) && !decides_on_old_map(e, t, now_ms))
+	if (now_ms < nm_engine_rescan_due(t) && !force)
 		return 0;
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
@@ -352,6 +335,27 @@ static const struct nm_policy *plan_policy(const struct nm_engine *e, const stru
 	return copy;
 }
 
+/* Whether T's plan would move it at this tick on a map read before it
+ * came to run where it would go: the planner asked on a copy of its state
+ * (it is pure). A running task's map is re-read only every max(interval,
+ * RESCAN_FACTOR x its read time), and a process that touched its memory
+ * on one node before it moved to another was moved by the map of its
+ * start-up (W2: 9,253 or 11,375 of its 12,294 pages, the rest a tick
+ * later). Asked only of a running task with a map older than the tick's
+ * window. */
+static bool decides_on_old_map(const struct nm_engine *e, const struct nm_task *t,
+			       const struct nm_policy *pol, const struct nm_plan_input *in)
+{
+	struct nm_plan_state st = t->plan;
+	struct nm_plan_decision d = { 0 };
+
+	if (!t->fp_seq || task_idle(t) || t->fp_scanned_ms + e->window_ms >= in->now_ms)
+		return false;
+	return nm_plan_tick(pol, in, NULL, &st, &d) == 0 &&
+	       (d.action == NM_PLAN_MIGRATE || d.action == NM_PLAN_ADVISE) &&
+	       t->fp_scanned_ms < st.dom_since_ms;
+}
+
 /* Whether T, placed by region, skips its whole-process plan this tick
  * (keeping the last one's): a region item of its own ran since, and the
  * worker, at a raised priority and not pinned, took most of a CPU from
@@ -376,7 +380,7 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	int r = nm_sampler_residency(e->sampler, t->id.proc, &t->res);
 
 	if (r == 0)
-		r = rescan(e, t, now_ms);
+		r = rescan(e, t, now_ms, false);
 	if (r < 0) {
 		t->id.doomed = true; /* -ESRCH: gone; anything else: cannot be read */
 		return;
@@ -386,6 +390,13 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	fill_input(e, t, now_ms, &in);
 	t->last.src = NULL;
 	pp = plan_policy(e, t, &pol);
+	if (decides_on_old_map(e, t, pp, &in)) {
+		if (rescan(e, t, now_ms, true) < 0) {
+			t->id.doomed = true;
+			return;
+		}
+		fill_input(e, t, now_ms, &in);
+	}
 	if (skip_whole(t)) {
 		engine_regions_plan(e, t, &in, pp, budget);
 		return;
