@@ -341,8 +341,9 @@ static const struct nm_policy *plan_policy(const struct nm_engine *e, const stru
  * RESCAN_FACTOR x its read time), and a process that touched its memory
  * on one node before it moved to another was moved by the map of its
  * start-up (W2: 9,253 or 11,375 of its 12,294 pages, the rest a tick
- * later). Asked only of a running task with a map older than the tick's
- * window. */
+ * later). The streak's start is a window's when the new node had the
+ * whole window's CPU: a map read then may still predate the move. Asked
+ * only of a running task with a map older than the tick's window. */
 static bool decides_on_old_map(const struct nm_engine *e, const struct nm_task *t,
 			       const struct nm_policy *pol, const struct nm_plan_input *in)
 {
@@ -353,7 +354,7 @@ static bool decides_on_old_map(const struct nm_engine *e, const struct nm_task *
 		return false;
 	return nm_plan_tick(pol, in, NULL, &st, &d) == 0 &&
 	       (d.action == NM_PLAN_MIGRATE || d.action == NM_PLAN_ADVISE) &&
-	       t->fp_scanned_ms < st.dom_since_ms;
+	       t->fp_scanned_ms <= st.dom_since_ms;
 }
 
 /* Whether T, placed by region, skips its whole-process plan this tick
