@@ -127,6 +127,17 @@ START_TEST(test_tuner_huge_pages)
 	nm_tuner_init(&t, 64, 4096, 20000000);
 	ck_assert_uint_lt(settle_thp(&t, 300, 8, 1, 25000, 2), 1024);
 	ck_assert_uint_eq(settle_thp(&t, 300, 8, -1, 0, 20), 512 + 2500);
+	/* A call that cost barely more than the smallest (its huge pages
+	 * cached, a timer's coarse tick) teaches no cost per page; the next
+	 * call that measures one counts at once (a zero kept in the window
+	 * would have held the cost at nothing, the batch at the maximum, for
+	 * a window of calls). */
+	nm_tuner_init(&t, 64, 4096, 20000000);
+	nm_tuner_update(&t, 512, true, 300000 + 8 * 512000);
+	nm_tuner_update(&t, 1024, true, 300000 + 8 * 512000 + 100);
+	ck_assert_uint_eq(t.page_ns, 0);
+	settle_thp(&t, 300, 8, -1, 0, 1);
+	ck_assert_uint_eq(t.page_ns, 8000);
 }
 END_TEST
 

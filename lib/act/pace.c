@@ -47,21 +47,25 @@ static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
  * machine that got slower for good is learnt once a window of calls has
  * shown it. The first sample is clipped to what fits one more minimum
  * batch in the budget; later ones need no clip, a stall being outvoted by
- * the window. A call no dearer than the base shows that the base read
- * high (the machine got faster, or the base was learnt in a stall): the
- * base comes down to it, and the cost per page is unknown again, so the
- * next batch grows and measures it. */
+ * the window. A call no dearer than the base (to within a nanosecond a
+ * page) shows that the base read high (the machine got faster, or the
+ * base was learnt in a stall): the base comes down to it, and the cost per
+ * page is unknown again, so the next batch grows and measures it; a zero
+ * kept in the window would hold the batch at the maximum for a window of
+ * calls, whatever they cost. */
 static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	uint64_t per;
+	uint64_t per = elapsed_ns > t->base_ns
+			       ? (elapsed_ns - t->base_ns) / (pages - t->base_pages)
+			       : 0;
 
-	if (elapsed_ns <= t->base_ns) {
-		t->base_ns = elapsed_ns;
+	if (per == 0) {
+		if (elapsed_ns < t->base_ns)
+			t->base_ns = elapsed_ns;
 		t->page_ns = 0;
 		t->page_seen = 0;
 		return;
 	}
-	per = (elapsed_ns - t->base_ns) / (pages - t->base_pages);
 	if (t->page_seen == 0 && per > t->latency_ns / t->min)
 		per = t->latency_ns / t->min;
 	t->page_win[t->page_seen++ % NM_TUNER_WINDOW] = per;
