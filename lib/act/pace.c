@@ -15,7 +15,6 @@ void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t late
 	t->base_ns = t->page_ns = 0;
 	t->base_pages = 0;
 	t->page_seen = 0;
-	t->have_base = false;
 	t->at_min = 0;
 }
 
@@ -29,7 +28,7 @@ void nm_tuner_init(struct nm_tuner *t, unsigned min, unsigned max, uint64_t late
  * dearer call so that a machine that got busier is learnt. */
 static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
-	if (!t->have_base) {
+	if (!t->base_pages) {
 		t->base_ns = elapsed_ns;
 		t->base_pages = pages > t->min ? pages : t->min;
 	} else if (elapsed_ns < t->base_ns) {
@@ -37,7 +36,6 @@ static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 	} else {
 		t->base_ns += (elapsed_ns - t->base_ns) / 8;
 	}
-	t->have_base = true;
 }
 
 /* The cost of each page beyond the smallest call: the least of the last
@@ -86,7 +84,7 @@ void nm_tuner_update(struct nm_tuner *t, unsigned pages, bool full, uint64_t ela
 
 	if (pages == 0 || t->latency_ns == 0)
 		return;
-	if (!t->have_base || pages == t->base_pages)
+	if (!t->base_pages || pages == t->base_pages)
 		learn_base(t, pages, elapsed_ns);
 	else if (pages > t->base_pages)
 		learn_page(t, pages, elapsed_ns);

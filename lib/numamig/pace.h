@@ -44,11 +44,10 @@ struct nm_tuner {
 	unsigned cur;
 	uint64_t latency_ns;   /* budget beyond what the smallest call takes */
 	uint64_t base_ns;      /* what the smallest call takes */
-	unsigned base_pages;   /* its pages: min, or one huge page */
+	unsigned base_pages;   /* its pages: min, or one huge page; 0: none yet */
 	uint64_t page_ns;      /* what each page beyond it adds (0: none seen) */
 	uint64_t page_win[NM_TUNER_WINDOW]; /* the last samples of it */
 	unsigned page_seen;    /* samples since it was last unknown */
-	bool have_base;
 	unsigned at_min;       /* calls of the smallest size, for probing */
 };
 
