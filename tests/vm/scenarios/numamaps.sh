@@ -18,12 +18,14 @@ compare() {
     _buf=$(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) .*/\1/p' "$_out")
     kill -STOP "$@"
     for _p in "$@"; do
-        echo "== pid $_p (buffer $_buf)"
+        echo "== pid $_p (buffer $_buf) at $(cut -d' ' -f1 /proc/uptime) s"
         vmt-numamaps "$_p" "$_buf" || fail "vmt-numamaps $_p"
     done
     kill -CONT "$@"
+    echo "== compared at $(cut -d' ' -f1 /proc/uptime) s"
 }
 
+echo "== start at $(cut -d' ' -f1 /proc/uptime) s"
 wl=$TMPDIR/interleaved.out
 wl-interleaved -s 16 -d 0 >"$wl" &
 pid=$!
