@@ -33,7 +33,8 @@ check_eq "comm set" "$(od -An -c "/proc/$user/comm" | tr -s ' ' | head -n 1)" \
 
 numamigd_start "$TMPDIR"
 wait_jq 120 "explain $user" '.process.pages_moved > 0' || fail "pid $user not migrated"
-sleep 1.5 # the migration's log line comes when the job is reaped
+# The migration's log line comes when the job is reaped, a tick later.
+wait_for "$TMPDIR/daemon.log" 'x\\x0a<0>FORGED.*moved' 30 >/dev/null || true
 numamigd_stop
 
 echo "--- daemon log"

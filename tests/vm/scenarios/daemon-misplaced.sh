@@ -21,6 +21,7 @@
 # topo: 2n 4n
 # kernel: 6.1 6.12
 # timeout: 120
+# host-tools: jq
 . /etc/numamig-vm/lib.sh
 
 thp=/sys/kernel/mm/transparent_hugepage/enabled
@@ -74,8 +75,16 @@ other_last=$(grep '^t=' "$TMPDIR/other.out" | tail -n 1)
 check_range "bystander locality (untouched)" "$(field local "$other_last")" 0 \
     "$(awk -v n="$n" 'BEGIN { printf "%.3f", 1 / n + 0.01 }')"
 
-sleep 1.5 # one more tick writes the last migration's counters
-prom_moved=$(awk '/^numamigd_pages_migrated_total\{/ { s += $2 } END { print s + 0 }' "$prom")
+# The metrics file is rewritten at a tick: wait (30 s at most, for a busy
+# host) until it has the daemon's own count of pages moved.
+prom_pages() { awk '/^numamigd_pages_migrated_total\{/ { s += $2 } END { print s + 0 }' "$prom"; }
+st_moved=$(numamigctl --json status | jq .totals.pages_migrated)
+_i=0
+while [ "$(prom_pages)" != "$st_moved" ] && [ $_i -lt 300 ]; do
+    sleep 0.1
+    _i=$((_i + 1))
+done
+prom_moved=$(prom_pages)
 echo "metrics: pages migrated $prom_moved"
 check_range "metrics pages migrated / misplaced" \
     "$(ratio "$prom_moved" "$misplaced")" 0.9 1.05

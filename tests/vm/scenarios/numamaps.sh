@@ -6,13 +6,16 @@
 #
 # vmt-numamaps compares every VMA of the process and the anonymous totals
 # (nm_maps_totals_add) with move_pages() over the same ranges. The workloads
-# are stopped (SIGSTOP) while compared, so nothing moves in between.
+# are stopped (SIGSTOP) while compared, so nothing moves in between, and end
+# there: the guest runs its vCPUs on one host thread, so while a workload
+# keeps every vCPU busy each command the scenario starts waits for them
+# (on a busy host a run hung past its time limit after its first comparison).
 # topo: 2n 4n cxl
 # kernel: all
 . /etc/numamig-vm/lib.sh
 
-# compare WORKLOAD_OUT PID...: stop, compare each PID, continue.
-compare() {
+# compare_and_end WORKLOAD_OUT PID...: stop, compare each PID, end them.
+compare_and_end() {
     _out=$1
     shift
     _buf=$(sed -n 's/^# .* buf=\(0x[0-9a-f]*\) .*/\1/p' "$_out")
@@ -21,6 +24,8 @@ compare() {
         echo "== pid $_p (buffer $_buf) at $(cut -d' ' -f1 /proc/uptime) s"
         vmt-numamaps "$_p" "$_buf" || fail "vmt-numamaps $_p"
     done
+    # SIGTERM waits for SIGCONT; the workloads exit on it with status 0.
+    kill -TERM "$@"
     kill -CONT "$@"
     echo "== compared at $(cut -d' ' -f1 /proc/uptime) s"
 }
@@ -30,7 +35,7 @@ wl=$TMPDIR/interleaved.out
 wl-interleaved -s 16 -d 0 >"$wl" &
 pid=$!
 if wait_for "$wl" '^t=' 60; then
-    compare "$wl" "$pid"
+    compare_and_end "$wl" "$pid"
     # The buffer really is spread: the workload's own sample saw every CPU node.
     on=$(field on "$(grep '^t=' "$wl" | tail -n 1)")
     for n in $(expand "$(nodes_with_cpu)"); do
@@ -39,8 +44,8 @@ if wait_for "$wl" '^t=' 60; then
     done
 else
     fail "wl-interleaved did not start"
+    kill "$pid"
 fi
-kill "$pid"
 wait "$pid" || fail "wl-interleaved exit status"
 
 job=$TMPDIR/job.out
@@ -49,10 +54,10 @@ pid=$!
 if wait_for "$job" '^t=' 60; then
     children=$(field children "$(head -n 1 "$job")")
     # shellcheck disable=SC2046
-    compare "$job" "$pid" $(echo "$children" | tr ',' ' ')
+    compare_and_end "$job" "$pid" $(echo "$children" | tr ',' ' ')
 else
     fail "wl-job did not start"
+    kill "$pid"
 fi
-kill "$pid"
 wait "$pid" || fail "wl-job exit status"
 finish
