@@ -40,6 +40,25 @@ check_range() {
     fi
 }
 
+# guest_processes [PGID]: every user process of the guest (pid, parent,
+# group, state, name, where it waits), with the kernel stacks of group
+# PGID's: what a scenario that waited too long was waiting for.
+guest_processes() {
+    _pg=${1:-none}
+    echo "processes at $(cut -d' ' -f1 /proc/uptime) s (pid ppid pgrp state name wchan):"
+    for _d in /proc/[0-9]*; do
+        _st=$(cat "$_d/stat" 2>/dev/null) || continue
+        # The name is in parentheses and may hold blanks: split after it.
+        _nm=${_st#*(}
+        _nm=${_nm%)*}
+        # shellcheck disable=SC2086
+        set -- ${_st##*) }
+        [ "$2" = 2 ] && continue # kernel threads
+        echo "  ${_d#/proc/} $2 $3 $1 $_nm $(cat "$_d/wchan" 2>/dev/null)"
+        [ "$3" = "$_pg" ] && sed 's/^/      /' "$_d/stack" 2>/dev/null | head -n 8
+    done
+}
+
 # wait_for FILE ERE SECONDS: wait until FILE has a line matching ERE.
 # SECONDS by the clock, not a count of polls: on a busy host each poll
 # (a grep and a sleep, two processes) can take far longer than its 0.1 s.
@@ -49,6 +68,7 @@ wait_for() {
         if [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -gt "$_until" ]; then
             echo "wait_for: no /$2/ in $1 after $3 s; it has:"
             cat "$1" 2>/dev/null
+            guest_processes "$$"
             return 1
         fi
         sleep 0.1
