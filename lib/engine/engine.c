@@ -233,7 +233,8 @@ uint64_t nm_engine_rescan_due(const struct nm_task *t)
 }
 
 /* Re-read the footprint when it is due (or FORCE) and the tick's scan
- * budget allows. */
+ * budget allows. A task whose map cannot be read is doomed (-ESRCH: gone;
+ * anything else: it cannot be read). */
 static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool force)
 {
 	const struct nm_policy *pol = t->id.policy;
@@ -248,8 +249,10 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool 
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
 	r = nm_fp_scan(t->id.proc, &rules, NULL, &t->fp);
-	if (r < 0)
+	if (r < 0) {
+		t->id.doomed = true;
 		return r;
+	}
 	e->counters.scans++;
 	e->counters.scan_bytes += t->fp.scan.bytes;
 	e->counters.scan_ns += t->fp.scan.elapsed_ns;
@@ -380,22 +383,18 @@ static void plan_task(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
 	const struct nm_policy *pp;
 	int r = nm_sampler_residency(e->sampler, t->id.proc, &t->res);
 
-	if (r == 0)
-		r = rescan(e, t, now_ms, false);
-	if (r < 0) {
+	if (r < 0)
 		t->id.doomed = true; /* -ESRCH: gone; anything else: cannot be read */
+	if (r < 0 || rescan(e, t, now_ms, false) < 0)
 		return;
-	}
 	if (e->paused || t->res.nr_nodes != e->nr_nodes)
 		return;
 	fill_input(e, t, now_ms, &in);
 	t->last.src = NULL;
 	pp = plan_policy(e, t, &pol);
 	if (decides_on_old_map(e, t, pp, &in)) {
-		if (rescan(e, t, now_ms, true) < 0) {
-			t->id.doomed = true;
+		if (rescan(e, t, now_ms, true) < 0)
 			return;
-		}
 		fill_input(e, t, now_ms, &in);
 	}
 	if (skip_whole(t)) {
