@@ -12,7 +12,7 @@
 # (on a busy host a run hung past its time limit after its first comparison).
 # topo: 2n 4n cxl
 # kernel: all
-# timeout: 180
+# timeout: 300
 . /etc/numamig-vm/lib.sh
 
 # compare_and_end WORKLOAD_OUT PID...: stop, compare each PID, end them.
@@ -31,11 +31,20 @@ compare_and_end() {
     echo "== compared at $(cut -d' ' -f1 /proc/uptime) s"
 }
 
-echo "== start at $(cut -d' ' -f1 /proc/uptime) s"
+# Late in a 4-node 6.1 boot, on a busy host, a workload has taken 40-80 s
+# to start (and so have migrate and walk there): the waits allow for it,
+# and the kernel's counters of compaction and migration are printed to
+# tell what the guest did meanwhile.
+counters() {
+    echo "== $1 at $(cut -d' ' -f1 /proc/uptime) s: $(grep -E \
+        '^(compact_stall|compact_migrate_scanned|compact_daemon_wake|pgmigrate_success|thp_fault_alloc) ' \
+        /proc/vmstat | tr ' \n' '= ')"
+}
+counters start
 wl=$TMPDIR/interleaved.out
 wl-interleaved -s 16 -d 0 >"$wl" &
 pid=$!
-if wait_for "$wl" '^t=' 60; then
+if wait_for "$wl" '^t=' 120; then
     compare_and_end "$wl" "$pid"
     # The buffer really is spread: the workload's own sample saw every CPU node.
     on=$(field on "$(grep '^t=' "$wl" | tail -n 1)")
@@ -54,9 +63,10 @@ job=$TMPDIR/job.out
 # only once each has streamed its slice; with one per node every vCPU of a
 # 4-node guest was busy, and on a busy host the job had not reported after
 # 60 s.
+counters "wl-job start"
 wl-job -t 2 -s 8 -d 0 -f "$TMPDIR/job.dat" >"$job" &
 pid=$!
-if wait_for "$job" '^t=' 90; then
+if wait_for "$job" '^t=' 120; then
     children=$(field children "$(head -n 1 "$job")")
     # shellcheck disable=SC2046
     compare_and_end "$job" "$pid" $(echo "$children" | tr ',' ' ')
@@ -65,4 +75,5 @@ else
     kill "$pid"
 fi
 wait "$pid" || fail "wl-job exit status"
+counters end
 finish
