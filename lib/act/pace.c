@@ -47,16 +47,10 @@ static void learn_base(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
  * batch in the budget; later ones need no clip, a stall being outvoted by
  * the window. A call no dearer than the base (to within a nanosecond a
  * page) shows that the base read high (the machine got faster, or the
- * base was learnt in a stall): the base comes down, and the cost per page
- * is unknown again, so the next batch grows and measures it; a zero kept
- * in the window would hold the batch at the maximum for a window of
- * calls, whatever they cost. The base comes down to this call's share for
- * the smallest call's pages, not to the whole call: a base that counted
- * the larger call's extra pages would read every later call's cost per
- * page low, and their batches past the budget for good (no call of the
- * smallest size comes to correct it while there is room). The share is
- * the pages' part (a call with no fixed part): it can only err low, which
- * errs towards a dearer page and a smaller batch. */
+ * base was learnt in a stall): the base comes down to it, and the cost per
+ * page is unknown again, so the next batch grows and measures it; a zero
+ * kept in the window would hold the batch at the maximum for a window of
+ * calls, whatever they cost. */
 static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 {
 	uint64_t per = elapsed_ns > t->base_ns
@@ -65,7 +59,7 @@ static void learn_page(struct nm_tuner *t, unsigned pages, uint64_t elapsed_ns)
 
 	if (per == 0) {
 		if (elapsed_ns < t->base_ns)
-			t->base_ns = elapsed_ns / pages * t->base_pages;
+			t->base_ns = elapsed_ns;
 		t->page_ns = 0;
 		t->page_seen = 0;
 		return;
