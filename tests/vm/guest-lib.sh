@@ -59,20 +59,27 @@ guest_processes() {
     done
 }
 
-# wait_for FILE ERE SECONDS: wait until FILE has a line matching ERE.
-# SECONDS by the clock, not a count of polls: on a busy host each poll
-# (a grep and a sleep, two processes) can take far longer than its 0.1 s.
-wait_for() {
-    _until=$(awk -v s="$3" '{ printf "%d", $1 * 10 + s * 10 }' /proc/uptime)
-    while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-        if [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -gt "$_until" ]; then
-            echo "wait_for: no /$2/ in $1 after $3 s; it has:"
-            cat "$1" 2>/dev/null
-            guest_processes "$$"
-            return 1
-        fi
-        sleep 0.1
+# wait_until SECONDS STEP CMD...: run CMD every STEP seconds until it
+# succeeds; false once SECONDS have passed without it. SECONDS by the
+# clock, not a count of polls: on a busy host each poll (CMD and a sleep,
+# processes each) can take far longer than STEP.
+wait_until() {
+    _until=$(awk -v s="$1" '{ printf "%d", $1 * 10 + s * 10 }' /proc/uptime)
+    _step=$2
+    shift 2
+    while ! "$@" 2>/dev/null; do
+        [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -gt "$_until" ] && return 1
+        sleep "$_step"
     done
+}
+
+# wait_for FILE ERE SECONDS: wait until FILE has a line matching ERE.
+wait_for() {
+    wait_until "$3" 0.1 grep -Eq -- "$2" "$1" && return 0
+    echo "wait_for: no /$2/ in $1 after $3 s; it has:"
+    cat "$1" 2>/dev/null
+    guest_processes "$$"
+    return 1
 }
 
 # field KEY TEXT: the value of KEY=value in TEXT (first occurrence).
@@ -308,17 +315,16 @@ proc_on_cpu() {
 wait_jq() {
     _secs=$1 _cmd=$2 _filter=$3
     shift 3
-    _end=$(($(date +%s) + _secs))
-    while [ "$(date +%s)" -lt "$_end" ]; do
-        # CMD is split into the command and its argument on purpose.
-        # shellcheck disable=SC2086
-        timeout 10 numamigctl --json $_cmd 2>/dev/null | jq -e "$@" "$_filter" >/dev/null &&
-            return 0
-        sleep 0.5
-    done
+    wait_until "$_secs" 0.5 jq_true "$@" && return 0
     echo "wait_jq: '$_filter' not true for '$_cmd' after $_secs s"
     daemon_state
     return 1
+}
+# jq_true [JQ ARGS]: wait_jq's poll of $_cmd against $_filter.
+jq_true() {
+    # CMD is split into the command and its argument on purpose.
+    # shellcheck disable=SC2086
+    timeout 10 numamigctl --json $_cmd 2>/dev/null | jq -e "$@" "$_filter" >/dev/null
 }
 
 # daemon_state: what the daemon started by numamigd_start is doing: each

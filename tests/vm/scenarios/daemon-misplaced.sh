@@ -79,11 +79,8 @@ check_range "bystander locality (untouched)" "$(field local "$other_last")" 0 \
 # host) until it has the daemon's own count of pages moved.
 prom_pages() { awk '/^numamigd_pages_migrated_total\{/ { s += $2 } END { print s + 0 }' "$prom"; }
 st_moved=$(numamigctl --json status | jq .totals.pages_migrated)
-_i=0
-while [ "$(prom_pages)" != "$st_moved" ] && [ $_i -lt 300 ]; do
-    sleep 0.1
-    _i=$((_i + 1))
-done
+prom_caught_up() { [ "$(prom_pages)" = "$st_moved" ]; }
+wait_until 30 0.1 prom_caught_up
 prom_moved=$(prom_pages)
 echo "metrics: pages migrated $prom_moved"
 check_range "metrics pages migrated / misplaced" \
