@@ -2,23 +2,15 @@
 # numamigctl, its man page and bash completion, and their tests; included
 # from Makefile.am after the daemon's own sources.
 
+# One line a module: its sources and its header.
 daemon_numamigd_SOURCES += \
-	daemon/control.c \
-	daemon/control-call.c \
-	daemon/control-conn.c \
-	daemon/control.h \
+	daemon/control.c daemon/control-call.c daemon/control-conn.c daemon/control.h \
 	daemon/control-internal.h \
-	daemon/ctl-methods.c \
-	daemon/ctl-params.c \
-	daemon/ctl-params.h \
-	daemon/ctl-methods.h \
+	daemon/ctl-methods.c daemon/ctl-methods.h \
+	daemon/ctl-params.c daemon/ctl-params.h \
 	daemon/ctl-migrate.c \
-	daemon/ctl-jobs.c \
-	daemon/ctl-jobs.h \
-	daemon/ctl-status.c \
-	daemon/ctl-explain.c \
-	daemon/ctl-policy.c \
-	daemon/ctl-json.c \
+	daemon/ctl-jobs.c daemon/ctl-jobs.h \
+	daemon/ctl-status.c daemon/ctl-explain.c daemon/ctl-policy.c daemon/ctl-json.c \
 	daemon/ctl-status.h
 daemon_numamigd_CFLAGS += $(JSONC_CFLAGS)
 daemon_numamigd_LDADD += $(JSONC_LIBS)

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,27 @@
 #include "numamig/rangemove.h"
 
 #define add json_object_object_add
+
+/* A plain counter of struct nm_counters under KEY, divided by DIV (1, or
+ * ns to ms): the replies' runs of them are tables. */
+struct counter_key {
+	const char *key;
+	size_t off;
+	uint64_t div;
+};
+#define COUNTER(key, field, div) { key, offsetof(struct nm_counters, field), div }
+#define NS_MS 1000000
+
+static void add_counters(json_object *o, const struct nm_counters *c, const struct counter_key *k,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)c + k[i].off, sizeof(v));
+		add(o, k[i].key, ctl_json_u64(v / k[i].div));
+	}
+}
 
 /* ---- daemon ------------------------------------------------------------- */
 
@@ -72,6 +94,17 @@ static json_object *daemon_json(const struct ctl_state *s)
 	return o;
 }
 
+static const struct counter_key attribution_counters[] = {
+	COUNTER("clears", clears, 1), COUNTER("clear_ms", clear_ns, NS_MS),
+	COUNTER("clear_errors", clear_errors, 1), COUNTER("induced_faults", induced_faults, 1),
+	COUNTER("softdirty_scans", softdirty_scans, 1),
+	COUNTER("softdirty_pages_read", softdirty_words, 1),
+	COUNTER("softdirty_scan_ms", softdirty_ns, NS_MS),
+	COUNTER("softdirty_errors", softdirty_errors, 1), COUNTER("budget_waits", budget_waits, 1),
+	COUNTER("placement_reads", region_queries, 1), COUNTER("region_moves", region_moves, 1),
+	COUNTER("region_pages_moved", region_pages_moved, 1),
+};
+
 static json_object *attribution_json(const struct ctl_state *s)
 {
 	const struct nm_counters *c = s->counters;
@@ -95,18 +128,8 @@ static json_object *attribution_json(const struct ctl_state *s)
 	add(o, "processes", ctl_json_u64(n));
 	add(o, "fault_budget_per_s", ctl_json_u64(s->config->fault_budget));
 	add(o, "clear_budget_us_per_s", ctl_json_u64(s->config->clear_budget_us));
-	add(o, "clears", ctl_json_u64(c->clears));
-	add(o, "clear_ms", ctl_json_u64(c->clear_ns / 1000000));
-	add(o, "clear_errors", ctl_json_u64(c->clear_errors));
-	add(o, "induced_faults", ctl_json_u64(c->induced_faults));
-	add(o, "softdirty_scans", ctl_json_u64(c->softdirty_scans));
-	add(o, "softdirty_pages_read", ctl_json_u64(c->softdirty_words));
-	add(o, "softdirty_scan_ms", ctl_json_u64(c->softdirty_ns / 1000000));
-	add(o, "softdirty_errors", ctl_json_u64(c->softdirty_errors));
-	add(o, "budget_waits", ctl_json_u64(c->budget_waits));
-	add(o, "placement_reads", ctl_json_u64(c->region_queries));
-	add(o, "region_moves", ctl_json_u64(c->region_moves));
-	add(o, "region_pages_moved", ctl_json_u64(c->region_pages_moved));
+	add_counters(o, c, attribution_counters,
+		     sizeof(attribution_counters) / sizeof(attribution_counters[0]));
 	return o;
 }
 
@@ -231,6 +254,18 @@ static json_object *counts_json(const uint64_t *v, int from, int n, const char *
 static const char *stop_name(int i) { return nm_mig_stop_name(i); }
 static const char *reason_name(int i) { return nm_plan_reason_name(i); }
 
+/* Migrations, and the pages of tiering: from a memory-only node to one
+ * with CPUs (promoted), and back (demoted). */
+static const struct counter_key migration_counters[] = {
+	COUNTER("migrations", migrations, 1), COUNTER("migration_ms", mig_ns, NS_MS),
+	COUNTER("promoted_pages", promoted_pages, 1), COUNTER("demoted_pages", demoted_pages, 1),
+	COUNTER("demotions", demotions, 1), COUNTER("pingpong_pages", pingpong_pages, 1),
+};
+static const struct counter_key scan_counters[] = {
+	COUNTER("numa_maps_scans", scans, 1), COUNTER("numa_maps_bytes", scan_bytes, 1),
+	COUNTER("numa_maps_ms", scan_ns, NS_MS),
+};
+
 static json_object *totals_json(const struct ctl_state *s)
 {
 	const struct nm_counters *c = s->counters;
@@ -238,13 +273,8 @@ static json_object *totals_json(const struct ctl_state *s)
 	json_object *o = json_object_new_object();
 
 	add_migrated(o, s);
-	add(o, "migrations", ctl_json_u64(c->migrations));
-	add(o, "migration_ms", ctl_json_u64(c->mig_ns / 1000000));
-	/* Tiering: pages from a memory-only node to one with CPUs, and back. */
-	add(o, "promoted_pages", ctl_json_u64(c->promoted_pages));
-	add(o, "demoted_pages", ctl_json_u64(c->demoted_pages));
-	add(o, "demotions", ctl_json_u64(c->demotions));
-	add(o, "pingpong_pages", ctl_json_u64(c->pingpong_pages));
+	add_counters(o, c, migration_counters,
+		     sizeof(migration_counters) / sizeof(migration_counters[0]));
 	add_failures(o, c);
 	add(o, "stops", counts_json(c->stops, 0, NM_MIG_NR_STOPS, stop_name));
 	/* Refused by the kernel (EPERM/EACCES), and task ticks spent waiting. */
@@ -256,9 +286,7 @@ static json_object *totals_json(const struct ctl_state *s)
 	    json_object_new_string(nm_range_errno_name(c->priority_errno)) : NULL);
 	/* NONE is "never planned", not an outcome of a tick. */
 	add(o, "reasons", counts_json(c->reasons, NM_PLAN_R_NONE + 1, NM_PLAN_R_COUNT, reason_name));
-	add(o, "numa_maps_scans", ctl_json_u64(c->scans));
-	add(o, "numa_maps_bytes", ctl_json_u64(c->scan_bytes));
-	add(o, "numa_maps_ms", ctl_json_u64(c->scan_ns / 1000000));
+	add_counters(o, c, scan_counters, sizeof(scan_counters) / sizeof(scan_counters[0]));
 	add(o, "samples", ctl_json_u64(st->samples));
 	add(o, "samples_lost", ctl_json_u64(st->lost));
 	add(o, "samples_dropped", ctl_json_u64(st->dropped));
@@ -458,6 +486,16 @@ static json_object *nodes_json(const struct ctl_state *s)
 	return a;
 }
 
+/* The reply's sections, in order (the processes come last). */
+static const struct {
+	const char *key;
+	json_object *(*build)(const struct ctl_state *s);
+} sections[] = {
+	{ "daemon", daemon_json }, { "attribution", attribution_json }, { "damon", damon_json },
+	{ "tiering", tiering_json }, { "totals", totals_json }, { "nodes", nodes_json },
+	{ "policies", policies_json },
+};
+
 json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 {
 	json_object *o = json_object_new_object();
@@ -466,13 +504,8 @@ json_object *ctl_status_build(const struct ctl_state *s, size_t top)
 		return NULL;
 	add(o, "nr_nodes", json_object_new_int(s->nr_nodes));
 	add(o, "page_size", ctl_json_u64(s->page_size));
-	add(o, "daemon", daemon_json(s));
-	add(o, "attribution", attribution_json(s));
-	add(o, "damon", damon_json(s));
-	add(o, "tiering", tiering_json(s));
-	add(o, "totals", totals_json(s));
-	add(o, "nodes", nodes_json(s));
-	add(o, "policies", policies_json(s));
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		add(o, sections[i].key, sections[i].build(s));
 	add(o, "processes", processes_json(s, top));
 	return o;
 }

@@ -21,42 +21,32 @@ const char *const cfg_shared_names[] = { "stay", "spread", NULL };
 const char *const cfg_promote_names[] = { "hot", "all", NULL };
 const char *const cfg_reads_names[] = { "damon", "off", NULL };
 const char *const cfg_move_priority_names[] = { "raised", "normal", NULL };
+
+/* NAMES[V], or "unknown" for a value past the NULL that ends NAMES. */
+static const char *name_of(const char *const *names, unsigned v)
+{
+	for (unsigned i = 0; names[i]; i++)
+		if (i == v)
+			return names[i];
+	return "unknown";
+}
+
+/* The names of each enum's values (numamig/policy.h), one table each. */
+#define NAME_OF(fn, type, names) \
+	const char *fn(type v) \
+	{ \
+		return name_of(names, (unsigned)v); \
+	}
+NAME_OF(nm_mode_name, enum nm_mode, cfg_mode_names)
+NAME_OF(nm_policy_kind_name, enum nm_policy_kind, cfg_policy_kind_names)
+NAME_OF(nm_attribution_name, enum nm_attribution, cfg_attribution_names)
+NAME_OF(nm_shared_name, enum nm_shared, cfg_shared_names)
+NAME_OF(nm_promote_name, enum nm_promote, cfg_promote_names)
+NAME_OF(nm_move_priority_name, enum nm_move_priority, cfg_move_priority_names)
+NAME_OF(nm_reads_name, enum nm_reads, cfg_reads_names)
+#undef NAME_OF
+
 /* Alternating true, false: YAML 1.1 spellings people still write. */
-const char *nm_mode_name(enum nm_mode m)
-{
-	return (unsigned)m <= NM_MODE_DIRECT ? cfg_mode_names[m] : "unknown";
-}
-
-const char *nm_policy_kind_name(enum nm_policy_kind k)
-{
-	return (unsigned)k <= NM_POLICY_GREEDY ? cfg_policy_kind_names[k] : "unknown";
-}
-
-const char *nm_attribution_name(enum nm_attribution a)
-{
-	return (unsigned)a <= NM_ATTR_OFF ? cfg_attribution_names[a] : "unknown";
-}
-
-const char *nm_shared_name(enum nm_shared s)
-{
-	return (unsigned)s <= NM_SHARED_SPREAD ? cfg_shared_names[s] : "unknown";
-}
-
-const char *nm_promote_name(enum nm_promote p)
-{
-	return (unsigned)p <= NM_PROMOTE_ALL ? cfg_promote_names[p] : "unknown";
-}
-
-const char *nm_move_priority_name(enum nm_move_priority p)
-{
-	return (unsigned)p <= NM_MOVE_NORMAL ? cfg_move_priority_names[p] : "unknown";
-}
-
-const char *nm_reads_name(enum nm_reads r)
-{
-	return (unsigned)r <= NM_READS_OFF ? cfg_reads_names[r] : "unknown";
-}
-
 static const char *const bool_names[] = { "true", "false", "yes", "no", "on", "off", NULL };
 
 /* walk_mapping() keeps one slot per row; enums are stored through an int. */

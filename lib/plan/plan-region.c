@@ -47,6 +47,7 @@ int nm_plan_region_split(const struct nm_access *a, const struct nm_access_regio
 			 const struct nm_plan_input *in, int shared, int *w)
 {
 	float by[NM_MAPS_MAX_NODES];
+	struct nm_access_span sp[NM_MAPS_MAX_NODES];
 	int n, nw = 0;
 
 	if (shared != 0 || in->nr_nodes > NM_MAPS_MAX_NODES)
@@ -57,19 +58,15 @@ int nm_plan_region_split(const struct nm_access *a, const struct nm_access_regio
 	/* A node whose span was narrowed to nothing (it wrote here, but not
 	 * in the last two generations of windows) gets no part: its old
 	 * pages go with the region. */
-	for (int i = 0; i < n; i++)
-		if (nm_access_node_span(a, s, w[i]).hi > 0)
+	for (int i = 0; i < n; i++) {
+		sp[nw] = nm_access_node_span(a, s, w[i]);
+		if (sp[nw].hi > 0)
 			w[nw++] = w[i];
-	for (int i = 0; i < nw; i++) {
-		struct nm_access_span si = nm_access_node_span(a, s, w[i]);
-
-		for (int j = 0; j < i; j++) {
-			struct nm_access_span sj = nm_access_node_span(a, s, w[j]);
-
-			if (si.lo < sj.hi && sj.lo < si.hi)
-				return 0;
-		}
 	}
+	for (int i = 0; i < nw; i++)
+		for (int j = 0; j < i; j++)
+			if (sp[i].lo < sp[j].hi && sp[j].lo < sp[i].hi)
+				return 0;
 	return nw >= 2 ? nw : 0;
 }
 
