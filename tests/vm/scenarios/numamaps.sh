@@ -15,6 +15,11 @@
 # timeout: 300
 . /etc/numamig-vm/lib.sh
 
+# Base pages, as every group run gave it (the daemon-* scenarios before it
+# set never), also when it runs alone: the boot's mode is always.
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+[ -w "$thp" ] && echo never >"$thp"
+
 # compare_and_end WORKLOAD_OUT PID...: stop, compare each PID, end them.
 compare_and_end() {
     _out=$1
