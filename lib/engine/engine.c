@@ -222,25 +222,13 @@ static bool task_idle(const struct nm_task *t)
 	return t->res.total_ns == 0;
 }
 
-/* A map read when the process held much less memory than it does now
- * (its RSS has grown by a quarter since) is stale: read while the
- * process was still touching its memory, it plans on a part of it
- * (a process placed at its first tick on a quarter of its pages sat on
- * min_gain until its next read, seconds later where reads are dear). A
- * process that keeps growing is so re-read at most once per quarter of
- * growth, a few times the cost of its last read in all. */
-static bool map_outgrown(const struct nm_task *t)
-{
-	return t->id.rss_bytes > t->fp_rss_bytes + t->fp_rss_bytes / 4;
-}
-
-/* Never read, stale after a move or outgrown, or triggered (a trigger
- * may act on an idle task): due now. Otherwise an idle task keeps its backed-off
+/* Never read, stale after a move, or triggered (a trigger may act on an
+ * idle task): due now. Otherwise an idle task keeps its backed-off
  * schedule, and a running one is due one busy gap after the last read,
  * however far the idle schedule had got. */
 uint64_t nm_engine_rescan_due(const struct nm_task *t)
 {
-	if (!t->fp_seq || t->fp_stale || t->triggered || map_outgrown(t))
+	if (!t->fp_seq || t->fp_stale || t->triggered)
 		return 0;
 	return t->fp_scanned_ms + rescan_gap(t->fp_base_ms, 0, task_idle(t) ? t->fp_idle_scans : 0);
 }
@@ -281,7 +269,6 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool 
 	e->scan_spent += t->fp.scan.bytes;
 	t->fp_seq++;
 	t->fp_stale = false;
-	t->fp_rss_bytes = t->id.rss_bytes;
 	t->fp_scanned_ms = now_ms;
 	t->fp_base_ms = rescan_gap(cpu_ns / 1000000 * RESCAN_FACTOR,
 				   e->config->interval_ms, 0);
