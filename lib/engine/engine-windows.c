@@ -361,6 +361,12 @@ void engine_window_close(struct nm_regions *rg, uint64_t now_ms)
 	rg->last_compared = rg->store.st.compared;
 	rg->open = false;
 	rg->woke = false;
+	/* The next window is due at once: a window closed early (it woke)
+	 * while its regions are moved opens at the first tick after the
+	 * move, not one backed-off gap (16 s) after the last clear, when
+	 * what the move left (a hot set half seen, a set gone cold that
+	 * only a watched window can tell) would wait that long. */
+	rg->next_clear_ms = 0;
 }
 
 /* Close T's open window when the next is due (and the budgets allow):
