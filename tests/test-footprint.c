@@ -80,6 +80,56 @@ START_TEST(test_file_backed_2n)
 }
 END_TEST
 
+/* With max_mapcount above 1 the rows shared with the child are eligible
+ * whole, and every row is joined with its file (the engine asks who else
+ * maps it). A row taken out (nm_fp_skip_row: another process moves it)
+ * leaves the totals and the table, and the rows after it keep their
+ * files. */
+START_TEST(test_skip_row_2n)
+{
+	struct nm_fp_rules rules = { .max_mapcount = 8, .file_backed = true,
+				     .exclude_files = default_excludes, .n_exclude_files = 2 };
+	struct nm_footprint fp = { 0 };
+	unsigned long long total, on[2], kb, was[2], next_inode;
+	unsigned long next_start;
+	size_t n, i;
+
+	scan_2n(&rules, &fp);
+	ck_assert_ptr_nonnull(fp.tab.files);
+	n = fp.tab.n_vmas;
+	for (i = 0; i + 1 < n; i++)
+		if (fp.tab.vmas[i].mapmax > 1 && fp.tab.files[i].inode)
+			break;
+	ck_assert_uint_lt(i + 1, n); /* a shared file row, not the last */
+	total = fp.eligible.total_kb;
+	on[0] = fp.eligible.kb[0];
+	on[1] = fp.eligible.kb[1];
+	kb = (unsigned long long)fp.tab.vmas[i].pages * fp.tab.vmas[i].page_kb;
+	next_inode = fp.tab.files[i + 1].inode;
+	next_start = fp.tab.vmas[i + 1].start;
+	for (int node = 0; node < 2; node++)
+		was[node] = (unsigned long long)nm_vmatab_pages_on(&fp.tab, &fp.tab.vmas[i], node) *
+			    fp.tab.vmas[i].page_kb;
+
+	nm_fp_skip_row(&fp, i, NM_VERDICT_SHARER);
+	ck_assert_uint_eq(fp.tab.n_vmas, n - 1);
+	ck_assert_uint_eq(fp.eligible.total_kb, total - kb);
+	ck_assert_uint_eq(fp.eligible.kb[0], on[0] - was[0]);
+	ck_assert_uint_eq(fp.eligible.kb[1], on[1] - was[1]);
+	ck_assert_uint_eq(fp.skipped_kb[NM_VERDICT_SHARER], kb);
+	ck_assert_uint_eq(fp.tab.vmas[i].start, next_start);
+	ck_assert_uint_eq(fp.tab.files[i].inode, next_inode);
+	ck_assert_str_eq(nm_verdict_name(NM_VERDICT_SHARER), "sharer");
+	/* The last row too, and a rescan starts afresh (valgrind: no path
+	 * freed twice or lost). */
+	nm_fp_skip_row(&fp, fp.tab.n_vmas - 1, NM_VERDICT_SHARER);
+	scan_2n(&rules, &fp);
+	ck_assert_uint_eq(fp.tab.n_vmas, n);
+	ck_assert_uint_eq(fp.eligible.total_kb, total);
+	nm_fp_free(&fp);
+}
+END_TEST
+
 START_TEST(test_shared_anon_is_not_a_file)
 {
 	struct nm_fp_rules r = { .max_mapcount = 1 };
@@ -195,6 +245,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_file_backed_2n);
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_rules_differ);
+	tcase_add_test(tc, test_skip_row_2n);
 	tcase_add_test(tc, test_shared_anon_is_not_a_file);
 	tcase_add_test(tc, test_maps_line);
 	suite_add_tcase(s, tc);

@@ -228,13 +228,70 @@ START_TEST(test_explain_record)
 }
 END_TEST
 
+/* Of two tracked processes mapping the same file pages with different
+ * homes, only the one with `dominance` of their CPU time moves them; with
+ * neither dominant both leave them. Other files, other ranges of the same
+ * file, an other without a home or with the same home: no effect. */
+START_TEST(test_sharer_yields)
+{
+	const uint64_t cpu = 1000000000ull;
+	/* The parent maps the whole file from node 0, nearly idle; a child
+	 * streams its slice (the second half) on node 1. */
+	struct nm_plan_sharer parent = { 8, 1, 42, 0, 16 << 20, 0, cpu / 100 };
+	struct nm_plan_sharer child = { 8, 1, 42, 8 << 20, 8 << 20, 1, cpu };
+	struct nm_plan_sharer x;
+
+	ck_assert(nm_plan_sharer_yields(&parent, &child, 70));
+	ck_assert(!nm_plan_sharer_yields(&child, &parent, 70));
+	/* As busy as each other: both yield, the pages stay. */
+	x = parent;
+	x.cpu_ns = cpu;
+	ck_assert(nm_plan_sharer_yields(&x, &child, 70));
+	ck_assert(nm_plan_sharer_yields(&child, &x, 70));
+	/* 70 % of the two's CPU time is dominant; just under is not. */
+	x.cpu_ns = cpu * 7 / 3 + 1; /* 3 x 2,333,333,334 >= 7 x 1e9 */
+	ck_assert(!nm_plan_sharer_yields(&x, &child, 70));
+	x.cpu_ns = cpu * 7 / 3 - 1000;
+	ck_assert(nm_plan_sharer_yields(&x, &child, 70));
+	/* Both idle: nobody moves. */
+	x = parent;
+	x.cpu_ns = 0;
+	child.cpu_ns = 0;
+	ck_assert(nm_plan_sharer_yields(&x, &child, 70));
+	child.cpu_ns = cpu;
+	/* The first half only: not the child's pages. */
+	x = parent;
+	x.bytes = 8 << 20;
+	ck_assert(!nm_plan_sharer_yields(&x, &child, 70));
+	x.bytes = (8 << 20) + 4096;
+	ck_assert(nm_plan_sharer_yields(&x, &child, 70));
+	/* Another file, on the same or another device; no file. */
+	x = parent;
+	x.inode = 43;
+	ck_assert(!nm_plan_sharer_yields(&x, &child, 70));
+	x = parent;
+	x.dev_minor = 2;
+	ck_assert(!nm_plan_sharer_yields(&x, &child, 70));
+	x = parent;
+	x.inode = 0;
+	child.inode = 0;
+	ck_assert(!nm_plan_sharer_yields(&x, &child, 70));
+	child.inode = 42;
+	/* The other wants them where this one does, or has no home. */
+	child.home = 0;
+	ck_assert(!nm_plan_sharer_yields(&parent, &child, 70));
+	child.home = -1;
+	ck_assert(!nm_plan_sharer_yields(&parent, &child, 70));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *suite = suite_create("plan-gates");
 	const TTest *const gates[] = {
 		test_gates_allowed_gain_small, test_gate_headroom, test_gate_rate,
 		test_cost_benefit, test_trigger, test_advise, test_budget, test_explain_record,
-		NULL };
+		test_sharer_yields, NULL };
 
 	add_case(suite, "gates", gates);
 	return suite;

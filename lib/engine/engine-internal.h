@@ -162,6 +162,10 @@ void engine_tier_none(struct nm_task *t);
 void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_plan_input *in,
 			const struct nm_policy *pol, struct nm_plan_budget *budget);
 
+/* engine-shared.c: take out of T's footprint the shared file rows that
+ * another tracked process moves. */
+void engine_shared_hold(const struct nm_engine *e, struct nm_task *t);
+
 /* engine-damon.c: the reads of tiered processes (numamig/damon.h). */
 /* T's reads are to be watched (WANT: it is placed by region for tiering)
  * or not; its policy and home decide too. */

@@ -253,6 +253,7 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool 
 		t->id.doomed = true;
 		return r;
 	}
+	engine_shared_hold(e, t);
 	e->counters.scans++;
 	e->counters.scan_bytes += t->fp.scan.bytes;
 	e->counters.scan_ns += t->fp.scan.elapsed_ns;

@@ -14,6 +14,7 @@ static const char *const verdict_names[NM_NR_VERDICTS] = {
 	[NM_VERDICT_SHARED] = "shared",
 	[NM_VERDICT_HUGETLB] = "hugetlb",
 	[NM_VERDICT_SPECIAL] = "special",
+	[NM_VERDICT_SHARER] = "sharer",
 };
 
 const char *nm_verdict_name(enum nm_verdict v)

@@ -97,6 +97,16 @@ static int on_vma(const struct nm_vma *v, void *arg)
 	return c->err != 0;
 }
 
+/* Whether a row of TAB is shared: then every row is joined with its file
+ * (a path each), which the engine needs only for those. */
+static bool any_shared(const struct nm_vmatab *tab)
+{
+	for (size_t i = 0; i < tab->n_vmas; i++)
+		if (tab->vmas[i].mapmax > 1)
+			return true;
+	return false;
+}
+
 int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	       const struct nm_maps_budget *budget, struct nm_footprint *fp)
 {
@@ -115,8 +125,34 @@ int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	/* A VMA that vanished between the two reads is dropped from the
 	 * table; its counts stay in the totals until the next scan. */
 	if (r == 0)
-		r = nm_vmatab_join_maps(p, &fp->tab, false);
+		r = nm_vmatab_join_maps(p, &fp->tab, any_shared(&fp->tab));
 	return r;
+}
+
+void nm_fp_skip_row(struct nm_footprint *fp, size_t i, enum nm_verdict why)
+{
+	struct nm_vmatab *tab = &fp->tab;
+	const struct nm_map_vma *v = &tab->vmas[i];
+
+	for (uint32_t k = 0; k < v->nr_nodes; k++) {
+		const struct nm_node_pages *np = &tab->nodes[v->first_node + k];
+		unsigned long long kb = (unsigned long long)np->pages * v->page_kb;
+
+		if (np->node >= fp->eligible.nr_nodes)
+			continue;
+		fp->eligible.kb[np->node] -= kb;
+		if (!v->file)
+			fp->eligible.anon_kb[np->node] -= kb;
+		fp->eligible.total_kb -= kb;
+		fp->skipped_kb[why] += kb;
+	}
+	if (tab->files) {
+		free(tab->files[i].path);
+		memmove(&tab->files[i], &tab->files[i + 1], (tab->n_vmas - i - 1) * sizeof(*tab->files));
+		tab->files[tab->n_vmas - 1].path = NULL; /* moved down: not freed twice */
+	}
+	memmove(&tab->vmas[i], &tab->vmas[i + 1], (tab->n_vmas - i - 1) * sizeof(*tab->vmas));
+	tab->n_vmas--;
 }
 
 void nm_fp_clear(struct nm_footprint *fp)

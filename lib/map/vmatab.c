@@ -20,6 +20,7 @@ int nm_vmatab_add(struct nm_vmatab *t, const struct nm_vma *v)
 	t->vmas[t->n_vmas++] = (struct nm_map_vma){
 		.start = v->start, .page_kb = v->kernelpagesize_kb, .pages = v->pages,
 		.anon = v->anon, .mapmax = v->mapmax, .huge = v->huge,
+		.file = v->kind == NM_VMA_FILE,
 		.first_node = (uint32_t)t->n_nodes, .nr_nodes = (uint32_t)nn,
 	};
 	memcpy(t->nodes + t->n_nodes, v->nodes, sizeof(*v->nodes) * nn);

@@ -23,11 +23,14 @@ enum nm_verdict {
 	NM_VERDICT_SHARED,    /* mapped by more processes than max_mapcount */
 	NM_VERDICT_HUGETLB,   /* hugetlb pages are left to the application */
 	NM_VERDICT_SPECIAL,   /* the kernel's [vdso], [vvar], [vsyscall] */
+	NM_VERDICT_SHARER,    /* file pages another tracked process maps that
+			       * moves them (not a rule of this module: the
+			       * engine's, nm_plan_sharer_yields) */
 	NM_NR_VERDICTS
 };
 
 /* "eligible", "mempolicy", "file_backed", "excluded_file", "shared",
- * "hugetlb", "special"; "unknown" out of range. */
+ * "hugetlb", "special", "sharer"; "unknown" out of range. */
 const char *nm_verdict_name(enum nm_verdict v);
 
 struct nm_vma_rules {

@@ -37,7 +37,8 @@ struct nm_fp_rules {
 enum nm_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
 
 /* The eligible VMAs with resident pages are the rows of TAB (joined with
- * /proc/PID/maps for their ends; no paths). With max_mapcount 1 a row may
+ * /proc/PID/maps for their ends; when a row is shared, mapmax > 1, with
+ * the file and offset of every row too, for nm_plan_sharer_yields). With max_mapcount 1 a row may
  * still hold shared pages (mapmax > 1): then only its anonymous pages
  * (anon=) are counted, in proportion per node, and the migrator checks
  * each page's "exclusively mapped" bit in /proc/PID/pagemap before
@@ -53,6 +54,9 @@ struct nm_footprint {
  * the map is whole) or -errno (-ESRCH: the process is gone). */
 int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	       const struct nm_maps_budget *budget, struct nm_footprint *fp);
+
+/* Take row I out of FP's eligible memory, skipped as WHY. */
+void nm_fp_skip_row(struct nm_footprint *fp, size_t i, enum nm_verdict why);
 
 /* Forget the contents but keep the arrays for the next scan. */
 void nm_fp_clear(struct nm_footprint *fp);

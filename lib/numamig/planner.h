@@ -308,6 +308,25 @@ int nm_plan_region_tick(const struct nm_policy *pol, const struct nm_plan_region
 			struct nm_plan_budget *budget, struct nm_plan_state *st,
 			struct nm_plan_decision *out);
 
+/* One tracked process's mapping of a file's pages, for
+ * nm_plan_sharer_yields. */
+struct nm_plan_sharer {
+	unsigned dev_major, dev_minor;
+	unsigned long long inode, offset, bytes; /* the file range mapped */
+	int home;                                /* -1: none */
+	uint64_t cpu_ns;                         /* its CPU time in its last tick */
+};
+
+/* Whether MINE leaves the pages it maps to OTHER. File pages that several
+ * tracked processes map would go back and forth if each moved them to its
+ * own home whenever it read its map (a parent on node 0 that maps a whole
+ * file, a child on node 1 streaming its slice of it). A process yields to
+ * one whose home is another node and that maps part of the same range,
+ * unless it ran at least DOMINANCE_PCT of the two's CPU time; when neither
+ * dominates, both yield and the pages stay. Pure. */
+bool nm_plan_sharer_yields(const struct nm_plan_sharer *mine, const struct nm_plan_sharer *other,
+			   unsigned dominance_pct);
+
 /* The dwell the task must meet now (instability backoff applied). */
 uint64_t nm_plan_dwell_ms(const struct nm_policy *pol, const struct nm_plan_state *st);
 

@@ -34,6 +34,7 @@ struct nm_map_vma {
 	unsigned long anon, mapmax;
 	uint32_t first_node, nr_nodes;  /* slice of nm_vmatab.nodes */
 	bool huge;                      /* hugetlb */
+	bool file;                      /* a file mapping (numa_maps file=) */
 };
 
 /* What else /proc/PID/maps says of a row, for the operator's job (dedupe

@@ -223,3 +223,19 @@ enum nm_plan_reason plan_gates(const struct plan_ctx *c, int target, unsigned fl
 		return NM_PLAN_R_RATE_LIMITED;
 	return NM_PLAN_R_NONE;
 }
+
+bool nm_plan_sharer_yields(const struct nm_plan_sharer *mine, const struct nm_plan_sharer *other,
+			   unsigned dominance_pct)
+{
+	uint64_t both = mine->cpu_ns + other->cpu_ns;
+
+	if (!mine->inode || mine->inode != other->inode || mine->dev_major != other->dev_major ||
+	    mine->dev_minor != other->dev_minor)
+		return false;
+	if (mine->offset >= other->offset + other->bytes ||
+	    other->offset >= mine->offset + mine->bytes)
+		return false; /* other pages of the same file */
+	if (other->home < 0 || other->home == mine->home)
+		return false; /* they want the pages where this one does */
+	return !both || mine->cpu_ns * 100 < both * dominance_pct;
+}
