@@ -1,9 +1,9 @@
 /* engine-shared: which tracked process moves the file pages that several
  * of them map. After a process's map is read, each of its shared rows
- * (mapmax > 1) that another tracked process with another home maps in
- * part, and that this one does not dominate in CPU time, is taken out of
- * its footprint (verdict "sharer"): numamig/planner.h's
- * nm_plan_sharer_yields decides. The other process's rows are those of
+ * (mapmax > 1, under a policy whose max_mapcount lets shared pages move)
+ * that another such process with another home maps in part, and that
+ * this one does not dominate in CPU time, is taken out of its footprint
+ * (verdict "sharer"): numamig/planner.h's nm_plan_sharer_yields decides. The other process's rows are those of
  * its own last map read; a row held is looked at again at the next. */
 #include "config.h"
 
@@ -16,8 +16,10 @@ static bool sharer_of(const struct nm_task *t, size_t i, struct nm_plan_sharer *
 	const struct nm_map_vma *v = &tab->vmas[i];
 	const struct nm_map_file *f;
 
-	/* Rows are joined with their files only when one is shared. */
-	if (v->mapmax <= 1 || !tab->files)
+	/* Rows are joined with their files only when one is shared. Under
+	 * max_mapcount 1 a shared row's eligible pages are its private
+	 * copies: no one else's. */
+	if (v->mapmax <= 1 || !tab->files || !t->id.policy || t->id.policy->max_mapcount <= 1)
 		return false;
 	f = &tab->files[i];
 	*s = (struct nm_plan_sharer){
