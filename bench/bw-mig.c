@@ -1,13 +1,14 @@
 /* bw-mig: bench workloads W5 (migration throughput) and W6 (idle, scan
  * cost), and a raw numa_maps reader to compare the daemon's scans with.
  *
- *   bw-mig tput [-s MiB] [-H] [-R]   W5: a child process holds -s MiB
+ *   bw-mig tput [-s MiB] [-H] [-r ROW]   W5: a child process holds -s MiB
  *       first-touched on node 0 (4K pages, or THP with -H); the parent
  *       moves all of it to node 1 with raw move_pages() in batches of 1,
  *       64, 512 and 4096 pages, with one migrate_pages() call, and with
  *       numamigd's migrator (nm_mig_lazy() of libnumamig on a fresh
  *       footprint, default batch tuning 64..4096 pages, 20 ms per call, no
- *       rate limit), in that order (-R: the reverse), moving it back with
+ *       rate limit), in the order of row ROW (0-5, default 0) of a
+ *       balanced Latin square (see tput), moving it back with
  *       migrate_pages() (untimed) between methods, after one untimed move
  *       there with the migrator and back before the first. One line each:
  *       "tput pages=4k|thp method=M batch=B bytes=N sec=S gbps=G"
@@ -255,12 +256,25 @@ static void warm_up(const struct round *rd)
 	back_to(rd->child, 1, 0);
 }
 
+/* The orders of the six methods (the four batches, migrate_pages, the
+ * migrator): a Williams design, a Latin square in which, over its six
+ * rows, every method takes every position once and follows every other
+ * method once. A move meets a target node whose free memory the moves
+ * before it churned (for THP: compaction), and a round's first move and
+ * its last run at different speeds: with the rows of one fixed order and
+ * its reverse, the migrator always went first or last and raw x512 always
+ * in the middle, so their ratio carried the positions' difference (0.87-
+ * 0.93 for THP, where a rotation that moved the migrator to the middle
+ * measured it faster than raw x512). */
+static const int orders[6][6] = {
+	{ 0, 1, 5, 2, 4, 3 }, { 1, 2, 0, 3, 5, 4 }, { 2, 3, 1, 4, 0, 5 },
+	{ 3, 4, 2, 5, 1, 0 }, { 4, 5, 3, 0, 2, 1 }, { 5, 0, 4, 1, 3, 2 },
+};
+
 /* A child with LEN bytes on node 0, moved to node 1 by each method in
- * turn (moved back between them, untimed); REVERSE runs them in the
- * opposite order: the later moves of a round meet a target node whose
- * free memory the earlier ones churned (for THP: compaction), so rounds
- * alternate the order and no method always goes last. */
-static int tput(size_t len, int thp, int reverse)
+ * turn, in the order of row ROW of the square above (moved back between
+ * them, untimed). */
+static int tput(size_t len, int thp, int row)
 {
 	static const int batches[] = { 1, 64, 512, 4096 };
 	enum { N_STEPS = 6 }; /* the four batches, migrate_pages, the migrator */
@@ -283,9 +297,8 @@ static int tput(size_t len, int thp, int reverse)
 	}
 	if (read(fd[0], &r.buf, sizeof(r.buf)) != sizeof(r.buf))
 		die("read (child address)");
-	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld order=%s\n", r.kind, len,
-	       on_node(r.child, r.buf, len, 0), anon_huge_kb(r.child),
-	       reverse ? "reverse" : "forward");
+	printf("# tput pages=%s bytes=%zu on_node0=%ld anon_huge_kb=%ld order=%d\n", r.kind, len,
+	       on_node(r.child, r.buf, len, 0), anon_huge_kb(r.child), row);
 
 	r.a = malloc(r.n * sizeof(*r.a));
 	r.st = malloc(r.n * sizeof(*r.st));
@@ -298,7 +311,7 @@ static int tput(size_t len, int thp, int reverse)
 	}
 	warm_up(&r);
 	for (int k = 0; k < N_STEPS; k++) {
-		int s = reverse ? N_STEPS - 1 - k : k;
+		int s = orders[row][k];
 
 		if (s < 4)
 			raw_move_pages(&r, batches[s]);
@@ -364,7 +377,7 @@ static int maps(pid_t pid, int n)
 int main(int argc, char **argv)
 {
 	size_t mib = 64;
-	int thp = 0, reverse = 0, opt;
+	int thp = 0, row = 0, opt;
 	const char *cmd;
 
 	if (argc < 2)
@@ -376,19 +389,21 @@ int main(int argc, char **argv)
 		return maps((pid_t)atoi(argv[2]), atoi(argv[3]));
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:HR")) != -1) {
+	while ((opt = getopt(argc, argv, "s:Hr:")) != -1) {
 		switch (opt) {
 		case 's': mib = strtoul(optarg, NULL, 10); break;
 		case 'H': thp = 1; break;
-		case 'R': reverse = 1; break;
+		case 'r': row = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
+	if (row < 0 || row > 5)
+		goto usage;
 	if (!strcmp(cmd, "tput"))
-		return tput(mib << 20, thp, reverse);
+		return tput(mib << 20, thp, row);
 	if (!strcmp(cmd, "idle"))
 		return idle(mib << 20);
 usage:
-	fprintf(stderr, "usage: bw-mig tput [-s MiB] [-H] [-R] | idle [-s MiB] | maps PID N\n");
+	fprintf(stderr, "usage: bw-mig tput [-s MiB] [-H] [-r 0-5] | idle [-s MiB] | maps PID N\n");
 	return 2;
 }

@@ -236,19 +236,17 @@ run_idle() {
 
 case $WL in
 w5)
-    # Eight rounds in the boot, every other one in reverse order (no
-    # method always goes last, after the others churned the target
-    # node): report takes the median of every round of every run, and
-    # judges the migrator by its ratio to raw within each round, which
-    # tames a noisy shared host (a round of each page size takes 5-10 s).
+    # Six rounds in the boot, one per row of bw-mig's balanced square
+    # (every method in every position once, after every other once):
+    # report takes the median of every round of every run, and judges
+    # the migrator by its ratio to raw within each round, which tames a
+    # noisy shared host (a round of each page size takes 5-10 s).
     mkdir -p "$OUT/raw"
-    for order in "" -R "" -R "" -R "" -R; do
+    for row in 0 1 2 3 4 5; do
         echo never >"$thp"
-        # shellcheck disable=SC2086 # $order is empty or one option
-        bw-mig tput -s "$MIB" $order | tee -a "$OUT/raw/tput.out"
+        bw-mig tput -s "$MIB" -r "$row" | tee -a "$OUT/raw/tput.out"
         [ -w "$thp" ] && echo madvise >"$thp"
-        # shellcheck disable=SC2086
-        bw-mig tput -s "$MIB" -H $order | tee -a "$OUT/raw/tput.out"
+        bw-mig tput -s "$MIB" -H -r "$row" | tee -a "$OUT/raw/tput.out"
     done
     echo never >"$thp"
     ;;

@@ -152,9 +152,11 @@ METRICS = """## What each number means
   of libnumamig on a fresh footprint, the default tuner: 64..4096 pages,
   20 ms per call; *+scan* adds the numa_maps read that builds the
   footprint). GB/s = bytes on node 1 afterwards / wall time. Each boot
-  runs eight rounds of every method, every other round in reverse order
-  (a method that always went last would meet a target node the others had
-  churned: for THP, compaction), each round after an untimed move there
+  runs six rounds of every method, in the orders of a balanced Latin
+  square (every method in every position once, after every other method
+  once: a later move meets a target node the earlier ones churned, for
+  THP compaction, and the first and last moves of a round run at
+  different speeds), each round after an untimed move there
   with the migrator and back (the first move of a round is slow whatever
   the method, and the migrator's first call in a process runs its code
   for the first time; the daemon's moves run warm code: see bw-mig.c).
