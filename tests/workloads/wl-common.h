@@ -120,9 +120,12 @@ void wl_workers_join(void);
  * pinned to TOUCH_NODE, then streams it like worker k. A balancer that
  * places memory per process can serve these; one that cannot tell threads
  * apart cannot serve the threaded form. Returns once every child has
- * touched its slice. wl_procs_join() stops and reaps them. */
+ * touched its slice; their PERIOD counts from wl_procs_go(), which the
+ * caller calls at the report's t=0 (as the workers' does). wl_procs_join()
+ * stops and reaps them. */
 void wl_procs_start(char *buf, size_t bytes, int n, const int *nodes, int nnodes,
 		    double period, int touch_node, struct wl_slice *slices);
+void wl_procs_go(void);
 void wl_procs_join(void);
 
 /* The body of wl-misplaced and wl-phase: memory first touched on the first
