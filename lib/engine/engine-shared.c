@@ -3,8 +3,9 @@
  * (mapmax > 1, under a policy whose max_mapcount lets shared pages move)
  * that another such process with another home maps in part, and that
  * this one does not dominate in CPU time, is taken out of its footprint
- * (verdict "sharer"): numamig/planner.h's nm_plan_sharer_yields decides. The other process's rows are those of
- * its own last map read; a row held is looked at again at the next. */
+ * (verdict "sharer"): numamig/planner.h's nm_plan_sharer_yields decides.
+ * The other process's rows are those of its own last map read; a row
+ * held is looked at again at the next. */
 #include "config.h"
 
 #include "engine-internal.h"
