@@ -287,10 +287,6 @@ static void account_regions(struct nm_engine *e, struct nm_task *t, const struct
 			log_tier_move(e, t, rg->start, dir, tiered, now_ms);
 		if (j->demote_from >= 0) {
 			t->tier.pages_demoted += moved;
-			/* Walked whole and nothing moved: futile (tier.h). */
-			if (!moved && w->res.stop == NM_MIG_DONE)
-				nm_tier_log_move(&t->tier.futile, rg->start, 0, now_ms,
-						 NM_TIER_LOG_KEEP_MS);
 			continue;
 		}
 		e->counters.region_pages_moved += moved;
@@ -372,6 +368,10 @@ void nm_engine_reap(struct nm_engine *e, uint64_t now_ms)
 		if (j->demote_from >= 0) {
 			e->demoting[j->demote_from] -= j->demote_bytes;
 			e->tier_settle_ms[j->demote_from] = now_ms + NM_TIER_SETTLE_MS;
+			/* Cold chunks whose pages would not move (shared, pinned,
+			 * the zero page): not every two seconds again. */
+			if (!j->base.res.c.moved && t->id.policy)
+				t->tier.retry_ms = now_ms + t->id.policy->cold_after_ms;
 		}
 		if (e->on_reap)
 			e->on_reap(t, &j->base, e->on_reap_arg);

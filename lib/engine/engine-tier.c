@@ -76,18 +76,9 @@ static uint64_t idle_ms(const struct nm_access *a, unsigned long start, uint64_t
 	return idle < watched ? idle : watched;
 }
 
-/* Whether the demotion of T's chunk at START moved nothing lately. */
-static bool futile(const struct nm_task *t, unsigned long start, uint64_t now_ms)
-{
-	const struct nm_tier_move *m = nm_tier_log_find(&t->tier.futile, start);
-
-	return m && now_ms < m->ms + NM_TIER_LOG_KEEP_MS;
-}
-
 /* T's movable memory on NODE, cut at region boundaries, into e->chunks;
  * how many. A row's pages on the node are taken as spread evenly over it
- * (numa_maps says no better); the walker moves what is really there.
- * Chunks that moved nothing lately are left out. */
+ * (numa_maps says no better); the walker moves what is really there. */
 static size_t gather(struct nm_engine *e, const struct nm_task *t, int node, uint64_t now_ms)
 {
 	const struct nm_vmatab *tab = &t->fp.tab;
@@ -99,14 +90,12 @@ static size_t gather(struct nm_engine *e, const struct nm_task *t, int node, uin
 		const struct nm_map_vma *v = &tab->vmas[i];
 		uint64_t on = (uint64_t)nm_vmatab_pages_on(tab, v, node) * v->page_kb * 1024;
 
-		for (unsigned long s = v->start, end; on && s < v->end; s = end) {
-			struct nm_tier_chunk *c;
+		for (unsigned long s = v->start; on && s < v->end;) {
+			unsigned long end = (s & ~(size - 1)) + size;
+			struct nm_tier_chunk *c = chunk_add(e, n);
 
-			end = (s & ~(size - 1)) + size;
 			end = end < v->end ? end : v->end;
-			if (futile(t, s, now_ms))
-				continue;
-			if (!(c = chunk_add(e, n)))
+			if (!c)
 				return n;
 			*c = (struct nm_tier_chunk){
 				.start = s, .end = end,
@@ -114,6 +103,7 @@ static size_t gather(struct nm_engine *e, const struct nm_task *t, int node, uin
 				.idle_ms = idle_ms(a, s, now_ms, t->rg->observed_ms),
 			};
 			n++;
+			s = end;
 		}
 	}
 	return n;
@@ -146,6 +136,10 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 		return; /* an unwritten region is cold only once watched that long */
 	if (in->now_ms < e->tier_settle_ms[from]) {
 		ts->state = NM_TIER_SETTLING;
+		return;
+	}
+	if (in->now_ms < ts->retry_ms) {
+		ts->state = NM_TIER_NO_COLD; /* the last try found nothing that moves */
 		return;
 	}
 	avail = nm_plan_budget_available(budget, in->now_ms);

@@ -61,7 +61,6 @@ static void task_destroy(struct nm_ident *id, void *arg)
 	nm_sampler_residency_free(&t->res);
 	engine_regions_free(t->rg);
 	nm_tier_log_free(&t->tier.log);
-	nm_tier_log_free(&t->tier.futile);
 	free(t);
 }
 

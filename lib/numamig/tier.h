@@ -41,8 +41,8 @@ enum nm_tier_state {
 	NM_TIER_NONE,         /* nothing to demote this tick: no node it is on is
 	                         above its policy's goal, or its regions moved */
 	NM_TIER_LEARNING,     /* above: its writes are watched for cold_after first */
-	NM_TIER_NO_COLD,      /* nothing of it there was idle for cold_after but
-	                         chunks whose last try moved nothing (futile) */
+	NM_TIER_NO_COLD,      /* nothing of it there was idle for cold_after, or
+	                         the last try moved nothing (retry_ms) */
 	NM_TIER_NO_TARGET,    /* no memory-only node it may use has room */
 	NM_TIER_RATE_LIMIT,   /* its policy's rate limit is spent for now */
 	NM_TIER_SETTLING,     /* a demotion from the node just ended (NM_TIER_SETTLE_MS) */
@@ -69,12 +69,7 @@ struct nm_tier_status {
 	uint64_t need;            /* bytes the node must shed, as last seen */
 	uint64_t planned;         /* bytes handed to the worker, last time */
 	uint64_t pages_demoted;   /* over its lifetime */
-	/* Chunks (by start) a finished demotion moved nothing of (shared or
-	 * pinned pages, or none there: numa_maps counts a mapping, not where
-	 * in it): not tried again for NM_TIER_LOG_KEEP_MS, or being the
-	 * coldest they would be tried every time and held the memory that
-	 * went cold later back while they counted towards the goal. */
-	struct nm_tier_log futile;
+	uint64_t retry_ms;        /* a demotion that moved nothing: not before */
 	/* Its hot set (the regions planned on recent accesses): pages read
 	 * at their last placement read, those on nodes with CPUs, and those
 	 * on a node whose threads write them (a region's writers: the nodes
