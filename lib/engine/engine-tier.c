@@ -147,6 +147,9 @@ void engine_tier_demote(struct nm_engine *e, struct nm_task *t, const struct nm_
 		ts->state = NM_TIER_RATE_LIMIT;
 		return;
 	}
+	/* In a busy cxl 6.1 guest the last read was seconds old, and a set
+	 * promoted and written since was demoted with the cold one. */
+	engine_window_read(e, t, in->now_ms);
 	n = gather(e, t, from, in->now_ms);
 	k = nm_tier_pick(e->chunks, n, pol->cold_after_ms, need, avail, &bytes);
 	ts->state = NM_TIER_NO_COLD;

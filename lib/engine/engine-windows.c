@@ -214,6 +214,12 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		e->counters.softdirty_errors++;
 }
 
+void engine_window_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms)
+{
+	if (t->rg && t->rg->open && !e->writes && t->rg->sd_read_ms != now_ms)
+		softdirty_read(e, t, now_ms);
+}
+
 /* Forget what the plans of RG read of the pages in [START, END), moved by
  * a move of no plan's own (a demotion's chunks): a plan that still counted
  * them where they were would find its region local when it is written
@@ -392,8 +398,7 @@ bool engine_window_due(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, 
 	}
 	if (budget_waits(e, rg, now_ms))
 		return false;
-	if (rg->open && !e->writes && rg->sd_read_ms != now_ms)
-		softdirty_read(e, t, now_ms); /* the rest of the window's writes */
+	engine_window_read(e, t, now_ms); /* the rest of the window's writes */
 	rg->prev_window_ms = rg->open ? rg->window_ms : NM_REGIONS_NO_WINDOW;
 	if (!rg->open)
 		rg->observed_ms = 0; /* a gap: what was not watched is not known cold */
