@@ -113,9 +113,10 @@ void engine_regions_end_tick(struct nm_engine *e);
 int engine_windows_new(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 void engine_windows_drop(struct nm_task *t);
 /* Without the fault event: T's soft-dirty bits read into its open window
- * now, unless they were at this tick. Whatever judges a region unwritten
- * reads them first: paced by their cost, the last read can be seconds old,
- * and a set written since then would look idle. */
+ * now, unless they were at this tick. Paced by their cost, the last read
+ * can be seconds old, and a set written since then would look idle: a
+ * window is read before it closes, and before demotion picks its cold
+ * chunks. */
 void engine_window_read(struct nm_engine *e, struct nm_task *t, uint64_t now_ms);
 /* Close RG's open window at NOW_MS (a no-op when none is open). */
 void engine_window_close(struct nm_regions *rg, uint64_t now_ms);

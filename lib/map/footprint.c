@@ -97,11 +97,13 @@ static int on_vma(const struct nm_vma *v, void *arg)
 	return c->err != 0;
 }
 
-/* Whether a row of TAB is shared: then every row is joined with its file
- * (a path each), which the engine needs only for those. */
-static bool any_shared(const struct nm_vmatab *tab)
+/* Whether TAB's rows are joined with their files (a path each): only the
+ * engine's sharer rule reads them, for the shared rows of a process whose
+ * shared pages may move (under max_mapcount 1 a shared row's eligible
+ * pages are its own private copies). */
+static bool want_files(const struct nm_fp_rules *rules, const struct nm_vmatab *tab)
 {
-	for (size_t i = 0; i < tab->n_vmas; i++)
+	for (size_t i = 0; rules->max_mapcount > 1 && i < tab->n_vmas; i++)
 		if (tab->vmas[i].mapmax > 1)
 			return true;
 	return false;
@@ -125,7 +127,7 @@ int nm_fp_scan(const struct nm_proc *p, const struct nm_fp_rules *rules,
 	/* A VMA that vanished between the two reads is dropped from the
 	 * table; its counts stay in the totals until the next scan. */
 	if (r == 0)
-		r = nm_vmatab_join_maps(p, &fp->tab, any_shared(&fp->tab));
+		r = nm_vmatab_join_maps(p, &fp->tab, want_files(rules, &fp->tab));
 	return r;
 }
 

@@ -37,8 +37,9 @@ struct nm_fp_rules {
 enum nm_verdict nm_fp_classify(const struct nm_fp_rules *rules, const struct nm_vma *vma);
 
 /* The eligible VMAs with resident pages are the rows of TAB (joined with
- * /proc/PID/maps for their ends; when a row is shared, mapmax > 1, with
- * the file and offset of every row too, for nm_plan_sharer_yields). With max_mapcount 1 a row may
+ * /proc/PID/maps for their ends; when max_mapcount lets shared pages move
+ * and a row is shared, mapmax > 1, with the file and offset of every row
+ * too, for nm_plan_sharer_yields). With max_mapcount 1 a row may
  * still hold shared pages (mapmax > 1): then only its anonymous pages
  * (anon=) are counted, in proportion per node, and the migrator checks
  * each page's "exclusively mapped" bit in /proc/PID/pagemap before
