@@ -104,6 +104,7 @@ static void world_init(struct world *w)
 	w->tasks[0].fp_scanned_ms = 9200;
 	w->tasks[0].fp_base_ms = 1000;
 	w->tasks[0].fp_idle_scans = 2;
+	w->tasks[0].fp_rss_bytes = w->tasks[0].id.rss_bytes; /* read at today's size */
 	w->counters.nr_nodes = 2;
 	w->counters.moved = w->moved;
 	w->moved[0 * 2 + 1] = 512;            /* 0 -> 1 */

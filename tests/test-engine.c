@@ -133,6 +133,38 @@ START_TEST(test_idle_rescans_back_off)
 }
 END_TEST
 
+/* A map read when the process held much less memory than it does now is
+ * read again at the next tick, however long its usual gap: it was read
+ * while the process still touched its memory. A quarter more is not yet
+ * outgrown. */
+START_TEST(test_outgrown_map_rescanned)
+{
+	struct nm_task *t;
+	uint64_t now = 2000, rss;
+	struct env x;
+
+	env_open(&x);
+	ck_assert_int_eq(nm_engine_set_config(x.e, x.c[1], 1000), 0);
+	ck_assert_uint_eq(scans_at(&x, now, true), 1);
+	t = (struct nm_task *)nm_engine_find(x.e, PID);
+	t->fp_base_ms = 10000; /* as after a dear read */
+	rss = t->id.rss_bytes;
+	ck_assert_uint_eq(t->fp_rss_bytes, rss);
+	ck_assert_uint_eq(nm_engine_rescan_due(t), now + 10000);
+	t->id.rss_bytes = rss + rss / 4;
+	ck_assert_uint_eq(nm_engine_rescan_due(t), now + 10000);
+	/* The next walk would read the fixture's RSS again: none is due. */
+	((struct nm_tracker *)nm_engine_tracker(x.e))->next_walk_ms = 60000;
+	t->id.rss_bytes = 4 * rss;
+	ck_assert_uint_eq(nm_engine_rescan_due(t), 0);
+	now += 1000;
+	ck_assert_uint_eq(scans_at(&x, now, true), 2);
+	ck_assert_uint_eq(t->fp_rss_bytes, 4 * rss);
+	ck_assert_uint_eq(nm_engine_rescan_due(t), now + t->fp_base_ms);
+	env_close(&x);
+}
+END_TEST
+
 /* PID's thread on CPU CPU (node CPU, as the fixture's) from FROM_MS to
  * TO_MS, a sample every 10 ms. */
 static void feed_on(struct env *x, int cpu, uint64_t from_ms, uint64_t to_ms)
@@ -321,6 +353,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_first_tick_counts);
 	tcase_add_test(tc, test_idle_rescans_back_off);
 	tcase_add_test(tc, test_decides_on_fresh_map);
+	tcase_add_test(tc, test_outgrown_map_rescanned);
 	tcase_add_test(tc, test_walk_cadence);
 	tcase_add_test(tc, test_regions_fresh);
 	tcase_add_test(tc, test_regions_planned_window);

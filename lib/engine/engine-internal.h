@@ -92,9 +92,9 @@ void engine_submit_regions(struct nm_engine *e, struct nm_task *t,
 			   struct nm_plan_budget *budget, int demote_from);
 
 /* A read of a process's memory map (numa_maps, or pagemap for the
- * soft-dirty bits) is repeated no sooner than this many times its own
- * duration (and an interval): the daemon spends at most 1/RESCAN_FACTOR of
- * its time on one process's reads. */
+ * soft-dirty bits) is repeated no sooner than this many times the CPU
+ * time it took (and an interval): the daemon spends at most
+ * 1/RESCAN_FACTOR of its CPU on one process's reads. */
 #define RESCAN_FACTOR 200
 
 /* engine-windows.c: the write windows of memory that follows threads

@@ -20,10 +20,10 @@
 
 #include "engine-internal.h"
 #include "base/array.h"
+#include "base/clock.h"
 #include "numamig/pmu.h"
 #include "numamig/softdirty.h"
 #include "numamig/writes.h"
-#include "../base/clock.h"
 
 /* While every region is settled the gap between clears doubles, up to
  * 16 intervals: a phase change is still seen within 16 s at the default
@@ -179,7 +179,7 @@ static int sd_run(unsigned long start, unsigned long end, void *arg)
  * (the memory its policy may move) as the fault rings are drained, at
  * every tick while the window is open, so that a window that wakes is seen
  * at the next tick, unless the read is dear: like a numa_maps read, it is
- * repeated no sooner than RESCAN_FACTOR times its duration. A window is
+ * repeated no sooner than RESCAN_FACTOR times the CPU time it took. A window is
  * always read just before it closes (engine_window_due). On x86 a dirty
  * page that migrates gets a soft-dirty PTE (in a cxl 6.1 guest each of the
  * 3,584 pages a demotion moved read as written): the ranges demoted while
@@ -191,7 +191,8 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 	struct nm_regions *rg = t->rg;
 	const struct nm_vmatab *tab = &t->fp.tab;
 	struct sd_feed f = { rg, t->last.home };
-	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), ns, gap;
+	uint64_t before = rg->store.st.counted, t0 = nm_mono_ns(), cpu = nm_thread_cpu_ns(), ns;
+	uint64_t gap;
 	int r = 0;
 
 	if (f.node < 0)
@@ -202,7 +203,7 @@ static void softdirty_read(struct nm_engine *e, struct nm_task *t, uint64_t now_
 		r = nm_softdirty_scan(t->id.proc, tab->vmas[i].start, tab->vmas[i].end, e->sd_buf,
 				      sd_run, &f, &e->counters.softdirty_words);
 	ns = nm_mono_ns() - t0;
-	gap = ns / 1000000 * RESCAN_FACTOR;
+	gap = (nm_thread_cpu_ns() - cpu) / 1000000 * RESCAN_FACTOR; /* CPU time: see rescan() */
 	rg->sd_read_ms = now_ms;
 	rg->sd_next_ms = now_ms + (gap > e->config->interval_ms ? gap : e->config->interval_ms);
 	e->counters.softdirty_scans++;

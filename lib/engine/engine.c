@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include "engine-internal.h"
+#include "base/clock.h"
 #include "numamig/file.h"
 #include "numamig/pmu.h"
 
 /* A footprint rescan costs its process a page-table walk under mmap_lock
- * and costs us CPU; spacing rescans 200x their own duration keeps both
+ * and costs us CPU; spacing rescans 200x the CPU time each took keeps both
  * near 0.5 %, half of the daemon's 1 %-of-a-core goal, leaving the other
  * half to sampling and planning; so a big process is re-read less often.
  * A migration forces the next tick's rescan (placement is re-read after
@@ -221,20 +222,38 @@ static bool task_idle(const struct nm_task *t)
 	return t->res.total_ns == 0;
 }
 
-/* Never read, stale after a move, or triggered (a trigger may act on an
- * idle task): due now. Otherwise an idle task keeps its backed-off
+/* A map read when the process held much less memory than it does now
+ * (its RSS has grown by a quarter since) is stale: read while the
+ * process was still touching its memory, it plans on a part of it
+ * (a process placed at its first tick on a quarter of its pages sat on
+ * min_gain until its next read, seconds later where reads are dear). A
+ * process that keeps growing is so re-read at most once per quarter of
+ * growth, a few times the cost of its last read in all. */
+static bool map_outgrown(const struct nm_task *t)
+{
+	return t->id.rss_bytes > t->fp_rss_bytes + t->fp_rss_bytes / 4;
+}
+
+/* Never read, stale after a move or outgrown, or triggered (a trigger
+ * may act on an idle task): due now. Otherwise an idle task keeps its backed-off
  * schedule, and a running one is due one busy gap after the last read,
  * however far the idle schedule had got. */
 uint64_t nm_engine_rescan_due(const struct nm_task *t)
 {
-	if (!t->fp_seq || t->fp_stale || t->triggered)
+	if (!t->fp_seq || t->fp_stale || t->triggered || map_outgrown(t))
 		return 0;
 	return t->fp_scanned_ms + rescan_gap(t->fp_base_ms, 0, task_idle(t) ? t->fp_idle_scans : 0);
 }
 
 /* Re-read the footprint when it is due (or FORCE) and the tick's scan
  * budget allows. A task whose map cannot be read is doomed (-ESRCH: gone;
- * anything else: it cannot be read). */
+ * anything else: it cannot be read). The next read is due RESCAN_FACTOR
+ * times the CPU time this one took, not its wall time: in a busy 4-node
+ * guest a read of a 48 MiB process took 38-65 ms of wall time, nearly all
+ * of it waiting for a CPU the process's threads kept busy, which put its
+ * next read 8-13 s off, and a process first read while it was still
+ * touching its memory sat that long on min_gain (bench W4: the last
+ * process of four placed at 13 s, not 1.5 s). */
 static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool force)
 {
 	const struct nm_policy *pol = t->id.policy;
@@ -242,13 +261,16 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool 
 				     .file_backed = pol->file_backed,
 				     .exclude_files = pol->exclude_files,
 				     .n_exclude_files = pol->n_exclude_files };
+	uint64_t cpu_ns;
 	int r;
 
 	if (now_ms < nm_engine_rescan_due(t) && !force)
 		return 0;
 	if (t->fp_seq && e->config->scan_budget_bytes && e->scan_spent >= e->config->scan_budget_bytes)
 		return 0; /* over budget this tick: plan on the last map */
+	cpu_ns = nm_thread_cpu_ns();
 	r = nm_fp_scan(t->id.proc, &rules, NULL, &t->fp);
+	cpu_ns = nm_thread_cpu_ns() - cpu_ns;
 	if (r < 0) {
 		t->id.doomed = true;
 		return r;
@@ -260,8 +282,9 @@ static int rescan(struct nm_engine *e, struct nm_task *t, uint64_t now_ms, bool 
 	e->scan_spent += t->fp.scan.bytes;
 	t->fp_seq++;
 	t->fp_stale = false;
+	t->fp_rss_bytes = t->id.rss_bytes;
 	t->fp_scanned_ms = now_ms;
-	t->fp_base_ms = rescan_gap(t->fp.scan.elapsed_ns / 1000000 * RESCAN_FACTOR,
+	t->fp_base_ms = rescan_gap(cpu_ns / 1000000 * RESCAN_FACTOR,
 				   e->config->interval_ms, 0);
 	if (!task_idle(t))
 		t->fp_idle_scans = 0;
@@ -342,7 +365,7 @@ static const struct nm_policy *plan_policy(const struct nm_engine *e, const stru
 /* Whether T's plan would move it at this tick on a map read before it
  * came to run where it would go: the planner asked on a copy of its state
  * (it is pure). A running task's map is re-read only every max(interval,
- * RESCAN_FACTOR x its read time), and a process that touched its memory
+ * RESCAN_FACTOR x its read's CPU time), and a process that touched its memory
  * on one node before it moved to another was moved by the map of its
  * start-up (W2: 9,253 or 11,375 of its 12,294 pages, the rest a tick
  * later). The streak's start is a window's when the new node had the

@@ -32,6 +32,7 @@ struct nm_task {
 	uint64_t fp_base_ms;            /* rescan gap while it runs */
 	unsigned fp_idle_scans;         /* rescans in a row while idle */
 	bool fp_stale;                  /* re-read it next tick (after a move) */
+	uint64_t fp_rss_bytes;          /* the process's RSS when it was read */
 	struct nm_residency res;
 	struct nm_tuner tuner;          /* batch size learned for this process */
 	bool triggered;                 /* the operator asked: plan now */

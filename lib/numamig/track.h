@@ -77,15 +77,15 @@ struct nm_tracker {
 	void *scopes;                   /* tsearch tree */
 	size_t n_scopes;
 	size_t walked_last;             /* cgroups the last refresh visited */
-	/* The walk's cost decides when the next one is due, so that walking
-	 * takes at most 1 / NM_TRACK_WALK_FACTOR of a core. */
-	uint64_t walk_ns;               /* the last walk took, without reading
-					 * the processes it found */
+	/* The walk's CPU time decides when the next one is due, so that
+	 * walking takes at most 1 / NM_TRACK_WALK_FACTOR of a core. */
+	uint64_t walk_ns;               /* the last walk took (wall time),
+					 * without reading the processes it found */
 	uint64_t next_walk_ms;          /* 0: at the next refresh */
 };
 
-/* A walk that took T is followed by the next one T x this later (at the
- * latest NM_TRACK_WALK_MAX_MS): at most 1 % of a core. Between walks,
+/* A walk that took T of CPU time is followed by the next one T x this
+ * later (at the latest NM_TRACK_WALK_MAX_MS): at most 1 % of a core. Between walks,
  * tracked processes that exit are still dropped (their pidfds say so);
  * newcomers wait for the next walk. */
 #define NM_TRACK_WALK_FACTOR 100

@@ -22,7 +22,8 @@ struct refresh {
 	const struct nm_config *config;
 	uint64_t now_ms;
 	size_t walked;
-	uint64_t proc_ns;       /* of the walk, spent on the processes found */
+	uint64_t proc_ns, proc_cpu_ns; /* of the walk, spent on the processes
+				 * found (wall and CPU time) */
 	int err;
 };
 
@@ -245,13 +246,14 @@ static int visit_cgroup(const char *path, void *arg)
 		return 0; /* vanished mid-walk: normal */
 	for (int i = 0; i < n && !r->err; i++) {
 		struct nm_ident *task = nm_track_find(r->t, pids[i]);
-		uint64_t t0 = nm_mono_ns();
+		uint64_t t0 = nm_mono_ns(), c0 = nm_thread_cpu_ns();
 
 		if (task)
 			revisit(r, task, path);
 		else
 			adopt(r, pids[i], path);
 		r->proc_ns += nm_mono_ns() - t0;
+		r->proc_cpu_ns += nm_thread_cpu_ns() - c0;
 	}
 	free(pids);
 	return r->err;
@@ -263,7 +265,7 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 {
 	struct refresh r = { .t = t, .root = root, .cg = cg, .config = config,
 			     .now_ms = now_ms };
-	uint64_t t0, gap;
+	uint64_t t0, c0, gap;
 	int e;
 
 	if (now_ms < t->next_walk_ms) {
@@ -275,12 +277,17 @@ int nm_track_refresh(struct nm_tracker *t, const struct nm_root *root,
 	if (t->n_scopes > 2 * t->walked_last + 1024)
 		nm_track_forget_scopes(t);
 	t0 = nm_mono_ns();
+	c0 = nm_thread_cpu_ns();
 	e = nm_cgfs_walk(cg, visit_cgroup, &r);
 	/* What the walk itself cost: reading the tree, matching cgroups.
 	 * Reading the processes found is done for them, not for the walk,
-	 * and must not delay finding the next ones. */
+	 * and must not delay finding the next ones. The gap is counted in
+	 * CPU time, what the factor bounds: on a busy machine the wall time
+	 * is mostly the wait for a CPU (in a 4-node guest whose processes
+	 * kept every vCPU busy, walks of tens of ms put the next seconds
+	 * off, and newly forked processes waited that long to be found). */
 	t->walk_ns = nm_mono_ns() - t0 - r.proc_ns;
-	gap = t->walk_ns / 1000000 * NM_TRACK_WALK_FACTOR;
+	gap = (nm_thread_cpu_ns() - c0 - r.proc_cpu_ns) / 1000000 * NM_TRACK_WALK_FACTOR;
 	t->next_walk_ms = now_ms + (gap > NM_TRACK_WALK_MAX_MS ? NM_TRACK_WALK_MAX_MS : gap);
 	t->walked_last = r.walked;
 	for (size_t i = 0; i < t->n; i++)
