@@ -1,6 +1,7 @@
 """bench/report_md.py: the text and tables of bench/README.md, used by
 bench/report (which parses the raw results). Everything a reader needs to
 interpret a number is said next to the table that shows it."""
+import math
 from report_text import RESCAN_FACTOR  # lib/engine/engine.c's
 
 # Raw batched move_pages, W5's goal rows' reference: 512 pages per call,
@@ -101,6 +102,21 @@ def verdict(ok):
     return "**met**" if ok else "**missed**"
 
 
+def median_ci(xs):
+    """A 95 % confidence interval of the median of XS that assumes
+    nothing of their distribution: the order statistics whose ranks are
+    1.96 standard deviations of a binomial(n, 1/2) either side of n/2
+    (a round's ratio is noisy: the shared host's speed drifts over
+    seconds, so the interval says how far the median itself can be
+    trusted)."""
+    v = sorted(xs)
+    n = len(v)
+    half = 1.96 * math.sqrt(n) / 2
+    lo = max(int(math.floor(n / 2 - half)), 0)
+    hi = min(int(math.ceil(n / 2 + half)), n - 1)
+    return v[lo], v[hi]
+
+
 def goals(data, tput, idle, scale, med):
     rows = ["| MISSION goal | numamigd | best peer | verdict |", "|---|---|---|---|"]
     w2 = data.get("w2", {})
@@ -160,9 +176,10 @@ def goals(data, tput, idle, scale, med):
         ref = tput.get((pages, "move_pages", REF_BATCH))
         if mig and ratios and ref:
             r = med(ratios)
-            rows.append("| W5 %s: migrator throughput >= %d %% of raw batched move_pages (median over %d rounds of migrator / move_pages x%d of the same round) | %.0f %% (%.3f GB/s) | move_pages x%d: %.3f GB/s | %s |" % (
-                pages.upper(), bar, len(ratios), REF_BATCH, 100 * r, med(mig), REF_BATCH, med(ref),
-                verdict(r >= bar / 100)))
+            lo, hi = median_ci(ratios)
+            rows.append("| W5 %s: migrator throughput >= %d %% of raw batched move_pages (median over %d rounds of migrator / move_pages x%d of the same round; 95 %% confidence interval of that median %.0f-%.0f %%) | %.0f %% (%.3f GB/s) | move_pages x%d: %.3f GB/s | %s |" % (
+                pages.upper(), bar, len(ratios), REF_BATCH, 100 * lo, 100 * hi, 100 * r, med(mig),
+                REF_BATCH, med(ref), verdict(r >= bar / 100)))
     if idle:
         sc = med([r["scan_ms"] for r in idle])
         raw = med([r["raw_wall_ms"] for r in idle])

@@ -152,11 +152,13 @@ METRICS = """## What each number means
   of libnumamig on a fresh footprint, the default tuner: 64..4096 pages,
   20 ms per call; *+scan* adds the numa_maps read that builds the
   footprint). GB/s = bytes on node 1 afterwards / wall time. Each boot
-  runs six rounds of every method, in the orders of a balanced Latin
-  square (every method in every position once, after every other method
-  once: a later move meets a target node the earlier ones churned, for
-  THP compaction, and the first and last moves of a round run at
-  different speeds), each round after an untimed move there
+  runs rounds of every method in the orders of a balanced Latin square,
+  one round per row: six of 4K pages and, since a THP move is three
+  times shorter and as noisy, eighteen of THP (the square three times).
+  The square puts every method in every position once, after every
+  other method once (a later move meets a target node the earlier ones
+  churned, for THP compaction, and the first and last moves of a round
+  run at different speeds). Each round starts after an untimed move there
   with the migrator and back (the first move of a round is slow whatever
   the method, and the migrator's first call in a process runs its code
   for the first time; the daemon's moves run warm code: see bw-mig.c).
@@ -165,6 +167,10 @@ METRICS = """## What each number means
   512 pages per call is the fastest raw batch for 4K pages, and for THP
   64, 512 and 4096 are all one call of the 32 huge pages (each round's
   fastest of them would be the luckiest of three runs of one method).
+  The guest's speed drifts over seconds (the same raw call of 32 huge
+  pages took 0.27-0.84 s in one boot), so a single round's ratio is
+  noisy: the goal row gives the median's 95 % confidence interval next
+  to it (order statistics, no assumption about the distribution).
 - **W7** rows: *time to 90 % of the new hot set, worst swap*: after each
   switch of the written set, the first report with 90 % of it on node 0;
   *pages promoted / demoted*: the kernel's `pgpromote_success` and
