@@ -237,8 +237,8 @@ START_TEST(test_sharer_yields)
 	const uint64_t cpu = 1000000000ull;
 	/* The parent maps the whole file from node 0, nearly idle; a child
 	 * streams its slice (the second half) on node 1. */
-	struct nm_plan_sharer parent = { 8, 1, 42, 0, 16 << 20, 0, cpu / 100 };
-	struct nm_plan_sharer child = { 8, 1, 42, 8 << 20, 8 << 20, 1, cpu };
+	struct nm_plan_sharer parent = { 8, 1, 42, 0, 16 << 20, 0, cpu / 100, 0 };
+	struct nm_plan_sharer child = { 8, 1, 42, 8 << 20, 8 << 20, 1, cpu, 0 };
 	struct nm_plan_sharer x;
 
 	ck_assert(nm_plan_sharer_yields(&parent, &child, 70));
@@ -285,13 +285,58 @@ START_TEST(test_sharer_yields)
 }
 END_TEST
 
+/* A process's rows, in file order, met with other processes' rows one at
+ * a time: only its rows of the other's file whose range overlaps the
+ * other's are looked at, and a row that yielded stays marked. */
+START_TEST(test_sharers_meet)
+{
+	const uint64_t cpu = 1000000000ull;
+	/* Idle on node 0: file 42 in two ranges, file 40, file 50 on
+	 * another device; given out of order. */
+	struct nm_plan_sharer mine[] = {
+		{ 8, 1, 42, 16 << 20, 8 << 20, 0, cpu / 100, 1 },
+		{ 9, 1, 40, 0, 8 << 20, 0, cpu / 100, 4 },
+		{ 8, 1, 40, 0, 8 << 20, 0, cpu / 100, 0 },
+		{ 8, 1, 42, 0, 8 << 20, 0, cpu / 100, 2 },
+	};
+	struct nm_plan_sharer other = { 8, 1, 42, 4 << 20, 4 << 20, 1, cpu, 9 };
+	bool yield[4] = { false };
+	const size_t n = sizeof(mine) / sizeof(mine[0]);
+
+	qsort(mine, n, sizeof(mine[0]), nm_plan_sharer_cmp);
+	ck_assert_uint_eq(mine[0].row, 0); /* 8:1 inode 40 */
+	ck_assert_uint_eq(mine[1].row, 2); /* 8:1 inode 42 at 0 */
+	ck_assert_uint_eq(mine[2].row, 1); /* 8:1 inode 42 at 16 MiB */
+	ck_assert_uint_eq(mine[3].row, 4); /* 9:1 */
+	nm_plan_sharers_meet(mine, n, &other, 70, yield);
+	ck_assert(!yield[0] && yield[1] && !yield[2] && !yield[3]);
+	/* A busy other on the second range too; the first stays marked. */
+	other.offset = 20 << 20;
+	nm_plan_sharers_meet(mine, n, &other, 70, yield);
+	ck_assert(!yield[0] && yield[1] && yield[2] && !yield[3]);
+	/* A file this process does not map, before all and after all. */
+	other.inode = 1;
+	nm_plan_sharers_meet(mine, n, &other, 70, yield);
+	other.dev_major = 10;
+	nm_plan_sharers_meet(mine, n, &other, 70, yield);
+	ck_assert(!yield[0] && !yield[3]);
+	/* The other device's file: found by device, not inode alone. */
+	other.dev_major = 9;
+	other.inode = 40;
+	other.offset = 0;
+	nm_plan_sharers_meet(mine, n, &other, 70, yield);
+	ck_assert(!yield[0] && yield[3]);
+	nm_plan_sharers_meet(mine, 0, &other, 70, yield);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *suite = suite_create("plan-gates");
 	const TTest *const gates[] = {
 		test_gates_allowed_gain_small, test_gate_headroom, test_gate_rate,
 		test_cost_benefit, test_trigger, test_advise, test_budget, test_explain_record,
-		test_sharer_yields, NULL };
+		test_sharer_yields, test_sharers_meet, NULL };
 
 	add_case(suite, "gates", gates);
 	return suite;

@@ -315,6 +315,7 @@ struct nm_plan_sharer {
 	unsigned long long inode, offset, bytes; /* the file range mapped */
 	int home;                                /* -1: none */
 	uint64_t cpu_ns;                         /* its CPU time in its last tick */
+	size_t row;                              /* the caller's: which of its rows */
 };
 
 /* Whether MINE leaves the pages it maps to OTHER. File pages that several
@@ -326,6 +327,18 @@ struct nm_plan_sharer {
  * dominates, both yield and the pages stay. Pure. */
 bool nm_plan_sharer_yields(const struct nm_plan_sharer *mine, const struct nm_plan_sharer *other,
 			   unsigned dominance_pct);
+
+/* The order nm_plan_sharers_meet wants a process's rows in: by device,
+ * inode, then offset (a qsort comparator). */
+int nm_plan_sharer_cmp(const void *a, const void *b);
+
+/* Set YIELD[i] for each of MINE[N] (in nm_plan_sharer_cmp order) that
+ * yields to OTHER: a binary search to OTHER's file, then its rows in file
+ * order up to the end of OTHER's range. A process's rows are met with each
+ * shared row of the other tracked processes once, so the cost is linear
+ * in theirs, not their number times its own. Pure. */
+void nm_plan_sharers_meet(const struct nm_plan_sharer *mine, size_t n,
+			  const struct nm_plan_sharer *other, unsigned dominance_pct, bool *yield);
 
 /* The dwell the task must meet now (instability backoff applied). */
 uint64_t nm_plan_dwell_ms(const struct nm_policy *pol, const struct nm_plan_state *st);

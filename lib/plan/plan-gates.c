@@ -239,3 +239,44 @@ bool nm_plan_sharer_yields(const struct nm_plan_sharer *mine, const struct nm_pl
 		return false; /* they want the pages where this one does */
 	return !both || mine->cpu_ns * 100 < both * dominance_pct;
 }
+
+/* Device and inode, in order. */
+static int file_cmp(const struct nm_plan_sharer *a, const struct nm_plan_sharer *b)
+{
+	if (a->dev_major != b->dev_major)
+		return a->dev_major < b->dev_major ? -1 : 1;
+	if (a->dev_minor != b->dev_minor)
+		return a->dev_minor < b->dev_minor ? -1 : 1;
+	if (a->inode != b->inode)
+		return a->inode < b->inode ? -1 : 1;
+	return 0;
+}
+
+int nm_plan_sharer_cmp(const void *a, const void *b)
+{
+	const struct nm_plan_sharer *x = a, *y = b;
+	int c = file_cmp(x, y);
+
+	if (c)
+		return c;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+void nm_plan_sharers_meet(const struct nm_plan_sharer *mine, size_t n,
+			  const struct nm_plan_sharer *other, unsigned dominance_pct, bool *yield)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (file_cmp(&mine[mid], other) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < n && !file_cmp(&mine[i], other) &&
+			    mine[i].offset < other->offset + other->bytes; i++)
+		if (!yield[i] && nm_plan_sharer_yields(&mine[i], other, dominance_pct))
+			yield[i] = true;
+}
