@@ -12,7 +12,8 @@
 # 20 a second that live 3 s with misplaced memory too: they get the pids
 # numamigd tracked a moment before. Each of its children checks at exit
 # where its pages are: none may have moved. numamigd's file descriptors
-# and RSS must stay flat (10 s into the churn against the end), and a
+# (10 s into the churn against the end) and RSS (the most it used 10 to
+# 20 s in against the end) must stay flat, and a
 # misplaced wl-misplaced -P that runs through the churn in the tracked
 # cgroup must still be brought home. What it counted is printed:
 # processes added and dropped, migrations that ended because their
@@ -56,8 +57,17 @@ stays=$!
 # numamigd_fds, numamigd_rss: its open files, its resident KiB.
 numamigd_fds() { ls "/proc/$numamigd_pid/fd" 2>/dev/null | wc -l; }
 numamigd_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$numamigd_pid/status"; }
+# The baseline is the most it used 10 to 20 s in, not one reading at 10 s:
+# on a busy host the daemon may not have met its working set of processes
+# by then (ci75: 6,680 KiB at 10 s, 8,960 at the end, where other runs
+# went from 7,300-8,200 to the same 8,650-9,450).
 sleep 10
-fds0=$(numamigd_fds) rss0=$(numamigd_rss)
+fds0=$(numamigd_fds) rss0=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    r=$(numamigd_rss)
+    [ "${r:-0}" -gt "$rss0" ] && rss0=$r
+    sleep 1
+done
 wait "$pids" "$fast" "$slow" "$bystander" "$stays"
 fds1=$(numamigd_fds) rss1=$(numamigd_rss)
 cat "$TMPDIR/pids.out" "$TMPDIR/fast.out" "$TMPDIR/slow.out" "$TMPDIR/bystander.out"
